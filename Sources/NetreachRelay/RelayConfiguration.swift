@@ -1,0 +1,38 @@
+/// Where and how a relay runs. Validated when made, so a relay is never started half-configured.
+public struct RelayConfiguration: Sendable, Hashable {
+    /// Why a configuration was refused.
+    public struct Error: Swift.Error, Hashable, Sendable, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    public var host: String
+    public var port: Int
+    /// The directory holding the event log's segment files.
+    public var dataDirectory: String
+    /// The deployment's public keyring (`Keys/`): organisation key, enrolments, revocations.
+    public var keysDirectory: String
+    /// PEM certificate chain and private key; TLS is on when both are given.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, keysDirectory: String,
+                tlsCertificate: String? = nil, tlsKey: String? = nil) throws(Error) {
+        guard !host.isEmpty else { throw Error(message: "the host is empty") }
+        guard (0...65_535).contains(port) else { throw Error(message: "port \(port) is outside 0…65535") }
+        guard !dataDirectory.isEmpty else { throw Error(message: "the data directory is empty") }
+        guard !keysDirectory.isEmpty else { throw Error(message: "the keys directory is empty") }
+        guard (tlsCertificate == nil) == (tlsKey == nil) else {
+            throw Error(message: "TLS needs both a certificate and a key, or neither")
+        }
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.keysDirectory = keysDirectory
+        self.tlsCertificate = tlsCertificate
+        self.tlsKey = tlsKey
+    }
+
+    /// Whether the relay will serve https and wss.
+    public var usesTLS: Bool { tlsCertificate != nil }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import NetreachCore
+
+/// `netreach`: the staff client for outreach workers and supervisors.
+@main
+struct NetreachCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "netreach",
+        abstract: "The Netreach staff client: keys, inbox, chat, reports.",
+        discussion: """
+            Plaintext exists only in memory on this machine; the relay sees ciphertext.
+
+            Example:
+              netreach --version
+            """,
+        version: NetreachVersion.current,
+        subcommands: []
+    )
+}
