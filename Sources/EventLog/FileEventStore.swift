@@ -1,0 +1,205 @@
+import Synchronization
+
+/// Settings of a `FileEventStore`.
+public struct FileEventStoreConfiguration: Sendable, Hashable {
+    /// A new segment starts once the current one reaches this size.
+    public var segmentSize: Int
+    /// The most bytes one group commit writes before it flushes; more waits for the next flush.
+    public var maximumGroupBytes: Int
+    /// The most events one append may carry.
+    public var maximumBatchCount: Int
+
+    public init(segmentSize: Int = 64 << 20, maximumGroupBytes: Int = 8 << 20, maximumBatchCount: Int = 10_000) {
+        self.segmentSize = segmentSize
+        self.maximumGroupBytes = maximumGroupBytes
+        self.maximumBatchCount = maximumBatchCount
+    }
+}
+
+/// The embedded event log on segment files (docs/LOG-FORMAT.md).
+///
+/// Appends are handed to one writer thread, which writes everything pending with one `write`
+/// and one `fdatasync` and only then acknowledges and publishes it. Reads take a short lock to
+/// find record offsets and then read with `pread`, so they run concurrently with appends.
+public final class FileEventStore: EventStore {
+    public let directory: String
+    public let logID: LogID
+    /// What opening the log found: a cut torn tail, finished redactions, and so on.
+    public let recoveryReport: RecoveryReport
+    let configuration: FileEventStoreConfiguration
+
+    enum Status: Sendable {
+        case open
+        case closed
+        case failed(EventLogError)
+    }
+
+    struct Shared: ~Copyable {
+        var index: LogIndex
+        var status: Status = .open
+        var waiters: [UInt64: (threshold: UInt64, continuation: CheckedContinuation<Bool, Never>)] = [:]
+        var nextWaiterID: UInt64 = 0
+        /// Positions whose frames are being rewritten in place by a redaction.
+        var redacting: Set<UInt64> = []
+    }
+
+    let shared: Mutex<Shared>
+    let queue = WriterQueue()
+    let journal: RedactionJournal
+    private let directoryLock: DirectoryLock
+    private let writerExit: Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)> = Mutex((false, nil))
+
+    /// Opens the log in `directory`, creating the directory and a new log if there is none.
+    /// Recovery runs here: a torn tail is cut and reported in `recoveryReport`; damage elsewhere throws.
+    public init(directory: String, configuration: FileEventStoreConfiguration = .init()) throws(EventLogError) {
+        try FileSystem.createDirectory(directory)
+        directoryLock = try DirectoryLock(directory: directory)
+        let opened = try LogRecovery.open(directory: directory)
+        self.directory = directory
+        self.configuration = configuration
+        logID = opened.logID
+        recoveryReport = opened.report
+        journal = try RedactionJournal(directory: directory)
+        shared = Mutex(Shared(index: opened.index))
+        let last = opened.index.segments[opened.index.segments.count - 1]
+        let writer = LogWriter(store: self, segment: last.file, segmentEnd: last.end,
+                               nextPosition: opened.index.count, chain: opened.index.chain)
+        startWriterThread(writer)
+    }
+
+    // MARK: Appending
+
+    public func append(to stream: StreamName, expectedVersion: ExpectedVersion,
+                       events: [ProposedEvent]) async throws(EventLogError) -> AppendResult {
+        guard !events.isEmpty else { throw EventLogError(code: .invalidEvent, "an append needs at least one event") }
+        guard events.count <= configuration.maximumBatchCount else {
+            throw EventLogError(code: .invalidEvent,
+                                "an append carries at most \(configuration.maximumBatchCount) events, got \(events.count)")
+        }
+        var seen = Set<EventID>()
+        for event in events {
+            try RecordCodec.validate(event)
+            guard seen.insert(event.id).inserted else {
+                throw EventLogError(code: .invalidEvent, "event id \(event.id) appears twice in one batch")
+            }
+        }
+        try checkOpen()
+        // Hashing here, on the caller's task, keeps that work off the single writer thread.
+        let hashes = events.map { RecordCodec.payloadHash($0.payload) }
+        let result = await withCheckedContinuation { (reply: CheckedContinuation<Result<AppendResult, EventLogError>, Never>) in
+            let job = AppendJob(stream: stream, expected: expectedVersion, events: events, payloadHashes: hashes, reply: reply)
+            if !queue.enqueue(.append(job)) {
+                reply.resume(returning: .failure(EventLogError(code: .closed, "the event log is closed")))
+            }
+        }
+        return try result.get()
+    }
+
+    @discardableResult
+    public func redact(position: UInt64) async throws(EventLogError) -> Bool {
+        try checkOpen()
+        guard position < shared.withLock({ $0.index.count }) else {
+            throw EventLogError(code: .notFound, "no event at position \(position)", position: position)
+        }
+        let result = await withCheckedContinuation { (reply: CheckedContinuation<Result<Bool, EventLogError>, Never>) in
+            if !queue.enqueue(.redact(position: position, reply: reply)) {
+                reply.resume(returning: .failure(EventLogError(code: .closed, "the event log is closed")))
+            }
+        }
+        return try result.get()
+    }
+
+    private func checkOpen() throws(EventLogError) {
+        let status = shared.withLock { $0.status }
+        switch status {
+        case .open: return
+        case .closed: throw EventLogError(code: .closed, "the event log is closed")
+        case .failed(let cause):
+            throw EventLogError(code: .failed, "an earlier write failed (\(cause.message)); reopen the log to recover")
+        }
+    }
+
+    // MARK: Head and waiting
+
+    public func head() async throws(EventLogError) -> LogHead {
+        currentHead()
+    }
+
+    /// The head, without suspending.
+    public func currentHead() -> LogHead {
+        shared.withLock { LogHead(logID: logID, count: $0.index.count, chain: $0.index.chain) }
+    }
+
+    public func streamVersion(_ stream: StreamName) async throws(EventLogError) -> UInt64? {
+        shared.withLock { $0.index.version(of: stream) }
+    }
+
+    public func waitForEvents(beyond count: UInt64) async -> Bool {
+        let id = shared.withLock { state -> UInt64 in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let immediate: Bool? = shared.withLock { state in
+                    if state.index.count > count { return true }
+                    if case .open = state.status, !Task.isCancelled {
+                        state.waiters[id] = (count, continuation)
+                        return nil
+                    }
+                    return false
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = shared.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.continuation.resume(returning: false)
+        }
+    }
+
+    /// Called by the writer after it published new events.
+    func wakeWaiters() {
+        let ready = shared.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            let count = state.index.count
+            var ready: [CheckedContinuation<Bool, Never>] = []
+            for (id, waiter) in state.waiters where count > waiter.threshold {
+                ready.append(waiter.continuation)
+                state.waiters[id] = nil
+            }
+            return ready
+        }
+        for continuation in ready { continuation.resume(returning: true) }
+    }
+
+    // MARK: Closing
+
+    public func close() async {
+        queue.close()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = writerExit.withLock { state -> Bool in
+                if state.done { return true }
+                state.waiter = continuation
+                return false
+            }
+            if done { continuation.resume() }
+        }
+        let waiters = shared.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            if case .open = state.status { state.status = .closed }
+            let all = state.waiters.values.map(\.continuation)
+            state.waiters.removeAll()
+            return all
+        }
+        for waiter in waiters { waiter.resume(returning: false) }
+    }
+
+    private func startWriterThread(_ writer: LogWriter) {
+        WriterThread.start(name: "netreach-log-writer") {
+            while let jobs = self.queue.takeAll() { writer.process(jobs) }
+            let waiter = self.writerExit.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.done = true
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+}

@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What opening a log found and did.
+public struct RecoveryReport: Hashable, Sendable {
+    /// Whether the directory held no log and a new one was created.
+    public var createdNewLog = false
+    /// Bytes cut from a torn tail (0 when the log ended cleanly).
+    public var tornBytesCut = 0
+    /// Whole records cut because their batch was incomplete.
+    public var tornRecordsCut = 0
+    /// Whether the cut tail was all zeros (a zero-filled tail).
+    public var tornTailWasZeroFilled = false
+    /// Redactions a crash had interrupted, finished during the open.
+    public var redactionsCompleted = 0
+    /// Records scanned (the rest came from the index snapshot).
+    public var recordsScanned: UInt64 = 0
+    /// Events covered by the index snapshot, if one was used.
+    public var snapshotEvents: UInt64?
+    /// An empty segment file whose creation a crash interrupted, removed during the open.
+    public var removedIncompleteSegment: String?
+}
+
+/// Opens a data directory: finds the segments, checks them, cuts a torn tail, and builds the index.
+enum LogRecovery {
+    struct Opened {
+        var index: LogIndex
+        var logID: LogID
+        var report: RecoveryReport
+    }
+
+    static func segmentNames(in directory: String) throws(EventLogError) -> [(name: String, base: UInt64)] {
+        try FileSystem.list(directory).compactMap { name -> (String, UInt64)? in
+            guard name.count == 24, name.hasSuffix(".seg"), let base = UInt64(name.prefix(20)),
+                  name.prefix(20).allSatisfy(\.isASCII) else { return nil }
+            return (name, base)
+        }.sorted { $0.1 < $1.1 }
+    }
+
+    static func open(directory: String) throws(EventLogError) -> Opened {
+        var report = RecoveryReport()
+        var names = try segmentNames(in: directory)
+
+        if names.isEmpty {
+            let logID = LogID.random()
+            let file = try SegmentFile.create(directory: directory, basePosition: 0, logID: logID)
+            report.createdNewLog = true
+            let index = LogIndex(segments: [SegmentIndex(file: file, offsets: [], end: SegmentHeader.count)], count: 0,
+                                 chain: RecordCodec.genesis(logID: logID), streams: [:], ids: EventIDTable())
+            return Opened(index: index, logID: logID, report: report)
+        }
+
+        // A last segment shorter than its header, with no records, is a creation a crash interrupted.
+        if let last = names.last, names.count > 1 {
+            let file = try SegmentFile.open(directory: directory, name: last.name, basePosition: last.base)
+            let size = try file.size()
+            if size < SegmentHeader.count, try file.read(count: size, at: 0).allSatisfy({ $0 == 0 }) || size == 0 {
+                try removeFile(directory + "/" + last.name, directory: directory)
+                report.removedIncompleteSegment = last.name
+                names.removeLast()
+            }
+        }
+
+        let intents = try RedactionJournal.pendingIntents(directory: directory)
+        var logID: LogID?
+        var index = LogIndex(segments: [], count: 0, chain: .zero, streams: [:], ids: EventIDTable())
+
+        for (number, entry) in names.enumerated() {
+            let file = try SegmentFile.open(directory: directory, name: entry.name, basePosition: entry.base)
+            var bytes = try file.read(count: try file.size(), at: 0)
+            let header = try SegmentHeader.decode(bytes, segment: entry.name)
+            if logID == nil {
+                logID = header.logID
+                index.chain = RecordCodec.genesis(logID: header.logID)
+            }
+            guard header.logID == logID else {
+                throw EventLogError(code: .corruptSegmentHeader, "the segment belongs to another log", segment: entry.name)
+            }
+            guard header.basePosition == entry.base else {
+                throw EventLogError(code: .corruptSegmentHeader,
+                                    "the header's base position \(header.basePosition) does not match the file name",
+                                    segment: entry.name)
+            }
+            guard entry.base == index.count else {
+                throw EventLogError(code: .missingSegment,
+                                    "positions jump from \(index.count) to \(entry.base): a segment is missing",
+                                    position: index.count, segment: entry.name)
+            }
+            let segmentIntents = Dictionary(intents.filter { $0.segmentBase == entry.base }.map { (Int($0.offset), $0.position) },
+                                            uniquingKeysWith: { a, _ in a })
+            let scanner = SegmentScanner(name: entry.name, basePosition: entry.base, isLast: number == names.count - 1,
+                                         verifyPayloads: false, redactionIntents: segmentIntents)
+            var streams = index.streams
+            var ids = index.ids
+            let result = try scanner.scan(&bytes, previousChain: index.chain) { (frame, frameBytes) throws(EventLogError) in
+                try LogRecovery.addToIndex(frame, frameBytes, streams: &streams, ids: &ids, segment: entry.name)
+            }
+            index.streams = streams
+            index.ids = ids
+            for repaired in result.repairedFrames {
+                try file.write(repaired.bytes, at: repaired.offset)
+                report.redactionsCompleted += 1
+            }
+            if !result.repairedFrames.isEmpty { try file.sync() }
+            if case .torn(let cut, let records, let zeroFilled) = result.tail {
+                try file.truncate(to: result.end)
+                try file.sync()
+                report.tornBytesCut = cut
+                report.tornRecordsCut = records
+                report.tornTailWasZeroFilled = zeroFilled
+            }
+            report.recordsScanned += UInt64(result.offsets.count)
+            index.segments.append(SegmentIndex(file: file, offsets: result.offsets, end: result.end))
+            index.chain = result.chain
+            index.count = result.nextPosition
+        }
+        if !intents.isEmpty { try RedactionJournal.reset(directory: directory) }
+        return Opened(index: index, logID: logID!, report: report)
+    }
+
+    /// Adds a scanned record to the stream and id indexes, checking that its stream version follows.
+    static func addToIndex(_ frame: DecodedFrame, _ frameBytes: UnsafeRawBufferPointer, streams: inout [StreamName: [UInt64]],
+                           ids: inout EventIDTable, segment: String) throws(EventLogError) {
+        let stream = try frame.streamName(in: frameBytes)
+        let expected = UInt64(streams[stream]?.count ?? 0)
+        guard frame.version == expected else {
+            throw EventLogError(code: .corruptRecord, "stream \(stream) has version \(frame.version) where \(expected) was due",
+                                position: frame.position, segment: segment)
+        }
+        streams[stream, default: []].append(frame.position)
+        ids.insert(frame.id, position: frame.position)
+    }
+
+    private static func removeFile(_ path: String, directory: String) throws(EventLogError) {
+        guard unlink(path) == 0 else { throw FileSystem.error("cannot remove", path: path) }
+        try FileSystem.syncDirectory(directory)
+    }
+}
+
+extension DecodedFrame {
+    /// The stream name of this frame; `buffer` starts at the frame.
+    func streamName(in buffer: UnsafeRawBufferPointer) throws(EventLogError) -> StreamName {
+        let start = 4 + RecordCodec.bodyHeaderCount
+        return try LogName(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<(start + streamCount)]))
+    }
+}

@@ -1,0 +1,250 @@
+/// The writer thread's side of the store: plans appends, writes and flushes them as one group,
+/// then publishes and acknowledges. Only the writer thread touches this object.
+final class LogWriter: @unchecked Sendable {
+    private let store: FileEventStore
+    private var segment: SegmentFile
+    private var segmentEnd: Int
+    private var nextPosition: UInt64
+    private var chain: Digest32
+
+    init(store: FileEventStore, segment: SegmentFile, segmentEnd: Int, nextPosition: UInt64, chain: Digest32) {
+        self.store = store
+        self.segment = segment
+        self.segmentEnd = segmentEnd
+        self.nextPosition = nextPosition
+        self.chain = chain
+    }
+
+    /// An event planned in the current group but not yet durable.
+    private struct Planned {
+        let stream: StreamName
+        let event: ProposedEvent
+        let payloadHash: Digest32
+        let position: UInt64
+        let version: UInt64
+    }
+
+    /// One write and one flush worth of records.
+    private struct Group {
+        var buffer: [UInt8] = []
+        var offsets: [UInt32] = []
+        var streamPositions: [StreamName: [UInt64]] = [:]
+        var streamVersions: [StreamName: UInt64] = [:]
+        var planned: [EventID: Planned] = [:]
+        var replies: [(CheckedContinuation<Result<AppendResult, EventLogError>, Never>, AppendResult)] = []
+    }
+
+    func process(_ jobs: [WriterJob]) {
+        var appends: [AppendJob] = []
+        for job in jobs {
+            switch job {
+            case .append(let append):
+                appends.append(append)
+            case .redact(let position, let reply):
+                runAppends(appends)
+                appends.removeAll()
+                reply.resume(returning: Result { () throws(EventLogError) in try redact(position) })
+            }
+        }
+        runAppends(appends)
+    }
+
+    // MARK: Appends
+
+    private func runAppends(_ jobs: [AppendJob]) {
+        guard !jobs.isEmpty else { return }
+        var group = Group()
+        for job in jobs {
+            if let failure = failedStatus() {
+                job.reply.resume(returning: .failure(failure))
+                continue
+            }
+            do {
+                try plan(job, into: &group)
+            } catch {
+                job.reply.resume(returning: .failure(error))
+            }
+            if group.buffer.count >= store.configuration.maximumGroupBytes { commit(&group) }
+        }
+        commit(&group)
+    }
+
+    private func failedStatus() -> EventLogError? {
+        store.shared.withLock { state -> EventLogError? in
+            switch state.status {
+            case .open: nil
+            case .closed: EventLogError(code: .closed, "the event log is closed")
+            case .failed(let cause): EventLogError(code: .failed, "an earlier write failed (\(cause.message)); reopen the log")
+            }
+        }
+    }
+
+    private func plan(_ job: AppendJob, into group: inout Group) throws(EventLogError) {
+        // Idempotency: a batch already stored (or planned in this group) is answered, not written again.
+        var existing: [(position: UInt64, version: UInt64)] = []
+        for (event, hash) in zip(job.events, job.payloadHashes) {
+            if let found = try find(event, stream: job.stream, payloadHash: hash, in: group) { existing.append(found) }
+        }
+        if !existing.isEmpty {
+            guard existing.count == job.events.count else {
+                throw EventLogError(code: .duplicateEventConflict,
+                                    "\(existing.count) of the batch's \(job.events.count) events are already in the log",
+                                    position: existing[0].position)
+            }
+            let result = AppendResult(firstPosition: existing[0].position, lastPosition: existing[existing.count - 1].position,
+                                      streamVersion: existing[existing.count - 1].version, wasAlreadyPresent: true)
+            group.replies.append((job.reply, result))
+            return
+        }
+
+        let current = group.streamVersions[job.stream] ?? store.shared.withLock { $0.index.version(of: job.stream) }
+        let matches: Bool = switch job.expected {
+        case .any: true
+        case .noStream: current == nil
+        case .exact(let version): current == version
+        }
+        guard matches else {
+            throw EventLogError(code: .wrongExpectedVersion,
+                                "stream \(job.stream) is at \(current.map(String.init) ?? "no stream"), expected \(job.expected)",
+                                actualVersion: current)
+        }
+
+        let batchBytes = job.events.reduce(0) { $0 + RecordCodec.frameCount(stream: job.stream, event: $1) }
+        let used = segmentEnd + group.buffer.count
+        if used > SegmentHeader.count && used + batchBytes > store.configuration.segmentSize {
+            commit(&group)
+            if let failure = failedStatus() { throw failure }
+            try roll()
+        }
+
+        let firstVersion = current.map { $0 + 1 } ?? 0
+        let firstPosition = nextPosition
+        for (k, (event, hash)) in zip(job.events, job.payloadHashes).enumerated() {
+            let version = firstVersion + UInt64(k)
+            group.offsets.append(UInt32(segmentEnd + group.buffer.count))
+            chain = RecordCodec.encode(event, stream: job.stream, position: nextPosition, version: version,
+                                       batchContinues: k < job.events.count - 1, previous: chain, payloadHash: hash,
+                                       into: &group.buffer)
+            group.streamPositions[job.stream, default: []].append(nextPosition)
+            group.planned[event.id] = Planned(stream: job.stream, event: event, payloadHash: hash,
+                                              position: nextPosition, version: version)
+            nextPosition += 1
+        }
+        let lastVersion = firstVersion + UInt64(job.events.count - 1)
+        group.streamVersions[job.stream] = lastVersion
+        group.replies.append((job.reply, AppendResult(firstPosition: firstPosition, lastPosition: nextPosition - 1,
+                                                      streamVersion: lastVersion, wasAlreadyPresent: false)))
+    }
+
+    /// The stored or planned event with this id: its position and version if its content matches,
+    /// nil if the id is new, and `duplicateEventConflict` if the id holds other content.
+    private func find(_ event: ProposedEvent, stream: StreamName, payloadHash: Digest32,
+                      in group: Group) throws(EventLogError) -> (position: UInt64, version: UInt64)? {
+        if let planned = group.planned[event.id] {
+            guard planned.stream == stream, planned.event.type == event.type, planned.event.author == event.author,
+                  planned.event.metadata == event.metadata, planned.payloadHash == payloadHash else {
+                throw conflict(event.id, at: planned.position)
+            }
+            return (planned.position, planned.version)
+        }
+        let candidates = store.shared.withLock { $0.index.ids.candidates(for: event.id) }
+        for position in candidates {
+            guard let stored = try store.readEvents(from: position, count: 1).first, stored.id == event.id else { continue }
+            guard stored.stream == stream, stored.type == event.type, stored.author == event.author,
+                  stored.metadata == event.metadata, stored.payloadHash == payloadHash else {
+                throw conflict(event.id, at: position)
+            }
+            return (stored.position, stored.streamVersion)
+        }
+        return nil
+    }
+
+    private func conflict(_ id: EventID, at position: UInt64) -> EventLogError {
+        EventLogError(code: .duplicateEventConflict, "event id \(id) is already in the log with other content",
+                      position: position)
+    }
+
+    /// Writes, flushes and publishes the group, then acknowledges every append in it.
+    private func commit(_ group: inout Group) {
+        defer { group = Group() }
+        if !group.buffer.isEmpty {
+            do {
+                try segment.write(group.buffer, at: segmentEnd)
+                try segment.sync()
+            } catch {
+                fail(with: error, replies: group.replies)
+                return
+            }
+            segmentEnd += group.buffer.count
+            let (end, count, chain) = (segmentEnd, nextPosition, chain)
+            store.shared.withLock { state in
+                let last = state.index.segments.count - 1
+                state.index.segments[last].offsets.append(contentsOf: group.offsets)
+                state.index.segments[last].end = end
+                for (stream, positions) in group.streamPositions {
+                    state.index.streams[stream, default: []].append(contentsOf: positions)
+                }
+                for (id, planned) in group.planned { state.index.ids.insert(id, position: planned.position) }
+                state.index.count = count
+                state.index.chain = chain
+            }
+        }
+        for (reply, result) in group.replies { reply.resume(returning: .success(result)) }
+        if !group.buffer.isEmpty { store.wakeWaiters() }
+    }
+
+    /// After a failed write or flush nothing about the file can be trusted (the kernel may have
+    /// dropped dirty pages), so the store stops accepting writes until it is reopened and recovered.
+    private func fail(with error: EventLogError,
+                      replies: [(CheckedContinuation<Result<AppendResult, EventLogError>, Never>, AppendResult)]) {
+        store.shared.withLock { $0.status = .failed(error) }
+        let unknown = EventLogError(code: .ioError,
+                                    "\(error.message); the append may or may not be stored: retry with the same event ids after reopening",
+                                    segment: error.segment)
+        for (reply, _) in replies { reply.resume(returning: .failure(unknown)) }
+    }
+
+    /// Starts a new segment (durably) and makes it the one written to.
+    private func roll() throws(EventLogError) {
+        let file: SegmentFile
+        do {
+            file = try SegmentFile.create(directory: store.directory, basePosition: nextPosition, logID: store.logID)
+        } catch {
+            store.shared.withLock { $0.status = .failed(error) }
+            throw error
+        }
+        segment = file
+        segmentEnd = SegmentHeader.count
+        store.shared.withLock { $0.index.segments.append(SegmentIndex(file: file, offsets: [], end: SegmentHeader.count)) }
+    }
+
+    // MARK: Redaction
+
+    private func redact(_ position: UInt64) throws(EventLogError) -> Bool {
+        if let failure = failedStatus() { throw failure }
+        guard let run = store.shared.withLock({ $0.index.runs(from: position, count: 1).first }) else {
+            throw EventLogError(code: .notFound, "no event at position \(position)", position: position)
+        }
+        var frame = try run.file.read(count: run.byteCount, at: run.offset)
+        guard case .frame(let decoded) = frame.withUnsafeBytes({ DecodedFrame.scan($0) }), decoded.position == position else {
+            throw EventLogError(code: .corruptRecord, "the record to redact is damaged", position: position, segment: run.file.name)
+        }
+        if decoded.isRedacted { return false }
+        let intent = RedactionJournal.Entry(position: position, offset: UInt64(run.offset),
+                                            segmentBase: run.file.basePosition, state: .intent)
+        try store.journal.record(intent)
+        Redaction.apply(to: &frame)
+        store.shared.withLock { _ = $0.redacting.insert(position) }
+        defer { store.shared.withLock { _ = $0.redacting.remove(position) } }
+        do {
+            try run.file.write(frame, at: run.offset)
+            try run.file.sync()
+        } catch {
+            store.shared.withLock { $0.status = .failed(error) }
+            throw error
+        }
+        try store.journal.record(RedactionJournal.Entry(position: position, offset: intent.offset,
+                                                        segmentBase: intent.segmentBase, state: .done))
+        return true
+    }
+}

@@ -1,0 +1,216 @@
+import Sodium
+
+/// The bytes of a record frame (docs/LOG-FORMAT.md, "Record frame"): encoding, checksum, chain.
+public enum RecordCodec {
+    static let bodyHeaderCount = 152
+    static let frameOverhead = 8
+    static let maximumMetadataCount = 64 * 1024
+    static let maximumPayloadCount = 8 * 1024 * 1024
+    static let kindEvent: UInt8 = 1
+    static let flagRedacted: UInt8 = 1
+    static let flagBatchContinues: UInt8 = 2
+
+    // Field offsets in the body.
+    static let offsetFlags = 1
+    static let offsetPayloadHash = 72
+    static let offsetChain = 104
+    static let offsetReserved = 136
+
+    /// The chain value before the first record of a log.
+    static func genesis(logID: LogID) -> Digest32 {
+        let input = Array("netreach/v1/log-genesis".utf8) + [0] + logID.bytes
+        return try! Digest32(GenericHash.hash(input, outputCount: 32))
+    }
+
+    static func payloadHash(_ payload: some ByteInput) -> Digest32 {
+        try! Digest32(GenericHash.hash(payload, outputCount: 32))
+    }
+
+    /// The chain value of a record body whose `payloadHash` field is filled in; `flags` are excluded.
+    static func chain(previous: Digest32, body: UnsafeRawBufferPointer, variableCount: Int) -> Digest32 {
+        var hasher = try! GenericHash.Hasher(outputCount: 32)
+        previous.withUnsafeBytes { hasher.update($0) }
+        hasher.update(UnsafeRawBufferPointer(rebasing: body[0..<offsetFlags]))
+        hasher.update([UInt8(0)])
+        hasher.update(UnsafeRawBufferPointer(rebasing: body[(offsetFlags + 1)..<offsetPayloadHash]))
+        hasher.update(UnsafeRawBufferPointer(rebasing: body[offsetReserved..<(bodyHeaderCount + variableCount)]))
+        hasher.update(UnsafeRawBufferPointer(rebasing: body[offsetPayloadHash..<offsetChain]))
+        return hasher.finalize().withUnsafeBytes { Digest32(reading: $0) }
+    }
+
+    /// Checks an event's sizes before anything is written.
+    static func validate(_ event: ProposedEvent) throws(EventLogError) {
+        guard event.metadata.count <= maximumMetadataCount else {
+            throw EventLogError(code: .invalidEvent,
+                                "metadata is at most \(maximumMetadataCount) bytes, got \(event.metadata.count)")
+        }
+        guard event.payload.count <= maximumPayloadCount else {
+            throw EventLogError(code: .invalidEvent,
+                                "a payload is at most \(maximumPayloadCount) bytes, got \(event.payload.count)")
+        }
+    }
+
+    /// The number of bytes `event` takes on disk as a whole frame.
+    static func frameCount(stream: StreamName, event: ProposedEvent) -> Int {
+        frameOverhead + bodyHeaderCount + stream.value.utf8.count + event.type.value.utf8.count
+            + event.metadata.count + event.payload.count
+    }
+
+    /// Appends the frame of `event` to `buffer` and returns its chain value.
+    static func encode(_ event: ProposedEvent, stream: StreamName, position: UInt64, version: UInt64,
+                       batchContinues: Bool, previous: Digest32, payloadHash: Digest32,
+                       into buffer: inout [UInt8]) -> Digest32 {
+        let streamBytes = Array(stream.value.utf8), typeBytes = Array(event.type.value.utf8)
+        let variableCount = streamBytes.count + typeBytes.count + event.metadata.count
+        let bodyCount = bodyHeaderCount + variableCount + event.payload.count
+        let start = buffer.count
+        buffer.reserveCapacity(start + bodyCount + frameOverhead)
+
+        buffer.appendLittleEndian(UInt32(bodyCount))
+        buffer.append(kindEvent)
+        buffer.append(batchContinues ? flagBatchContinues : 0)
+        buffer.appendLittleEndian(UInt16(streamBytes.count))
+        buffer.appendLittleEndian(UInt16(typeBytes.count))
+        buffer.appendLittleEndian(UInt16(0))
+        buffer.appendLittleEndian(UInt32(event.metadata.count))
+        buffer.appendLittleEndian(UInt32(event.payload.count))
+        buffer.appendLittleEndian(position)
+        buffer.appendLittleEndian(version)
+        buffer.appendLittleEndian(event.timeMilliseconds)
+        buffer.append(contentsOf: event.id.bytes)
+        buffer.append(contentsOf: event.author.bytes)
+        payloadHash.withUnsafeBytes { buffer.append(contentsOf: $0) }
+        let chainOffset = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: 32 + 16))  // chain (filled below), reserved
+        buffer.append(contentsOf: streamBytes)
+        buffer.append(contentsOf: typeBytes)
+        buffer.append(contentsOf: event.metadata)
+        buffer.append(contentsOf: event.payload)
+
+        let chain = buffer.withUnsafeBytes { all in
+            RecordCodec.chain(previous: previous,
+                              body: UnsafeRawBufferPointer(rebasing: all[(start + 4)...]), variableCount: variableCount)
+        }
+        buffer.withUnsafeMutableBytes { all in
+            chain.withUnsafeBytes { all.baseAddress!.advanced(by: chainOffset).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+        }
+        let crc = buffer.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        buffer.appendLittleEndian(crc)
+        return chain
+    }
+
+    /// Recomputes a frame's checksum after its body changed in place (redaction).
+    static func resealChecksum(frame: UnsafeMutableRawBufferPointer) {
+        let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: frame[0..<(frame.count - 4)]))
+        frame.storeBytes(of: crc.littleEndian, toByteOffset: frame.count - 4, as: UInt32.self)
+    }
+}
+
+/// One frame found in a buffer, as far as its bytes allow.
+enum FrameScan {
+    /// A whole frame whose checksum holds and whose fields are consistent.
+    case frame(DecodedFrame)
+    /// The buffer ends before the frame does (the length may itself be cut).
+    case incomplete
+    /// The length field is zero: the start of a zero-filled region.
+    case zero
+    /// The frame is whole but its checksum or fields are wrong.
+    case damaged(String)
+}
+
+/// The fixed fields of a frame, read without copying its variable parts.
+struct DecodedFrame {
+    let frameCount: Int
+    let flags: UInt8
+    let streamCount: Int
+    let typeCount: Int
+    let metadataCount: Int
+    let payloadCount: Int
+    let position: UInt64
+    let version: UInt64
+    let time: UInt64
+    let id: EventID
+    let author: AuthorID
+    let payloadHash: Digest32
+    let chain: Digest32
+
+    var isRedacted: Bool { flags & RecordCodec.flagRedacted != 0 }
+    var batchContinues: Bool { flags & RecordCodec.flagBatchContinues != 0 }
+    var variableCount: Int { streamCount + typeCount + metadataCount }
+
+    /// Reads the frame at the start of `buffer`.
+    static func scan(_ buffer: UnsafeRawBufferPointer) -> FrameScan {
+        guard buffer.count >= 4 else { return buffer.allSatisfy({ $0 == 0 }) ? .zero : .incomplete }
+        let bodyCount = Int(UInt32(littleEndian: buffer.loadUnaligned(as: UInt32.self)))
+        if bodyCount == 0 { return .zero }
+        guard bodyCount >= RecordCodec.bodyHeaderCount,
+              bodyCount <= RecordCodec.bodyHeaderCount + 3 * 255 + RecordCodec.maximumMetadataCount
+                + RecordCodec.maximumPayloadCount
+        else { return .damaged("impossible record length \(bodyCount)") }
+        let frameCount = bodyCount + RecordCodec.frameOverhead
+        guard buffer.count >= frameCount else { return .incomplete }
+        let stored = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: frameCount - 4, as: UInt32.self))
+        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<(frameCount - 4)])) == stored else {
+            return .damaged("checksum mismatch")
+        }
+        let body = UnsafeRawBufferPointer(rebasing: buffer[4..<(4 + bodyCount)])
+        func u16(_ o: Int) -> Int { Int(UInt16(littleEndian: body.loadUnaligned(fromByteOffset: o, as: UInt16.self))) }
+        func u32(_ o: Int) -> Int { Int(UInt32(littleEndian: body.loadUnaligned(fromByteOffset: o, as: UInt32.self))) }
+        func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: body.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
+        let flags = body[1]
+        let frame = DecodedFrame(
+            frameCount: frameCount, flags: flags, streamCount: u16(2), typeCount: u16(4),
+            metadataCount: u32(8), payloadCount: u32(12), position: u64(16), version: u64(24), time: u64(32),
+            id: ID16(reading: UnsafeRawBufferPointer(rebasing: body[40..<56])),
+            author: ID16(reading: UnsafeRawBufferPointer(rebasing: body[56..<72])),
+            payloadHash: Digest32(reading: UnsafeRawBufferPointer(rebasing: body[72..<104])),
+            chain: Digest32(reading: UnsafeRawBufferPointer(rebasing: body[104..<136])))
+        guard body[0] == RecordCodec.kindEvent else { return .damaged("unknown record kind \(body[0])") }
+        guard flags & ~(RecordCodec.flagRedacted | RecordCodec.flagBatchContinues) == 0 else {
+            return .damaged("unknown flags \(flags)")
+        }
+        guard (1...255).contains(frame.streamCount), (1...255).contains(frame.typeCount), u16(6) == 0,
+              frame.metadataCount <= RecordCodec.maximumMetadataCount,
+              frame.payloadCount <= RecordCodec.maximumPayloadCount,
+              RecordCodec.bodyHeaderCount + frame.variableCount + frame.payloadCount == bodyCount,
+              body[RecordCodec.offsetReserved..<RecordCodec.bodyHeaderCount].allSatisfy({ $0 == 0 })
+        else { return .damaged("inconsistent record fields") }
+        return .frame(frame)
+    }
+
+    /// The event this frame holds; `buffer` starts at the frame.
+    func event(in buffer: UnsafeRawBufferPointer) throws(EventLogError) -> RecordedEvent {
+        var offset = 4 + RecordCodec.bodyHeaderCount
+        func take(_ count: Int) -> UnsafeRawBufferPointer {
+            defer { offset += count }
+            return UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + count)])
+        }
+        let stream = try LogName(decoding: take(streamCount))
+        let type = try LogName(decoding: take(typeCount))
+        let metadata = Array(take(metadataCount))
+        let payload = isRedacted ? [] : Array(take(payloadCount))
+        return RecordedEvent(position: position, stream: stream, streamVersion: version, id: id, type: type,
+                             author: author, timeMilliseconds: time, metadata: metadata, payload: payload,
+                             payloadLength: payloadCount, payloadHash: payloadHash, chain: chain, isRedacted: isRedacted)
+    }
+
+    /// The chain value this frame's content implies, given the previous one.
+    func expectedChain(previous: Digest32, in buffer: UnsafeRawBufferPointer) -> Digest32 {
+        RecordCodec.chain(previous: previous, body: UnsafeRawBufferPointer(rebasing: buffer[4...]),
+                          variableCount: variableCount)
+    }
+
+    /// Whether the payload bytes hash to the stored payload hash (always true for a redacted record).
+    func payloadMatchesHash(in buffer: UnsafeRawBufferPointer) -> Bool {
+        if isRedacted { return true }
+        let start = 4 + RecordCodec.bodyHeaderCount + variableCount
+        return RecordCodec.payloadHash(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + payloadCount)])) == payloadHash
+    }
+}
+
+extension Array where Element == UInt8 {
+    @inline(__always)
+    mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+}

@@ -1,0 +1,230 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One open segment file. The descriptor closes when the last reference goes, so a reader that
+/// holds the object can never read through a descriptor number that was closed and reused.
+final class SegmentFile: Sendable {
+    let descriptor: Int32
+    let basePosition: UInt64
+    let name: String
+    let path: String
+
+    private init(descriptor: Int32, basePosition: UInt64, name: String, path: String) {
+        self.descriptor = descriptor
+        self.basePosition = basePosition
+        self.name = name
+        self.path = path
+    }
+
+    deinit { _ = close(descriptor) }
+
+    static func fileName(basePosition: UInt64) -> String {
+        let digits = String(basePosition)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".seg"
+    }
+
+    /// Opens an existing segment for reading and writing.
+    static func open(directory: String, name: String, basePosition: UInt64) throws(EventLogError) -> SegmentFile {
+        let path = directory + "/" + name
+        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystem.error("cannot open segment", path: path, segment: name) }
+        return SegmentFile(descriptor: fd, basePosition: basePosition, name: name, path: path)
+    }
+
+    /// Creates a new segment with its header, durably: the file and the directory entry are fsynced.
+    static func create(directory: String, basePosition: UInt64, logID: LogID) throws(EventLogError) -> SegmentFile {
+        let name = fileName(basePosition: basePosition)
+        let path = directory + "/" + name
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileSystem.error("cannot create segment", path: path, segment: name) }
+        let file = SegmentFile(descriptor: fd, basePosition: basePosition, name: name, path: path)
+        try file.write(SegmentHeader(logID: logID, basePosition: basePosition).encoded(), at: 0)
+        try file.sync()
+        try FileSystem.syncDirectory(directory)
+        return file
+    }
+
+    func size() throws(EventLogError) -> Int {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw FileSystem.error("cannot stat segment", path: path, segment: name) }
+        return Int(info.st_size)
+    }
+
+    /// Reads exactly `buffer.count` bytes at `offset`, or fewer only at the end of the file; returns the count read.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(EventLogError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystem.error("cannot read segment", path: path, segment: name)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    /// Reads up to `count` bytes at `offset`.
+    func read(count: Int, at offset: Int) throws(EventLogError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var outcome: Result<Int, EventLogError> = .success(0)
+        out.withUnsafeMutableBytes { buffer in outcome = Result { () throws(EventLogError) in try read(into: buffer, at: offset) } }
+        let got = try outcome.get()
+        if got < count { out.removeLast(count - got) }
+        return out
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(EventLogError) {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystem.error("cannot write segment", path: path, segment: name)
+            }
+            done += n
+        }
+    }
+
+    func write(_ bytes: [UInt8], at offset: Int) throws(EventLogError) {
+        try withBytes(bytes) { (buffer) throws(EventLogError) in try write(buffer, at: offset) }
+    }
+
+    /// Makes written data durable (`fdatasync`).
+    func sync() throws(EventLogError) {
+        while fdatasync(descriptor) != 0 {
+            if errno == EINTR { continue }
+            throw FileSystem.error("cannot flush segment", path: path, segment: name)
+        }
+    }
+
+    func truncate(to size: Int) throws(EventLogError) {
+        guard ftruncate(descriptor, off_t(size)) == 0 else {
+            throw FileSystem.error("cannot truncate segment", path: path, segment: name)
+        }
+    }
+}
+
+/// The 64-byte header at the start of every segment (docs/LOG-FORMAT.md).
+struct SegmentHeader: Equatable {
+    static let count = 64
+    static let magic = Array("NRLOGSEG".utf8)
+    static let formatVersion: UInt32 = 1
+
+    let logID: LogID
+    let basePosition: UInt64
+
+    func encoded() -> [UInt8] {
+        var out = SegmentHeader.magic
+        out.appendLittleEndian(SegmentHeader.formatVersion)
+        out.appendLittleEndian(UInt32(0))
+        out.append(contentsOf: logID.bytes)
+        out.appendLittleEndian(basePosition)
+        out.append(contentsOf: repeatElement(0, count: 20))
+        out.appendLittleEndian(CRC32C.checksum(out))
+        return out
+    }
+
+    static func decode(_ bytes: [UInt8], segment: String) throws(EventLogError) -> SegmentHeader {
+        func bad(_ why: String) -> EventLogError {
+            EventLogError(code: .corruptSegmentHeader, "segment header \(why)", segment: segment)
+        }
+        guard bytes.count >= count else { throw bad("is cut short (\(bytes.count) bytes)") }
+        let crc = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 60, as: UInt32.self)) }
+        guard CRC32C.checksum(Array(bytes[0..<60])) == crc else { throw bad("fails its checksum") }
+        guard Array(bytes[0..<8]) == magic else { throw bad("has the wrong magic") }
+        let version = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }
+        guard version == formatVersion else { throw bad("has unknown format version \(version)") }
+        let logID = bytes.withUnsafeBytes { ID16(reading: UnsafeRawBufferPointer(rebasing: $0[16..<32])) }
+        let base = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 32, as: UInt64.self)) }
+        return SegmentHeader(logID: logID, basePosition: base)
+    }
+}
+
+/// Small POSIX helpers with typed errors.
+enum FileSystem {
+    static func error(_ what: String, path: String, segment: String? = nil) -> EventLogError {
+        let code = errno
+        return EventLogError(code: .ioError, "\(what) \(path): \(String(cString: strerror(code))) (errno \(code))",
+                             segment: segment)
+    }
+
+    /// fsyncs a directory so that a created, renamed or removed entry is durable.
+    static func syncDirectory(_ path: String) throws(EventLogError) {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw error("cannot open directory", path: path) }
+        defer { _ = close(fd) }
+        guard fsync(fd) == 0 else { throw error("cannot flush directory", path: path) }
+    }
+
+    static func createDirectory(_ path: String) throws(EventLogError) {
+        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw error("cannot create directory", path: path) }
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    /// The names in a directory.
+    static func list(_ path: String) throws(EventLogError) -> [String] {
+        guard let dir = opendir(path) else { throw error("cannot list directory", path: path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Writes a whole file durably: temporary name, fsync, rename, fsync of the directory.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(EventLogError) {
+        let temporary = path + ".tmp"
+        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw error("cannot create", path: temporary) }
+        var ok = true
+        bytes.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+                if n < 0 { if errno == EINTR { continue }; ok = false; return }
+                done += n
+            }
+        }
+        if !ok || fsync(fd) != 0 {
+            let failure = error("cannot write", path: temporary)
+            _ = close(fd)
+            _ = unlink(temporary)
+            throw failure
+        }
+        _ = close(fd)
+        guard rename(temporary, path) == 0 else { throw error("cannot rename into", path: path) }
+        try syncDirectory(directory)
+    }
+}
+
+/// An exclusive `flock` on `DIR/LOCK`, held while a log is open.
+final class DirectoryLock: Sendable {
+    private let descriptor: Int32
+
+    init(directory: String) throws(EventLogError) {
+        let path = directory + "/LOCK"
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileSystem.error("cannot open lock file", path: path) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            _ = close(fd)
+            throw EventLogError(code: .locked, "another process has the log in \(directory) open")
+        }
+        descriptor = fd
+    }
+
+    deinit { _ = close(descriptor) }
+}

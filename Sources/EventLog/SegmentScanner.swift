@@ -1,0 +1,159 @@
+/// Walks the records of one segment, checking frames, positions and the chain
+/// (docs/LOG-FORMAT.md, "Batches and the torn tail").
+struct SegmentScanner {
+    /// How the segment ended.
+    enum Tail: Equatable {
+        /// The last byte is the end of a whole batch.
+        case clean
+        /// The segment ends with bytes that are not a whole batch; cutting at `end` leaves only whole batches.
+        case torn(bytes: Int, records: Int, zeroFilled: Bool)
+    }
+
+    struct Result {
+        var offsets: [UInt32] = []
+        /// End of the last whole batch.
+        var end: Int = SegmentHeader.count
+        var chain: Digest32
+        var nextPosition: UInt64
+        var tail: Tail = .clean
+        /// Offsets of frames that were repaired from a pending redaction intent.
+        var repairedFrames: [(offset: Int, bytes: [UInt8])] = []
+        var redactedCount = 0
+    }
+
+    let name: String
+    let basePosition: UInt64
+    let isLast: Bool
+    let verifyPayloads: Bool
+    /// Pending redaction intents in this segment: offset → position.
+    let redactionIntents: [Int: UInt64]
+
+    /// Scans `bytes`, the whole segment file (header included).
+    func scan(_ bytes: inout [UInt8], previousChain: Digest32,
+              visit: (DecodedFrame, UnsafeRawBufferPointer) throws(EventLogError) -> Void) throws(EventLogError) -> Result {
+        var result = Result(chain: previousChain, nextPosition: basePosition)
+        var offset = SegmentHeader.count
+        // The state at the end of the last whole batch: where a torn tail is cut back to.
+        var batchEnd = (records: 0, offset: offset, chain: previousChain, position: basePosition)
+
+        scanning: while offset < bytes.count {
+            let scan = bytes.withUnsafeBytes { DecodedFrame.scan(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+            switch scan {
+            case .frame(let frame):
+                guard frame.position == result.nextPosition else {
+                    throw EventLogError(code: .positionGap,
+                                        "expected position \(result.nextPosition), found \(frame.position)",
+                                        position: result.nextPosition, segment: name)
+                }
+                try withBytes(bytes) { (all) throws(EventLogError) in
+                    let frameBytes = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + frame.frameCount)])
+                    guard frame.expectedChain(previous: result.chain, in: frameBytes) == frame.chain else {
+                        throw EventLogError(code: .brokenChain, "the chain does not follow from the previous record",
+                                            position: frame.position, segment: name)
+                    }
+                    if verifyPayloads && !frame.payloadMatchesHash(in: frameBytes) {
+                        throw EventLogError(code: .corruptRecord, "the payload does not match its hash",
+                                            position: frame.position, segment: name)
+                    }
+                    try visit(frame, frameBytes)
+                }
+                if frame.isRedacted { result.redactedCount += 1 }
+                result.offsets.append(UInt32(offset))
+                result.chain = frame.chain
+                result.nextPosition += 1
+                offset += frame.frameCount
+                if !frame.batchContinues {
+                    batchEnd = (result.offsets.count, offset, result.chain, result.nextPosition)
+                }
+            case .damaged(let why):
+                if let position = redactionIntents[offset], let repaired = repairRedaction(bytes, at: offset, position: position) {
+                    bytes.replaceSubrange(offset..<(offset + repaired.count), with: repaired)
+                    result.repairedFrames.append((offset, repaired))
+                    continue scanning
+                }
+                if isLast && !hasValidFrame(in: bytes, after: offset, from: result.nextPosition) { break scanning }
+                throw EventLogError(code: .corruptRecord, "damaged record: \(why)", position: result.nextPosition, segment: name)
+            case .incomplete, .zero:
+                if isLast && !hasValidFrame(in: bytes, after: offset, from: result.nextPosition) { break scanning }
+                throw EventLogError(code: .corruptRecord,
+                                    scan.isZero ? "zero-filled bytes inside the log" : "a record is cut short",
+                                    position: result.nextPosition, segment: name)
+            }
+        }
+
+        if batchEnd.offset < bytes.count || batchEnd.records < result.offsets.count {
+            guard isLast else {
+                throw EventLogError(code: .corruptRecord, "the segment ends inside a batch",
+                                    position: batchEnd.position, segment: name)
+            }
+            let zeroFilled = bytes[batchEnd.offset...].allSatisfy { $0 == 0 }
+            result.tail = .torn(bytes: bytes.count - batchEnd.offset, records: result.offsets.count - batchEnd.records,
+                                zeroFilled: zeroFilled)
+            result.offsets.removeLast(result.offsets.count - batchEnd.records)
+            result.chain = batchEnd.chain
+            result.nextPosition = batchEnd.position
+        }
+        result.end = batchEnd.offset
+        return result
+    }
+
+    /// Whether a whole, valid frame with a plausible later position starts anywhere after `offset`:
+    /// if one does, the damage at `offset` is in the middle of the log, not a torn tail.
+    private func hasValidFrame(in bytes: [UInt8], after offset: Int, from position: UInt64) -> Bool {
+        bytes.withUnsafeBytes { all in
+            var candidate = offset + 1
+            while candidate + RecordCodec.frameOverhead + RecordCodec.bodyHeaderCount <= all.count {
+                // Cheap filters first: the kind byte and a position in a plausible range.
+                if all[candidate + 4] == RecordCodec.kindEvent {
+                    let found = UInt64(littleEndian: all.loadUnaligned(fromByteOffset: candidate + 4 + 16, as: UInt64.self))
+                    if found >= position && found < position &+ 1 << 32,
+                       case .frame = DecodedFrame.scan(UnsafeRawBufferPointer(rebasing: all[candidate...])) {
+                        return true
+                    }
+                }
+                candidate += 1
+            }
+            return false
+        }
+    }
+
+    /// Re-applies a redaction that a crash interrupted: the frame's fixed fields are intact, so setting
+    /// the flag, zeroing the payload and resealing the checksum is the same write done again.
+    private func repairRedaction(_ bytes: [UInt8], at offset: Int, position: UInt64) -> [UInt8]? {
+        guard offset + RecordCodec.frameOverhead + RecordCodec.bodyHeaderCount <= bytes.count else { return nil }
+        let bodyCount = bytes.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+        let frameCount = bodyCount + RecordCodec.frameOverhead
+        guard bodyCount >= RecordCodec.bodyHeaderCount, offset + frameCount <= bytes.count else { return nil }
+        var frame = Array(bytes[offset..<(offset + frameCount)])
+        Redaction.apply(to: &frame)
+        guard case .frame(let decoded) = frame.withUnsafeBytes({ DecodedFrame.scan($0) }),
+              decoded.position == position, decoded.isRedacted
+        else { return nil }
+        return frame
+    }
+}
+
+extension FrameScan {
+    var isZero: Bool { if case .zero = self { true } else { false } }
+}
+
+/// The in-place rewrite of a frame that destroys its payload (docs/LOG-FORMAT.md, "Redaction").
+enum Redaction {
+    /// Sets the redacted flag, zeroes the payload and reseals the checksum. The frame's fixed fields must be intact.
+    static func apply(to frame: inout [UInt8]) {
+        frame.withUnsafeMutableBytes { f in
+            let body = 4
+            f[body + RecordCodec.offsetFlags] |= RecordCodec.flagRedacted
+            func u(_ o: Int, _ size: Int) -> Int {
+                size == 2 ? Int(UInt16(littleEndian: f.loadUnaligned(fromByteOffset: body + o, as: UInt16.self)))
+                          : Int(UInt32(littleEndian: f.loadUnaligned(fromByteOffset: body + o, as: UInt32.self)))
+            }
+            let payloadStart = body + RecordCodec.bodyHeaderCount + u(2, 2) + u(4, 2) + u(8, 4)
+            let payloadEnd = min(payloadStart + u(12, 4), f.count - 4)
+            if payloadStart < payloadEnd {
+                UnsafeMutableRawBufferPointer(rebasing: f[payloadStart..<payloadEnd]).initializeMemory(as: UInt8.self, repeating: 0)
+            }
+            RecordCodec.resealChecksum(frame: f)
+        }
+    }
+}
