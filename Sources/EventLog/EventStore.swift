@@ -60,7 +60,7 @@ public struct EventSubscription<Store: EventStore>: AsyncSequence, Sendable {
         Iterator(store: store, next: start, maximumLag: maximumLag, batchSize: Swift.max(1, batchSize))
     }
 
-    public struct Iterator: AsyncIteratorProtocol {
+    public struct Iterator: AsyncIteratorProtocol, Sendable {
         let store: Store
         var next: UInt64
         let maximumLag: UInt64?
