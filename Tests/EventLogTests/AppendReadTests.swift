@@ -6,7 +6,7 @@ struct AppendReadTests {
     @Test("appended events read back in order with positions and stream versions")
     func appendAndRead() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             let first = try await store.append(to: "conv-a", expectedVersion: .noStream, events: [event("one"), event("two")])
             #expect(first == AppendResult(firstPosition: 0, lastPosition: 1, streamVersion: 1, wasAlreadyPresent: false))
             let second = try await store.append(to: "conv-b", expectedVersion: .any, events: [event("three")])
@@ -24,7 +24,7 @@ struct AppendReadTests {
     @Test("reading a stream returns only its events, from a version")
     func readStream() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             for n in 0..<10 {
                 _ = try await store.append(to: n % 2 == 0 ? "even" : "odd", expectedVersion: .any, events: [event("\(n)")])
             }
@@ -40,7 +40,7 @@ struct AppendReadTests {
     @Test("reading backwards returns the newest first")
     func readBackward() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             _ = try await store.append(to: "s", expectedVersion: .any, events: (0..<5).map { event("\($0)") })
             #expect(try await store.readBackward(from: 3, maxCount: 2).map(text) == ["3", "2"])
             #expect(try await store.readBackward(from: 100, maxCount: 10).map(text) == ["4", "3", "2", "1", "0"])
@@ -51,11 +51,11 @@ struct AppendReadTests {
     @Test("events survive closing and reopening, and appends continue after them")
     func reopen() async throws {
         let dir = TemporaryDirectory()
-        let head = try await withStore(dir) { store in
+        let head = try await withStore(dir) { store async throws in
             _ = try await store.append(to: "s", expectedVersion: .noStream, events: [event("a"), event("b")])
             return try await store.head()
         }
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             #expect(store.recoveryReport.tornBytesCut == 0)
             #expect(try await store.head() == head)
             let next = try await store.append(to: "s", expectedVersion: .exact(1), events: [event("c")])
@@ -68,13 +68,13 @@ struct AppendReadTests {
     func segmentRollover() async throws {
         let dir = TemporaryDirectory()
         let configuration = FileEventStoreConfiguration(segmentSize: 4096)
-        try await withStore(dir, configuration: configuration) { store in
+        try await withStore(dir, configuration: configuration) { store async throws in
             for n in 0..<200 {
                 _ = try await store.append(to: StreamName("s\(n % 7)"), expectedVersion: .any, events: [event(String(repeating: "x", count: n))])
             }
         }
         #expect(dir.segmentNames().count > 5)
-        try await withStore(dir, configuration: configuration) { store in
+        try await withStore(dir, configuration: configuration) { store async throws in
             let all = try await store.read(from: 0, maxCount: 1000)
             #expect(all.count == 200)
             #expect(all.enumerated().allSatisfy { $0.element.payload.count == $0.offset && $0.element.position == UInt64($0.offset) })

@@ -18,7 +18,7 @@ struct BadInputTests {
     @Test("bad batches are refused before anything is written")
     func badBatches() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir, configuration: .init(maximumBatchCount: 3)) { store in
+        try await withStore(dir, configuration: .init(maximumBatchCount: 3)) { store async throws in
             let duplicate = event("dup")
             let cases: [[ProposedEvent]] = [
                 [],
@@ -42,7 +42,7 @@ struct BadInputTests {
     @Test("redacting a position past the head is refused")
     func redactMissing() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             let error = await #expect(throws: EventLogError.self) { try await store.redact(position: 0) }
             #expect(error?.code == .notFound)
         }

@@ -6,7 +6,7 @@ struct ConcurrencyTests {
     @Test("a wrong expected version is refused with the actual version, and nothing is appended")
     func wrongExpectedVersion() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             _ = try await store.append(to: "s", expectedVersion: .noStream, events: [event("a")])
             for expected in [ExpectedVersion.noStream, .exact(5), .exact(1)] {
                 let error = await #expect(throws: EventLogError.self) {
@@ -26,7 +26,7 @@ struct ConcurrencyTests {
     @Test("of many writers racing for the same version, exactly one wins each version")
     func racingWriters() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             let winners = await withTaskGroup(of: Int.self) { group in
                 for writer in 0..<32 {
                     group.addTask {
@@ -52,7 +52,7 @@ struct ConcurrencyTests {
     @Test("concurrent appends to different streams all land, each exactly once")
     func concurrentAppends() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<64 {
                     group.addTask {
@@ -75,7 +75,7 @@ struct ConcurrencyTests {
     func idempotentRetry() async throws {
         let dir = TemporaryDirectory()
         let batch = [event("hello"), event("again")]
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             let first = try await store.append(to: "s", expectedVersion: .noStream, events: batch)
             _ = try await store.append(to: "t", expectedVersion: .any, events: [event("between")])
             let retry = try await store.append(to: "s", expectedVersion: .noStream, events: batch)
@@ -85,7 +85,7 @@ struct ConcurrencyTests {
             #expect(try await store.head().count == 3)
         }
         // For the life of the log: still after a reopen.
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             let retry = try await store.append(to: "s", expectedVersion: .any, events: batch)
             #expect(retry.wasAlreadyPresent && retry.firstPosition == 0)
             #expect(try await store.head().count == 3)
@@ -96,7 +96,7 @@ struct ConcurrencyTests {
     func duplicateInOneGroup() async throws {
         let dir = TemporaryDirectory()
         let once = event("once")
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             let results = try await withThrowingTaskGroup(of: AppendResult.self) { group in
                 for _ in 0..<16 { group.addTask { try await store.append(to: "s", expectedVersion: .any, events: [once]) } }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -111,7 +111,7 @@ struct ConcurrencyTests {
     func idConflict(change: String) async throws {
         let dir = TemporaryDirectory()
         let id = EventID.random()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             _ = try await store.append(to: "s", expectedVersion: .any, events: [event("x", id: id)])
             var other = event("x", id: id)
             var stream: StreamName = "s"
@@ -133,7 +133,7 @@ struct ConcurrencyTests {
     func partialDuplicateBatch() async throws {
         let dir = TemporaryDirectory()
         let stored = event("stored")
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             _ = try await store.append(to: "s", expectedVersion: .any, events: [stored])
             let error = await #expect(throws: EventLogError.self) {
                 try await store.append(to: "s", expectedVersion: .any, events: [stored, event("new")])

@@ -8,7 +8,7 @@ struct RedactionCheckpointTests {
     func redaction() async throws {
         let dir = TemporaryDirectory()
         let secret = "the address is 12 Secret Road"
-        let head = try await withStore(dir) { store in
+        let head = try await withStore(dir) { store async throws in
             _ = try await store.append(to: "s", expectedVersion: .any, events: [event("keep"), event(secret), event("after")])
             let before = try await store.read(from: 1, maxCount: 1)[0]
             #expect(try await store.redact(position: 1))
@@ -33,7 +33,7 @@ struct RedactionCheckpointTests {
     @Test("a redaction interrupted by a crash is finished on the next open")
     func interruptedRedaction() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             _ = try await store.append(to: "s", expectedVersion: .any, events: [event("a"), event("private words"), event("c")])
             #expect(try await store.redact(position: 1))
         }
@@ -58,7 +58,7 @@ struct RedactionCheckpointTests {
     func checkpoints() async throws {
         let dir = TemporaryDirectory()
         let relayKey = SigningKeyPair.generate()
-        let checkpoint = try await withStore(dir) { store in
+        let checkpoint = try await withStore(dir) { store async throws in
             _ = try await store.append(to: "s", expectedVersion: .any, events: (0..<10).map { event("\($0)") })
             let checkpoint = Checkpoint(signing: try await store.head(), with: relayKey)
             _ = try await store.append(to: "s", expectedVersion: .any, events: (10..<20).map { event("\($0)") })
@@ -93,7 +93,7 @@ struct RedactionCheckpointTests {
     func emptyCheckpoint() async throws {
         let dir = TemporaryDirectory()
         let key = SigningKeyPair.generate()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             let checkpoint = Checkpoint(signing: try await store.head(), with: key)
             _ = try await store.append(to: "s", expectedVersion: .any, events: [event("a")])
             #expect(try await store.verifyExtends(checkpoint, trusting: key.publicKey).count == 1)

@@ -6,7 +6,7 @@ struct SubscriptionTests {
     @Test("a subscriber catches up on stored events, then receives new ones live, without gap or duplicate")
     func catchUpThenLive() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             for n in 0..<300 { _ = try await store.append(to: "s", expectedVersion: .any, events: [event("\(n)")]) }
             let reader = Task {
                 var seen: [UInt64] = []
@@ -25,7 +25,7 @@ struct SubscriptionTests {
     @Test("a subscription from the head waits for the next event")
     func waitsAtHead() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             _ = try await store.append(to: "s", expectedVersion: .any, events: [event("old")])
             let reader = Task { () -> String? in
                 for try await recorded in store.subscribe(from: 1) { return text(recorded) }
@@ -55,7 +55,7 @@ struct SubscriptionTests {
     @Test("cancelling the subscriber's task ends its subscription")
     func endsOnCancel() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             let reader = Task { () -> Int in
                 var count = 0
                 for try await _ in store.subscribe(from: 0) { count += 1 }
@@ -70,7 +70,7 @@ struct SubscriptionTests {
     @Test("a live subscriber that falls too far behind is told so")
     func fellBehind() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             _ = try await store.append(to: "s", expectedVersion: .any, events: [event("first")])
             var iterator = store.subscribe(from: 0, maximumLag: 10, batchSize: 1).makeAsyncIterator()
             #expect(try await iterator.next()?.position == 0)
@@ -96,7 +96,7 @@ struct SubscriptionTests {
     @Test("a subscriber starting far behind catches up without being told it fell behind")
     func catchingUpIsNotFallingBehind() async throws {
         let dir = TemporaryDirectory()
-        try await withStore(dir) { store in
+        try await withStore(dir) { store async throws in
             _ = try await store.append(to: "s", expectedVersion: .any, events: (0..<100).map { event("\($0)") })
             var count = 0
             for try await _ in store.subscribe(from: 0, maximumLag: 5, batchSize: 7) {

@@ -46,3 +46,7 @@ func withStore<R>(_ directory: TemporaryDirectory, configuration: FileEventStore
         throw error
     }
 }
+
+enum FileManagerSupport {
+    static func remove(_ path: String) throws { try FileManager.default.removeItem(atPath: path) }
+}
