@@ -28,11 +28,18 @@ let package = Package(
         .target(name: "NetreachCore", dependencies: ["Sodium", "EventLog"], swiftSettings: strict),
         .target(name: "NetreachRelay", dependencies: ["NetreachCore", "EventLog"], swiftSettings: strict),
         .target(name: "NetreachClient", dependencies: ["NetreachCore"], swiftSettings: strict),
+        .target(
+            name: "NetreachCommandLine",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "netreach-relay",
             dependencies: [
                 "NetreachRelay",
                 "NetreachCore",
+                "EventLog",
+                "NetreachCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -42,11 +49,13 @@ let package = Package(
             dependencies: [
                 "NetreachClient",
                 "NetreachCore",
+                "NetreachCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Sodium"], swiftSettings: strict),
+        .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog"], swiftSettings: strict),
     ]
 )

@@ -1,9 +1,10 @@
 import ArgumentParser
+import NetreachCommandLine
 import NetreachCore
 
 /// `netreach-relay`: runs and administers a Netreach relay.
 @main
-struct NetreachRelayCommand: AsyncParsableCommand {
+struct NetreachRelayCommand: RootCommand {
     static let configuration = CommandConfiguration(
         commandName: "netreach-relay",
         abstract: "Run and administer a Netreach relay.",
@@ -11,9 +12,19 @@ struct NetreachRelayCommand: AsyncParsableCommand {
             The relay stores and forwards end-to-end encrypted events; it never sees plaintext.
 
             Example:
-              netreach-relay --version
+              netreach-relay log verify --data-dir /var/lib/netreach/log
             """,
         version: NetreachVersion.current,
-        subcommands: []
+        subcommands: [Log.self]
     )
+}
+
+extension NetreachRelayCommand {
+    /// `netreach-relay log …`: inspect the event log.
+    struct Log: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Inspect the relay's event log.",
+            subcommands: [Verify.self]
+        )
+    }
 }

@@ -1,9 +1,10 @@
 import ArgumentParser
+import NetreachCommandLine
 import NetreachCore
 
 /// `netreach`: the staff client for outreach workers and supervisors.
 @main
-struct NetreachCommand: AsyncParsableCommand {
+struct NetreachCommand: RootCommand {
     static let configuration = CommandConfiguration(
         commandName: "netreach",
         abstract: "The Netreach staff client: keys, inbox, chat, reports.",

@@ -1,0 +1,46 @@
+public import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A root command whose exit codes follow the house rule: 0 ok, 1 failure, 2 usage.
+/// (swift-argument-parser's default for a usage error is 64.)
+public protocol RootCommand: AsyncParsableCommand {}
+
+extension RootCommand {
+    public static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                printToStandardError(fullMessage(for: error))
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// Writes a line to standard error (messages go there; data goes to standard output).
+public func printToStandardError(_ message: String) {
+    let line = message.hasSuffix("\n") ? message : message + "\n"
+    // write(2) on descriptor 2 rather than the C `stderr` global, which strict concurrency rejects.
+    var bytes = Array(line.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
+        if written <= 0 { return }
+        offset += written
+    }
+}
+
+/// How a command prints what it lists.
+public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case table, json, csv
+}

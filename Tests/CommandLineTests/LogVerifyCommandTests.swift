@@ -1,0 +1,67 @@
+import EventLog
+import Foundation
+import Testing
+
+@Suite("netreach-relay log verify")
+struct LogVerifyCommandTests {
+    static func makeLog(events: Int) async throws -> String {
+        let path = NSTemporaryDirectory() + "netreach-cli-" + UUID().uuidString
+        let store = try FileEventStore(directory: path)
+        for n in 0..<events {
+            _ = try await store.append(to: "s", expectedVersion: .any,
+                                       events: [ProposedEvent(type: "t", timeMilliseconds: 0, payload: Array("event \(n)".utf8))])
+        }
+        await store.close()
+        return path
+    }
+
+    @Test("an intact log prints its head and exits 0")
+    func intact() async throws {
+        let dir = try await Self.makeLog(events: 5)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let table = try BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir])
+        #expect(table.status == 0)
+        #expect(table.standardOutput.contains("events            5"))
+        #expect(table.standardOutput.contains("head position     4"))
+
+        let json = try BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir, "--format", "json"])
+        #expect(json.status == 0)
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: String])
+        #expect(fields["status"] == "ok" && fields["events"] == "5" && fields["chain"]?.count == 64)
+    }
+
+    @Test("a damaged log names the position and segment and exits 1")
+    func damaged() async throws {
+        let dir = try await Self.makeLog(events: 5)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let segment = dir + "/00000000000000000000.seg"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segment)))
+        // The third record's payload: 64-byte header, then two frames of equal size.
+        let frame = (bytes.count - 64) / 5
+        bytes[64 + 2 * frame + frame - 6] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        let outcome = try BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.contains("DAMAGED"))
+        #expect(outcome.standardError.contains("position 2"))
+        #expect(outcome.standardError.contains("00000000000000000000.seg"))
+    }
+
+    @Test("bad arguments are a usage error, exit 2", arguments: [["log", "verify"], ["log", "verify", "--data-dir", "/nonexistent"],
+                                                                  ["log", "verify", "--data-dir", "/tmp", "--format", "xml"]])
+    func usage(arguments: [String]) throws {
+        let outcome = try BinaryRunner.run("netreach-relay", arguments)
+        #expect(outcome.status == 2)
+        #expect(!outcome.standardError.isEmpty)
+    }
+
+    @Test("both commands answer --version and --help")
+    func versionAndHelp() throws {
+        for name in ["netreach-relay", "netreach"] {
+            let version = try BinaryRunner.run(name, ["--version"])
+            #expect(version.status == 0 && version.standardOutput.split(separator: ".").count == 3)
+            let help = try BinaryRunner.run(name, ["--help"])
+            #expect(help.status == 0 && help.standardOutput.contains("Example"))
+        }
+    }
+}
