@@ -54,6 +54,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "netreach-soak",
+            dependencies: [
+                "EventLog",
+                "Sodium",
+                "NetreachCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Sodium"], swiftSettings: strict),
         .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog"], swiftSettings: strict),

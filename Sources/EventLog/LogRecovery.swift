@@ -20,6 +20,8 @@ public struct RecoveryReport: Hashable, Sendable {
     public var snapshotEvents: UInt64?
     /// An empty segment file whose creation a crash interrupted, removed during the open.
     public var removedIncompleteSegment: String?
+
+    public init() {}
 }
 
 /// Opens a data directory: finds the segments, checks them, cuts a torn tail, and builds the index.
