@@ -190,6 +190,7 @@ public final class FileEventStore: EventStore {
             return all
         }
         for waiter in waiters { waiter.resume(returning: false) }
+        directoryLock.release()
     }
 
     private func startWriterThread(_ writer: LogWriter) {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// One open segment file. The descriptor closes when the last reference goes, so a reader that
 /// holds the object can never read through a descriptor number that was closed and reused.
@@ -213,7 +214,7 @@ enum FileSystem {
 
 /// An exclusive `flock` on `DIR/LOCK`, held while a log is open.
 final class DirectoryLock: Sendable {
-    private let descriptor: Int32
+    private let descriptor: Mutex<Int32?>
 
     init(directory: String) throws(EventLogError) {
         let path = directory + "/LOCK"
@@ -223,8 +224,13 @@ final class DirectoryLock: Sendable {
             _ = close(fd)
             throw EventLogError(code: .locked, "another process has the log in \(directory) open")
         }
-        descriptor = fd
+        descriptor = Mutex(fd)
     }
 
-    deinit { _ = close(descriptor) }
+    /// Gives the lock up (closing the descriptor releases the flock); later calls do nothing.
+    func release() {
+        if let fd = descriptor.withLock({ state -> Int32? in defer { state = nil }; return state }) { _ = close(fd) }
+    }
+
+    deinit { release() }
 }

@@ -105,3 +105,18 @@ struct AppendReadTests {
         #expect(error?.code == .closed)
     }
 }
+
+@Suite("EventLog: closing")
+struct ClosingTests {
+    @Test("closing releases the directory, so the same process can reopen it while holding the old object")
+    func reopenAfterClose() async throws {
+        let dir = TemporaryDirectory()
+        let first = try FileEventStore(directory: dir.path)
+        _ = try await first.append(to: "s", expectedVersion: .any, events: [event("kept")])
+        await first.close()
+        let second = try FileEventStore(directory: dir.path)
+        #expect(try await second.read(from: 0, maxCount: 1).map(text) == ["kept"])
+        await second.close()
+        _ = first  // the first object is still alive here
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import NetreachCommandLine
+
+/// `netreach-bench`: performance measurements against baselines taken in the same run (ops/bench).
+@main
+struct BenchCommand: RootCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "netreach-bench",
+        abstract: "Measure Netreach against baselines measured in the same run.",
+        discussion: """
+            Build with -c release; debug builds are many times slower.
+
+            Example:
+              netreach-bench eventlog --work-dir /var/tmp/netreach-bench --json bench-results/eventlog.json
+            """,
+        subcommands: [EventLogBench.self]
+    )
+}
