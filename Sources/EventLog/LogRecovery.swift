@@ -10,8 +10,9 @@ public struct RecoveryReport: Hashable, Sendable {
     public var tornBytesCut = 0
     /// Whole records cut because their batch was incomplete.
     public var tornRecordsCut = 0
-    /// Whether the cut tail was all zeros (a zero-filled tail).
-    public var tornTailWasZeroFilled = false
+    /// Zero bytes after the last record of the last segment: space the writer filled ahead of
+    /// itself, kept and reused (not damage).
+    public var unusedTailBytes = 0
     /// Redactions a crash had interrupted, finished during the open.
     public var redactionsCompleted = 0
     /// Records scanned (the rest came from the index snapshot).
@@ -105,12 +106,16 @@ enum LogRecovery {
                 report.redactionsCompleted += 1
             }
             if !result.repairedFrames.isEmpty { try file.sync() }
-            if case .torn(let cut, let records, let zeroFilled) = result.tail {
+            switch result.tail {
+            case .torn(let cut, let records):
                 try file.truncate(to: result.end)
                 try file.sync()
                 report.tornBytesCut = cut
                 report.tornRecordsCut = records
-                report.tornTailWasZeroFilled = zeroFilled
+            case .unused(let bytes):
+                report.unusedTailBytes = bytes
+            case .clean:
+                break
             }
             report.recordsScanned += UInt64(result.offsets.count)
             index.segments.append(SegmentIndex(file: file, offsets: result.offsets, end: result.end))

@@ -67,7 +67,7 @@ public enum LogVerifier {
             count = result.nextPosition
             redacted += UInt64(result.redactedCount)
             repaired += result.repairedFrames.count
-            if case .torn(let bytes, _, _) = result.tail { tail = bytes }
+            if case .torn(let bytes, _) = result.tail { tail = bytes }
         }
         return LogVerification(head: LogHead(logID: logID!, count: count, chain: chain), segments: names.count,
                                redactedEvents: redacted, incompleteTailBytes: tail, interruptedRedactions: repaired)

@@ -4,13 +4,19 @@ final class LogWriter: @unchecked Sendable {
     private let store: FileEventStore
     private var segment: SegmentFile
     private var segmentEnd: Int
+    /// The file's size: bytes from `segmentEnd` up to here are zeros written ahead of need.
+    private var zeroFilledEnd: Int
     private var nextPosition: UInt64
     private var chain: Digest32
+    /// How far ahead of the records the file is extended with zeros (docs/LOG-FORMAT.md).
+    private static let zeroFillStep = 1 << 20
+    private static let zeros = [UInt8](repeating: 0, count: zeroFillStep)
 
-    init(store: FileEventStore, segment: SegmentFile, segmentEnd: Int, nextPosition: UInt64, chain: Digest32) {
+    init(store: FileEventStore, segment: SegmentFile, segmentEnd: Int, fileSize: Int, nextPosition: UInt64, chain: Digest32) {
         self.store = store
         self.segment = segment
         self.segmentEnd = segmentEnd
+        self.zeroFilledEnd = max(fileSize, segmentEnd)
         self.nextPosition = nextPosition
         self.chain = chain
     }
@@ -81,9 +87,15 @@ final class LogWriter: @unchecked Sendable {
 
     private func plan(_ job: AppendJob, into group: inout Group) throws(EventLogError) {
         // Idempotency: a batch already stored (or planned in this group) is answered, not written again.
+        // One short lock for everything this job needs from the committed index.
+        let (committedVersion, candidates) = store.shared.withLock { state in
+            (state.index.version(of: job.stream), job.events.map { state.index.ids.candidates(for: $0.id) })
+        }
         var existing: [(position: UInt64, version: UInt64)] = []
-        for (event, hash) in zip(job.events, job.payloadHashes) {
-            if let found = try find(event, stream: job.stream, payloadHash: hash, in: group) { existing.append(found) }
+        for (k, (event, hash)) in zip(job.events, job.payloadHashes).enumerated() {
+            if let found = try find(event, stream: job.stream, payloadHash: hash, candidates: candidates[k], in: group) {
+                existing.append(found)
+            }
         }
         if !existing.isEmpty {
             guard existing.count == job.events.count else {
@@ -97,7 +109,7 @@ final class LogWriter: @unchecked Sendable {
             return
         }
 
-        let current = group.streamVersions[job.stream] ?? store.shared.withLock { $0.index.version(of: job.stream) }
+        let current = group.streamVersions[job.stream] ?? committedVersion
         let matches: Bool = switch job.expected {
         case .any: true
         case .noStream: current == nil
@@ -138,7 +150,7 @@ final class LogWriter: @unchecked Sendable {
 
     /// The stored or planned event with this id: its position and version if its content matches,
     /// nil if the id is new, and `duplicateEventConflict` if the id holds other content.
-    private func find(_ event: ProposedEvent, stream: StreamName, payloadHash: Digest32,
+    private func find(_ event: ProposedEvent, stream: StreamName, payloadHash: Digest32, candidates: [UInt64],
                       in group: Group) throws(EventLogError) -> (position: UInt64, version: UInt64)? {
         if let planned = group.planned[event.id] {
             guard planned.stream == stream, planned.event.type == event.type, planned.event.author == event.author,
@@ -147,7 +159,6 @@ final class LogWriter: @unchecked Sendable {
             }
             return (planned.position, planned.version)
         }
-        let candidates = store.shared.withLock { $0.index.ids.candidates(for: event.id) }
         for position in candidates {
             guard let stored = try store.readEvents(from: position, count: 1).first, stored.id == event.id else { continue }
             guard stored.stream == stream, stored.type == event.type, stored.author == event.author,
@@ -169,6 +180,7 @@ final class LogWriter: @unchecked Sendable {
         defer { group = Group() }
         if !group.buffer.isEmpty {
             do {
+                try zeroFill(through: segmentEnd + group.buffer.count)
                 try segment.write(group.buffer, at: segmentEnd)
                 try segment.sync()
             } catch {
@@ -187,6 +199,9 @@ final class LogWriter: @unchecked Sendable {
                 for (id, planned) in group.planned { state.index.ids.insert(id, position: planned.position) }
                 state.index.count = count
                 state.index.chain = chain
+                state.statistics.groupCommits += 1
+                state.statistics.events += UInt64(group.offsets.count)
+                state.statistics.appends += UInt64(group.replies.count)
             }
         }
         for (reply, result) in group.replies { reply.resume(returning: .success(result)) }
@@ -204,10 +219,31 @@ final class LogWriter: @unchecked Sendable {
         for (reply, _) in replies { reply.resume(returning: .failure(unknown)) }
     }
 
-    /// Starts a new segment (durably) and makes it the one written to.
+    /// Extends the file with zeros so that the next writes overwrite existing bytes: a flush then has
+    /// no file size to commit. The zeros need not be durable; recovery treats them as unused space.
+    private func zeroFill(through end: Int) throws(EventLogError) {
+        guard end > zeroFilledEnd else { return }
+        let target = max(end, min(zeroFilledEnd + LogWriter.zeroFillStep, max(end, store.configuration.segmentSize)))
+        var offset = zeroFilledEnd
+        while offset < target {
+            let count = min(LogWriter.zeroFillStep, target - offset)
+            try withBytes(LogWriter.zeros) { (zeros) throws(EventLogError) in
+                try segment.write(UnsafeRawBufferPointer(rebasing: zeros[0..<count]), at: offset)
+            }
+            offset += count
+        }
+        zeroFilledEnd = target
+    }
+
+    /// Starts a new segment (durably) and makes it the one written to. The current segment is first
+    /// cut to its last record and flushed, so that only the last segment ever ends in unused zeros.
     private func roll() throws(EventLogError) {
         let file: SegmentFile
         do {
+            if zeroFilledEnd > segmentEnd {
+                try segment.truncate(to: segmentEnd)
+                try segment.sync()
+            }
             file = try SegmentFile.create(directory: store.directory, basePosition: nextPosition, logID: store.logID)
         } catch {
             store.shared.withLock { $0.status = .failed(error) }
@@ -215,6 +251,7 @@ final class LogWriter: @unchecked Sendable {
         }
         segment = file
         segmentEnd = SegmentHeader.count
+        zeroFilledEnd = SegmentHeader.count
         store.shared.withLock { $0.index.segments.append(SegmentIndex(file: file, offsets: [], end: SegmentHeader.count)) }
     }
 

@@ -23,19 +23,34 @@ public enum RecordCodec {
     }
 
     static func payloadHash(_ payload: some ByteInput) -> Digest32 {
-        try! Digest32(GenericHash.hash(payload, outputCount: 32))
+        payload.withByteInput { bytes in
+            withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { output in
+                try! GenericHash.hash(bytes, into: output)
+                return Digest32(reading: UnsafeRawBufferPointer(output))
+            }
+        }
     }
 
     /// The chain value of a record body whose `payloadHash` field is filled in; `flags` are excluded.
+    /// The chain input is assembled on the stack when it is small, so the common case allocates nothing.
     static func chain(previous: Digest32, body: UnsafeRawBufferPointer, variableCount: Int) -> Digest32 {
-        var hasher = try! GenericHash.Hasher(outputCount: 32)
-        previous.withUnsafeBytes { hasher.update($0) }
-        hasher.update(UnsafeRawBufferPointer(rebasing: body[0..<offsetFlags]))
-        hasher.update([UInt8(0)])
-        hasher.update(UnsafeRawBufferPointer(rebasing: body[(offsetFlags + 1)..<offsetPayloadHash]))
-        hasher.update(UnsafeRawBufferPointer(rebasing: body[offsetReserved..<(bodyHeaderCount + variableCount)]))
-        hasher.update(UnsafeRawBufferPointer(rebasing: body[offsetPayloadHash..<offsetChain]))
-        return hasher.finalize().withUnsafeBytes { Digest32(reading: $0) }
+        let inputCount = 32 + offsetPayloadHash + (bodyHeaderCount - offsetReserved) + variableCount + 32
+        return withUnsafeTemporaryAllocation(byteCount: inputCount, alignment: 8) { input in
+            var at = 0
+            func put(_ bytes: UnsafeRawBufferPointer) {
+                input.baseAddress!.advanced(by: at).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                at += bytes.count
+            }
+            previous.withUnsafeBytes { put($0) }
+            put(UnsafeRawBufferPointer(rebasing: body[0..<offsetPayloadHash]))
+            input[32 + offsetFlags] = 0
+            put(UnsafeRawBufferPointer(rebasing: body[offsetReserved..<(bodyHeaderCount + variableCount)]))
+            put(UnsafeRawBufferPointer(rebasing: body[offsetPayloadHash..<offsetChain]))
+            return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { output in
+                try! GenericHash.hash(UnsafeRawBufferPointer(input), into: output)
+                return Digest32(reading: UnsafeRawBufferPointer(output))
+            }
+        }
     }
 
     /// Checks an event's sizes before anything is written.
@@ -60,8 +75,8 @@ public enum RecordCodec {
     static func encode(_ event: ProposedEvent, stream: StreamName, position: UInt64, version: UInt64,
                        batchContinues: Bool, previous: Digest32, payloadHash: Digest32,
                        into buffer: inout [UInt8]) -> Digest32 {
-        let streamBytes = Array(stream.value.utf8), typeBytes = Array(event.type.value.utf8)
-        let variableCount = streamBytes.count + typeBytes.count + event.metadata.count
+        let streamCount = stream.value.utf8.count, typeCount = event.type.value.utf8.count
+        let variableCount = streamCount + typeCount + event.metadata.count
         let bodyCount = bodyHeaderCount + variableCount + event.payload.count
         let start = buffer.count
         buffer.reserveCapacity(start + bodyCount + frameOverhead)
@@ -69,8 +84,8 @@ public enum RecordCodec {
         buffer.appendLittleEndian(UInt32(bodyCount))
         buffer.append(kindEvent)
         buffer.append(batchContinues ? flagBatchContinues : 0)
-        buffer.appendLittleEndian(UInt16(streamBytes.count))
-        buffer.appendLittleEndian(UInt16(typeBytes.count))
+        buffer.appendLittleEndian(UInt16(streamCount))
+        buffer.appendLittleEndian(UInt16(typeCount))
         buffer.appendLittleEndian(UInt16(0))
         buffer.appendLittleEndian(UInt32(event.metadata.count))
         buffer.appendLittleEndian(UInt32(event.payload.count))
@@ -82,8 +97,8 @@ public enum RecordCodec {
         payloadHash.withUnsafeBytes { buffer.append(contentsOf: $0) }
         let chainOffset = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: 32 + 16))  // chain (filled below), reserved
-        buffer.append(contentsOf: streamBytes)
-        buffer.append(contentsOf: typeBytes)
+        buffer.append(contentsOf: stream.value.utf8)
+        buffer.append(contentsOf: event.type.value.utf8)
         buffer.append(contentsOf: event.metadata)
         buffer.append(contentsOf: event.payload)
 

@@ -5,8 +5,10 @@ struct SegmentScanner {
     enum Tail: Equatable {
         /// The last byte is the end of a whole batch.
         case clean
+        /// A whole batch ends, then only zero bytes follow: space the writer filled ahead of itself.
+        case unused(bytes: Int)
         /// The segment ends with bytes that are not a whole batch; cutting at `end` leaves only whole batches.
-        case torn(bytes: Int, records: Int, zeroFilled: Bool)
+        case torn(bytes: Int, records: Int)
     }
 
     struct Result {
@@ -35,6 +37,8 @@ struct SegmentScanner {
         var offset = SegmentHeader.count
         // The state at the end of the last whole batch: where a torn tail is cut back to.
         var batchEnd = (records: 0, offset: offset, chain: previousChain, position: basePosition)
+        // Where a run of zeros that lasts to the end of the file begins, if the scan stopped at one.
+        var zerosFrom: Int?
 
         scanning: while offset < bytes.count {
             let scan = bytes.withUnsafeBytes { DecodedFrame.scan(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
@@ -74,6 +78,10 @@ struct SegmentScanner {
                 if isLast && !hasValidFrame(in: bytes, after: offset, from: result.nextPosition) { break scanning }
                 throw EventLogError(code: .corruptRecord, "damaged record: \(why)", position: result.nextPosition, segment: name)
             case .incomplete, .zero:
+                if isLast && scan.isZero && bytes[offset...].allSatisfy({ $0 == 0 }) {
+                    zerosFrom = offset
+                    break scanning
+                }
                 if isLast && !hasValidFrame(in: bytes, after: offset, from: result.nextPosition) { break scanning }
                 throw EventLogError(code: .corruptRecord,
                                     scan.isZero ? "zero-filled bytes inside the log" : "a record is cut short",
@@ -81,14 +89,14 @@ struct SegmentScanner {
             }
         }
 
-        if batchEnd.offset < bytes.count || batchEnd.records < result.offsets.count {
+        if let zerosFrom, zerosFrom == batchEnd.offset, batchEnd.records == result.offsets.count {
+            result.tail = .unused(bytes: bytes.count - zerosFrom)
+        } else if batchEnd.offset < bytes.count || batchEnd.records < result.offsets.count {
             guard isLast else {
                 throw EventLogError(code: .corruptRecord, "the segment ends inside a batch",
                                     position: batchEnd.position, segment: name)
             }
-            let zeroFilled = bytes[batchEnd.offset...].allSatisfy { $0 == 0 }
-            result.tail = .torn(bytes: bytes.count - batchEnd.offset, records: result.offsets.count - batchEnd.records,
-                                zeroFilled: zeroFilled)
+            result.tail = .torn(bytes: bytes.count - batchEnd.offset, records: result.offsets.count - batchEnd.records)
             result.offsets.removeLast(result.offsets.count - batchEnd.records)
             result.chain = batchEnd.chain
             result.nextPosition = batchEnd.position

@@ -28,7 +28,12 @@ final class WriterQueue: @unchecked Sendable {
 
     init() {
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
+        // Timed waits measure against the monotonic clock, which wall-clock changes cannot move.
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
     }
 
     deinit {
@@ -49,11 +54,24 @@ final class WriterQueue: @unchecked Sendable {
     }
 
     /// Blocks until there is work, then takes all of it; nil once closed and drained.
-    func takeAll() -> [WriterJob]? {
+    ///
+    /// When fewer than `expected` jobs are pending (the last group had more writers than have come
+    /// back yet), it waits up to `gatherNanoseconds` for the rest, so they share one flush instead
+    /// of paying for one each.
+    func takeAll(expected: Int = 1, gatherNanoseconds: Int = 0) -> [WriterJob]? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while pending.isEmpty && !closing { pthread_cond_wait(condition, mutex) }
         if pending.isEmpty { return nil }
+        if pending.count < expected && gatherNanoseconds > 0 && !closing {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            let total = Int(now.tv_nsec) + gatherNanoseconds
+            var deadline = timespec(tv_sec: now.tv_sec + total / 1_000_000_000, tv_nsec: total % 1_000_000_000)
+            while pending.count < expected && !closing {
+                if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { break }
+            }
+        }
         let jobs = pending
         pending.removeAll(keepingCapacity: true)
         return jobs

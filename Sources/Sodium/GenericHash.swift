@@ -29,6 +29,14 @@ public enum GenericHash {
         return out
     }
 
+    /// Unkeyed BLAKE2b of `message` written into `output` (16…64 bytes), without allocating: for hot paths.
+    public static func hash(_ message: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(SodiumError) {
+        Sodium.ensureInitialised()
+        try check(outputCount: output.count, key: [UInt8]())
+        _ = crypto_generichash(output.baseAddress!.assumingMemoryBound(to: UInt8.self), output.count,
+                               basePointer(message), UInt64(message.count), nil, 0)
+    }
+
     static func check(outputCount: Int, key: some ByteInput) throws(SodiumError) {
         guard (minimumOutputCount...maximumOutputCount).contains(outputCount) else {
             throw SodiumError(.invalidParameter,

@@ -95,7 +95,10 @@ struct EventLogBench: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         let elapsed = ContinuousClock.now - start
+        let statistics = store.statistics
         await store.close()
+        print("    (\(writers) appender\(writers == 1 ? "" : "s"): \(statistics.groupCommits) flushes, "
+            + String(format: "%.1f", Double(statistics.events) / Double(max(1, statistics.groupCommits))) + " events per flush)")
         return Double(total) / elapsed.seconds
     }
 

@@ -36,9 +36,13 @@ struct LogVerifyCommandTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let segment = dir + "/00000000000000000000.seg"
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segment)))
-        // The third record's payload: 64-byte header, then two frames of equal size.
-        let frame = (bytes.count - 64) / 5
-        bytes[64 + 2 * frame + frame - 6] ^= 0x01
+        // The third record's payload: walk the frames (a length field, the body, a checksum) from the 64-byte header.
+        var offset = 64
+        for _ in 0..<2 {
+            offset += 8 + bytes.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+        }
+        let third = 8 + bytes.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+        bytes[offset + third - 6] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: segment))
         let outcome = try BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir])
         #expect(outcome.status == 1)

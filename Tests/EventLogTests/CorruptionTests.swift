@@ -127,16 +127,55 @@ struct CorruptionTests {
         }
     }
 
-    @Test("a zero-filled tail is cut and reported as zero-filled")
+    @Test("zeros after the last whole batch are unused space: kept, not reported as torn, and reused")
     func zeroFilledTail() async throws {
         let dir = TemporaryDirectory()
         let head = try await Self.makeLog(dir)
         let name = dir.segmentNames()[0]
-        dir.write(dir.bytes(of: name) + [UInt8](repeating: 0, count: 4096), to: name)
+        let records = Self.frames(in: dir.bytes(of: name)).last.map { $0.offset + $0.count }!
+        dir.write(Array(dir.bytes(of: name).prefix(records)) + [UInt8](repeating: 0, count: 4096), to: name)
         try await withStore(dir) { store async throws in
-            #expect(store.recoveryReport.tornBytesCut == 4096)
-            #expect(store.recoveryReport.tornTailWasZeroFilled)
+            #expect(store.recoveryReport.tornBytesCut == 0)
+            #expect(store.recoveryReport.unusedTailBytes == 4096)
             #expect(try await store.head() == head)
+            _ = try await store.append(to: "s", expectedVersion: .any, events: [event("into the zeros")])
+        }
+        try await withStore(dir) { store async throws in
+            #expect(try await store.read(from: 10, maxCount: 1).map(text) == ["into the zeros"])
+        }
+        #expect(try LogVerifier.verify(directory: dir.path).incompleteTailBytes == 0)
+    }
+
+    @Test("a record cut short and followed by zeros is a torn tail and is cut")
+    func tornRecordThenZeros() async throws {
+        let dir = TemporaryDirectory()
+        _ = try await Self.makeLog(dir, count: 5)
+        let name = dir.segmentNames()[0]
+        let bytes = dir.bytes(of: name)
+        let last = Self.frames(in: bytes)[4]
+        dir.write(Array(bytes.prefix(last.offset + 40)) + [UInt8](repeating: 0, count: 1000), to: name)
+        try await withStore(dir) { store async throws in
+            #expect(store.recoveryReport.tornBytesCut == 1040)
+            #expect(try await store.head().count == 4)
+        }
+    }
+
+    @Test("a live log's segments end in unused zeros only in the last one")
+    func zeroFillAhead() async throws {
+        let dir = TemporaryDirectory()
+        try await withStore(dir, configuration: .init(segmentSize: 8192)) { store async throws in
+            for n in 0..<100 { _ = try await store.append(to: "s", expectedVersion: .any, events: [event("event \(n)")]) }
+        }
+        let names = dir.segmentNames()
+        #expect(names.count > 2)
+        for name in names.dropLast() {
+            let bytes = dir.bytes(of: name)
+            let frames = Self.frames(in: bytes)
+            #expect(frames.last.map { $0.offset + $0.count } == bytes.count, "\(name) ends at its last record")
+        }
+        try await withStore(dir) { store async throws in
+            #expect(store.recoveryReport.tornBytesCut == 0)
+            #expect(try await store.head().count == 100)
         }
     }
 
