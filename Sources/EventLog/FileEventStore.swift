@@ -47,6 +47,7 @@ public final class FileEventStore: EventStore {
         /// Positions whose frames are being rewritten in place by a redaction.
         var redacting: Set<UInt64> = []
         var statistics = Statistics()
+        var integrity = IntegrityCheck.notNeeded
     }
 
     /// Counters for metrics and benchmarks.
@@ -84,6 +85,24 @@ public final class FileEventStore: EventStore {
         let writer = LogWriter(store: self, segment: last.file, segmentEnd: last.end, fileSize: try last.file.size(),
                                nextPosition: opened.index.count, chain: opened.index.chain)
         startWriterThread(writer)
+        if let covered = opened.report.snapshotEvents, covered > 0 {
+            shared.withLock { $0.integrity = .running }
+            let verifier = CoveredRangeVerifier(store: self, count: covered)
+            WriterThread.start(name: "netreach-log-verify") { verifier.run() }
+        }
+    }
+
+    /// The state of the background check of what an index snapshot let the open skip.
+    public var integrity: IntegrityCheck { shared.withLock { $0.integrity } }
+
+    /// Waits until the background check has finished (at once when none is needed) and returns its outcome.
+    public func integrityCheckResult() async -> IntegrityCheck {
+        while true {
+            let state = integrity
+            if state != .running { return state }
+            if case .closed = shared.withLock({ $0.status }) { return state }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     // MARK: Appending
@@ -134,7 +153,7 @@ public final class FileEventStore: EventStore {
         case .open: return
         case .closed: throw EventLogError(code: .closed, "the event log is closed")
         case .failed(let cause):
-            throw EventLogError(code: .failed, "an earlier write failed (\(cause.message)); reopen the log to recover")
+            throw EventLogError(code: .failed, "the store has stopped: \(cause)", position: cause.position, segment: cause.segment)
         }
     }
 
@@ -209,7 +228,21 @@ public final class FileEventStore: EventStore {
             return all
         }
         for waiter in waiters { waiter.resume(returning: false) }
+        // The snapshot is a cache that only speeds up the next open; without it (write failed, or
+        // the store failed) the next open scans the log, which is slower but loses nothing.
+        try? writeIndexSnapshot()
         directoryLock.release()
+    }
+
+    /// Writes `index.snapshot` for the current head, so the next open need not scan what it covers.
+    /// Skipped after a failed write, when the in-memory index may not match the files.
+    public func writeIndexSnapshot() throws(EventLogError) {
+        let (index, healthy) = shared.withLock { state -> (LogIndex, Bool) in
+            if case .failed = state.status { return (state.index, false) }
+            return (state.index, true)
+        }
+        guard healthy else { return }
+        try IndexSnapshot.write(index, logID: logID, directory: directory)
     }
 
     private func startWriterThread(_ writer: LogWriter) {

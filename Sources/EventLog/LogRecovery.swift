@@ -66,17 +66,54 @@ enum LogRecovery {
         }
 
         let intents = try RedactionJournal.pendingIntents(directory: directory)
+        // A snapshot is used only where nothing it covers needs repair: an interrupted redaction
+        // inside it is finished by a full scan instead.
+        var snapshot = IndexSnapshot.load(directory: directory)
+        if let seed = snapshot, intents.contains(where: { $0.position < seed.count }) { snapshot = nil }
+        if let seed = snapshot, let opened = try scan(directory: directory, names: names, intents: intents, seed: seed,
+                                                     report: report) {
+            return opened
+        }
+        return try scan(directory: directory, names: names, intents: intents, seed: nil, report: report)!
+    }
+
+    /// Scans the segments into an index, starting from `seed` when given. Returns nil when the seed
+    /// does not fit the files (then the caller scans without it); throws on damage to the log.
+    private static func scan(directory: String, names: [(name: String, base: UInt64)], intents: [RedactionJournal.Entry],
+                             seed: IndexSnapshot?, report: RecoveryReport) throws(EventLogError) -> Opened? {
+        var report = report
         var logID: LogID?
-        var index = LogIndex(segments: [], count: 0, chain: .zero, streams: [:], ids: EventIDTable())
+        var index = LogIndex(segments: [], count: 0, chain: .zero, streams: seed?.streams ?? [:], ids: seed?.ids ?? EventIDTable())
+        if let seed {
+            guard seed.segments.count <= names.count, try boundaryHolds(seed, directory: directory, names: names) else { return nil }
+            report.snapshotEvents = seed.count
+        }
 
         for (number, entry) in names.enumerated() {
             let file = try SegmentFile.open(directory: directory, name: entry.name, basePosition: entry.base)
-            var bytes = try file.read(count: try file.size(), at: 0)
+            let size = try file.size()
+            let covered = seed.flatMap { number < $0.segments.count ? $0.segments[number] : nil }
+            if let covered {
+                guard covered.base == entry.base, covered.end <= size else { return nil }
+            }
+            let isLastCovered = seed.map { number == $0.segments.count - 1 } ?? false
+            if let covered, !isLastCovered {
+                // Wholly covered by the snapshot: only the header is read.
+                let header = try SegmentHeader.decode(try file.read(count: SegmentHeader.count, at: 0), segment: entry.name)
+                guard header.logID == seed!.logID, header.basePosition == entry.base, entry.base == index.count else { return nil }
+                logID = header.logID
+                index.segments.append(SegmentIndex(file: file, offsets: covered.offsets, end: covered.end))
+                index.count = entry.base + UInt64(covered.offsets.count)
+                continue
+            }
+
+            var bytes = try file.read(count: size, at: 0)
             let header = try SegmentHeader.decode(bytes, segment: entry.name)
             if logID == nil {
                 logID = header.logID
                 index.chain = RecordCodec.genesis(logID: header.logID)
             }
+            if let seed, header.logID != seed.logID { return nil }
             guard header.logID == logID else {
                 throw EventLogError(code: .corruptSegmentHeader, "the segment belongs to another log", segment: entry.name)
             }
@@ -96,7 +133,12 @@ enum LogRecovery {
                                          verifyPayloads: false, redactionIntents: segmentIntents)
             var streams = index.streams
             var ids = index.ids
-            let result = try scanner.scan(&bytes, previousChain: index.chain) { (frame, frameBytes) throws(EventLogError) in
+            index.streams = [:]
+            index.ids = EventIDTable(capacity: 0)
+            let start = covered.map { (offset: $0.end, position: seed!.count, chain: seed!.chain, known: $0.offsets) }
+            let result = try scanner.scan(&bytes, previousChain: start?.chain ?? index.chain,
+                                          startOffset: start?.offset ?? SegmentHeader.count, startPosition: start?.position,
+                                          knownOffsets: start?.known ?? []) { (frame, frameBytes) throws(EventLogError) in
                 try LogRecovery.addToIndex(frame, frameBytes, streams: &streams, ids: &ids, segment: entry.name)
             }
             index.streams = streams
@@ -117,13 +159,30 @@ enum LogRecovery {
             case .clean:
                 break
             }
-            report.recordsScanned += UInt64(result.offsets.count)
+            report.recordsScanned += UInt64(result.offsets.count - (start?.known.count ?? 0))
             index.segments.append(SegmentIndex(file: file, offsets: result.offsets, end: result.end))
             index.chain = result.chain
             index.count = result.nextPosition
         }
         if !intents.isEmpty { try RedactionJournal.reset(directory: directory) }
         return Opened(index: index, logID: logID!, report: report)
+    }
+
+    /// Whether the record at the snapshot's last covered position is there with exactly the
+    /// snapshot's chain value (for an empty snapshot: the chain is the genesis value).
+    private static func boundaryHolds(_ seed: IndexSnapshot, directory: String,
+                                      names: [(name: String, base: UInt64)]) throws(EventLogError) -> Bool {
+        guard seed.count > 0 else { return seed.chain == RecordCodec.genesis(logID: seed.logID) }
+        guard let number = seed.segments.lastIndex(where: { !$0.offsets.isEmpty && $0.base < seed.count }),
+              number < names.count else { return false }
+        let segment = seed.segments[number]
+        guard segment.base + UInt64(segment.offsets.count) == seed.count else { return false }
+        let file = try SegmentFile.open(directory: directory, name: names[number].name, basePosition: names[number].base)
+        let offset = Int(segment.offsets[segment.offsets.count - 1])
+        guard segment.end > offset else { return false }
+        let frameBytes = try file.read(count: segment.end - offset, at: offset)
+        guard case .frame(let frame) = frameBytes.withUnsafeBytes({ DecodedFrame.scan($0) }) else { return false }
+        return frame.position == seed.count - 1 && frame.chain == seed.chain && frame.frameCount == frameBytes.count
     }
 
     /// Adds a scanned record to the stream and id indexes, checking that its stream version follows.

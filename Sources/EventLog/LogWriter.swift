@@ -80,7 +80,8 @@ final class LogWriter: @unchecked Sendable {
             switch state.status {
             case .open: nil
             case .closed: EventLogError(code: .closed, "the event log is closed")
-            case .failed(let cause): EventLogError(code: .failed, "an earlier write failed (\(cause.message)); reopen the log")
+            case .failed(let cause):
+                EventLogError(code: .failed, "the store has stopped: \(cause)", position: cause.position, segment: cause.segment)
             }
         }
     }

@@ -31,12 +31,17 @@ struct SegmentScanner {
     let redactionIntents: [Int: UInt64]
 
     /// Scans `bytes`, the whole segment file (header included).
-    func scan(_ bytes: inout [UInt8], previousChain: Digest32,
+    /// Scans `bytes`, the whole segment file (header included), from `startOffset`, where the
+    /// record at `startPosition` begins (by default the first record). `knownOffsets` are the
+    /// offsets of the records before `startOffset`, already checked (from an index snapshot).
+    func scan(_ bytes: inout [UInt8], previousChain: Digest32, startOffset: Int = SegmentHeader.count,
+              startPosition: UInt64? = nil, knownOffsets: [UInt32] = [],
               visit: (DecodedFrame, UnsafeRawBufferPointer) throws(EventLogError) -> Void) throws(EventLogError) -> Result {
-        var result = Result(chain: previousChain, nextPosition: basePosition)
-        var offset = SegmentHeader.count
+        var result = Result(chain: previousChain, nextPosition: startPosition ?? basePosition)
+        result.offsets = knownOffsets
+        var offset = startOffset
         // The state at the end of the last whole batch: where a torn tail is cut back to.
-        var batchEnd = (records: 0, offset: offset, chain: previousChain, position: basePosition)
+        var batchEnd = (records: knownOffsets.count, offset: offset, chain: previousChain, position: result.nextPosition)
         // Where a run of zeros that lasts to the end of the file begins, if the scan stopped at one.
         var zerosFrom: Int?
 

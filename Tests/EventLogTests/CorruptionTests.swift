@@ -17,12 +17,15 @@ struct CorruptionTests {
         return frames
     }
 
-    /// A log of `count` single-event batches in one segment.
+    /// A log of `count` single-event batches in one segment, without an index snapshot, so that
+    /// opening it scans every record (the snapshot path has its own tests).
     static func makeLog(_ dir: TemporaryDirectory, count: Int = 10) async throws -> LogHead {
-        try await withStore(dir) { store async throws in
+        let head = try await withStore(dir) { store async throws in
             for n in 0..<count { _ = try await store.append(to: "s", expectedVersion: .any, events: [event("event number \(n)")]) }
             return try await store.head()
         }
+        try FileManagerSupport.remove(dir.file("index.snapshot"))
+        return head
     }
 
     static func openError(_ dir: TemporaryDirectory) -> EventLogError? {
