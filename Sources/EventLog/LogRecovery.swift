@@ -54,14 +54,20 @@ enum LogRecovery {
             return Opened(index: index, logID: logID, report: report)
         }
 
-        // A last segment shorter than its header, with no records, is a creation a crash interrupted.
-        if let last = names.last, names.count > 1 {
+        // A last segment shorter than its header is a creation a crash interrupted: records are
+        // written only after the header is durable, so it never held one. It is removed (and, if it
+        // was the only segment, the log is created anew).
+        if let last = names.last {
             let file = try SegmentFile.open(directory: directory, name: last.name, basePosition: last.base)
-            let size = try file.size()
-            if size < SegmentHeader.count, try file.read(count: size, at: 0).allSatisfy({ $0 == 0 }) || size == 0 {
+            if try file.size() < SegmentHeader.count {
                 try removeFile(directory + "/" + last.name, directory: directory)
                 report.removedIncompleteSegment = last.name
                 names.removeLast()
+                if names.isEmpty {
+                    var opened = try open(directory: directory)
+                    opened.report.removedIncompleteSegment = last.name
+                    return opened
+                }
             }
         }
 

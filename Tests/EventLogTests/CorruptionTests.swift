@@ -243,3 +243,34 @@ struct CorruptionTests {
         withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((frame.offset + frame.count - 4)..<(frame.offset + frame.count), with: $0) }
     }
 }
+
+@Suite("EventLog: interrupted segment creation")
+struct InterruptedCreationTests {
+    @Test("a last segment shorter than its header is removed, whatever it holds", arguments: [0, 10, 63])
+    func shortLastSegment(bytes: Int) async throws {
+        let dir = TemporaryDirectory()
+        let head = try await withStore(dir, configuration: .init(segmentSize: 1024)) { store async throws in
+            for n in 0..<20 { _ = try await store.append(to: "s", expectedVersion: .any, events: [event("event \(n)")]) }
+            return try await store.head()
+        }
+        try FileManagerSupport.remove(dir.file("index.snapshot"))
+        let next = String(repeating: "0", count: 20 - String(head.count).count) + String(head.count) + ".seg"
+        dir.write((0..<bytes).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }, to: next)
+        try await withStore(dir) { store async throws in
+            #expect(store.recoveryReport.removedIncompleteSegment == next)
+            #expect(try await store.head() == head)
+            _ = try await store.append(to: "s", expectedVersion: .any, events: [event("after")])
+        }
+    }
+
+    @Test("a log whose only segment was cut inside its header starts anew")
+    func onlySegmentCut() async throws {
+        let dir = TemporaryDirectory()
+        dir.write([1, 2, 3], to: "00000000000000000000.seg")
+        try await withStore(dir) { store async throws in
+            #expect(store.recoveryReport.removedIncompleteSegment == "00000000000000000000.seg")
+            #expect(store.recoveryReport.createdNewLog)
+            _ = try await store.append(to: "s", expectedVersion: .any, events: [event("first")])
+        }
+    }
+}
