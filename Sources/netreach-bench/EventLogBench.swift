@@ -19,13 +19,14 @@ struct EventLogBench: AsyncParsableCommand {
 
     @Option(help: "Scratch directory on the disk to measure (emptied first, removed after).") var workDir: String
     @Option(help: "Seconds each append measurement runs.") var seconds = 3.0
+    @Option(help: "Runs of each append measurement; the median is reported.") var repeats = 3
     @Option(help: "Events in the log that is replayed and reopened.") var reopenEvents = 1_000_000
     @Option(help: "Payload size in bytes.") var payloadBytes = 256
     @Option(help: "Write the figures to this JSON file.") var json: String?
 
     func validate() throws {
         guard workDir.hasPrefix("/") && workDir.count > 5 else { throw ValidationError("--work-dir must be an absolute path") }
-        guard seconds > 0, reopenEvents > 0, (0...65_536).contains(payloadBytes) else {
+        guard seconds > 0, reopenEvents > 0, repeats > 0, (0...65_536).contains(payloadBytes) else {
             throw ValidationError("--seconds and --reopen-events must be positive; --payload-bytes 0…65536")
         }
     }
@@ -43,24 +44,40 @@ struct EventLogBench: AsyncParsableCommand {
         }
         print("event log benchmark: \(payloadBytes)-byte payloads, \(seconds) s per append run, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
-        report("appends_per_s_1", try await logAppends(writers: 1, payload: payload, directory: workDir + "/log-1"),
-               "durable appends/s, 1 appender")
-        report("appends_per_s_64", try await logAppends(writers: 64, payload: payload, directory: workDir + "/log-64"),
-               "durable appends/s, 64 appenders")
-        let sqlite = try SQLiteBaseline(path: workDir + "/sqlite-64.db")
-        print("  SQLite: \(sqlite.settings)")
-        report("sqlite_appends_per_s_1", try sqliteAppends(writers: 1, payload: payload, path: workDir + "/sqlite-1.db"),
-               "SQLite appends/s, 1 appender")
-        report("sqlite_appends_per_s_64", try sqliteAppends(writers: 64, payload: payload, path: workDir + "/sqlite-64.db"),
-               "SQLite appends/s, 64 appenders")
+        print("  SQLite: \(try SQLiteBaseline(path: workDir + "/settings.db").settings)")
+        var runs: [String: [Double]] = [:]
+        // Interleaved, so that a slow spell of the disk affects both sides alike.
+        for run in 1...repeats {
+            runs["appends_per_s_1", default: []].append(
+                try await logAppends(writers: 1, payload: payload, directory: workDir + "/log-1-\(run)"))
+            runs["sqlite_appends_per_s_1", default: []].append(
+                try sqliteAppends(writers: 1, payload: payload, path: workDir + "/sqlite-1-\(run).db"))
+            runs["appends_per_s_64", default: []].append(
+                try await logAppends(writers: 64, payload: payload, directory: workDir + "/log-64-\(run)"))
+            runs["sqlite_appends_per_s_64", default: []].append(
+                try sqliteAppends(writers: 64, payload: payload, path: workDir + "/sqlite-64-\(run).db"))
+        }
+        func median(_ key: String) -> Double {
+            let sorted = runs[key]!.sorted()
+            return sorted[sorted.count / 2]
+        }
+        for key in runs.keys.sorted() {
+            print("    \(key) runs: " + runs[key]!.map { String(format: "%.0f", $0) }.joined(separator: ", "))
+        }
+        report("appends_per_s_1", median("appends_per_s_1"), "durable appends/s, 1 appender (median)")
+        report("appends_per_s_64", median("appends_per_s_64"), "durable appends/s, 64 appenders (median)")
+        report("sqlite_appends_per_s_1", median("sqlite_appends_per_s_1"), "SQLite appends/s, 1 appender (median)")
+        report("sqlite_appends_per_s_64", median("sqlite_appends_per_s_64"), "SQLite appends/s, 64 appenders (median)")
         report("ratio_vs_sqlite_64", figures["appends_per_s_64"]! / figures["sqlite_appends_per_s_64"]!,
                "ratio, 64 appenders (log / SQLite)")
 
-        let (replay, reopen, reopenedEvents, snapshot) = try await replayAndReopen(payload: payload, directory: workDir + "/log-big")
-        report("replay_events_per_s", replay, "replay events/s (whole log, \(reopenEvents) events)")
-        report("reopen_seconds", reopen, "reopen seconds")
-        report("reopen_events", Double(reopenedEvents), "events in the reopened log")
-        report("reopen_snapshot_events", Double(snapshot), "of which covered by the index snapshot")
+        let big = try await replayAndReopen(payload: payload, directory: workDir + "/log-big")
+        report("reopen_seconds", big.reopenSeconds, "reopen seconds (\(reopenEvents) events)")
+        report("reopen_events", Double(big.events), "events in the reopened log")
+        report("reopen_snapshot_events", Double(big.snapshotEvents), "of which covered by the index snapshot")
+        report("integrity_check_seconds", big.integritySeconds, "background check of the snapshot's range, seconds")
+        report("replay_events_per_s", big.replayPerSecond, "replay events/s (whole log)")
+        report("scan_open_seconds", big.scanOpenSeconds, "open without the snapshot (full scan), seconds")
 
         if let json {
             let url = URL(fileURLWithPath: json)
@@ -143,11 +160,16 @@ struct EventLogBench: AsyncParsableCommand {
         }
     }
 
-    /// Builds a log of `reopenEvents` events, closes it, times a reopen, then replays it all.
-    private func replayAndReopen(payload: [UInt8], directory: String) async throws -> (Double, Double, UInt64, UInt64) {
+    struct BigLog {
+        var reopenSeconds = 0.0, integritySeconds = 0.0, replayPerSecond = 0.0, scanOpenSeconds = 0.0
+        var events: UInt64 = 0, snapshotEvents: UInt64 = 0
+    }
+
+    /// Builds a log of `reopenEvents` events, closes it, times a reopen (with the index snapshot),
+    /// waits for the background check, replays it all, then times an open that scans everything.
+    private func replayAndReopen(payload: [UInt8], directory: String) async throws -> BigLog {
         let store = try FileEventStore(directory: directory)
         let batch = 1000
-        var written = 0
         try await withThrowingTaskGroup(of: Void.self) { group in
             let writers = 4
             for writer in 0..<writers {
@@ -164,28 +186,38 @@ struct EventLogBench: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        written = Int(store.currentHead().count)
+        let written = store.currentHead().count
         await store.close()
+        var result = BigLog()
 
-        let reopenStart = ContinuousClock.now
+        var start = ContinuousClock.now
         let reopened = try FileEventStore(directory: directory)
-        let reopenSeconds = (ContinuousClock.now - reopenStart).seconds
-        let count = reopened.currentHead().count
-        let snapshot = reopened.recoveryReport.snapshotEvents ?? 0
-        precondition(count == UInt64(written), "the reopened log has \(count) events, \(written) were written")
+        result.reopenSeconds = (ContinuousClock.now - start).seconds
+        result.events = reopened.currentHead().count
+        result.snapshotEvents = reopened.recoveryReport.snapshotEvents ?? 0
+        precondition(result.events == written, "the reopened log has \(result.events) events, \(written) were written")
+        let check = await reopened.integrityCheckResult()
+        result.integritySeconds = (ContinuousClock.now - start).seconds - result.reopenSeconds
+        guard check == .passed || check == .notNeeded else { throw BenchError("the integrity check failed: \(check)") }
 
-        let replayStart = ContinuousClock.now
+        start = ContinuousClock.now
         var position: UInt64 = 0
         var bytes = 0
-        while position < count {
+        while position < result.events {
             let events = try await reopened.read(from: position, maxCount: 4096)
             for event in events { bytes &+= event.payload.count }
             position += UInt64(events.count)
         }
-        let replaySeconds = (ContinuousClock.now - replayStart).seconds
-        precondition(bytes == written * payload.count, "replay returned \(bytes) payload bytes")
+        result.replayPerSecond = Double(result.events) / (ContinuousClock.now - start).seconds
+        precondition(bytes == Int(written) * payload.count, "replay returned \(bytes) payload bytes")
         await reopened.close()
-        return (Double(count) / replaySeconds, reopenSeconds, count, snapshot)
+
+        try FileManager.default.removeItem(atPath: directory + "/index.snapshot")
+        start = ContinuousClock.now
+        let scanned = try FileEventStore(directory: directory)
+        result.scanOpenSeconds = (ContinuousClock.now - start).seconds
+        await scanned.close()
+        return result
     }
 }
 
