@@ -1,0 +1,33 @@
+public import Sodium
+
+/// The 16-byte id of a conversation, derived from the visitor's Ed25519 public key (docs/PROTOCOL.md).
+public struct ConversationID: Hashable, Sendable, CustomStringConvertible {
+    public let bytes: [UInt8]
+
+    public static let count = 16
+
+    public init(_ bytes: [UInt8]) throws(ProtocolError) {
+        guard bytes.count == ConversationID.count else {
+            throw ProtocolError(.malformed, "a conversation id is 16 bytes, got \(bytes.count)")
+        }
+        self.bytes = bytes
+    }
+
+    /// The id of the conversation of the visitor with this key.
+    public init(visitor key: SigningPublicKey) {
+        bytes = Array(SHA512.hash(ProtocolContext.conversationID.input(key.bytes)).prefix(ConversationID.count))
+    }
+
+    /// Decodes the b64u form used on the wire and in stream names.
+    public init(base64URL text: String) throws(ProtocolError) {
+        guard let bytes = try? Base64URL.decode(text) else { throw ProtocolError(.badBase64, "a conversation id is not b64u") }
+        try self.init(bytes)
+    }
+
+    public var base64URL: String { Base64URL.encode(bytes) }
+
+    /// The event log stream that holds this conversation.
+    public var streamName: String { "conv:" + base64URL }
+
+    public var description: String { base64URL }
+}

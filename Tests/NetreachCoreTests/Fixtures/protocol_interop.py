@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""An independent implementation of the core of docs/PROTOCOL.md, written from that document with
+PyNaCl (Debian's python3-nacl) and hashlib, to prove the Swift implementation speaks the same bytes.
+
+  protocol_interop.py example          print the worked example's values (the lines in PROTOCOL.md)
+  protocol_interop.py check-doc DOC    recompute every example value and compare with the document
+  protocol_interop.py verify FILE      check events written by another implementation (JSON list of b64u)
+"""
+import base64
+import hashlib
+import json
+import struct
+import sys
+
+import nacl.bindings as b
+from nacl.public import PrivateKey
+from nacl.signing import SigningKey, VerifyKey
+
+WORDLIST = "/usr/lib/python3/dist-packages/mnemonic/wordlist/english.txt"
+KINDS = {1: "conversation.opened", 2: "key.wrapped", 3: "message.posted", 4: "conversation.claimed",
+         5: "conversation.transferred", 6: "conversation.closed", 7: "note.added"}
+
+
+def ctx(name):
+    return b"netreach/v1/" + name.encode() + b"\x00"
+
+
+def H(data):
+    return hashlib.sha512(data).digest()
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def unb64u(text):
+    if "=" in text or any(c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" for c in text):
+        raise ValueError("not b64u")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def words():
+    with open(WORDLIST) as f:
+        return [w.strip() for w in f if w.strip()]
+
+
+def phrase(entropy, wordlist):
+    checksum = H(ctx("phrase") + entropy)[0] >> 4
+    value = (int.from_bytes(entropy, "big") << 4) | checksum
+    return [wordlist[(value >> (11 * (11 - i))) & 0x7FF] for i in range(12)]
+
+
+def visitor(entropy):
+    k = H(ctx("visitor-keys") + entropy)
+    sign = SigningKey(k[:32])
+    box = PrivateKey(k[32:64])
+    conversation = H(ctx("conversation-id") + bytes(sign.verify_key))[:16]
+    return sign, box, conversation
+
+
+def key_id(sign_public):
+    return H(ctx("key-id") + sign_public)[:16]
+
+
+def event(kind, event_id, conversation, time_ms, signer, content):
+    body = b"NRE1" + bytes([kind, 0]) + b"\x00\x00" + event_id + conversation + struct.pack("<Q", time_ms) \
+        + bytes(signer.verify_key) + struct.pack("<I", len(content)) + content
+    return body + signer.sign(ctx("event") + body).signature
+
+
+def parse_event(data):
+    if len(data) < 84 + 64 or data[:4] != b"NRE1" or data[5:8] != b"\x00\x00\x00" or data[4] not in KINDS:
+        raise ValueError("bad header")
+    (length,) = struct.unpack("<I", data[80:84])
+    if len(data) != 84 + length + 64:
+        raise ValueError("bad length")
+    body, signature = data[:84 + length], data[84 + length:]
+    VerifyKey(data[48:80]).verify(ctx("event") + body, signature)  # raises on a bad signature
+    return {"kind": KINDS[data[4]], "id": data[8:24], "conversation": data[24:40], "author": data[48:80],
+            "content": data[84:84 + length]}
+
+
+def pad(text):
+    for bucket in (256, 1024, 4096, 16384):
+        if 4 + len(text) <= bucket:
+            return struct.pack("<I", len(text)) + text + b"\x00" * (bucket - 4 - len(text))
+    raise ValueError("text too long")
+
+
+def leading_zero_bits(digest):
+    count = 0
+    for byte in digest:
+        if byte == 0:
+            count += 8
+            continue
+        return count + 8 - byte.bit_length()
+    return count
+
+
+def example():
+    wordlist = words()
+    entropy = bytes(range(16))
+    v_sign, v_box, conversation = visitor(entropy)
+    staff_seed = H(b"netreach worked example staff")
+    staff_sign = SigningKey(staff_seed[:32])
+    staff_box = PrivateKey(staff_seed[32:64])
+    relay = SigningKey(H(b"netreach worked example relay")[:32])
+    conversation_key = bytes(range(0x20, 0x40))
+    wrap_nonce = bytes(range(0x40, 0x58))
+    wrap = key_id(bytes(staff_sign.verify_key)) + wrap_nonce + \
+        b.crypto_box(conversation_key, wrap_nonce, bytes(staff_box.public_key), bytes(v_box))
+    opened_content = bytes(v_box.public_key) + struct.pack("<H", 1) + wrap
+    opened = event(1, bytes(range(0x50, 0x60)), conversation, 1764000000000, v_sign, opened_content)
+    message_nonce = bytes(range(0x70, 0x88))
+    message_content = message_nonce + b.crypto_secretbox(pad("Hello, is anyone there?".encode()), message_nonce,
+                                                         conversation_key)
+    message = event(3, bytes(range(0x60, 0x70)), conversation, 1764000001000, v_sign, message_content)
+    reply_nonce = bytes(range(0x90, 0xA8))
+    reply_content = reply_nonce + b.crypto_secretbox(pad("Yes, I'm here. You're safe to talk.".encode()), reply_nonce,
+                                                     conversation_key)
+    reply = event(3, bytes(range(0xB0, 0xC0)), conversation, 1764000060000, staff_sign, reply_content)
+    challenge = bytes(range(0x80, 0xA0))
+    auth = v_sign.sign(ctx("auth") + challenge + bytes(relay.verify_key) + b"\x01").signature
+    counter = 0
+    while leading_zero_bits(H(ctx("pow") + challenge + conversation + struct.pack("<Q", counter))) < 8:
+        counter += 1
+    return [
+        ("entropy", entropy.hex()),
+        ("phrase", " ".join(phrase(entropy, wordlist))),
+        ("visitorSignPublic", bytes(v_sign.verify_key).hex()),
+        ("visitorBoxPublic", bytes(v_box.public_key).hex()),
+        ("conversationId", conversation.hex()),
+        ("conversationIdB64u", b64u(conversation)),
+        ("staffSignPublic", bytes(staff_sign.verify_key).hex()),
+        ("staffBoxPublic", bytes(staff_box.public_key).hex()),
+        ("staffKeyId", key_id(bytes(staff_sign.verify_key)).hex()),
+        ("relaySignPublic", bytes(relay.verify_key).hex()),
+        ("conversationKey", conversation_key.hex()),
+        ("openedEvent", opened.hex()),
+        ("messageEvent", message.hex()),
+        ("replyEvent", reply.hex()),
+        ("authChallenge", challenge.hex()),
+        ("authSignature", auth.hex()),
+        ("pow8Nonce", struct.pack("<Q", counter).hex()),
+    ]
+
+
+def check_doc(path):
+    expected = dict(example())
+    found = {}
+    with open(path) as f:
+        for line in f:
+            if line.startswith("example."):
+                name, _, value = line[len("example."):].rstrip("\n").partition(" ")
+                found[name] = value.strip()
+    failures = [name for name in expected if found.get(name) != expected[name]]
+    for name in failures:
+        print("MISMATCH example.%s" % name, file=sys.stderr)
+    print("protocol interop: %d passed, %d failed" % (len(expected) - len(failures), len(failures)))
+    return 1 if failures or not found else 0
+
+
+def verify(path):
+    with open(path) as f:
+        items = json.load(f)
+    failures = 0
+    for item in items:
+        try:
+            parsed = parse_event(unb64u(item["event"]))
+            assert parsed["kind"] == item["kind"], "kind"
+            if "text" in item:
+                key = bytes.fromhex(item["key"])
+                content = parsed["content"]
+                opened = b.crypto_secretbox_open(content[24:], content[:24], key)
+                (length,) = struct.unpack("<I", opened[:4])
+                assert opened[4:4 + length].decode() == item["text"], "text"
+                assert opened[4 + length:] == b"\x00" * (len(opened) - 4 - length), "padding"
+                assert len(opened) in (256, 1024, 4096, 16384), "bucket"
+        except Exception as error:  # noqa: BLE001 - every failure is reported, then counted
+            failures += 1
+            print("FAIL %s: %s" % (item.get("kind"), error), file=sys.stderr)
+    print("protocol interop verify: %d passed, %d failed" % (len(items) - failures, failures))
+    return 1 if failures or not items else 0
+
+
+def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "example":
+        for name, value in example():
+            print("example.%s %s" % (name, value))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "check-doc":
+        return check_doc(sys.argv[2])
+    if len(sys.argv) == 3 and sys.argv[1] == "verify":
+        return verify(sys.argv[2])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
