@@ -79,6 +79,7 @@ let package = Package(
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Sodium"], swiftSettings: strict),
         .testTarget(name: "ProtocolTests", dependencies: ["NetreachCore", "Sodium"], swiftSettings: strict),
+        .testTarget(name: "NetreachCoreTests", dependencies: ["NetreachCore", "Sodium"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog"], swiftSettings: strict),
     ]
 )

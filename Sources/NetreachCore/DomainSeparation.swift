@@ -1,4 +1,5 @@
-/// The context strings that prefix every signed message and every derived key (docs/KEYS.md),
+/// The context strings that prefix every signed message and every derived key (docs/KEYS.md,
+/// docs/PROTOCOL.md's `ctx(…)`),
 /// so that a signature or key made for one purpose can never be accepted for another.
 ///
 /// Each context is ASCII, starts with `netreach/v1/`, and is followed by a single zero byte in
@@ -12,8 +13,24 @@ public struct DomainSeparation: Hashable, Sendable, CustomStringConvertible {
     public static let enrolment = DomainSeparation("netreach/v1/enrolment")
     /// An organisation signature revoking a staff member's keys.
     public static let revocation = DomainSeparation("netreach/v1/revocation")
-    /// The key that encrypts a private key file at rest (Argon2id output).
+    /// The header hash of a private key file, bound into its ciphertext so an edited header is detected.
     public static let privateKeyFile = DomainSeparation("netreach/v1/private-key-file")
+    /// The 16-byte key id that names an Ed25519 key (an event's author).
+    public static let keyID = DomainSeparation("netreach/v1/key-id")
+    /// The fingerprint two people read to each other to check a key.
+    public static let fingerprint = DomainSeparation("netreach/v1/fingerprint")
+    /// The 4-bit checksum of a visitor's resume phrase.
+    public static let phrase = DomainSeparation("netreach/v1/phrase")
+    /// A visitor's keys, derived from the phrase's entropy.
+    public static let visitorKeys = DomainSeparation("netreach/v1/visitor-keys")
+    /// A conversation's id, derived from the visitor's Ed25519 key.
+    public static let conversationID = DomainSeparation("netreach/v1/conversation-id")
+    /// An author's signature over an event.
+    public static let event = DomainSeparation("netreach/v1/event")
+    /// A client's signature over its connection's challenge.
+    public static let auth = DomainSeparation("netreach/v1/auth")
+    /// The proof of work that opening a conversation costs.
+    public static let pow = DomainSeparation("netreach/v1/pow")
 
     /// The bytes that precede a message of this kind: the context and a zero byte.
     public var prefix: [UInt8] { Array(context.utf8) + [0] }

@@ -28,7 +28,7 @@ let documentedExample: [String: String] = {
 
 func bytes(_ range: ClosedRange<UInt8>) -> [UInt8] { Array(range) }
 
-func keyID(_ key: SigningPublicKey) -> [UInt8] { Array(SHA512.hash(ProtocolContext.keyID.input(key.bytes)).prefix(16)) }
+func keyID(_ key: SigningPublicKey) -> [UInt8] { KeyID(key).bytes }
 
 /// Runs /usr/bin/python3 with arguments; returns the exit status and what it printed.
 func python(_ arguments: [String]) throws -> (Int32, String) {

@@ -34,9 +34,11 @@ struct WorkedExampleTests {
         values["conversationKey"] = Hex.encode(conversationKey.copyBytes())
         let wrap = Wrap(key: conversationKey, to: keyID(staffSign.publicKey), recipientKey: staffBox.publicKey,
                         from: visitor.box, nonce: try Nonce(bytes(0x40...0x57)))
+        let selfWrap = Wrap(key: conversationKey, to: keyID(visitor.signing.publicKey), recipientKey: visitor.box.publicKey,
+                            from: visitor.box, nonce: try Nonce(bytes(0xc0...0xd7)))
         let opened = try Event(kind: .conversationOpened, id: bytes(0x50...0x5f), conversation: visitor.conversation,
                                clientTimeMilliseconds: 1_764_000_000_000,
-                               content: ConversationOpened(visitorBoxKey: visitor.box.publicKey, wraps: [wrap]).content,
+                               content: ConversationOpened(visitorBoxKey: visitor.box.publicKey, wraps: [wrap, selfWrap]).content,
                                signer: visitor.signing)
         values["openedEvent"] = Hex.encode(opened.bytes)
         let message = try Event(kind: .messagePosted, id: bytes(0x60...0x6f), conversation: visitor.conversation,
@@ -88,6 +90,10 @@ struct WorkedExampleTests {
         let staffSeed = SHA512.hash(Array("netreach worked example staff".utf8))
         let staffBox = try BoxKeyPair(secretKey: Array(staffSeed[32..<64]))
         #expect(try content.wraps[0].open(with: staffBox, from: content.visitorBoxKey).copyBytes() == key.copyBytes())
+        // The visitor, knowing only the phrase, recovers the key from its self-wrap.
+        let visitor = VisitorIdentity(phrase: ResumePhrase(entropy: SecureBytes(copying: bytes(0x00...0x0f))))
+        #expect(content.wraps[1].recipient == keyID(visitor.signing.publicKey))
+        #expect(try content.wraps[1].open(with: visitor.box, from: content.visitorBoxKey).copyBytes() == key.copyBytes())
     }
 
     @Test("events made in Swift are accepted by the Python implementation")

@@ -15,7 +15,7 @@ public struct ConversationID: Hashable, Sendable, CustomStringConvertible {
 
     /// The id of the conversation of the visitor with this key.
     public init(visitor key: SigningPublicKey) {
-        bytes = Array(SHA512.hash(ProtocolContext.conversationID.input(key.bytes)).prefix(ConversationID.count))
+        bytes = Array(SHA512.hash(DomainSeparation.conversationID.input(key.bytes)).prefix(ConversationID.count))
     }
 
     /// Decodes the b64u form used on the wire and in stream names.

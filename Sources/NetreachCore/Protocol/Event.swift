@@ -70,7 +70,7 @@ public struct Event: Hashable, Sendable {
         self.clientTimeMilliseconds = clientTimeMilliseconds
         self.author = signer.publicKey
         self.content = content
-        signature = signer.sign(ProtocolContext.event.input(Event.body(kind: kind, id: id, conversation: conversation,
+        signature = signer.sign(DomainSeparation.event.input(Event.body(kind: kind, id: id, conversation: conversation,
                                                                            time: clientTimeMilliseconds,
                                                                            author: signer.publicKey, content: content)))
     }
@@ -99,7 +99,7 @@ public struct Event: Hashable, Sendable {
         guard let signature = try? Signature(try reader.take(Signature.count)) else { throw ProtocolError(.malformed, "bad signature") }
         try reader.finish()
         let body = Array(bytes[0..<(Event.headerCount + count)])
-        guard author.isValidSignature(signature, for: ProtocolContext.event.input(body)) else {
+        guard author.isValidSignature(signature, for: DomainSeparation.event.input(body)) else {
             throw ProtocolError(.badSignature, "the event's signature does not verify for its author")
         }
         self.kind = kind

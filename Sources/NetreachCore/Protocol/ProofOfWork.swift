@@ -7,13 +7,13 @@ public enum ProofOfWork {
     /// Whether `H(ctx("pow") ‖ challenge ‖ conversation ‖ nonce)` starts with `bits` zero bits.
     public static func isValid(nonce: [UInt8], challenge: [UInt8], conversation: ConversationID, bits: Int) -> Bool {
         guard nonce.count == nonceCount else { return false }
-        let digest = SHA512.hash(ProtocolContext.pow.input(challenge + conversation.bytes + nonce))
+        let digest = SHA512.hash(DomainSeparation.pow.input(challenge + conversation.bytes + nonce))
         return leadingZeroBits(digest) >= bits
     }
 
     /// Searches for a nonce (about 2^bits hashes).
     public static func solve(challenge: [UInt8], conversation: ConversationID, bits: Int) -> [UInt8] {
-        let prefix = ProtocolContext.pow.input(challenge + conversation.bytes)
+        let prefix = DomainSeparation.pow.input(challenge + conversation.bytes)
         var counter: UInt64 = 0
         while true {
             var nonce: [UInt8] = []
@@ -41,6 +41,6 @@ public enum AuthProof {
     }
 
     public static func signedInput(challenge: [UInt8], relay: SigningPublicKey, role: Role) -> [UInt8] {
-        ProtocolContext.auth.input(challenge + relay.bytes + [role.rawValue])
+        DomainSeparation.auth.input(challenge + relay.bytes + [role.rawValue])
     }
 }

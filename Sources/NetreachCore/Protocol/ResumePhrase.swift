@@ -88,7 +88,7 @@ public struct ResumePhrase: Sendable {
     }
 
     static func checksum(of entropy: SecureBytes) -> UInt8 {
-        var input = ProtocolContext.phrase.prefix
+        var input = DomainSeparation.phrase.prefix
         input += entropy.copyBytes()
         defer { Sodium.memzero(&input) }
         return SHA512.hash(input)[0] >> 4

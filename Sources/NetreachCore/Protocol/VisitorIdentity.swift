@@ -7,7 +7,7 @@ public struct VisitorIdentity: Sendable {
     public let conversation: ConversationID
 
     public init(phrase: ResumePhrase) {
-        var input = ProtocolContext.visitorKeys.prefix + phrase.entropy.copyBytes()
+        var input = DomainSeparation.visitorKeys.prefix + phrase.entropy.copyBytes()
         var k = SHA512.hash(input)
         defer {
             Sodium.memzero(&input)

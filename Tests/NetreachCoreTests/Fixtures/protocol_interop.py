@@ -109,7 +109,10 @@ def example():
     wrap_nonce = bytes(range(0x40, 0x58))
     wrap = key_id(bytes(staff_sign.verify_key)) + wrap_nonce + \
         b.crypto_box(conversation_key, wrap_nonce, bytes(staff_box.public_key), bytes(v_box))
-    opened_content = bytes(v_box.public_key) + struct.pack("<H", 1) + wrap
+    self_nonce = bytes(range(0xC0, 0xD8))
+    self_wrap = key_id(bytes(v_sign.verify_key)) + self_nonce + \
+        b.crypto_box(conversation_key, self_nonce, bytes(v_box.public_key), bytes(v_box))
+    opened_content = bytes(v_box.public_key) + struct.pack("<H", 2) + wrap + self_wrap
     opened = event(1, bytes(range(0x50, 0x60)), conversation, 1764000000000, v_sign, opened_content)
     message_nonce = bytes(range(0x70, 0x88))
     message_content = message_nonce + b.crypto_secretbox(pad("Hello, is anyone there?".encode()), message_nonce,
