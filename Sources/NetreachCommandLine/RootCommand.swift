@@ -28,13 +28,18 @@ extension RootCommand {
 }
 
 /// Writes a line to standard error (messages go there; data goes to standard output).
-public func printToStandardError(_ message: String) {
+public func printToStandardError(_ message: String) { writeLine(message, to: 2) }
+
+/// Writes a line to standard output at once, unbuffered (for lines other programs wait for).
+public func printToStandardOutput(_ message: String) { writeLine(message, to: 1) }
+
+/// write(2) on the descriptor rather than the C `stderr`/`stdout` globals, which strict concurrency rejects.
+private func writeLine(_ message: String, to descriptor: Int32) {
     let line = message.hasSuffix("\n") ? message : message + "\n"
-    // write(2) on descriptor 2 rather than the C `stderr` global, which strict concurrency rejects.
-    var bytes = Array(line.utf8)
+    let bytes = Array(line.utf8)
     var offset = 0
     while offset < bytes.count {
-        let written = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
+        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
         if written <= 0 { return }
         offset += written
     }

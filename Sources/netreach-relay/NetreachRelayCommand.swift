@@ -15,7 +15,7 @@ struct NetreachRelayCommand: RootCommand {
               netreach-relay log verify --data-dir /var/lib/netreach/log
             """,
         version: NetreachVersion.current,
-        subcommands: [Log.self]
+        subcommands: [Serve.self, Log.self, DemoDeploymentCommand.self]
     )
 }
 

@@ -1,4 +1,7 @@
 import EventLog
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Foundation
 import Testing
 
@@ -67,5 +70,58 @@ struct LogVerifyCommandTests {
             let help = try BinaryRunner.run(name, ["--help"])
             #expect(help.status == 0 && help.standardOutput.contains("Example"))
         }
+    }
+}
+
+@Suite("netreach-relay serve")
+struct ServeCommandTests {
+    @Test("serve runs a demo deployment, answers health, and stops cleanly on SIGTERM")
+    func serveAndStop() async throws {
+        let dir = NSTemporaryDirectory() + "netreach-serve-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", dir])
+        #expect(made.status == 0)
+
+        let process = Process()
+        process.executableURL = BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay")
+        process.arguments = ["serve", "--data-dir", dir + "/data", "--keys", dir + "/Keys", "--relay-key", dir + "/private/relay.key",
+                             "--passphrase-file", dir + "/private/demo.passphrase", "--port", "0"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // The first line names the port.
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        let afterHost = try #require(text.range(of: "127.0.0.1:")).upperBound
+        let port = try #require(Int(text[afterHost...].prefix { $0.isNumber }))
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"status\":\"ok\""))
+
+        kill(process.processIdentifier, SIGTERM)
+        let stopped = ContinuousClock.now
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(ContinuousClock.now - stopped < .seconds(5))
+        let verify = try BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir + "/data"])
+        #expect(verify.status == 0)
+    }
+
+    @Test("serve refuses a wrong passphrase with a clear message and exit 1")
+    func wrongPassphrase() throws {
+        let dir = NSTemporaryDirectory() + "netreach-serve-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", dir])
+        let outcome = try BinaryRunner.run("netreach-relay", [
+            "serve", "--data-dir", dir + "/data", "--keys", dir + "/Keys", "--relay-key", dir + "/private/relay.key", "--port", "0"],
+            environment: ["NETREACH_RELAY_PASSPHRASE": "not the passphrase"])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.contains("wrongPassphrase"))
     }
 }

@@ -1,0 +1,54 @@
+public import EventLog
+import Foundation
+public import Logging
+import NetreachCore
+public import ServiceLifecycle
+import Sodium
+
+/// Appends a relay-signed checkpoint of the log head (docs/LOG-FORMAT.md, "Checkpoints") to the
+/// `system` stream every `interval` while events arrive, and once more at shutdown.
+public struct CheckpointService: Service {
+    public static let stream: StreamName = "system"
+    public static let type: EventType = "checkpoint.signed"
+
+    let core: RelayCore
+    let interval: Duration
+    let logger: Logger
+
+    public init(core: RelayCore, interval: Duration = .seconds(300), logger: Logger) {
+        self.core = core
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var signed: UInt64 = 0
+        // The wait ends early at graceful shutdown; the launcher signs the last checkpoint after the server stops.
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+            signed = await checkpoint(after: signed)
+        }
+    }
+
+    /// Signs and appends the current head if anything was appended since `previous`; returns the head's count.
+    @discardableResult
+    public func checkpoint(after previous: UInt64 = 0) async -> UInt64 {
+        let head = core.store.currentHead()
+        guard head.count > previous else { return previous }
+        let checkpoint = Checkpoint(signing: head, with: core.relayKey)
+        let payload = Checkpoint.signedInput(head) + checkpoint.signature.bytes
+        let event = ProposedEvent(type: Self.type, author: KeyID(core.relayKey.publicKey).authorID,
+                                  timeMilliseconds: core.clock(), payload: payload)
+        do {
+            _ = try await core.store.append(to: Self.stream, expectedVersion: .any, events: [event])
+            logger.info("checkpoint signed", metadata: ["count": "\(head.count)"])
+        } catch {
+            logger.error("cannot append a checkpoint", metadata: ["error": "\(error)"])
+        }
+        return head.count + 1
+    }
+}

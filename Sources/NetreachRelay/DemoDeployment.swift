@@ -1,0 +1,59 @@
+import Foundation
+public import NetreachCore
+import Sodium
+
+/// A local demo deployment for `ops/run`: an organisation key, a worker and a supervisor enrolled by
+/// it, and a relay key — every private key encrypted under one printed demo passphrase. It follows
+/// the real ceremony's formats (docs/KEYS.md) but, being a demo, makes all keys on one machine.
+public enum DemoDeployment {
+    public struct Made: Sendable {
+        public let keysDirectory: String
+        public let dataDirectory: String
+        public let relayKeyPath: String
+        public let passphrasePath: String
+        public let staff: [(name: String, role: String, keyFile: String)]
+    }
+
+    public static func create(at directory: String, passphrase: String) throws(KeyError) -> Made {
+        let keys = directory + "/Keys", data = directory + "/data", secrets = directory + "/private"
+        for path in [directory, keys, keys + "/staff", keys + "/revoked", data, secrets] {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: path == secrets ? 0o700 : 0o755])
+            } catch {
+                throw KeyError(code: .ioError, "cannot create \(path): \(error)")
+            }
+        }
+        let secret = SecureBytes(copying: Array(passphrase.utf8))
+        let limits = PasswordHash.Limits.interactive
+        let organisationKey = SigningKeyPair.generate()
+        let organisation = OrganisationPublicKey(name: try DeploymentName("netreach-demo"), signKey: organisationKey.publicKey)
+        try KeyFileStorage.writeAtomically(organisation.fileBytes, to: keys + "/org.pub", permissions: 0o644)
+        try EncryptedPrivateKeyFile.write(
+            try EncryptedPrivateKeyFile.create(kind: .org, name: "netreach-demo", secrets: organisationKey.seed,
+                                               passphrase: secret, limits: limits), to: secrets + "/org.key")
+        var staff: [(String, String, String)] = []
+        for (name, role) in [("sam", StaffRole.worker), ("jo", StaffRole.supervisor)] {
+            let signing = SigningKeyPair.generate(), box = BoxKeyPair.generate()
+            let certificate = EnrolmentCertificate.issue(
+                enrolling: StaffPublicKey(name: try StaffName(name), signKey: signing.publicKey, boxKey: box.publicKey),
+                role: role, issued: try KeyTimestamp.now(), organisationKey: organisationKey)
+            try KeyFileStorage.writeAtomically(certificate.fileBytes, to: keys + "/staff/" + certificate.fileName, permissions: 0o644)
+            let both = SecureBytes(count: 64) { out in
+                signing.seed.withByteInput { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+                box.secretKey.withByteInput { (out.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            }
+            let keyFile = secrets + "/\(name).key"
+            try EncryptedPrivateKeyFile.write(
+                try EncryptedPrivateKeyFile.create(kind: .staff, name: name, secrets: both, passphrase: secret, limits: limits),
+                to: keyFile)
+            staff.append((name, role.rawValue, keyFile))
+        }
+        let relayKeyPath = secrets + "/relay.key"
+        _ = try RelayKey.load(path: relayKeyPath, passphrase: secret, create: true, limits: limits)
+        let passphrasePath = secrets + "/demo.passphrase"
+        try KeyFileStorage.writeAtomically(Array((passphrase + "\n").utf8), to: passphrasePath, permissions: 0o600)
+        return Made(keysDirectory: keys, dataDirectory: data, relayKeyPath: relayKeyPath, passphrasePath: passphrasePath,
+                    staff: staff)
+    }
+}

@@ -1,0 +1,16 @@
+public import NetreachCore
+public import Sodium
+
+/// The deployment's keyring (`--keys DIR`, docs/KEYS.md) is the relay's staff directory.
+extension Keyring: StaffDirectory {
+    public func member(signingKey: SigningPublicKey) -> StaffMember? {
+        guard let staff = member(signKey: signingKey) else { return nil }
+        return StaffMember(name: staff.name.text, role: staff.role.rawValue, signKey: staff.signKey, boxKey: staff.boxKey)
+    }
+
+    public var keyringDocument: [String: any Sendable] {
+        ["org": String(decoding: organisation.fileBytes, as: UTF8.self),
+         "staff": certificates.map { String(decoding: $0.fileBytes, as: UTF8.self) },
+         "revoked": revocations.map { String(decoding: $0.fileBytes, as: UTF8.self) }]
+    }
+}

@@ -1,0 +1,196 @@
+public import EventLog
+import Foundation
+public import NetreachCore
+public import Sodium
+import Synchronization
+
+/// Who a connection authenticated as.
+public enum Identity: Sendable, Equatable {
+    case visitor(key: SigningPublicKey, conversation: ConversationID)
+    case staff(StaffMember)
+
+    public var signingKey: SigningPublicKey {
+        switch self {
+        case .visitor(let key, _): key
+        case .staff(let member): member.signKey
+        }
+    }
+}
+
+/// Everything the relay decides, independent of the transport: authentication, what may be
+/// appended by whom, how it is stored, and what each client may see (docs/PROTOCOL.md).
+public final class RelayCore: Sendable {
+    public let store: FileEventStore
+    public let relayKey: SigningKeyPair
+    public let powBits: Int
+    /// How long a hello's challenge stays valid.
+    public let challengeLifetime: Duration
+    private let directory: Mutex<any StaffDirectory>
+    /// Authenticated staff sessions, so that a revocation reaches connections that are open and idle.
+    private let staffSessions = Mutex<[ObjectIdentifier: RelaySession]>([:])
+    let clock: @Sendable () -> UInt64
+
+    public init(store: FileEventStore, relayKey: SigningKeyPair, directory: any StaffDirectory, powBits: Int = 16,
+                challengeLifetime: Duration = .seconds(60), clock: (@Sendable () -> UInt64)? = nil) {
+        self.store = store
+        self.relayKey = relayKey
+        self.powBits = powBits
+        self.challengeLifetime = challengeLifetime
+        self.directory = Mutex(directory)
+        self.clock = clock ?? { UInt64(Date().timeIntervalSince1970 * 1000) }
+    }
+
+    public var staffDirectory: any StaffDirectory { directory.withLock { $0 } }
+
+    /// Swaps in a new keyring. Enrolments take effect for new connections; a revoked key's open
+    /// connections are told `revokedKey` and closed before this returns.
+    public func replaceDirectory(_ new: any StaffDirectory) async {
+        directory.withLock { $0 = new }
+        let sessions = staffSessions.withLock { Array($0.values) }
+        for session in sessions {
+            if let identity = session.identity, !stillAllowed(identity) { await session.endRevoked() }
+        }
+    }
+
+    func register(_ session: RelaySession) { staffSessions.withLock { $0[ObjectIdentifier(session)] = session } }
+    func unregister(_ session: RelaySession) { staffSessions.withLock { $0[ObjectIdentifier(session)] = nil } }
+
+    // MARK: Authentication
+
+    public func authenticate(role: AuthProof.Role, key: SigningPublicKey, signature: Signature,
+                             challenge: [UInt8]) throws(ProtocolError) -> Identity {
+        guard key.isValidSignature(signature, for: AuthProof.signedInput(challenge: challenge, relay: relayKey.publicKey, role: role))
+        else { throw ProtocolError(.badChallenge, "the signature is not over this connection's challenge") }
+        switch role {
+        case .visitor:
+            return .visitor(key: key, conversation: ConversationID(visitor: key))
+        case .staff:
+            let directory = staffDirectory
+            if directory.isRevoked(key) { throw ProtocolError(.revokedKey, "this staff key has been revoked") }
+            guard let member = directory.member(signingKey: key) else {
+                throw ProtocolError(.unknownKey, "this key is not an enrolled staff key")
+            }
+            return .staff(member)
+        }
+    }
+
+    /// Whether the identity is still allowed (a staff key may have been revoked since it authenticated).
+    public func stillAllowed(_ identity: Identity) -> Bool {
+        guard case .staff(let member) = identity else { return true }
+        let directory = staffDirectory
+        return !directory.isRevoked(member.signKey) && directory.member(signingKey: member.signKey) != nil
+    }
+
+    public func conversationExists(_ conversation: ConversationID) async -> Bool {
+        (try? await store.streamVersion(stream(of: conversation))) != nil
+    }
+
+    // MARK: Appending
+
+    /// Opens the visitor's conversation: checks the proof of work, then appends `conversation.opened` as its first event.
+    public func open(_ event: Event, pow: [UInt8], challenge: [UInt8], by identity: Identity) async throws(ProtocolError) -> AppendResult {
+        guard event.kind == .conversationOpened else { throw ProtocolError(.malformed, "open carries a conversation.opened event") }
+        guard ProofOfWork.isValid(nonce: pow, challenge: challenge, conversation: event.conversation, bits: powBits) else {
+            throw ProtocolError(.powRequired, "the proof of work does not meet \(powBits) bits for this connection")
+        }
+        return try await append(event, expect: nil, by: identity)
+    }
+
+    /// Validates `event` for `identity` and appends it; returns once it is durable.
+    public func append(_ event: Event, expect: UInt64?, by identity: Identity) async throws(ProtocolError) -> AppendResult {
+        try authorise(event, by: identity)
+        try RelayCore.validateContent(event)
+        let stream = try stream(of: event.conversation)
+        let expected: ExpectedVersion
+        if event.kind == .conversationOpened {
+            guard expect == nil || expect == 0 else { throw ProtocolError(.malformed, "conversation.opened is always the first event") }
+            expected = .noStream
+        } else {
+            guard (try? await store.streamVersion(stream)) ?? nil != nil else {
+                throw ProtocolError(.noSuchConversation, "conversation \(event.conversation) was never opened")
+            }
+            expected = expect.map { .exact($0) } ?? .any
+        }
+        let minute: UInt64 = 60_000
+        let stored = ProposedEvent(id: try! EventID(event.id), type: try! EventType(event.kind.name),
+                                   author: KeyID(event.author).authorID,
+                                   timeMilliseconds: clock() / minute * minute, payload: event.bytes)
+        do {
+            return try await store.append(to: stream, expectedVersion: expected, events: [stored])
+        } catch {
+            throw RelayCore.protocolError(for: error, kind: event.kind)
+        }
+    }
+
+    private func authorise(_ event: Event, by identity: Identity) throws(ProtocolError) {
+        guard event.author == identity.signingKey else {
+            throw ProtocolError(.forbidden, "the event is signed by another key than this connection's")
+        }
+        switch identity {
+        case .visitor(_, let conversation):
+            guard event.kind.author != .staff else { throw ProtocolError(.forbidden, "\(event.kind.name) is for staff only") }
+            guard event.conversation == conversation else {
+                throw ProtocolError(.forbidden, "a visitor writes only to its own conversation")
+            }
+        case .staff:
+            guard event.kind.author != .visitor else { throw ProtocolError(.forbidden, "\(event.kind.name) is for the visitor only") }
+        }
+    }
+
+    /// Checks each kind's content layout, so that nothing unparseable or unpadded is ever stored.
+    static func validateContent(_ event: Event) throws(ProtocolError) {
+        let sealedSizes = Set(SealedText.buckets.map { Nonce.count + SecretBox.macCount + $0 })
+        switch event.kind {
+        case .conversationOpened:
+            let opened = try ConversationOpened(content: event.content)
+            // Without a wrap to itself, a visitor who comes back with only the phrase could not read the history.
+            let visitorKeyID = KeyID(event.author).bytes
+            guard opened.wraps.contains(where: { $0.recipient == visitorKeyID }) else {
+                throw ProtocolError(.malformed, "conversation.opened must wrap the conversation key to the visitor itself")
+            }
+        case .keyWrapped:
+            _ = try KeyWrapped(content: event.content)
+        case .messagePosted, .conversationClosed, .noteAdded:
+            guard sealedSizes.contains(event.content.count) else {
+                throw ProtocolError(.malformed, "sealed text must be padded to a bucket (content of \(event.content.count) bytes)")
+            }
+        case .conversationTransferred:
+            guard sealedSizes.contains(event.content.count - 16) else {
+                throw ProtocolError(.malformed, "a transfer names a key id and carries padded sealed text")
+            }
+        case .conversationClaimed:
+            guard event.content.isEmpty else { throw ProtocolError(.malformed, "conversation.claimed has no content") }
+        }
+    }
+
+    static func protocolError(for error: EventLogError, kind: EventKind) -> ProtocolError {
+        switch error.code {
+        case .wrongExpectedVersion:
+            if kind == .conversationOpened { return ProtocolError(.conversationExists, "this conversation is already open") }
+            return ProtocolError(.versionConflict, "the conversation is at version \(error.actualVersion.map(String.init) ?? "none")")
+        case .duplicateEventConflict:
+            return ProtocolError(.duplicateConflict, "this event id is already stored with other content")
+        case .invalidEvent:
+            return ProtocolError(.malformed, error.message)
+        default:
+            return ProtocolError(.unavailable, "the relay cannot store events right now; retry later")
+        }
+    }
+
+    func stream(of conversation: ConversationID) throws(ProtocolError) -> StreamName {
+        guard let name = try? StreamName(conversation.streamName) else { throw ProtocolError(.malformed, "bad conversation id") }
+        return name
+    }
+
+    // MARK: Reading
+
+    /// Whether a stored event goes to this identity.
+    public func isVisible(_ recorded: RecordedEvent, to identity: Identity) -> Bool {
+        guard recorded.stream.value.hasPrefix("conv:"), let kind = EventKind.allCases.first(where: { $0.name == recorded.type.value })
+        else { return false }
+        switch identity {
+        case .staff: return true
+        case .visitor(_, let conversation): return kind.visibleToVisitor && recorded.stream.value == conversation.streamName
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import EventLog
+import Foundation
+import Hummingbird
+public import Logging
+import NetreachCore
+import ServiceLifecycle
+import UnixSignals
+public import Sodium
+
+/// Wires a relay together from its configuration and runs it until SIGTERM or SIGINT: the log,
+/// the keyring (reloaded on SIGHUP), the relay key, the server, and checkpoints. On shutdown,
+/// in-flight appends finish, sockets close, a last checkpoint is signed and the log is closed.
+public enum RelayLauncher {
+    public static func run(configuration: RelayConfiguration, relayKey: SigningKeyPair, powBits: Int,
+                           logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let keyring = try Keyring.load(directory: configuration.keysDirectory)
+        let store = try FileEventStore(directory: configuration.dataDirectory)
+        let report = store.recoveryReport
+        if report.tornBytesCut > 0 {
+            logger.warning("cut a torn tail", metadata: ["bytes": "\(report.tornBytesCut)", "records": "\(report.tornRecordsCut)"])
+        }
+        logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)"])
+        let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits)
+        let metrics = RelayMetrics()
+        let application = try RelayServer.makeApplication(core: core, configuration: configuration, metrics: metrics,
+                                                          logger: logger, onServerRunning: onServerRunning)
+        let checkpoints = CheckpointService(core: core, logger: logger)
+        let reloader = KeyringReloader(core: core, directory: configuration.keysDirectory, logger: logger)
+        var group = ServiceGroupConfiguration(services: [application, checkpoints, reloader],
+                                              gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(10)
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch {
+            await finish(core: core, checkpoints: checkpoints, logger: logger)
+            throw error
+        }
+        await finish(core: core, checkpoints: checkpoints, logger: logger)
+    }
+
+    private static func finish(core: RelayCore, checkpoints: CheckpointService, logger: Logger) async {
+        await checkpoints.checkpoint()
+        await core.store.close()
+        logger.info("relay stopped", metadata: ["events": "\(core.store.currentHead().count)"])
+    }
+}
+
+/// Reloads the keyring from its directory on SIGHUP; a revocation closes the revoked key's connections.
+struct KeyringReloader: Service {
+    let core: RelayCore
+    let directory: String
+    let logger: Logger
+
+    func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            do {
+                let keyring = try Keyring.load(directory: directory)
+                await core.replaceDirectory(keyring)
+                logger.info("keyring reloaded", metadata: ["staff": "\(keyring.active.count)", "revoked": "\(keyring.revocations.count)"])
+            } catch {
+                // A keyring that fails to verify is not applied: the one in force stays.
+                logger.error("keyring reload refused; keeping the previous one", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

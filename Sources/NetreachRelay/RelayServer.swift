@@ -1,0 +1,102 @@
+import Foundation
+public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import HummingbirdWebSocket
+public import Logging
+import NIOCore
+import NIOSSL
+import NetreachCore
+
+/// Builds the relay's HTTP and WebSocket application (docs/PROTOCOL.md, "Transport" and "HTTP").
+public enum RelayServer {
+    public static func makeApplication(core: RelayCore, configuration: RelayConfiguration, metrics: RelayMetrics,
+                                       logger: Logger,
+                                       onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        throws -> some ApplicationProtocol {
+        let started = ContinuousClock.now
+        let router = Router()
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.get("/health") { _, _ -> Response in
+            let uptime = (ContinuousClock.now - started).components.seconds
+            return json(["status": "ok", "position": core.store.currentHead().count, "uptimeSeconds": uptime])
+        }
+        router.get("/v1/keyring") { _, _ -> Response in
+            json(core.staffDirectory.keyringDocument)
+        }
+        router.get("/metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+
+        let webSockets = Router(context: BasicWebSocketRequestContext.self)
+        webSockets.ws("/v1/ws") { inbound, outbound, _ in
+            metrics.connectionsTotal.increment()
+            metrics.connectionsOpen.increment()
+            defer { metrics.connectionsOpen.decrement() }
+            let transport = WebSocketTransport(outbound: outbound, metrics: metrics)
+            let session = RelaySession(core: core, transport: transport)
+            await session.start()
+            // A connection that does not authenticate in time is closed: it holds resources and proves nothing.
+            let watchdog = Task {
+                try? await Task.sleep(for: core.challengeLifetime)
+                if session.identity == nil { await transport.close(reason: "authentication timed out") }
+            }
+            defer {
+                watchdog.cancel()
+                session.finish()
+            }
+            do {
+                for try await message in inbound.messages(maxSize: ClientMessage.maximumFrameCount) {
+                    switch message {
+                    case .text(let text):
+                        guard await session.receive(text) else { return }
+                    case .binary:
+                        try? await transport.send(.error(rid: nil, ProtocolError(.tooLarge, "binary frames are not part of the protocol")))
+                        await transport.close(reason: "binary frame")
+                        return
+                    }
+                }
+            } catch {
+                // The peer went away or broke the WebSocket protocol; the session simply ends.
+                logger.debug("connection ended", metadata: ["reason": "\(type(of: error))"])
+            }
+        }
+
+        let ws = WebSocketServerConfiguration(maxFrameSize: ClientMessage.maximumFrameCount, closeTimeout: .seconds(5))
+        var server: HTTPServerBuilder = .http1WebSocketUpgrade(
+            webSocketRouter: webSockets, configuration: HTTP1WebSocketUpgradeChannel.Configuration(ws: ws))
+        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            server = try .tls(server, tlsConfiguration: tls)
+        }
+        return Application(
+            router: router, server: server,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "netreach"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+
+    static func json(_ object: [String: any Sendable]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A session's view of its WebSocket.
+struct WebSocketTransport: SessionTransport {
+    let outbound: WebSocketOutboundWriter
+    let metrics: RelayMetrics
+
+    func send(_ message: ServerMessage) async throws {
+        if case .error(_, let error) = message { metrics.rejected(error.code.name) }
+        if case .ack = message { metrics.eventsAppended.increment() }
+        try await outbound.write(.text(message.text))
+    }
+
+    func close(reason: String) async {
+        try? await outbound.close(.policyViolation, reason: reason)
+    }
+}

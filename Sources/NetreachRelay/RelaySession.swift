@@ -1,0 +1,216 @@
+import EventLog
+import NetreachCore
+import Sodium
+import Synchronization
+
+/// How a session reaches its client: the WebSocket in the server, an in-memory pipe in tests.
+public protocol SessionTransport: Sendable {
+    func send(_ message: ServerMessage) async throws
+    /// Ends the connection (close code 1008).
+    func close(reason: String) async
+}
+
+/// One client connection: its challenge, who it authenticated as, its subscription, its rate limit.
+public final class RelaySession: Sendable {
+    let core: RelayCore
+    let transport: any SessionTransport
+    let challenge: [UInt8]
+    private let helloAt = ContinuousClock.now
+
+    private struct State: ~Copyable {
+        var identity: Identity?
+        var subscription: Task<Void, Never>?
+        var tokens: Double
+        var refilledAt = ContinuousClock.now
+        var closed = false
+    }
+
+    private let state: Mutex<State>
+    /// Requests a connection may make in a burst, and per second after it.
+    static let burst = 60.0, perSecond = 30.0
+
+    public init(core: RelayCore, transport: any SessionTransport) {
+        self.core = core
+        self.transport = transport
+        challenge = Random.bytes(count: 32)
+        state = Mutex(State(tokens: RelaySession.burst))
+    }
+
+    public var identity: Identity? { state.withLock { $0.identity } }
+
+    /// Sends `hello`.
+    public func start() async {
+        try? await transport.send(.hello(challenge: challenge, relay: core.relayKey.publicKey, powBits: core.powBits))
+    }
+
+    /// Handles one text frame; false when the connection must end.
+    public func receive(_ text: String) async -> Bool {
+        let (rid, parsed) = ClientMessage.parse(text)
+        guard takeToken() else { return await reply(.error(rid: rid, ProtocolError(.rateLimited, "too many requests; slow down"))) }
+        switch parsed {
+        case .failure(let error):
+            return await reply(.error(rid: rid, error))
+        case .success(let message):
+            do {
+                return try await handle(message)
+            } catch {
+                return await reply(.error(rid: rid, error))
+            }
+        }
+    }
+
+    /// Stops the subscription; the connection is gone.
+    public func finish() {
+        let task = state.withLock { state -> Task<Void, Never>? in
+            state.closed = true
+            return state.subscription
+        }
+        task?.cancel()
+        core.unregister(self)
+    }
+
+    /// The key was revoked while connected: say so and end the connection.
+    func endRevoked() async {
+        _ = await reply(.error(rid: nil, ProtocolError(.revokedKey, "this staff key has been revoked")))
+        finish()
+    }
+
+    private func handle(_ message: ClientMessage) async throws(ProtocolError) -> Bool {
+        if case .auth(let role, let key, let signature) = message {
+            guard identity == nil else { throw ProtocolError(.badChallenge, "this connection has already authenticated") }
+            guard ContinuousClock.now - helloAt <= core.challengeLifetime else {
+                throw ProtocolError(.badChallenge, "the challenge has expired; reconnect for a new one")
+            }
+            let identity = try core.authenticate(role: role, key: key, signature: signature, challenge: challenge)
+            state.withLock { $0.identity = identity }
+            if case .staff = identity { core.register(self) }
+            switch identity {
+            case .visitor(_, let conversation):
+                return await reply(.ready(role: .visitor, conversation: conversation, exists: await core.conversationExists(conversation)))
+            case .staff:
+                return await reply(.ready(role: .staff, conversation: nil, exists: false))
+            }
+        }
+        if case .ping(let rid) = message { return await reply(.pong(rid: rid)) }
+        guard let identity else { throw ProtocolError(.notAuthenticated, "authenticate first") }
+        guard core.stillAllowed(identity) else { throw ProtocolError(.revokedKey, "this staff key has been revoked") }
+        switch message {
+        case .open(let rid, let event, let pow):
+            let result = try await core.open(event, pow: pow, challenge: challenge, by: identity)
+            return await reply(.ack(rid: rid, position: result.lastPosition, version: result.streamVersion, duplicate: result.wasAlreadyPresent))
+        case .append(let rid, let event, let expect):
+            let result = try await core.append(event, expect: expect, by: identity)
+            return await reply(.ack(rid: rid, position: result.lastPosition, version: result.streamVersion, duplicate: result.wasAlreadyPresent))
+        case .subscribe(let from):
+            startSubscription(from: from, identity: identity)
+            return true
+        case .auth, .ping:
+            return true
+        }
+    }
+
+    private func reply(_ message: ServerMessage) async -> Bool {
+        do {
+            try await transport.send(message)
+        } catch {
+            return false
+        }
+        if message.endsConnection {
+            if case .error(_, let error) = message { await transport.close(reason: error.code.name) }
+            return false
+        }
+        return true
+    }
+
+    private func takeToken() -> Bool {
+        state.withLock { state in
+            let now = ContinuousClock.now
+            let elapsed = now - state.refilledAt
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            state.tokens = min(RelaySession.burst, state.tokens + seconds * RelaySession.perSecond)
+            state.refilledAt = now
+            guard state.tokens >= 1 else { return false }
+            state.tokens -= 1
+            return true
+        }
+    }
+
+    // MARK: Subscription
+
+    private func startSubscription(from: UInt64, identity: Identity) {
+        let task = Task { [self] in
+            do {
+                switch identity {
+                case .staff: try await followLog(from: from, identity: identity)
+                case .visitor(_, let conversation): try await followConversation(conversation, from: from, identity: identity)
+                }
+            } catch is CancellationError {
+            } catch let error as ProtocolError {
+                _ = await reply(.error(rid: nil, error))
+            } catch {
+                _ = await reply(.error(rid: nil, ProtocolError(.unavailable, "the subscription stopped; subscribe again")))
+            }
+        }
+        let previous = state.withLock { state -> Task<Void, Never>? in
+            defer { state.subscription = task }
+            return state.subscription
+        }
+        previous?.cancel()
+    }
+
+    /// Staff: every conversation event from `from`, then live.
+    private func followLog(from: UInt64, identity: Identity) async throws {
+        let store = core.store
+        var next = from
+        var announcedLive = false
+        while !Task.isCancelled {
+            let head = store.currentHead().count
+            while next < head {
+                try Task.checkCancellation()
+                guard core.stillAllowed(identity) else { throw ProtocolError(.revokedKey, "this staff key has been revoked") }
+                let batch = try await store.read(from: next, maxCount: 256)
+                guard let last = batch.last else { break }
+                for recorded in batch where core.isVisible(recorded, to: identity) { try await send(recorded) }
+                next = last.position + 1
+            }
+            if !announcedLive {
+                try await transport.send(.live(position: next))
+                announcedLive = true
+            }
+            // Everything before `next` has been handled: wait until the log holds more.
+            guard await store.waitForEvents(beyond: next) else { return }
+        }
+    }
+
+    /// Visitor: its own conversation's visible events at positions from `from`, then live.
+    private func followConversation(_ conversation: ConversationID, from: UInt64, identity: Identity) async throws {
+        let store = core.store
+        let stream = try core.stream(of: conversation)
+        var nextVersion: UInt64 = 0
+        var announcedLive = false
+        while !Task.isCancelled {
+            let seen = store.currentHead().count
+            while true {
+                try Task.checkCancellation()
+                let batch = try await store.readStream(stream, fromVersion: nextVersion, maxCount: 256)
+                guard let last = batch.last else { break }
+                for recorded in batch where recorded.position >= from && core.isVisible(recorded, to: identity) {
+                    try await send(recorded)
+                }
+                nextVersion = last.streamVersion + 1
+            }
+            if !announcedLive {
+                try await transport.send(.live(position: seen))
+                announcedLive = true
+            }
+            // Wake on any append past what was seen, then look at this conversation again.
+            guard await store.waitForEvents(beyond: seen) else { return }
+        }
+    }
+
+    private func send(_ recorded: RecordedEvent) async throws {
+        guard let kind = EventKind.allCases.first(where: { $0.name == recorded.type.value }) else { return }
+        try await transport.send(.event(position: recorded.position, version: recorded.streamVersion,
+                                        timeMilliseconds: recorded.timeMilliseconds, kind: kind, bytes: recorded.payload))
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Logging
+import NetreachCommandLine
+import NetreachCore
+import NetreachRelay
+import Sodium
+
+extension NetreachRelayCommand {
+    /// `netreach-relay serve`: runs the relay until SIGTERM or SIGINT.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the relay: WebSocket protocol, keyring, health and metrics.",
+            discussion: """
+                The relay key is an encrypted private key file (docs/KEYS.md); its passphrase comes from
+                --passphrase-file or the NETREACH_RELAY_PASSPHRASE environment variable. SIGHUP reloads the
+                keyring (a revocation closes that key's open connections at once).
+
+                Example:
+                  netreach-relay serve --data-dir /var/lib/netreach/log --keys /etc/netreach/Keys \\
+                      --relay-key /etc/netreach/relay.key --passphrase-file /etc/netreach/relay.passphrase
+                """
+        )
+
+        @Option(help: "The event log's directory.") var dataDir: String
+        @Option(help: "The deployment's public keyring (org.pub, staff/, revoked/).") var keys: String
+        @Option(help: "The relay's encrypted signing key file.") var relayKey: String
+        @Option(help: "A file holding the relay key's passphrase.") var passphraseFile: String?
+        @Flag(help: "Make the relay key if the file does not exist.") var createRelayKey = false
+        @Option(help: "Address to listen on.") var host = "127.0.0.1"
+        @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+        @Option(help: "PEM certificate chain; with --tls-key, serves https and wss.") var tlsCert: String?
+        @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
+        @Option(help: "Proof of work for opening a conversation, in bits (0…24).") var powBits = 16
+        @Option(help: "Log level: debug, info, notice, warning, error.") var logLevel = "info"
+
+        func validate() throws {
+            guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+            guard (0...24).contains(powBits) else { throw ValidationError("--pow-bits must be 0…24") }
+            guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+            guard passphraseFile != nil || ProcessInfo.processInfo.environment["NETREACH_RELAY_PASSPHRASE"] != nil else {
+                throw ValidationError("give --passphrase-file or set NETREACH_RELAY_PASSPHRASE")
+            }
+        }
+
+        func run() async throws {
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            var logger = Logger(label: "netreach-relay")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            let passphrase: SecureBytes
+            if let passphraseFile {
+                var contents: [UInt8]
+                do { contents = try KeyFileStorage.read(path: passphraseFile) } catch {
+                    printToStandardError("serve: cannot read the passphrase file: \(error)")
+                    throw ExitCode.failure
+                }
+                passphrase = EncryptedPrivateKeyFile.passphrase(fromFileContents: &contents)
+            } else {
+                passphrase = SecureBytes(copying: Array(ProcessInfo.processInfo.environment["NETREACH_RELAY_PASSPHRASE"]!.utf8))
+            }
+            do {
+                let key = try RelayKey.load(path: relayKey, passphrase: passphrase, create: createRelayKey)
+                let configuration = try RelayConfiguration(host: host, port: port, dataDirectory: dataDir, keysDirectory: keys,
+                                                           tlsCertificate: tlsCert, tlsKey: tlsKey)
+                let scheme = configuration.usesTLS ? "https" : "http"
+                try await RelayLauncher.run(configuration: configuration, relayKey: key, powBits: powBits, logger: logger) { port in
+                    // Written straight to the descriptor so that a supervisor reading a pipe sees it at once.
+                    printToStandardOutput("netreach-relay listening on \(scheme)://\(host):\(port)  (WebSocket: /v1/ws, health: /health)")
+                }
+            } catch let error as KeyError {
+                printToStandardError("serve: \(error)")
+                throw ExitCode.failure
+            } catch let error as EventLogError {
+                printToStandardError("serve: the event log cannot be opened: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    /// `netreach-relay demo-deployment`: keys for a local demo (used by ops/run).
+    struct DemoDeploymentCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "demo-deployment",
+            abstract: "Make a local demo deployment: organisation, a worker, a supervisor and a relay key.",
+            discussion: """
+                Every private key is encrypted under the one demo passphrase, which is printed and kept in
+                DIR/private/demo.passphrase. For trying Netreach out only: a real deployment makes the
+                organisation key offline (Keys/README.md).
+
+                Example:
+                  netreach-relay demo-deployment --dir demo
+                """
+        )
+
+        @Option(help: "Where to make it (must not exist yet).") var dir: String
+
+        func validate() throws {
+            guard !FileManager.default.fileExists(atPath: dir) else { throw ValidationError("\(dir) already exists") }
+        }
+
+        func run() async throws {
+            let words = ["harbour", "lantern", "meadow", "orchid", "pebble", "saffron", "thistle", "willow"]
+            let passphrase = (0..<5).map { _ in words[Int(Random.uniform(below: UInt32(words.count)))] }.joined(separator: "-")
+                + "-" + String(Random.uniform(below: 10_000))
+            do {
+                let made = try DemoDeployment.create(at: dir, passphrase: passphrase)
+                print("demo deployment made in \(dir)")
+                print("  keyring:          \(made.keysDirectory)")
+                print("  event log:        \(made.dataDirectory)")
+                print("  relay key:        \(made.relayKeyPath)")
+                for member in made.staff { print("  staff \(member.name) (\(member.role)): \(member.keyFile)") }
+                print("  demo passphrase:  \(passphrase)   (also in \(made.passphrasePath))")
+            } catch {
+                printToStandardError("demo-deployment: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import EventLog
+import Foundation
+import Hummingbird
+import Logging
+import NetreachCore
+import NetreachRelay
+import Sodium
+
+/// A real relay on 127.0.0.1 with a port the system chose, on a log in a temporary directory.
+final class TestRelay: Sendable {
+    let dataDirectory: String
+    let core: RelayCore
+    let metrics = RelayMetrics()
+    let port: Int
+    private let server: Task<Void, any Error>
+
+    init(directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60)) async throws {
+        dataDirectory = NSTemporaryDirectory() + "netreach-relay-" + UUID().uuidString
+        let store = try FileEventStore(directory: dataDirectory)
+        core = RelayCore(store: store, relayKey: .generate(), directory: directory, powBits: powBits,
+                         challengeLifetime: challengeLifetime)
+        let configuration = try RelayConfiguration(host: "127.0.0.1", port: 0, dataDirectory: dataDirectory, keysDirectory: "unused")
+        var logger = Logger(label: "test-relay")
+        logger.logLevel = .warning
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let application = try RelayServer.makeApplication(core: core, configuration: configuration, metrics: metrics,
+                                                          logger: logger) { port in portSink.yield(port) }
+        server = Task { try await application.runService(gracefulShutdownSignals: []) }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestFailure("the relay did not start") }
+        self.port = port
+    }
+
+    var webSocketURL: String { "ws://127.0.0.1:\(port)/v1/ws" }
+    var httpBase: String { "http://127.0.0.1:\(port)" }
+
+    /// Stops the server, closes the log, and removes the data directory.
+    func stop(keepingData: Bool = false) async {
+        server.cancel()
+        _ = try? await server.value
+        await core.store.close()
+        if !keepingData { try? FileManager.default.removeItem(atPath: dataDirectory) }
+    }
+
+    /// Every byte of every file under the data directory.
+    func dataDirectoryBytes() -> [UInt8] {
+        let enumerator = FileManager.default.enumerator(atPath: dataDirectory)
+        var all: [UInt8] = []
+        while let name = enumerator?.nextObject() as? String {
+            if let data = FileManager.default.contents(atPath: dataDirectory + "/" + name) { all += data }
+        }
+        return all
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty, needle.count <= haystack.count else { return false }
+    let first = needle[0]
+    var index = haystack.startIndex
+    while let found = haystack[index...].firstIndex(of: first) {
+        if found + needle.count > haystack.count { return false }
+        if haystack[found..<(found + needle.count)].elementsEqual(needle) { return true }
+        index = found + 1
+    }
+    return false
+}
