@@ -25,17 +25,21 @@ public final class RelayCore: Sendable {
     public let powBits: Int
     /// How long a hello's challenge stays valid.
     public let challengeLifetime: Duration
+    /// Conversation opens per network address per hour (in memory, keyed by a rotating secret).
+    public let addressLimiter: AddressLimiter
     private let directory: Mutex<any StaffDirectory>
     /// Authenticated staff sessions, so that a revocation reaches connections that are open and idle.
     private let staffSessions = Mutex<[ObjectIdentifier: RelaySession]>([:])
     let clock: @Sendable () -> UInt64
 
     public init(store: FileEventStore, relayKey: SigningKeyPair, directory: any StaffDirectory, powBits: Int = 16,
-                challengeLifetime: Duration = .seconds(60), clock: (@Sendable () -> UInt64)? = nil) {
+                challengeLifetime: Duration = .seconds(60), opensPerAddressPerHour: Int = 30,
+                clock: (@Sendable () -> UInt64)? = nil) {
         self.store = store
         self.relayKey = relayKey
         self.powBits = powBits
         self.challengeLifetime = challengeLifetime
+        addressLimiter = AddressLimiter(limit: opensPerAddressPerHour)
         self.directory = Mutex(directory)
         self.clock = clock ?? { UInt64(Date().timeIntervalSince1970 * 1000) }
     }

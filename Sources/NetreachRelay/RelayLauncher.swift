@@ -12,7 +12,7 @@ public import Sodium
 /// in-flight appends finish, sockets close, a last checkpoint is signed and the log is closed.
 public enum RelayLauncher {
     public static func run(configuration: RelayConfiguration, relayKey: SigningKeyPair, powBits: Int,
-                           logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+                           opensPerAddressPerHour: Int = 30, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let keyring = try Keyring.load(directory: configuration.keysDirectory)
         let store = try FileEventStore(directory: configuration.dataDirectory)
         let report = store.recoveryReport
@@ -20,7 +20,8 @@ public enum RelayLauncher {
             logger.warning("cut a torn tail", metadata: ["bytes": "\(report.tornBytesCut)", "records": "\(report.tornRecordsCut)"])
         }
         logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)"])
-        let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits)
+        let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,
+                             opensPerAddressPerHour: opensPerAddressPerHour)
         let metrics = RelayMetrics()
         let application = try RelayServer.makeApplication(core: core, configuration: configuration, metrics: metrics,
                                                           logger: logger, onServerRunning: onServerRunning)

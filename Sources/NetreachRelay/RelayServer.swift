@@ -29,13 +29,14 @@ public enum RelayServer {
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
 
-        let webSockets = Router(context: BasicWebSocketRequestContext.self)
-        webSockets.ws("/v1/ws") { inbound, outbound, _ in
+        let webSockets = Router(context: RelayWebSocketContext.self)
+        webSockets.ws("/v1/ws") { inbound, outbound, context in
             metrics.connectionsTotal.increment()
             metrics.connectionsOpen.increment()
             defer { metrics.connectionsOpen.decrement() }
             let transport = WebSocketTransport(outbound: outbound, metrics: metrics)
-            let session = RelaySession(core: core, transport: transport)
+            let session = RelaySession(core: core, transport: transport,
+                                       addressToken: core.addressLimiter.token(for: context.requestContext.peerAddress))
             await session.start()
             // A connection that does not authenticate in time is closed: it holds resources and proves nothing.
             let watchdog = Task {

@@ -15,6 +15,8 @@ public final class RelaySession: Sendable {
     let core: RelayCore
     let transport: any SessionTransport
     let challenge: [UInt8]
+    /// The address limiter's opaque token for this connection's address (never the address itself).
+    let addressToken: [UInt8]?
     private let helloAt = ContinuousClock.now
 
     private struct State: ~Copyable {
@@ -29,9 +31,10 @@ public final class RelaySession: Sendable {
     /// Requests a connection may make in a burst, and per second after it.
     static let burst = 60.0, perSecond = 30.0
 
-    public init(core: RelayCore, transport: any SessionTransport) {
+    public init(core: RelayCore, transport: any SessionTransport, addressToken: [UInt8]? = nil) {
         self.core = core
         self.transport = transport
+        self.addressToken = addressToken
         challenge = Random.bytes(count: 32)
         state = Mutex(State(tokens: RelaySession.burst))
     }
@@ -96,6 +99,9 @@ public final class RelaySession: Sendable {
         guard core.stillAllowed(identity) else { throw ProtocolError(.revokedKey, "this staff key has been revoked") }
         switch message {
         case .open(let rid, let event, let pow):
+            guard core.addressLimiter.allowOpen(addressToken) else {
+                throw ProtocolError(.rateLimited, "too many new conversations from this network; try again later")
+            }
             let result = try await core.open(event, pow: pow, challenge: challenge, by: identity)
             return await reply(.ack(rid: rid, position: result.lastPosition, version: result.streamVersion, duplicate: result.wasAlreadyPresent))
         case .append(let rid, let event, let expect):

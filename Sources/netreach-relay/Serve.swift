@@ -33,11 +33,14 @@ extension NetreachRelayCommand {
         @Option(help: "PEM certificate chain; with --tls-key, serves https and wss.") var tlsCert: String?
         @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
         @Option(help: "Proof of work for opening a conversation, in bits (0…24).") var powBits = 16
+        @Option(help: "New conversations per network address per hour; 0 turns the limit off (needed behind a proxy or onion service).")
+        var opensPerAddressPerHour = 30
         @Option(help: "Log level: debug, info, notice, warning, error.") var logLevel = "info"
 
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
             guard (0...24).contains(powBits) else { throw ValidationError("--pow-bits must be 0…24") }
+            guard opensPerAddressPerHour >= 0 else { throw ValidationError("--opens-per-address-per-hour cannot be negative") }
             guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
             guard passphraseFile != nil || ProcessInfo.processInfo.environment["NETREACH_RELAY_PASSPHRASE"] != nil else {
@@ -65,7 +68,8 @@ extension NetreachRelayCommand {
                 let configuration = try RelayConfiguration(host: host, port: port, dataDirectory: dataDir, keysDirectory: keys,
                                                            tlsCertificate: tlsCert, tlsKey: tlsKey)
                 let scheme = configuration.usesTLS ? "https" : "http"
-                try await RelayLauncher.run(configuration: configuration, relayKey: key, powBits: powBits, logger: logger) { port in
+                try await RelayLauncher.run(configuration: configuration, relayKey: key, powBits: powBits,
+                                            opensPerAddressPerHour: opensPerAddressPerHour, logger: logger) { port in
                     // Written straight to the descriptor so that a supervisor reading a pipe sees it at once.
                     printToStandardOutput("netreach-relay listening on \(scheme)://\(host):\(port)  (WebSocket: /v1/ws, health: /health)")
                 }

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Logging
+import NIOCore
 import NetreachCore
 import NetreachRelay
 import Sodium
@@ -43,6 +44,37 @@ struct LimitsAndCheckpointsTests {
         #expect(await client.next("pong")?["rid"] as? String == "later")
         await client.close()
         await relay.stop()
+    }
+
+    @Test("one address may open only so many conversations per window; the limit holds across connections")
+    func opensPerAddress() async throws {
+        let deployment = try Deployment()
+        let relay = try await TestRelay(directory: try deployment.keyring(), opensPerAddressPerHour: 3)
+        var answers: [String] = []
+        for _ in 0..<5 {
+            let visitor = VisitorClient()
+            let client = try await TestClient(url: relay.webSocketURL)
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            let answer = await client.open(try visitor.openedEvent(for: deployment))
+            answers.append(answer?["t"] as? String == "ack" ? "ack" : answer?["code"] as? String ?? "?")
+            await client.close()
+        }
+        #expect(answers == ["ack", "ack", "ack", "rateLimited", "rateLimited"])
+        #expect(relay.core.store.currentHead().count == 3)
+        await relay.stop()
+    }
+
+    @Test("the limiter forgets every address when its window ends")
+    func limiterRotates() async throws {
+        let limiter = AddressLimiter(limit: 1, window: .milliseconds(200))
+        let address = try SocketAddress(ipAddress: "192.0.2.7", port: 1234)
+        let token = try #require(limiter.token(for: address))
+        #expect(limiter.allowOpen(token) && !limiter.allowOpen(token))
+        try await Task.sleep(for: .milliseconds(300))
+        let fresh = try #require(limiter.token(for: address))
+        #expect(fresh != token, "a new secret: tokens cannot be linked across windows")
+        #expect(limiter.allowOpen(fresh))
+        #expect(AddressLimiter(limit: 0).token(for: address) == nil)
     }
 
     @Test("a checkpoint appended by the relay verifies with the relay's key and is extended by later events")

@@ -14,11 +14,12 @@ final class TestRelay: Sendable {
     let port: Int
     private let server: Task<Void, any Error>
 
-    init(directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60)) async throws {
+    init(directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60),
+         opensPerAddressPerHour: Int = 30) async throws {
         dataDirectory = NSTemporaryDirectory() + "netreach-relay-" + UUID().uuidString
         let store = try FileEventStore(directory: dataDirectory)
         core = RelayCore(store: store, relayKey: .generate(), directory: directory, powBits: powBits,
-                         challengeLifetime: challengeLifetime)
+                         challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour)
         let configuration = try RelayConfiguration(host: "127.0.0.1", port: 0, dataDirectory: dataDirectory, keysDirectory: "unused")
         var logger = Logger(label: "test-relay")
         logger.logLevel = .warning
