@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOSSL
 import NetreachCore
 import Sodium
 
@@ -15,7 +16,7 @@ final class TestClient: Sendable {
     /// The relay's `hello`.
     let hello: [String: any Sendable]
 
-    init(url: String) async throws {
+    init(url: String, tls: TLSConfiguration? = nil) async throws {
         let (outgoingStream, outgoing) = AsyncStream.makeStream(of: Outgoing.self)
         self.outgoing = outgoing
         let inbox = self.inbox
@@ -23,7 +24,8 @@ final class TestClient: Sendable {
         logger.logLevel = .warning
         connection = Task {
             defer { Task { await inbox.finish() } }
-            try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), logger: logger) { inbound, outbound, _ in
+            try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), tlsConfiguration: tls,
+                                              logger: logger) { inbound, outbound, _ in
                 let writer = Task {
                     for await frame in outgoingStream {
                         switch frame {
@@ -43,6 +45,7 @@ final class TestClient: Sendable {
             }
         }
         guard let hello = await inbox.next(timeout: .seconds(10)), hello["t"] as? String == "hello" else {
+            connection.cancel()
             throw TestFailure("no hello from the relay")
         }
         self.hello = hello

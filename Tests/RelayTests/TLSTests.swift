@@ -1,0 +1,41 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import NIOSSL
+import NetreachCore
+import NetreachRelay
+import Testing
+
+@Suite("Relay: TLS")
+struct TLSTests {
+    @Test("with a certificate the relay speaks wss, which a client trusting that certificate uses, and refuses plain ws")
+    func secureWebSocket() async throws {
+        let dir = NSTemporaryDirectory() + "netreach-tls-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        #expect(openssl.terminationStatus == 0)
+
+        let deployment = try Deployment()
+        let relay = try await TestRelay(directory: try deployment.keyring(), tls: (dir + "/cert.pem", dir + "/key.pem"))
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(dir + "/cert.pem"))
+        // NIOSSL sends the host as SNI, which may not be an IP address: the loopback name is used instead.
+        let secure = try await TestClient(url: "wss://localhost:\(relay.port)/v1/ws", tls: tls)
+        let visitor = VisitorClient()
+        #expect(await secure.authenticate(visitor.identity.signing, role: .visitor)?["t"] as? String == "ready")
+        await secure.close()
+        // Plain http to the TLS port gets no answer it can use.
+        var plain = URLRequest(url: URL(string: relay.httpBase + "/health")!)
+        plain.timeoutInterval = 3
+        await #expect(throws: (any Error).self) { _ = try await URLSession.shared.data(for: plain) }
+        await relay.stop()
+    }
+}
