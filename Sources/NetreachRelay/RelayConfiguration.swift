@@ -15,9 +15,13 @@ public struct RelayConfiguration: Sendable, Hashable {
     /// PEM certificate chain and private key; TLS is on when both are given.
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// How long an HTTP connection may sit idle between requests before it is closed (keep-alive).
+    /// Open WebSockets are not affected. It does not bound a request that stalls half-sent
+    /// (slow loris): that needs a read timeout of its own, not built yet.
+    public var idleTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, keysDirectory: String,
-                tlsCertificate: String? = nil, tlsKey: String? = nil) throws(Error) {
+                tlsCertificate: String? = nil, tlsKey: String? = nil, idleTimeout: Duration = .seconds(30)) throws(Error) {
         guard !host.isEmpty else { throw Error(message: "the host is empty") }
         guard (0...65_535).contains(port) else { throw Error(message: "port \(port) is outside 0…65535") }
         guard !dataDirectory.isEmpty else { throw Error(message: "the data directory is empty") }
@@ -31,6 +35,7 @@ public struct RelayConfiguration: Sendable, Hashable {
         self.keysDirectory = keysDirectory
         self.tlsCertificate = tlsCertificate
         self.tlsKey = tlsKey
+        self.idleTimeout = idleTimeout
     }
 
     /// Whether the relay will serve https and wss.

@@ -65,8 +65,10 @@ public enum RelayServer {
         }
 
         let ws = WebSocketServerConfiguration(maxFrameSize: ClientMessage.maximumFrameCount, closeTimeout: .seconds(5))
+        let idle = configuration.idleTimeout.components
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))
         var server: HTTPServerBuilder = .http1WebSocketUpgrade(
-            webSocketRouter: webSockets, configuration: HTTP1WebSocketUpgradeChannel.Configuration(ws: ws))
+            webSocketRouter: webSockets, configuration: HTTP1WebSocketUpgradeChannel.Configuration(http1: http1, ws: ws))
         if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             let tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },

@@ -39,3 +39,18 @@ struct TLSTests {
         await relay.stop()
     }
 }
+
+@Suite("Relay: idle connections")
+struct IdleTests {
+    @Test("an idle WebSocket stays open past the idle timeout")
+    func idleWebSocketStays() async throws {
+        let relay = try await TestRelay(directory: try Deployment().keyring(), idleTimeout: .seconds(1))
+        let client = try await TestClient(url: relay.webSocketURL)
+        _ = await client.authenticate(VisitorClient().identity.signing, role: .visitor)
+        try await Task.sleep(for: .seconds(2))
+        client.send(["t": "ping", "rid": "after-idle"])
+        #expect(await client.next("pong")?["rid"] as? String == "after-idle")
+        await client.close()
+        await relay.stop()
+    }
+}

@@ -15,13 +15,14 @@ final class TestRelay: Sendable {
     private let server: Task<Void, any Error>
 
     init(directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60),
-         opensPerAddressPerHour: Int = 30, tls: (certificate: String, key: String)? = nil) async throws {
+         opensPerAddressPerHour: Int = 30, tls: (certificate: String, key: String)? = nil,
+         idleTimeout: Duration = .seconds(30)) async throws {
         dataDirectory = NSTemporaryDirectory() + "netreach-relay-" + UUID().uuidString
         let store = try FileEventStore(directory: dataDirectory)
         core = RelayCore(store: store, relayKey: .generate(), directory: directory, powBits: powBits,
                          challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour)
         let configuration = try RelayConfiguration(host: "127.0.0.1", port: 0, dataDirectory: dataDirectory, keysDirectory: "unused",
-                                                   tlsCertificate: tls?.certificate, tlsKey: tls?.key)
+                                                   tlsCertificate: tls?.certificate, tlsKey: tls?.key, idleTimeout: idleTimeout)
         var logger = Logger(label: "test-relay")
         logger.logLevel = .warning
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
