@@ -56,7 +56,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "NetreachClient", dependencies: ["NetreachCore"], swiftSettings: strict),
+        .target(
+            name: "NetreachClient",
+            dependencies: [
+                "NetreachCore",
+                "Sodium",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "NetreachCommandLine",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -114,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "RelayTests",
             dependencies: [
-                "NetreachRelay", "NetreachCore", "EventLog", "Sodium",
+                "NetreachRelay", "NetreachCore", "NetreachClient", "EventLog", "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

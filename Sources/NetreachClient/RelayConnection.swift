@@ -1,0 +1,174 @@
+import Foundation
+import HummingbirdWSClient
+public import Logging
+import NIOCore
+public import NIOSSL
+public import NetreachCore
+public import Sodium
+
+/// A WebSocket connection to a relay speaking docs/PROTOCOL.md: JSON messages in and out, with
+/// helpers for the requests every client makes. Messages that arrive while a request waits for its
+/// answer stay queued in order, so nothing is lost.
+public final class RelayConnection: Sendable {
+    private let outgoing: AsyncStream<Outgoing>.Continuation
+
+    enum Outgoing: Sendable { case text(String), binary([UInt8]) }
+
+    /// Why a connection could not be made.
+    public struct ConnectionError: Error, CustomStringConvertible {
+        public let description: String
+    }
+    private let inbox = Inbox()
+    private let connection: Task<Void, any Error>
+    /// The relay's `hello`.
+    public let hello: [String: any Sendable]
+
+    /// Connects and waits for the relay's `hello`.
+    public init(url: String, tls: TLSConfiguration? = nil, logger: Logger? = nil) async throws {
+        let (outgoingStream, outgoing) = AsyncStream.makeStream(of: Outgoing.self)
+        self.outgoing = outgoing
+        let inbox = self.inbox
+        let logger = logger ?? {
+            var quiet = Logger(label: "netreach-client")
+            quiet.logLevel = .warning
+            return quiet
+        }()
+        connection = Task {
+            defer { Task { await inbox.finish() } }
+            try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), tlsConfiguration: tls,
+                                              logger: logger) { inbound, outbound, _ in
+                let writer = Task {
+                    for await frame in outgoingStream {
+                        switch frame {
+                        case .text(let text): try await outbound.write(.text(text))
+                        case .binary(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+                        }
+                    }
+                    try await outbound.close(.normalClosure, reason: nil)
+                }
+                defer { writer.cancel() }
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    if case .text(let text) = message,
+                       let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: any Sendable] {
+                        await inbox.push(object)
+                    }
+                }
+            }
+        }
+        guard let hello = await inbox.next(timeout: .seconds(10)), hello["t"] as? String == "hello" else {
+            connection.cancel()
+            throw ConnectionError(description: "no hello from the relay at \(url)")
+        }
+        self.hello = hello
+    }
+
+    public var challenge: [UInt8] { try! Base64URL.decode(hello["challenge"] as! String) }
+    public var relayKey: SigningPublicKey { try! SigningPublicKey(Base64URL.decode(hello["relay"] as! String)) }
+    public var powBits: Int { hello["powBits"] as! Int }
+
+    public func send(_ fields: [String: Any]) {
+        let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        outgoing.yield(.text(String(decoding: data, as: UTF8.self)))
+    }
+
+    public func sendRaw(_ text: String) { outgoing.yield(.text(text)) }
+
+    public func sendBinary(_ bytes: [UInt8]) { outgoing.yield(.binary(bytes)) }
+
+    /// The next message from the relay, or nil when the connection ended or nothing came within the timeout.
+    public func next(timeout: Duration = .seconds(10)) async -> [String: any Sendable]? {
+        await inbox.next(timeout: timeout)
+    }
+
+    /// The next message whose type is `type`, skipping others.
+    public func next(_ type: String, timeout: Duration = .seconds(10)) async -> [String: any Sendable]? {
+        await inbox.next(timeout: timeout) { $0["t"] as? String == type }
+    }
+
+    public func authenticate(_ signing: SigningKeyPair, role: AuthProof.Role) async -> [String: any Sendable]? {
+        let signature = signing.sign(AuthProof.signedInput(challenge: challenge, relay: relayKey, role: role))
+        send(["t": "auth", "role": role.name, "key": Base64URL.encode(signing.publicKey.bytes), "sig": Base64URL.encode(signature.bytes)])
+        return await next()
+    }
+
+    public func append(_ event: Event, rid: String = "r", expect: UInt64? = nil) async -> [String: any Sendable]? {
+        var fields: [String: Any] = ["t": "append", "rid": rid, "event": Base64URL.encode(event.bytes)]
+        if let expect { fields["expect"] = expect }
+        send(fields)
+        return await answer(to: rid)
+    }
+
+    public func open(_ event: Event, pow: [UInt8]? = nil) async -> [String: any Sendable]? {
+        let pow = pow ?? ProofOfWork.solve(challenge: challenge, conversation: event.conversation, bits: powBits)
+        send(["t": "open", "rid": "open", "event": Base64URL.encode(event.bytes), "pow": Base64URL.encode(pow)])
+        return await answer(to: "open")
+    }
+
+    /// The `ack` or `error` for request `rid`; events that arrive meanwhile stay queued.
+    public func answer(to rid: String, timeout: Duration = .seconds(10)) async -> [String: any Sendable]? {
+        await inbox.next(timeout: timeout) { message in
+            let type = message["t"] as? String
+            return (type == "ack" || type == "error") && (message["rid"] as? String == rid || message["rid"] is NSNull)
+        }
+    }
+
+    public func close() async {
+        outgoing.finish()
+        _ = try? await connection.value
+    }
+}
+
+/// Messages from the relay, buffered so that a wait that times out never loses the next one.
+actor Inbox {
+    private var buffer: [[String: any Sendable]] = []
+    private var waiter: (id: Int, continuation: CheckedContinuation<[String: any Sendable]?, Never>)?
+    private var finished = false
+    private var nextID = 0
+
+    func push(_ message: [String: any Sendable]) {
+        if let waiter {
+            self.waiter = nil
+            waiter.continuation.resume(returning: message)
+        } else {
+            buffer.append(message)
+        }
+    }
+
+    func finish() {
+        finished = true
+        waiter?.continuation.resume(returning: nil)
+        waiter = nil
+    }
+
+    /// The first buffered or arriving message that `matches`; the others stay queued, in order.
+    public func next(timeout: Duration, where matches: @Sendable ([String: any Sendable]) -> Bool) async -> [String: any Sendable]? {
+        let deadline = ContinuousClock.now + timeout
+        var held: [[String: any Sendable]] = []
+        defer { buffer.insert(contentsOf: held, at: 0) }
+        while ContinuousClock.now < deadline {
+            guard let message = await next(timeout: deadline - ContinuousClock.now) else { return nil }
+            if matches(message) { return message }
+            held.append(message)
+        }
+        return nil
+    }
+
+    public func next(timeout: Duration) async -> [String: any Sendable]? {
+        if !buffer.isEmpty { return buffer.removeFirst() }
+        if finished { return nil }
+        nextID += 1
+        let id = nextID
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.expire(id)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { continuation in waiter = (id, continuation) }
+    }
+
+    private func expire(_ id: Int) {
+        guard let waiter, waiter.id == id else { return }
+        self.waiter = nil
+        waiter.continuation.resume(returning: nil)
+    }
+}
