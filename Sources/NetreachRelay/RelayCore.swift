@@ -27,6 +27,9 @@ public final class RelayCore: Sendable {
     public let challengeLifetime: Duration
     /// Conversation opens per network address per hour (in memory, keyed by a rotating secret).
     public let addressLimiter: AddressLimiter
+    /// Requests one connection may make in a burst, and per second after it.
+    public let requestBurst: Double
+    public let requestsPerSecond: Double
     private let directory: Mutex<any StaffDirectory>
     /// Authenticated staff sessions, so that a revocation reaches connections that are open and idle.
     private let staffSessions = Mutex<[ObjectIdentifier: RelaySession]>([:])
@@ -34,12 +37,14 @@ public final class RelayCore: Sendable {
 
     public init(store: FileEventStore, relayKey: SigningKeyPair, directory: any StaffDirectory, powBits: Int = 16,
                 challengeLifetime: Duration = .seconds(60), opensPerAddressPerHour: Int = 30,
-                clock: (@Sendable () -> UInt64)? = nil) {
+                requestBurst: Double = 60, requestsPerSecond: Double = 30, clock: (@Sendable () -> UInt64)? = nil) {
         self.store = store
         self.relayKey = relayKey
         self.powBits = powBits
         self.challengeLifetime = challengeLifetime
         addressLimiter = AddressLimiter(limit: opensPerAddressPerHour)
+        self.requestBurst = requestBurst
+        self.requestsPerSecond = requestsPerSecond
         self.directory = Mutex(directory)
         self.clock = clock ?? { UInt64(Date().timeIntervalSince1970 * 1000) }
     }

@@ -28,15 +28,13 @@ public final class RelaySession: Sendable {
     }
 
     private let state: Mutex<State>
-    /// Requests a connection may make in a burst, and per second after it.
-    static let burst = 60.0, perSecond = 30.0
 
     public init(core: RelayCore, transport: any SessionTransport, addressToken: [UInt8]? = nil) {
         self.core = core
         self.transport = transport
         self.addressToken = addressToken
         challenge = Random.bytes(count: 32)
-        state = Mutex(State(tokens: RelaySession.burst))
+        state = Mutex(State(tokens: core.requestBurst))
     }
 
     public var identity: Identity? { state.withLock { $0.identity } }
@@ -133,7 +131,7 @@ public final class RelaySession: Sendable {
             let now = ContinuousClock.now
             let elapsed = now - state.refilledAt
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            state.tokens = min(RelaySession.burst, state.tokens + seconds * RelaySession.perSecond)
+            state.tokens = min(core.requestBurst, state.tokens + seconds * core.requestsPerSecond)
             state.refilledAt = now
             guard state.tokens >= 1 else { return false }
             state.tokens -= 1

@@ -13,6 +13,6 @@ struct BenchCommand: RootCommand {
             Example:
               netreach-bench eventlog --work-dir /var/tmp/netreach-bench --json bench-results/eventlog.json
             """,
-        subcommands: [EventLogBench.self]
+        subcommands: [EventLogBench.self, RelayBench.self]
     )
 }
