@@ -8,12 +8,7 @@ import Testing
 struct AccessTests {
     /// A relay with one open conversation; returns the visitor and staff clients, authenticated.
     static func conversation() async throws -> (TestRelay, Deployment, VisitorClient, TestClient, TestClient) {
-        let deployment = try Deployment()
-        let relay = try await TestRelay(directory: try deployment.keyring())
-        let visitor = VisitorClient()
-        let visitorClient = try await TestClient(url: relay.webSocketURL)
-        _ = await visitorClient.authenticate(visitor.identity.signing, role: .visitor)
-        _ = await visitorClient.open(try visitor.openedEvent(for: deployment))
+        let (relay, deployment, visitor, visitorClient) = try await OpenConversation.start()
         let staff = try await TestClient(url: relay.webSocketURL)
         _ = await staff.authenticate(deployment.member("sam").signing, role: .staff)
         return (relay, deployment, visitor, visitorClient, staff)

@@ -28,12 +28,7 @@ struct HTTPTests {
 
     @Test("health reports the log head and uptime")
     func health() async throws {
-        let deployment = try Deployment()
-        let relay = try await TestRelay(directory: try deployment.keyring())
-        let visitor = VisitorClient()
-        let client = try await TestClient(url: relay.webSocketURL)
-        _ = await client.authenticate(visitor.identity.signing, role: .visitor)
-        _ = await client.open(try visitor.openedEvent(for: deployment))
+        let (relay, _, _, client) = try await OpenConversation.start()
         let (_, data) = try await Self.get(relay.httpBase + "/health")
         let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(fields["status"] as? String == "ok")
@@ -62,12 +57,7 @@ struct HTTPTests {
 
     @Test("metrics count connections, stored events and refusals by reason, and name no conversation")
     func metrics() async throws {
-        let deployment = try Deployment()
-        let relay = try await TestRelay(directory: try deployment.keyring())
-        let visitor = VisitorClient()
-        let client = try await TestClient(url: relay.webSocketURL)
-        _ = await client.authenticate(visitor.identity.signing, role: .visitor)
-        _ = await client.open(try visitor.openedEvent(for: deployment))
+        let (relay, _, visitor, client) = try await OpenConversation.start()
         client.send(["t": "dance"])
         _ = await client.next("error")
         let (_, data) = try await Self.get(relay.httpBase + "/metrics")

@@ -11,12 +11,7 @@ import Testing
 struct LimitsAndCheckpointsTests {
     @Test("a retried append with the same event is acknowledged as a duplicate and stored once")
     func idempotentRetry() async throws {
-        let deployment = try Deployment()
-        let relay = try await TestRelay(directory: try deployment.keyring())
-        let visitor = VisitorClient()
-        let client = try await TestClient(url: relay.webSocketURL)
-        _ = await client.authenticate(visitor.identity.signing, role: .visitor)
-        _ = await client.open(try visitor.openedEvent(for: deployment))
+        let (relay, _, visitor, client) = try await OpenConversation.start()
         let message = try visitor.message("sent twice over a bad connection")
         let first = await client.append(message, rid: "first")
         let second = await client.append(message, rid: "second")
@@ -79,12 +74,7 @@ struct LimitsAndCheckpointsTests {
 
     @Test("a checkpoint appended by the relay verifies with the relay's key and is extended by later events")
     func checkpoints() async throws {
-        let deployment = try Deployment()
-        let relay = try await TestRelay(directory: try deployment.keyring())
-        let visitor = VisitorClient()
-        let client = try await TestClient(url: relay.webSocketURL)
-        _ = await client.authenticate(visitor.identity.signing, role: .visitor)
-        _ = await client.open(try visitor.openedEvent(for: deployment))
+        let (relay, _, visitor, client) = try await OpenConversation.start()
         let service = CheckpointService(core: relay.core, logger: Logger(label: "test"))
         await service.checkpoint()
         let stored = try #require(try await relay.core.store.readStream(CheckpointService.stream, fromVersion: 0, maxCount: 1).first)

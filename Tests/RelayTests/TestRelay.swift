@@ -72,3 +72,18 @@ func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
     }
     return false
 }
+
+/// The start most relay tests share: a deployment, a relay, and a visitor whose conversation is open.
+enum OpenConversation {
+    static func start() async throws -> (TestRelay, Deployment, VisitorClient, TestClient) {
+        let deployment = try Deployment()
+        let relay = try await TestRelay(directory: try deployment.keyring())
+        let visitor = VisitorClient()
+        let client = try await TestClient(url: relay.webSocketURL)
+        _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+        guard await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack" else {
+            throw TestFailure("the conversation did not open")
+        }
+        return (relay, deployment, visitor, client)
+    }
+}
