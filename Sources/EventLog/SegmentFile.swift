@@ -220,9 +220,17 @@ final class DirectoryLock: Sendable {
         let path = directory + "/LOCK"
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileSystem.error("cannot open lock file", path: path) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            _ = close(fd)
-            throw EventLogError(code: .locked, "another process has the log in \(directory) open")
+        // A process that forks (to run any subprocess) holds a copy of every descriptor, this lock's
+        // included, until its child execs; a lock just released can therefore look held for a
+        // moment. Waiting up to a second tells that apart from a real second opener.
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            attempts += 1
+            guard errno == EWOULDBLOCK || errno == EINTR, attempts < 100 else {
+                _ = close(fd)
+                throw EventLogError(code: .locked, "another process has the log in \(directory) open")
+            }
+            usleep(10_000)
         }
         descriptor = Mutex(fd)
     }
