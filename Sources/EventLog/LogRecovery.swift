@@ -133,8 +133,7 @@ enum LogRecovery {
                                     "positions jump from \(index.count) to \(entry.base): a segment is missing",
                                     position: index.count, segment: entry.name)
             }
-            let segmentIntents = Dictionary(intents.filter { $0.segmentBase == entry.base }.map { (Int($0.offset), $0.position) },
-                                            uniquingKeysWith: { a, _ in a })
+            let segmentIntents = RedactionJournal.byOffset(intents, inSegment: entry.base)
             let scanner = SegmentScanner(name: entry.name, basePosition: entry.base, isLast: number == names.count - 1,
                                          verifyPayloads: false, redactionIntents: segmentIntents)
             var streams = index.streams

@@ -46,8 +46,7 @@ public enum LogVerifier {
                 throw EventLogError(code: .missingSegment, "positions jump from \(count) to \(entry.base): a segment is missing",
                                     position: count, segment: entry.name)
             }
-            let segmentIntents = Dictionary(intents.filter { $0.segmentBase == entry.base }.map { (Int($0.offset), $0.position) },
-                                            uniquingKeysWith: { a, _ in a })
+            let segmentIntents = RedactionJournal.byOffset(intents, inSegment: entry.base)
             let scanner = SegmentScanner(name: entry.name, basePosition: entry.base, isLast: number == names.count - 1,
                                          verifyPayloads: true, redactionIntents: segmentIntents)
             let result = try scanner.scan(&bytes, previousChain: chain) { (frame, frameBytes) throws(EventLogError) in

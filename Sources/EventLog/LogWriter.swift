@@ -224,7 +224,7 @@ final class LogWriter: @unchecked Sendable {
     /// no file size to commit. The zeros need not be durable; recovery treats them as unused space.
     private func zeroFill(through end: Int) throws(EventLogError) {
         guard end > zeroFilledEnd else { return }
-        let target = max(end, min(zeroFilledEnd + LogWriter.zeroFillStep, max(end, store.configuration.segmentSize)))
+        let target = max(end, min(zeroFilledEnd + LogWriter.zeroFillStep, store.configuration.segmentSize))
         var offset = zeroFilledEnd
         while offset < target {
             let count = min(LogWriter.zeroFillStep, target - offset)

@@ -80,6 +80,11 @@ final class RedactionJournal: Sendable {
         return pending.values.sorted { $0.position < $1.position }
     }
 
+    /// The pending intents in one segment, as offset → position, the form the scanner repairs from.
+    static func byOffset(_ intents: [Entry], inSegment base: UInt64) -> [Int: UInt64] {
+        Dictionary(intents.filter { $0.segmentBase == base }.map { (Int($0.offset), $0.position) }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// Empties the journal durably (after every intent was found complete).
     static func reset(directory: String) throws(EventLogError) {
         let path = directory + "/" + fileName

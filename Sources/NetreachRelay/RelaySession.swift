@@ -24,7 +24,6 @@ public final class RelaySession: Sendable {
         var subscription: Task<Void, Never>?
         var tokens: Double
         var refilledAt = ContinuousClock.now
-        var closed = false
     }
 
     private let state: Mutex<State>
@@ -62,10 +61,7 @@ public final class RelaySession: Sendable {
 
     /// Stops the subscription; the connection is gone.
     public func finish() {
-        let task = state.withLock { state -> Task<Void, Never>? in
-            state.closed = true
-            return state.subscription
-        }
+        let task = state.withLock { $0.subscription }
         task?.cancel()
         core.unregister(self)
     }
