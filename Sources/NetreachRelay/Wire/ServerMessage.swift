@@ -1,4 +1,3 @@
-import Foundation
 public import NetreachCore
 public import Sodium
 
@@ -12,29 +11,48 @@ public enum ServerMessage: Sendable, Equatable {
     case pong(rid: String?)
     case error(rid: String?, ProtocolError)
 
-    /// The JSON text of the frame.
+    /// The JSON text of the frame, fields in the order docs/PROTOCOL.md lists them.
     public var text: String {
-        var fields: [String: Any]
+        var json = WireJSONWriter()
         switch self {
         case .hello(let challenge, let relay, let powBits):
-            fields = ["t": "hello", "v": 1, "challenge": Base64URL.encode(challenge), "relay": Base64URL.encode(relay.bytes),
-                      "powBits": powBits, "maxFrame": ClientMessage.maximumFrameCount]
+            json.field("t", "hello")
+            json.field("v", 1)
+            json.field("challenge", Base64URL.encode(challenge))
+            json.field("relay", Base64URL.encode(relay.bytes))
+            json.field("powBits", powBits)
+            json.field("maxFrame", ClientMessage.maximumFrameCount)
         case .ready(let role, let conversation, let exists):
-            fields = ["t": "ready", "role": role.name, "conversation": conversation?.base64URL ?? NSNull(), "exists": exists]
+            json.field("t", "ready")
+            json.field("role", role.name)
+            json.field("conversation", conversation?.base64URL)
+            json.field("exists", exists)
         case .ack(let rid, let position, let version, let duplicate):
-            fields = ["t": "ack", "rid": rid ?? NSNull(), "position": position, "version": version, "duplicate": duplicate]
+            json.field("t", "ack")
+            json.field("rid", rid)
+            json.field("position", position)
+            json.field("version", version)
+            json.field("duplicate", duplicate)
         case .event(let position, let version, let time, let kind, let bytes):
-            fields = ["t": "event", "position": position, "version": version, "time": time, "kind": kind.name,
-                      "event": Base64URL.encode(bytes)]
+            json.field("t", "event")
+            json.field("position", position)
+            json.field("version", version)
+            json.field("time", time)
+            json.field("kind", kind.name)
+            json.field("event", Base64URL.encode(bytes))
         case .live(let position):
-            fields = ["t": "live", "position": position]
+            json.field("t", "live")
+            json.field("position", position)
         case .pong(let rid):
-            fields = ["t": "pong", "rid": rid ?? NSNull()]
+            json.field("t", "pong")
+            json.field("rid", rid)
         case .error(let rid, let error):
-            fields = ["t": "error", "rid": rid ?? NSNull(), "code": error.code.name, "message": error.message]
+            json.field("t", "error")
+            json.field("rid", rid)
+            json.field("code", error.code.name)
+            json.field("message", error.message)
         }
-        let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        return json.text
     }
 
     /// Whether the relay closes the connection after sending this.
