@@ -146,9 +146,11 @@ public final class RelayCore: Sendable {
         }
     }
 
+    /// The content sizes of sealed text: nonce, tag and one padding bucket.
+    private static let sealedSizes = Set(SealedText.buckets.map { Nonce.count + SecretBox.macCount + $0 })
+
     /// Checks each kind's content layout, so that nothing unparseable or unpadded is ever stored.
     static func validateContent(_ event: Event) throws(ProtocolError) {
-        let sealedSizes = Set(SealedText.buckets.map { Nonce.count + SecretBox.macCount + $0 })
         switch event.kind {
         case .conversationOpened:
             let opened = try ConversationOpened(content: event.content)
@@ -195,7 +197,7 @@ public final class RelayCore: Sendable {
 
     /// Whether a stored event goes to this identity.
     public func isVisible(_ recorded: RecordedEvent, to identity: Identity) -> Bool {
-        guard recorded.stream.value.hasPrefix("conv:"), let kind = EventKind.allCases.first(where: { $0.name == recorded.type.value })
+        guard recorded.stream.value.hasPrefix("conv:"), let kind = EventKind(name: recorded.type.value)
         else { return false }
         switch identity {
         case .staff: return true

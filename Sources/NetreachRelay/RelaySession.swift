@@ -209,7 +209,7 @@ public final class RelaySession: Sendable {
     }
 
     private func send(_ recorded: RecordedEvent) async throws {
-        guard let kind = EventKind.allCases.first(where: { $0.name == recorded.type.value }) else { return }
+        guard let kind = EventKind(name: recorded.type.value) else { return }
         try await transport.send(.event(position: recorded.position, version: recorded.streamVersion,
                                         timeMilliseconds: recorded.timeMilliseconds, kind: kind, bytes: recorded.payload))
     }

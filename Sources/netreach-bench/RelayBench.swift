@@ -28,15 +28,21 @@ struct RelayBench: AsyncParsableCommand {
     )
 
     @Option(help: "Scratch directory (emptied first, removed after).") var workDir: String
-    @Option(help: "Seconds each throughput run lasts.") var seconds = 5.0
-    @Option(help: "Concurrent conversations (visitors writing, each waiting for its acknowledgement).") var conversations = 64
+    @Option(help: "Seconds the echo baseline runs.") var seconds = 5.0
+    @Option(help: "Concurrent conversations per run, comma-separated (visitors writing, each waiting for its acknowledgement).")
+    var conversations = "64,2000"
+    @Option(help: "Messages all visitors together send in each relay run (signed before it starts).") var messages = 32_000
     @Option(help: "Idle authenticated visitors held open for the memory figure.") var idleConnections = 2000
     @Option(help: "Write the figures to this JSON file.") var json: String?
 
     func validate() throws {
         guard workDir.hasPrefix("/") && workDir.count > 5 else { throw ValidationError("--work-dir must be an absolute path") }
-        guard seconds > 0, conversations > 0, idleConnections >= 0 else { throw ValidationError("counts must be positive") }
+        guard seconds > 0, messages > 0, idleConnections >= 0, !conversationCounts.isEmpty, conversationCounts.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("counts must be positive")
+        }
     }
+
+    var conversationCounts: [Int] { conversations.split(separator: ",").map { Int($0) ?? 0 } }
 
     func run() async throws {
         raiseFileLimit()
@@ -47,20 +53,30 @@ struct RelayBench: AsyncParsableCommand {
         func report(_ key: String, _ value: Double, _ label: String) {
             figures[key] = value
             let padded = label.count < 52 ? label + String(repeating: " ", count: 52 - label.count) : label
-            print("  " + padded + String(format: "%12.1f", value))
+            print("  " + padded + String(format: "%12.2f", value))
         }
-        print("relay benchmark: \(conversations) conversations, \(seconds) s per run, \(ProcessInfo.processInfo.activeProcessorCount) cores"
-            + " (per-connection rate limits lifted to measure capacity)")
-
-        let echo = try await EchoBaseline.run(clients: conversations, seconds: seconds)
-        report("messages_per_s_echo", echo, "bare WebSocket echo, messages/s (baseline)")
-        let relay = try await RelayThroughput.run(conversations: conversations, seconds: seconds, directory: workDir + "/relay")
-        report("messages_per_s_relay", relay.perSecond, "relay, visitor→staff messages/s (durable, delivered)")
-        report("ratio_vs_echo", relay.perSecond / echo, "ratio relay / echo")
-        report("latency_p50_ms", relay.p50, "end-to-end latency p50, ms (visitor send → staff receive)")
-        report("latency_p99_ms", relay.p99, "end-to-end latency p99, ms")
-        report("acked", Double(relay.acked), "messages acknowledged")
-        report("lost", Double(relay.lost), "acknowledged but never delivered to staff")
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+        print("relay benchmark: \(conversations) concurrent conversations, \(messages) messages per relay run, echo for \(seconds) s, "
+            + "\(Int(cores)) cores (per-connection rate limits lifted to measure capacity)")
+        // Each stored event costs one Ed25519 verification, which no relay may skip: its cost on this
+        // machine bounds the relay whatever else is made faster.
+        let checks = try SignatureCost.checksPerSecond()
+        report("signature_checks_per_s_one_core", checks, "event signature checks/s, one core")
+        for count in conversationCounts {
+            print("with \(count) concurrent conversations")
+            let echo = try await EchoBaseline.run(clients: count, seconds: seconds)
+            report("messages_per_s_echo_\(count)", echo, "bare WebSocket echo, messages/s (baseline)")
+            let relay = try await RelayThroughput.run(conversations: count, messagesPerConversation: max(1, messages / count),
+                                                      directory: workDir + "/relay-\(count)")
+            report("messages_per_s_relay_\(count)", relay.perSecond, "relay, visitor→staff messages/s (durable, delivered)")
+            report("ratio_vs_echo_\(count)", relay.perSecond / echo, "ratio relay / echo (target ≥ 0.5)")
+            report("ceiling_ratio_signatures_only_\(count)", checks * cores / echo,
+                   "ceiling ratio if all \(Int(cores)) cores only checked signatures")
+            report("latency_p50_ms_\(count)", relay.p50, "end-to-end latency p50, ms (visitor send → staff receive)")
+            report("latency_p99_ms_\(count)", relay.p99, "end-to-end latency p99, ms")
+            report("acked_\(count)", Double(relay.acked), "messages acknowledged")
+            report("lost_\(count)", Double(relay.lost), "acknowledged but never delivered to staff (must be 0)")
+        }
 
         if idleConnections > 0 {
             let idle = try await IdleMemory.run(connections: idleConnections, directory: workDir + "/idle")
@@ -74,7 +90,7 @@ struct RelayBench: AsyncParsableCommand {
             let url = URL(fileURLWithPath: json)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             var document: [String: Any] = figures
-            document["conversations"] = conversations
+            document["conversations"] = conversationCounts
             document["cores"] = ProcessInfo.processInfo.activeProcessorCount
             document["measured_at"] = ISO8601DateFormatter().string(from: Date())
             try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]).write(to: url)
@@ -111,14 +127,17 @@ enum EchoBaseline {
         guard let port = await iterator.next() else { throw BenchError("the echo server did not start") }
         // The same payload size as a relay append of a short message (a 256-byte bucket, sealed, in JSON).
         let payload = String(repeating: "x", count: 600)
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        let start = ContinuousClock.now
+        // Everyone connects first; the clock starts when they all may send, as in the relay run.
+        let start = Gate()
+        let window = Shared<(start: ContinuousClock.Instant, deadline: ContinuousClock.Instant)?>(nil)
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<clients {
                 group.addTask {
                     let count = Shared(0)
-                    try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/echo", logger: logger) { inbound, outbound, _ in
+                    _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/echo", logger: logger) { inbound, outbound, _ in
                         var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                        await start.wait()
+                        guard let deadline = window.value?.deadline else { return }
                         while ContinuousClock.now < deadline {
                             try await outbound.write(.text(payload))
                             guard try await messages.next() != nil else { break }
@@ -129,17 +148,25 @@ enum EchoBaseline {
                     return count.value
                 }
             }
+            try await Task.sleep(for: .milliseconds(200 + clients))
+            window.update { $0 = (.now, .now + .seconds(seconds)) }
+            await start.open()
             return try await group.reduce(0, +)
         }
-        return Double(total) / (ContinuousClock.now - start).seconds
+        guard let started = window.value?.start else { throw BenchError("the echo run did not start") }
+        return Double(total) / (ContinuousClock.now - started).seconds
     }
 }
 
 /// Visitors writing to their conversations through a real relay, one staff client receiving everything.
+///
+/// The clients are as lean as the echo baseline's: frames are written as prepared text and answers
+/// are read with the protocol's own frame reader, and every event is signed and sealed before the
+/// timed run, because a phone signs its own messages and the figure is about the relay.
 enum RelayThroughput {
     struct Result { var perSecond: Double; var p50: Double; var p99: Double; var acked: Int; var lost: Int }
 
-    static func run(conversations: Int, seconds: Double, directory: String) async throws -> Result {
+    static func run(conversations: Int, messagesPerConversation: Int, directory: String) async throws -> Result {
         let organisationKey = SigningKeyPair.generate()
         let organisation = OrganisationPublicKey(name: try DeploymentName("bench"), signKey: organisationKey.publicKey)
         let staffSigning = SigningKeyPair.generate(), staffBox = BoxKeyPair.generate()
@@ -153,8 +180,7 @@ enum RelayThroughput {
         // against abuse and a person typing never meets them, but a benchmark loop meets them at once.
         let core = RelayCore(store: store, relayKey: .generate(), directory: keyring, powBits: 4, opensPerAddressPerHour: 0,
                              requestBurst: 1e9, requestsPerSecond: 1e9)
-        var logger = Logger(label: "relay")
-        logger.logLevel = .error
+        let logger = { var quiet = Logger(label: "relay"); quiet.logLevel = .critical; return quiet }()
         let (ports, sink) = AsyncStream.makeStream(of: Int.self)
         let application = try RelayServer.makeApplication(
             core: core, configuration: try RelayConfiguration(host: "127.0.0.1", port: 0, dataDirectory: directory, keysDirectory: "-"),
@@ -164,73 +190,76 @@ enum RelayThroughput {
         guard let port = await iterator.next() else { throw BenchError("the relay did not start") }
         let url = "ws://127.0.0.1:\(port)/v1/ws"
 
-        // Staff follow everything from the start.
-        let staff = try await RelayConnection(url: url)
+        // Every visitor's frames, prepared before the clock starts.
         let staffKeyID = KeyID(staffSigning.publicKey).bytes
-        _ = await staff.authenticate(staffSigning, role: .staff)
-        staff.send(["t": "subscribe", "from": 0])
-        _ = await staff.next("live")
-
-        // Visitors open their conversations.
-        var visitors: [(RelayConnection, VisitorIdentity, SecureBytes)] = []
-        for _ in 0..<conversations {
-            let identity = VisitorIdentity(phrase: .generate())
-            let key = SecretBox.generateKey()
-            let connection = try await RelayConnection(url: url)
-            _ = await connection.authenticate(identity.signing, role: .visitor)
-            let wraps = [Wrap(key: key, to: staffKeyID, recipientKey: staffBox.publicKey, from: identity.box),
-                         Wrap(key: key, to: KeyID(identity.signing.publicKey).bytes, recipientKey: identity.box.publicKey, from: identity.box)]
-            let opened = try Event(kind: .conversationOpened, conversation: identity.conversation, clientTimeMilliseconds: 0,
-                                   content: ConversationOpened(visitorBoxKey: identity.box.publicKey, wraps: wraps).content,
-                                   signer: identity.signing)
-            guard await connection.open(opened)?["t"] as? String == "ack" else { throw BenchError("a conversation did not open") }
-            visitors.append((connection, identity, key))
+        let visitors = try (0..<conversations).map { _ in
+            try VisitorScript(messages: messagesPerConversation, staffKeyID: staffKeyID, staffBox: staffBox.publicKey)
         }
-        _ = await drain(staff, count: conversations)
 
-        // Staff receive in the background, timing each message from its sending.
-        let sent = Shared<[String: ContinuousClock.Instant]>([:])
+        let sent = Shared<[EventID: ContinuousClock.Instant]>([:])
         let latencies = Shared<[Double]>([])
+        let total = conversations * (messagesPerConversation + 1)
+        let staffLive = Gate(), start = Gate()
         let receiver = Task {
-            while let message = await staff.next(timeout: .seconds(15)) {
-                guard message["t"] as? String == "event", message["kind"] as? String == "message.posted",
-                      let text = message["event"] as? String, let bytes = try? Base64URL.decode(text), bytes.count > 24 else { continue }
-                let id = Hex.encode(Array(bytes[8..<24]))
-                if let start = sent.update({ $0.removeValue(forKey: id) }) {
-                    let elapsed = (ContinuousClock.now - start).seconds * 1000
-                    latencies.update { $0.append(elapsed) }
+            _ = try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+                var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                try await authenticate(staffSigning, role: .staff, frames: &frames, outbound: outbound)
+                try await outbound.write(.text(#"{"t":"subscribe","from":0}"#))
+                var received = 0
+                while received < total, let frame = try await frames.next() {
+                    guard case .text(let text) = frame, let fields = try? WireJSON.parseObject(text) else { continue }
+                    if fields["t"] == .string("live") { await staffLive.open() }
+                    guard fields["t"] == .string("event"), let event = fields["event"]?.string,
+                          let head = try? Base64URL.decode(String(event.prefix(32))), let id = try? EventID(Array(head[8..<24]))
+                    else { continue }
+                    received += 1
+                    let now = ContinuousClock.now
+                    if let sentAt = sent.update({ $0.removeValue(forKey: id) }) {
+                        latencies.update { $0.append((now - sentAt).seconds * 1000) }
+                    }
                 }
+                try await outbound.close(.normalClosure, reason: nil)
             }
         }
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        let start = ContinuousClock.now
+        await staffLive.wait()
+
+        let clock = Shared<(first: ContinuousClock.Instant?, last: ContinuousClock.Instant?)>((nil, nil))
         let acked = try await withThrowingTaskGroup(of: Int.self) { group in
-            for (connection, identity, key) in visitors {
+            for visitor in visitors {
                 group.addTask {
-                    var count = 0
-                    while ContinuousClock.now < deadline {
-                        let event = try Event(kind: .messagePosted, conversation: identity.conversation, clientTimeMilliseconds: 0,
-                                              content: SealedText.seal("message \(count) from a visitor in the benchmark", key: key),
-                                              signer: identity.signing)
-                        sent.update { $0[Hex.encode(event.id)] = .now }
-                        guard await connection.append(event, rid: "m\(count)")?["t"] as? String == "ack" else {
-                            throw BenchError("an append was refused")
+                    let count = Shared(0)
+                    _ = try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+                        var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                        let challenge = try await authenticate(visitor.identity.signing, role: .visitor, frames: &frames, outbound: outbound)
+                        let pow = ProofOfWork.solve(challenge: challenge, conversation: visitor.identity.conversation, bits: 4)
+                        try await outbound.write(.text(#"{"t":"open","rid":"o","event":"\#(visitor.opened)","pow":"\#(Base64URL.encode(pow))"}"#))
+                        guard try await isAck(frames.next()) else { throw BenchError("a conversation did not open") }
+                        await start.wait()
+                        clock.update { if $0.first == nil { $0.first = .now } }
+                        for (id, frame) in visitor.appends {
+                            sent.update { $0[id] = .now }
+                            try await outbound.write(.text(frame))
+                            guard try await isAck(frames.next()) else { throw BenchError("an append was refused") }
+                            count.update { $0 += 1 }
                         }
-                        count += 1
+                        clock.update { $0.last = .now }
+                        try await outbound.close(.normalClosure, reason: nil)
                     }
-                    return count
+                    return count.value
                 }
             }
+            // Everyone is connected and open (or failing): start them together.
+            try await Task.sleep(for: .milliseconds(200 + conversations))
+            await start.open()
             return try await group.reduce(0, +)
         }
-        let elapsed = (ContinuousClock.now - start).seconds
+        let span = clock.value
+        let elapsed = (span.last! - span.first!).seconds
         // Give the last deliveries time to arrive, then count what never did.
         let settle = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < settle, latencies.value.count < acked { try await Task.sleep(for: .milliseconds(20)) }
         receiver.cancel()
         let sorted = latencies.value.sorted()
-        for (connection, _, _) in visitors { await connection.close() }
-        await staff.close()
         server.cancel()
         _ = try? await server.value
         await store.close()
@@ -239,10 +268,87 @@ enum RelayThroughput {
                       lost: acked - sorted.count)
     }
 
-    private static func drain(_ connection: RelayConnection, count: Int) async -> Int {
-        var seen = 0
-        while seen < count, await connection.next("event", timeout: .seconds(5)) != nil { seen += 1 }
-        return seen
+    /// Reads `hello`, answers the challenge and waits for `ready`; returns the challenge.
+    @discardableResult
+    private static func authenticate(_ signing: SigningKeyPair, role: AuthProof.Role,
+                                     frames: inout WebSocketInboundMessageStream.AsyncIterator,
+                                     outbound: WebSocketOutboundWriter) async throws -> [UInt8] {
+        guard case .text(let helloText)? = try await frames.next(), let hello = try? WireJSON.parseObject(helloText),
+              let challenge = try? Base64URL.decode(hello["challenge"]?.string ?? ""),
+              let relay = try? SigningPublicKey(Base64URL.decode(hello["relay"]?.string ?? ""))
+        else { throw BenchError("no hello from the relay") }
+        let signature = signing.sign(AuthProof.signedInput(challenge: challenge, relay: relay, role: role))
+        var auth = WireJSONWriter()
+        auth.field("t", "auth")
+        auth.field("role", role.name)
+        auth.field("key", Base64URL.encode(signing.publicKey.bytes))
+        auth.field("sig", Base64URL.encode(signature.bytes))
+        try await outbound.write(.text(auth.text))
+        guard case .text(let ready)? = try await frames.next(), ready.hasPrefix(#"{"t":"ready""#) else {
+            throw BenchError("authentication was refused")
+        }
+        return challenge
+    }
+
+    private static func isAck(_ frame: WebSocketMessage?) -> Bool {
+        guard case .text(let text)? = frame else { return false }
+        return text.hasPrefix(#"{"t":"ack""#)
+    }
+}
+
+/// How many events of a short message's size one core can parse and verify per second.
+enum SignatureCost {
+    static func checksPerSecond() throws -> Double {
+        let visitor = VisitorIdentity(phrase: .generate())
+        let bytes = try Event(kind: .messagePosted, conversation: visitor.conversation, clientTimeMilliseconds: 0,
+                              content: SealedText.seal("a short message", key: SecretBox.generateKey()), signer: visitor.signing).bytes
+        var count = 0
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .milliseconds(500) {
+            for _ in 0..<100 { _ = try Event(bytes: bytes) }
+            count += 100
+        }
+        return Double(count) / (ContinuousClock.now - start).seconds
+    }
+}
+
+/// One visitor's identity and its frames, signed and sealed in advance.
+struct VisitorScript: Sendable {
+    let identity: VisitorIdentity
+    let opened: String
+    let appends: [(EventID, String)]
+
+    init(messages: Int, staffKeyID: [UInt8], staffBox: BoxPublicKey) throws {
+        identity = VisitorIdentity(phrase: .generate())
+        let key = SecretBox.generateKey()
+        let wraps = [Wrap(key: key, to: staffKeyID, recipientKey: staffBox, from: identity.box),
+                     Wrap(key: key, to: KeyID(identity.signing.publicKey).bytes, recipientKey: identity.box.publicKey, from: identity.box)]
+        opened = Base64URL.encode(try Event(kind: .conversationOpened, conversation: identity.conversation, clientTimeMilliseconds: 0,
+                                            content: ConversationOpened(visitorBoxKey: identity.box.publicKey, wraps: wraps).content,
+                                            signer: identity.signing).bytes)
+        appends = try (0..<messages).map { [identity] count in
+            let event = try Event(kind: .messagePosted, conversation: identity.conversation, clientTimeMilliseconds: 0,
+                                  content: SealedText.seal("message \(count) from a visitor in the benchmark", key: key),
+                                  signer: identity.signing)
+            return (try EventID(event.id), #"{"t":"append","rid":"m\#(count)","event":"\#(Base64URL.encode(event.bytes))"}"#)
+        }
+    }
+}
+
+/// Opens once; everyone waiting, before or after, goes on.
+actor Gate {
+    private var isOpen = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func open() {
+        isOpen = true
+        for waiter in waiting { waiter.resume() }
+        waiting.removeAll()
+    }
+
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiting.append($0) }
     }
 }
 

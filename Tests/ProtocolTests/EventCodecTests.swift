@@ -51,6 +51,13 @@ struct EventCodecTests {
         }
     }
 
+    @Test("every kind is found again by its wire name; an unknown name is no kind")
+    func kindNames() {
+        for kind in EventKind.allCases { #expect(EventKind(name: kind.name) == kind) }
+        #expect(Set(EventKind.allCases.map(\.name)).count == EventKind.allCases.count)
+        for name in ["", "message", "Message.Posted", "message.posted ", "checkpoint.signed"] { #expect(EventKind(name: name) == nil) }
+    }
+
     @Test("content over 64 KiB cannot be made")
     func contentTooLarge() {
         #expect(throws: ProtocolError.self) { try Self.sample(content: [UInt8](repeating: 0, count: 65_537)) }

@@ -23,6 +23,20 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         }
     }
 
+    /// The kind with this wire name, or nil for a name this version does not know.
+    public init?(name: String) {
+        switch name {
+        case "conversation.opened": self = .conversationOpened
+        case "key.wrapped": self = .keyWrapped
+        case "message.posted": self = .messagePosted
+        case "conversation.claimed": self = .conversationClaimed
+        case "conversation.transferred": self = .conversationTransferred
+        case "conversation.closed": self = .conversationClosed
+        case "note.added": self = .noteAdded
+        default: return nil
+        }
+    }
+
     public enum Author: Sendable { case visitor, staff, visitorOrStaff }
 
     /// Who may append it.
