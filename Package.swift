@@ -54,6 +54,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
+            exclude: ["Web"],  // the visitor page's files, read at run time (docs/WEB.md)
             swiftSettings: strict
         ),
         .target(

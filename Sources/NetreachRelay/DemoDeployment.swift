@@ -11,6 +11,8 @@ public enum DemoDeployment {
         public let dataDirectory: String
         public let relayKeyPath: String
         public let passphrasePath: String
+        /// What the visitor page shows (`serve --web-config`): made-up numbers and hours.
+        public let webConfigPath: String
         public let staff: [(name: String, role: String, keyFile: String)]
     }
 
@@ -53,7 +55,9 @@ public enum DemoDeployment {
         _ = try RelayKey.load(path: relayKeyPath, passphrase: secret, create: true, limits: limits)
         let passphrasePath = secrets + "/demo.passphrase"
         try KeyFileStorage.writeAtomically(Array((passphrase + "\n").utf8), to: passphrasePath, permissions: 0o600)
+        let webConfigPath = directory + "/web-config.json"
+        try KeyFileStorage.writeAtomically(Array(VisitorPageSettings.demoJSON.utf8), to: webConfigPath, permissions: 0o644)
         return Made(keysDirectory: keys, dataDirectory: data, relayKeyPath: relayKeyPath, passphrasePath: passphrasePath,
-                    staff: staff)
+                    webConfigPath: webConfigPath, staff: staff)
     }
 }

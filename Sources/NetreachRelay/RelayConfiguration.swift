@@ -19,9 +19,12 @@ public struct RelayConfiguration: Sendable, Hashable {
     /// Open WebSockets are not affected. It does not bound a request that stalls half-sent
     /// (slow loris): that needs a read timeout of its own, not built yet.
     public var idleTimeout: Duration
+    /// The visitor web page: its files and what it tells visitors (docs/WEB.md).
+    public var web: WebConfiguration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, keysDirectory: String,
-                tlsCertificate: String? = nil, tlsKey: String? = nil, idleTimeout: Duration = .seconds(30)) throws(Error) {
+                tlsCertificate: String? = nil, tlsKey: String? = nil, idleTimeout: Duration = .seconds(30),
+                web: WebConfiguration = WebConfiguration()) throws(Error) {
         guard !host.isEmpty else { throw Error(message: "the host is empty") }
         guard (0...65_535).contains(port) else { throw Error(message: "port \(port) is outside 0…65535") }
         guard !dataDirectory.isEmpty else { throw Error(message: "the data directory is empty") }
@@ -36,6 +39,7 @@ public struct RelayConfiguration: Sendable, Hashable {
         self.tlsCertificate = tlsCertificate
         self.tlsKey = tlsKey
         self.idleTimeout = idleTimeout
+        self.web = web
     }
 
     /// Whether the relay will serve https and wss.

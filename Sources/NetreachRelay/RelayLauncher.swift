@@ -14,6 +14,7 @@ public enum RelayLauncher {
     public static func run(configuration: RelayConfiguration, relayKey: SigningKeyPair, powBits: Int,
                            opensPerAddressPerHour: Int = 30, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let keyring = try Keyring.load(directory: configuration.keysDirectory)
+        try checkWebPage(configuration.web, organisationKey: keyring.organisation.signKey)
         let store = try FileEventStore(directory: configuration.dataDirectory)
         let report = store.recoveryReport
         if report.tornBytesCut > 0 {
@@ -37,6 +38,17 @@ public enum RelayLauncher {
             throw error
         }
         await finish(core: core, checkpoints: checkpoints, logger: logger)
+    }
+
+    /// A relay whose visitor page would not work, or would trust another organisation key, does not start.
+    public static func checkWebPage(_ web: WebConfiguration, organisationKey: SigningPublicKey) throws(RelayConfiguration.Error) {
+        let problems = WebAssets.load(web).problems
+        guard problems.isEmpty else {
+            throw RelayConfiguration.Error(message: "the visitor web page is incomplete: " + problems.joined(separator: "; "))
+        }
+        if let pinned = web.settings.organisationKey, pinned != organisationKey {
+            throw RelayConfiguration.Error(message: "the web configuration's organisationKey is not the keyring's org.pub key")
+        }
     }
 
     private static func finish(core: RelayCore, checkpoints: CheckpointService, logger: Logger) async {

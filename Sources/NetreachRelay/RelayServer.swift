@@ -28,6 +28,7 @@ public enum RelayServer {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
+        WebRoutes.register(on: router, core: core, configuration: configuration.web, logger: logger)
 
         let webSockets = Router(context: RelayWebSocketContext.self)
         webSockets.ws("/v1/ws") { inbound, outbound, context in

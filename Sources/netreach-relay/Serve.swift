@@ -19,7 +19,8 @@ extension NetreachRelayCommand {
 
                 Example:
                   netreach-relay serve --data-dir /var/lib/netreach/log --keys /etc/netreach/Keys \\
-                      --relay-key /etc/netreach/relay.key --passphrase-file /etc/netreach/relay.passphrase
+                      --relay-key /etc/netreach/relay.key --passphrase-file /etc/netreach/relay.passphrase \\
+                      --web-config /etc/netreach/web-config.json
                 """
         )
 
@@ -36,6 +37,10 @@ extension NetreachRelayCommand {
         @Option(help: "New conversations per network address per hour; 0 turns the limit off (needed behind a proxy or onion service).")
         var opensPerAddressPerHour = 30
         @Option(help: "Log level: debug, info, notice, warning, error.") var logLevel = "info"
+        @Option(help: "The visitor web page's folder (default: Sources/NetreachRelay/Web of the tree this relay was built from).")
+        var webDir: String?
+        @Option(help: "A JSON file of what the visitor page shows: quick-exit address, emergency numbers, opening hours (docs/WEB.md).")
+        var webConfig: String?
 
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
@@ -43,6 +48,18 @@ extension NetreachRelayCommand {
             guard opensPerAddressPerHour >= 0 else { throw ValidationError("--opens-per-address-per-hour cannot be negative") }
             guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+            if let webDir {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: webDir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw ValidationError("--web-dir \(webDir) is not a directory")
+                }
+            }
+            if let webConfig {
+                guard let data = FileManager.default.contents(atPath: webConfig) else {
+                    throw ValidationError("--web-config \(webConfig) cannot be read")
+                }
+                do { _ = try VisitorPageSettings(json: data, file: webConfig) } catch { throw ValidationError(error.message) }
+            }
             guard passphraseFile != nil || ProcessInfo.processInfo.environment["NETREACH_RELAY_PASSPHRASE"] != nil else {
                 throw ValidationError("give --passphrase-file or set NETREACH_RELAY_PASSPHRASE")
             }
@@ -65,19 +82,27 @@ extension NetreachRelayCommand {
             }
             do {
                 let key = try RelayKey.load(path: relayKey, passphrase: passphrase, create: createRelayKey)
+                var web = WebConfiguration()
+                if let webDir { web.directory = webDir }
+                if let webConfig {
+                    web.settings = try VisitorPageSettings(json: Data(contentsOf: URL(fileURLWithPath: webConfig)), file: webConfig)
+                }
                 let configuration = try RelayConfiguration(host: host, port: port, dataDirectory: dataDir, keysDirectory: keys,
-                                                           tlsCertificate: tlsCert, tlsKey: tlsKey)
+                                                           tlsCertificate: tlsCert, tlsKey: tlsKey, web: web)
                 let scheme = configuration.usesTLS ? "https" : "http"
                 try await RelayLauncher.run(configuration: configuration, relayKey: key, powBits: powBits,
                                             opensPerAddressPerHour: opensPerAddressPerHour, logger: logger) { port in
                     // Written straight to the descriptor so that a supervisor reading a pipe sees it at once.
-                    printToStandardOutput("netreach-relay listening on \(scheme)://\(host):\(port)  (WebSocket: /v1/ws, health: /health)")
+                    printToStandardOutput("netreach-relay listening on \(scheme)://\(host):\(port)  (visitor page: /, WebSocket: /v1/ws, health: /health)")
                 }
             } catch let error as KeyError {
                 printToStandardError("serve: \(error)")
                 throw ExitCode.failure
             } catch let error as EventLogError {
                 printToStandardError("serve: the event log cannot be opened: \(error)")
+                throw ExitCode.failure
+            } catch let error as RelayConfiguration.Error {
+                printToStandardError("serve: \(error)")
                 throw ExitCode.failure
             }
         }
@@ -114,6 +139,7 @@ extension NetreachRelayCommand {
                 print("  keyring:          \(made.keysDirectory)")
                 print("  event log:        \(made.dataDirectory)")
                 print("  relay key:        \(made.relayKeyPath)")
+                print("  web page config:  \(made.webConfigPath)")
                 for member in made.staff { print("  staff \(member.name) (\(member.role)): \(member.keyFile)") }
                 print("  demo passphrase:  \(passphrase)   (also in \(made.passphrasePath))")
             } catch {

@@ -16,13 +16,15 @@ final class TestRelay: Sendable {
 
     init(directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60),
          opensPerAddressPerHour: Int = 30, tls: (certificate: String, key: String)? = nil,
-         idleTimeout: Duration = .seconds(30)) async throws {
-        dataDirectory = NSTemporaryDirectory() + "netreach-relay-" + UUID().uuidString
+         idleTimeout: Duration = .seconds(30), web: WebConfiguration = WebConfiguration(),
+         port requestedPort: Int = 0, dataDirectory existing: String? = nil) async throws {
+        dataDirectory = existing ?? NSTemporaryDirectory() + "netreach-relay-" + UUID().uuidString
         let store = try FileEventStore(directory: dataDirectory)
         core = RelayCore(store: store, relayKey: .generate(), directory: directory, powBits: powBits,
                          challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour)
-        let configuration = try RelayConfiguration(host: "127.0.0.1", port: 0, dataDirectory: dataDirectory, keysDirectory: "unused",
-                                                   tlsCertificate: tls?.certificate, tlsKey: tls?.key, idleTimeout: idleTimeout)
+        let configuration = try RelayConfiguration(host: "127.0.0.1", port: requestedPort, dataDirectory: dataDirectory,
+                                                   keysDirectory: "unused", tlsCertificate: tls?.certificate, tlsKey: tls?.key,
+                                                   idleTimeout: idleTimeout, web: web)
         var logger = Logger(label: "test-relay")
         logger.logLevel = .warning
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)

@@ -1,0 +1,165 @@
+public import Foundation
+import NetreachCore
+public import Sodium
+
+/// What the deployment tells visitors through the web page (docs/WEB.md, `--web-config FILE`):
+/// where Quick exit goes, emergency numbers, opening hours, how soon an answer usually comes, and
+/// optionally the organisation key the page must find in the keyring. Every value is checked when
+/// the file is read, so a relay never serves a half-valid configuration.
+public struct VisitorPageSettings: Sendable, Hashable {
+    public struct EmergencyNumber: Sendable, Hashable {
+        public let label: String
+        public let number: String
+
+        public init(label: String, number: String) throws(RelayConfiguration.Error) {
+            guard (1...80).contains(label.count), !label.contains(where: \.isNewline) else {
+                throw RelayConfiguration.Error(message: "an emergency number's label must be 1–80 characters on one line")
+            }
+            guard (1...24).contains(number.count), number.allSatisfy({ $0.isASCII && ($0.isNumber || "+ -".contains($0)) }),
+                  number.contains(where: \.isNumber) else {
+                throw RelayConfiguration.Error(message: "emergency number '\(number)' may hold only digits, spaces, '+' and '-'")
+            }
+            self.label = label
+            self.number = number
+        }
+    }
+
+    /// Where Quick exit sends the visitor: a neutral page that says nothing about this service.
+    public let quickExitURL: String
+    public let emergencyNumbers: [EmergencyNumber]
+    public let openingHours: OpeningHours
+    /// How soon staff usually answer, shown while a visitor waits.
+    public let answerMinutes: Int
+    /// When set, the organisation key the page trusts; otherwise the keyring's `org.pub`.
+    public let organisationKey: SigningPublicKey?
+
+    public static let defaultQuickExitURL = "https://www.bbc.co.uk/weather"
+
+    /// What a relay serves when no `--web-config` is given: 112 (the emergency number every mobile
+    /// phone in Europe dials), no schedule, a 30-minute answer time.
+    public static let standard = VisitorPageSettings(
+        checked: defaultQuickExitURL, emergencyNumbers: [.init(unchecked: "Emergency (police, ambulance, fire)", "112")],
+        openingHours: .unset, answerMinutes: 30, organisationKey: nil)
+
+    public init(quickExitURL: String = defaultQuickExitURL, emergencyNumbers: [EmergencyNumber] = standard.emergencyNumbers,
+                openingHours: OpeningHours = .unset, answerMinutes: Int = 30,
+                organisationKey: SigningPublicKey? = nil) throws(RelayConfiguration.Error) {
+        guard let url = URL(string: quickExitURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+              !(url.host ?? "").isEmpty, !quickExitURL.contains(where: { $0.isWhitespace }) else {
+            throw RelayConfiguration.Error(message: "quickExitURL '\(quickExitURL)' is not an http or https address")
+        }
+        guard (1...10_080).contains(answerMinutes) else {
+            throw RelayConfiguration.Error(message: "answerMinutes must be 1…10080 (a week), got \(answerMinutes)")
+        }
+        guard emergencyNumbers.count <= 10 else { throw RelayConfiguration.Error(message: "at most 10 emergency numbers") }
+        self.init(checked: quickExitURL, emergencyNumbers: emergencyNumbers, openingHours: openingHours,
+                  answerMinutes: answerMinutes, organisationKey: organisationKey)
+    }
+
+    private init(checked quickExitURL: String, emergencyNumbers: [EmergencyNumber], openingHours: OpeningHours, answerMinutes: Int,
+                 organisationKey: SigningPublicKey?) {
+        self.quickExitURL = quickExitURL
+        self.emergencyNumbers = emergencyNumbers
+        self.openingHours = openingHours
+        self.answerMinutes = answerMinutes
+        self.organisationKey = organisationKey
+    }
+
+    /// Reads the JSON file of docs/WEB.md. Unknown fields are refused: a misspelt field would
+    /// otherwise be silently ignored and a visitor shown the default.
+    public init(json data: Data, file: String) throws(RelayConfiguration.Error) {
+        func fail(_ message: String) -> RelayConfiguration.Error { RelayConfiguration.Error(message: "\(file): \(message)") }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw fail("not a JSON object")
+        }
+        let known: Set = ["quickExitURL", "emergencyNumbers", "openingHours", "answerMinutes", "organisationKey"]
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw fail("unknown field '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        do throws(RelayConfiguration.Error) {
+            var url = Self.defaultQuickExitURL
+            if let value = object["quickExitURL"] {
+                guard let text = value as? String else { throw fail("quickExitURL must be a string") }
+                url = text
+            }
+            var numbers = Self.standard.emergencyNumbers
+            if let value = object["emergencyNumbers"] {
+                guard let list = value as? [[String: Any]] else { throw fail("emergencyNumbers must be a list of {label, number}") }
+                numbers = []
+                for entry in list {
+                    guard entry.count == 2, let label = entry["label"] as? String, let number = entry["number"] as? String else {
+                        throw fail("each emergency number is {\"label\": text, \"number\": text}")
+                    }
+                    numbers.append(try EmergencyNumber(label: label, number: number))
+                }
+            }
+            var hours = OpeningHours.unset
+            if let value = object["openingHours"] {
+                guard let fields = value as? [String: Any], let zone = fields["timeZone"] as? String,
+                      let sessions = fields["sessions"] as? [[String: Any]], fields.count == 2 else {
+                    throw fail("openingHours is {\"timeZone\": name, \"sessions\": [{\"days\", \"opens\", \"closes\"}]}")
+                }
+                hours = try OpeningHours(timeZone: zone, sessions: sessions.map { session throws(RelayConfiguration.Error) in
+                    guard session.count == 3, let dayNames = session["days"] as? [String], let opens = session["opens"] as? String,
+                          let closes = session["closes"] as? String else {
+                        throw fail("each opening-hours session is {\"days\": [\"mon\", …], \"opens\": \"HH:MM\", \"closes\": \"HH:MM\"}")
+                    }
+                    let days = try dayNames.map { name throws(RelayConfiguration.Error) in
+                        guard let day = OpeningHours.Day(rawValue: name) else {
+                            throw fail("'\(name)' is not a day (mon, tue, wed, thu, fri, sat, sun)")
+                        }
+                        return day
+                    }
+                    return try OpeningHours.Session(days: days, opens: opens, closes: closes)
+                })
+            }
+            var minutes = 30
+            if let value = object["answerMinutes"] {
+                // JSON true and false also arrive as NSNumber; their type code is "c" (a C char).
+                guard let number = value as? Int, let boxed = value as? NSNumber, String(cString: boxed.objCType) != "c" else {
+                    throw fail("answerMinutes must be a whole number")
+                }
+                minutes = number
+            }
+            var organisation: SigningPublicKey?
+            if let value = object["organisationKey"] {
+                guard let text = value as? String, let bytes = try? Base64URL.decode(text),
+                      let key = try? SigningPublicKey(bytes) else {
+                    throw fail("organisationKey must be the b64u Ed25519 key of org.pub's sign: line")
+                }
+                organisation = key
+            }
+            try self.init(quickExitURL: url, emergencyNumbers: numbers, openingHours: hours, answerMinutes: minutes,
+                          organisationKey: organisation)
+        } catch {
+            throw error.message.hasPrefix(file + ":") ? error : fail(error.message)
+        }
+    }
+
+    /// The file `DemoDeployment` writes: a made-up service, every field shown.
+    public static let demoJSON = """
+        {
+          "quickExitURL": "https://www.bbc.co.uk/weather",
+          "emergencyNumbers": [
+            {"label": "Emergency (police, ambulance, fire)", "number": "999"},
+            {"label": "Support line (a demo number: set your own)", "number": "0800 000 0000"}
+          ],
+          "openingHours": {
+            "timeZone": "Europe/London",
+            "sessions": [
+              {"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "10:00", "closes": "18:00"},
+              {"days": ["fri", "sat"], "opens": "21:00", "closes": "02:00"}
+            ]
+          },
+          "answerMinutes": 20
+        }
+
+        """
+}
+
+extension VisitorPageSettings.EmergencyNumber {
+    fileprivate init(unchecked label: String, _ number: String) {
+        self.label = label
+        self.number = number
+    }
+}

@@ -1,0 +1,398 @@
+// The visitor page's state and flows (docs/WEB.md): start a chat, resume with the phrase, chat,
+// Quick exit. Keys and messages live only in this closure's memory unless the visitor asks this
+// device to remember them; Quick exit wipes both.
+(function (root) {
+  'use strict';
+  var S = root.NetreachStrings;
+  var U = root.NetreachUI;
+  var $ = U.$, t = U.t;
+  var doc = root.document;
+  var REMEMBER_KEY = 'netreach.v1.phrase';
+  var FALLBACK_EXIT = 'https://www.bbc.co.uk/weather';
+
+  var state = freshState();
+  var exiting = false;
+  var chat = null;
+
+  function freshState() {
+    return {
+      deployment: state ? state.deployment : null,
+      keyring: state ? state.keyring : null,
+      wordList: state ? state.wordList : null,
+      entropy: null, visitor: null, conversationKey: null, session: null, mode: null, opened: false,
+      remember: false, messages: [], byId: Object.create(null), outbox: [], lastPosition: -1,
+      staffHere: null, closed: false, entered: false, sequence: 0
+    };
+  }
+
+  // ---- Quick exit: first, so it works whatever else fails. ----
+
+  function quickExit() {
+    if (exiting) return;
+    exiting = true;
+    var configured = state.deployment && state.deployment.quickExitURL;
+    var target = /^https?:\/\//i.test(configured || '') ? configured : FALLBACK_EXIT;
+    try { if (state.session) state.session.stop(); } catch (e) { /* leaving anyway */ }
+    wipe();
+    doc.body.textContent = '';
+    doc.title = '';
+    try { root.localStorage.clear(); } catch (e) { /* storage may be off */ }
+    try { root.sessionStorage.clear(); } catch (e) { /* storage may be off */ }
+    doc.cookie.split(';').forEach(function (cookie) {
+      var name = cookie.split('=')[0].trim();
+      if (name) doc.cookie = name + '=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/';
+    });
+    var gone = false;
+    function leave() {
+      if (gone) return;
+      gone = true;
+      // replace, not assign: this page leaves the history, so Back does not return to it.
+      root.location.replace(target);
+    }
+    setTimeout(leave, 300);
+    clearDatabases().then(leave, leave);
+  }
+
+  function clearDatabases() {
+    if (!root.indexedDB || !root.indexedDB.databases) return Promise.resolve();
+    return root.indexedDB.databases().then(function (databases) {
+      return Promise.all(databases.map(function (database) {
+        return new Promise(function (resolve) {
+          var request = root.indexedDB.deleteDatabase(database.name);
+          request.onsuccess = request.onerror = request.onblocked = resolve;
+        });
+      }));
+    });
+  }
+
+  function wipe() {
+    var B = root.NetreachBytes, P = root.NetreachProtocol;
+    if (B) {
+      B.wipe(state.entropy);
+      B.wipe(state.conversationKey);
+    }
+    if (P) P.wipeIdentity(state.visitor);
+    state.messages.forEach(function (message) { message.text = ''; message.event = ''; });
+    state.entropy = state.conversationKey = state.visitor = null;
+    state.messages = [];
+    state.byId = Object.create(null);
+    state.outbox = [];
+  }
+
+  var escapes = [];
+  doc.addEventListener('keydown', function (event) {
+    if (event.key !== 'Escape') return;
+    var now = Date.now();
+    escapes = escapes.filter(function (at) { return now - at < 2000; });
+    escapes.push(now);
+    if (escapes.length >= 3) quickExit();
+  }, true);
+
+  // ---- Start-up ----
+
+  function boot() {
+    U.fill();
+    $('main').hidden = false;
+    $('bar').hidden = false;
+    $('quick-exit').hidden = false;
+    $('quick-exit').addEventListener('click', quickExit);
+    if (!root.nacl || !root.crypto || !root.crypto.getRandomValues || !root.WebSocket || !root.TextEncoder || !root.Promise) {
+      U.setText('loading-text', t('oldBrowser'));
+      return;
+    }
+    if (!root.NetreachBytes || !root.NetreachProtocol || !root.NetreachPhrase || !root.NetreachKeyring
+      || !root.NetreachRelaySession || !root.NetreachChat) {
+      U.setText('loading-text', t('loadFailed'));
+      return;
+    }
+    chat = root.NetreachChat.create({ state: function () { return state; } });
+    wire();
+    load(0);
+  }
+
+  function getJSON(path) {
+    return root.fetch(path, { cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' }).then(function (response) {
+      if (!response.ok) throw new Error(path + ': ' + response.status);
+      return path.slice(-4) === '.txt' ? response.text() : response.json();
+    });
+  }
+
+  function load(attempt) {
+    Promise.all([getJSON('/v1/deployment'), getJSON('/v1/keyring'), getJSON('/static/wordlist-en.txt')]).then(function (got) {
+      state.deployment = got[0];
+      state.wordList = new root.NetreachPhrase.WordList(got[2]);
+      try {
+        state.keyring = root.NetreachKeyring.check(got[1], state.deployment.organisationKey);
+        // With no active staff key nobody could read the chat: better to say so than to pretend.
+        if (state.keyring.active.length === 0) state.keyring = null;
+      } catch (e) {
+        state.keyring = null;
+      }
+      U.setText('status', '');
+      U.renderSafety(state.deployment, dutyText());
+      $('safety').hidden = false;
+      if (!state.keyring) {
+        U.setText('duty', '');
+        U.setText('home-error', t('keyringProblem'));
+        $('start').disabled = $('have-phrase').disabled = true;
+        U.show('screen-home');
+        return;
+      }
+      U.setText('duty', dutyText());
+      var remembered = null;
+      try { remembered = root.localStorage.getItem(REMEMBER_KEY); } catch (e) { /* storage off */ }
+      if (remembered && /^[0-9a-f]{32}$/.test(remembered)) {
+        state.remember = true;
+        begin(root.NetreachBytes.fromHex(remembered), 'resume');
+      } else {
+        U.show('screen-home');
+      }
+    }, function () {
+      U.setText('loading-text', t('loadFailed'));
+      setTimeout(function () { load(attempt + 1); }, Math.min(30, 2 + attempt * 3) * 1000);
+    });
+  }
+
+  function dutyText() {
+    var d = state.deployment;
+    if (d.onDuty === true) return t('onDutyYes', { minutes: d.answerMinutes });
+    if (d.onDuty === false) return t('onDutyNo');
+    return t('onDutyUnknown', { minutes: d.answerMinutes });
+  }
+
+  function wire() {
+    $('start').addEventListener('click', showNewPhrase);
+    $('have-phrase').addEventListener('click', function () {
+      U.setText('resume-error', '');
+      $('resume-phrase').removeAttribute('aria-invalid');
+      U.show('screen-resume');
+    });
+    $('phrase-back').addEventListener('click', function () { reset(); U.show('screen-home'); });
+    $('phrase-saved').addEventListener('click', function () {
+      state.remember = $('remember-start').checked;
+      $('phrase-saved').disabled = $('phrase-back').disabled = $('remember-start').disabled = true;
+      $('progress-box').hidden = false;
+      progress(0);
+      begin(state.entropy, 'start');
+    });
+    $('resume-back').addEventListener('click', function () { U.show('screen-home'); });
+    $('resume-form').addEventListener('submit', function (event) {
+      event.preventDefault();
+      resume();
+    });
+    $('send-form').addEventListener('submit', function (event) {
+      event.preventDefault();
+      chat.send();
+    });
+    $('message').addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        chat.send();
+      }
+    });
+    $('new-chat').addEventListener('click', function () {
+      forgetHere();
+      reset();
+      showNewPhrase();
+    });
+    $('forget').addEventListener('click', function () {
+      forgetHere();
+      U.setText('status', t('forgotten'));
+    });
+    $('toggle-safety').addEventListener('click', function () {
+      var open = $('safety').hidden;
+      $('safety').hidden = !open;
+      toggleLabel();
+      if (open) $('safety-title').scrollIntoView();
+    });
+    doc.addEventListener('visibilitychange', function () {
+      if (!doc.hidden && state.session) {
+        state.session.nudge();
+        chat.render();
+      }
+    });
+    root.addEventListener('online', function () { if (state.session) state.session.nudge(); });
+  }
+
+  function toggleLabel() {
+    var open = !$('safety').hidden;
+    $('toggle-safety').textContent = t(open ? 'hideSafety' : 'showSafety');
+    $('toggle-safety').setAttribute('aria-expanded', open ? 'true' : 'false');
+  }
+
+  function forgetHere() {
+    try { root.localStorage.removeItem(REMEMBER_KEY); } catch (e) { /* storage off */ }
+    state.remember = false;
+    $('remembered-box').hidden = true;
+  }
+
+  // Drops the current chat from memory and the screen (not from this device's memory: see forgetHere).
+  function reset() {
+    if (state.session) state.session.stop();
+    wipe();
+    state = freshState();
+    $('messages').textContent = '';
+    $('message').value = '';
+    U.setText('status', '');
+    U.setText('start-error', '');
+    U.setText('send-error', '');
+    $('phrase-saved').disabled = $('phrase-back').disabled = $('remember-start').disabled = false;
+    $('remember-start').checked = false;
+    $('progress-box').hidden = true;
+  }
+
+  function showNewPhrase() {
+    var Phrase = root.NetreachPhrase;
+    state.entropy = root.nacl.randomBytes(16);
+    U.renderPhrase(Phrase.words(state.entropy, state.wordList));
+    U.show('screen-phrase');
+  }
+
+  function progress(percent) {
+    $('progress').value = percent;
+    U.setText('progress-text', t('preparing', { percent: percent }));
+  }
+
+  function resume() {
+    var Phrase = root.NetreachPhrase;
+    var input = $('resume-phrase');
+    var entropy;
+    try {
+      entropy = Phrase.parse(input.value, state.wordList);
+    } catch (e) {
+      input.setAttribute('aria-invalid', 'true');
+      U.setText('resume-error', phraseProblem(e));
+      input.focus();
+      return;
+    }
+    input.removeAttribute('aria-invalid');
+    U.setText('resume-error', t('resumeChecking'));
+    $('resume-open').disabled = true;
+    state.remember = $('remember-resume').checked;
+    begin(entropy, 'resume');
+  }
+
+  function phraseProblem(error) {
+    if (error.code === 'count') return t('phraseWordCount', { count: error.count });
+    if (error.code === 'unknown') {
+      var text = t('phraseUnknownWord', { position: error.position, token: error.token });
+      if (error.suggestions.length) text += ' ' + t('phraseSuggest', { words: error.suggestions.join(S.phraseOr) });
+      return text;
+    }
+    if (error.code === 'checksum') return t('phraseChecksum');
+    return String(error.message);
+  }
+
+  // ---- The conversation ----
+
+  function NoChat() { this.code = 'noChat'; }
+
+  function begin(entropy, mode) {
+    var P = root.NetreachProtocol;
+    state.entropy = entropy;
+    state.mode = mode;
+    state.visitor = P.identity(entropy);
+    if (mode === 'start') state.conversationKey = root.nacl.randomBytes(32);
+    var url = (root.location.protocol === 'https:' ? 'wss://' : 'ws://') + root.location.host + '/v1/ws';
+    var session = new root.NetreachRelaySession(url, state.visitor, {
+      ready: ready,
+      from: function () { return state.lastPosition + 1; },
+      event: chat.receive,
+      live: function () { chat.render(); },
+      connected: function () {
+        U.setText('status', '');
+        chat.flush();
+      },
+      status: connectionStatus,
+      failed: failed,
+      error: function (message) { U.setText('status', (S.errors[message.code]) || message.message); }
+    });
+    state.session = session;
+    session.start();
+  }
+
+  function ready(message, hello, session) {
+    var B = root.NetreachBytes;
+    if (message.conversation !== B.b64u(state.visitor.conversation)) {
+      return Promise.reject(new Error('the relay answered for another conversation'));
+    }
+    if (message.exists) {
+      state.opened = true;
+      enter();
+      return Promise.resolve();
+    }
+    if (state.mode !== 'start' || state.opened) return Promise.reject(new NoChat());
+    return open(hello, session).then(enter);
+  }
+
+  function open(hello, session) {
+    var P = root.NetreachProtocol, B = root.NetreachBytes;
+    var visitor = state.visitor, conversation = visitor.conversation;
+    var challenge = B.fromB64u(hello.challenge);
+    var bits = hello.powBits, expected = Math.pow(2, bits);
+    return P.solvePow(challenge, conversation, bits, function (tries) {
+      progress(Math.min(99, Math.floor(100 * (1 - Math.exp(-tries / expected)))));
+    }, function () { return state.session !== session; }).then(function (pow) {
+      progress(100);
+      var recipients = state.keyring.active.map(function (member) { return { keyId: member.keyId, box: member.box }; });
+      recipients.push({ keyId: visitor.keyId, box: visitor.box.publicKey });
+      var content = P.openedContent(visitor, state.conversationKey, recipients);
+      var event = P.makeEvent(P.KIND.opened, conversation, content, visitor.sign);
+      return session.request({ t: 'open', event: B.b64u(event), pow: B.b64u(pow) });
+    }).then(function (answer) {
+      if (answer.t === 'ack' || answer.code === 'conversationExists') {
+        state.opened = true;
+        U.setText('progress-text', t('preparingDone'));
+        return;
+      }
+      var error = new Error(S.errors[answer.code] || answer.message);
+      error.code = answer.code;
+      throw error;
+    });
+  }
+
+  function enter() {
+    if (state.entered) return;
+    state.entered = true;
+    if (state.remember) {
+      try { root.localStorage.setItem(REMEMBER_KEY, root.NetreachBytes.hex(state.entropy)); } catch (e) { state.remember = false; }
+    }
+    $('resume-phrase').value = '';
+    $('resume-open').disabled = false;
+    U.setText('resume-error', '');
+    $('remembered-box').hidden = !state.remember;
+    $('safety').hidden = true;
+    toggleLabel();
+    chat.render();
+    U.show('screen-chat');
+  }
+
+  function failed(error) {
+    var screen = U.current();
+    state.session = null;
+    $('resume-open').disabled = false;
+    if (error instanceof NoChat) {
+      if (state.remember && !state.entered) forgetHere();
+      reset();
+      U.setText('resume-error', t('phraseNoChat'));
+      $('resume-phrase').setAttribute('aria-invalid', 'true');
+      U.show('screen-resume');
+      return;
+    }
+    var text = t('openFailed', { reason: (error && error.message) || '' });
+    if (screen === 'screen-phrase') {
+      U.setText('start-error', text);
+      $('phrase-saved').disabled = $('phrase-back').disabled = false;
+    } else {
+      U.setText(screen === 'screen-resume' ? 'resume-error' : 'status', text);
+    }
+  }
+
+  function connectionStatus(name, details) {
+    if (name === 'connecting') U.setText('status', t('connecting'));
+    if (name === 'reconnecting') U.setText('status', t('reconnectingIn', { seconds: details.seconds }));
+  }
+
+  if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', boot);
+  else boot();
+})(typeof self !== 'undefined' ? self : globalThis);

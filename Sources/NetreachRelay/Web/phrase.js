@@ -1,0 +1,116 @@
+// The resume phrase (docs/PROTOCOL.md, "Visitor: the resume phrase"): 16 bytes of entropy and a
+// 4-bit checksum written as 12 words of the BIP39 English list, and the tolerant reading of a typed phrase.
+(function (root) {
+  'use strict';
+  var P = root.NetreachProtocol;
+  var B = root.NetreachBytes;
+  var WORDS = 12;
+
+  // Why a typed phrase was refused: code is 'count', 'unknown' (with position, token, suggestions) or 'checksum'.
+  function PhraseError(code, details) {
+    this.name = 'PhraseError';
+    this.code = code;
+    for (var key in details) this[key] = details[key];
+    this.message = code;
+  }
+  PhraseError.prototype = Object.create(Error.prototype);
+
+  // The list as served at /static/wordlist-en.txt: 2048 distinct lower-case words, unique in their first four letters.
+  function WordList(text) {
+    var words = text.split('\n').filter(function (line) { return line.length > 0; });
+    if (words.length !== 2048) throw new Error('a word list has 2048 words, got ' + words.length);
+    this.words = words;
+    this.indexes = Object.create(null);
+    this.prefixes = Object.create(null);
+    for (var i = 0; i < words.length; i++) {
+      if (!/^[a-z]{3,}$/.test(words[i])) throw new Error('word list entry ' + (i + 1) + ' is not a lower-case word');
+      var prefix = words[i].slice(0, 4);
+      if (words[i] in this.indexes || prefix in this.prefixes) throw new Error('word list entry ' + (i + 1) + ' repeats');
+      this.indexes[words[i]] = i;
+      this.prefixes[prefix] = i;
+    }
+  }
+
+  // A token that is a word is that word; otherwise a token of 4 or more letters whose first four
+  // letters begin exactly one word is that word (every word is unique in its first four letters).
+  WordList.prototype.index = function (token) {
+    if (token in this.indexes) return this.indexes[token];
+    if (token.length >= 4 && token.slice(0, 4) in this.prefixes) return this.prefixes[token.slice(0, 4)];
+    return -1;
+  };
+
+  // Words within two edits of the token, nearest first.
+  WordList.prototype.suggestions = function (token, limit) {
+    var found = [];
+    for (var i = 0; i < this.words.length; i++) {
+      var distance = editDistance(token, this.words[i]);
+      if (distance <= 2) found.push([this.words[i], distance]);
+    }
+    found.sort(function (a, b) { return a[1] - b[1] || (a[0] < b[0] ? -1 : 1); });
+    return found.slice(0, limit || 3).map(function (pair) { return pair[0]; });
+  };
+
+  function editDistance(a, b) {
+    if (Math.abs(a.length - b.length) > 2) return 3;
+    var previous = [], j;
+    for (j = 0; j <= b.length; j++) previous.push(j);
+    for (var i = 1; i <= a.length; i++) {
+      var current = [i];
+      for (j = 1; j <= b.length; j++) {
+        current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      }
+      previous = current;
+    }
+    return previous[b.length];
+  }
+
+  function checksum(entropy) { return P.H(B.concat(P.ctx('phrase'), entropy))[0] >> 4; }
+
+  // The 12 words for 16 bytes of entropy.
+  function words(entropy, list) {
+    var bits = B.concat(entropy, new Uint8Array([checksum(entropy) << 4]));
+    var out = [];
+    for (var i = 0; i < WORDS; i++) {
+      var index = 0;
+      for (var b = 0; b < 11; b++) {
+        var bit = i * 11 + b;
+        index = (index << 1) | ((bits[bit >> 3] >> (7 - (bit & 7))) & 1);
+      }
+      out.push(list.words[index]);
+    }
+    B.wipe(bits);
+    return out;
+  }
+
+  // Reads a phrase as a person typed it; returns the entropy or throws a PhraseError.
+  function parse(text, list) {
+    var tokens = text.toLowerCase().split(/[^a-z]+/).filter(function (token) { return token.length > 0; });
+    if (tokens.length !== WORDS) throw new PhraseError('count', { count: tokens.length });
+    var indexes = tokens.map(function (token, position) {
+      var index = list.index(token);
+      if (index < 0) {
+        throw new PhraseError('unknown', { position: position + 1, token: token, suggestions: list.suggestions(token) });
+      }
+      return index;
+    });
+    var bits = new Uint8Array(17);
+    indexes.forEach(function (index, i) {
+      for (var b = 0; b < 11; b++) {
+        if (index & (1 << (10 - b))) {
+          var bit = i * 11 + b;
+          bits[bit >> 3] |= 128 >> (bit & 7);
+        }
+      }
+    });
+    var entropy = bits.slice(0, 16);
+    var sum = bits[16] >> 4;
+    B.wipe(bits);
+    if (sum !== checksum(entropy)) {
+      B.wipe(entropy);
+      throw new PhraseError('checksum', {});
+    }
+    return entropy;
+  }
+
+  root.NetreachPhrase = { WordList: WordList, PhraseError: PhraseError, words: words, parse: parse, checksum: checksum };
+})(typeof self !== 'undefined' ? self : globalThis);

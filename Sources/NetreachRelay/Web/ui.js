@@ -1,0 +1,145 @@
+// Drawing the visitor page: texts from strings.js, screens, the phrase, messages and the safety
+// panel. Text goes in with textContent only, never as HTML, so nothing a message holds can run.
+(function (root) {
+  'use strict';
+  var S = root.NetreachStrings;
+  var doc = root.document;
+
+  function $(id) { return doc.getElementById(id); }
+
+  // The string `key` with each {name} replaced from `params`.
+  function t(key, params) {
+    var text = S[key];
+    if (typeof text !== 'string') text = key;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return params && params[name] !== undefined ? String(params[name]) : whole;
+    });
+  }
+
+  function fill() {
+    doc.documentElement.lang = S.lang;
+    doc.documentElement.dir = S.dir;
+    doc.title = S.pageTitle;
+    Array.prototype.forEach.call(doc.querySelectorAll('[data-text]'), function (element) {
+      element.textContent = t(element.getAttribute('data-text'));
+    });
+  }
+
+  function el(tag, className, text) {
+    var element = doc.createElement(tag);
+    if (className) element.className = className;
+    if (text !== undefined) element.textContent = text;
+    return element;
+  }
+
+  var SCREENS = ['screen-loading', 'screen-home', 'screen-phrase', 'screen-resume', 'screen-chat'];
+
+  // Shows one screen and moves focus to its heading, so a screen reader says where the visitor is.
+  function show(screen) {
+    SCREENS.forEach(function (id) { $(id).hidden = id !== screen; });
+    var heading = $(screen).querySelector('h1');
+    if (heading) heading.focus();
+    root.scrollTo(0, 0);
+  }
+
+  function current() {
+    for (var i = 0; i < SCREENS.length; i++) if (!$(SCREENS[i]).hidden) return SCREENS[i];
+    return null;
+  }
+
+  function setText(id, text) { $(id).textContent = text || ''; }
+
+  function renderPhrase(words) {
+    var list = $('phrase-words');
+    list.textContent = '';
+    words.forEach(function (word, i) {
+      var item = el('li');
+      var number = el('span', 'n', (i + 1) + '.');
+      number.setAttribute('aria-hidden', 'true');
+      item.appendChild(number);
+      item.appendChild(el('span', 'word', word));
+      item.setAttribute('aria-label', t('phraseWord', { n: i + 1 }) + ': ' + word);
+      list.appendChild(item);
+    });
+  }
+
+  function time(milliseconds) {
+    try {
+      return new Date(milliseconds).toLocaleTimeString(S.lang, { hour: '2-digit', minute: '2-digit' });
+    } catch (e) {
+      return '';
+    }
+  }
+
+  var TICKS = { sending: '…', sent: '✓', stored: '✓✓', failed: '!' };
+
+  // Redraws the list only where it changed: new items are appended (which the log region reads
+  // out), existing ones updated in place (which it does not).
+  function renderMessages(messages, retry) {
+    var list = $('messages');
+    var items = {};
+    Array.prototype.forEach.call(list.children, function (item) { items[item.getAttribute('data-id')] = item; });
+    var nearBottom = root.innerHeight + root.scrollY >= doc.body.scrollHeight - 80;
+    messages.forEach(function (message, index) {
+      var item = items[message.id];
+      if (!item) {
+        item = el('li', message.kind === 'note' ? 'note' : message.mine ? 'mine' : 'theirs');
+        item.setAttribute('data-id', message.id);
+        if (message.kind !== 'note') item.appendChild(el('span', 'who', message.mine ? t('you') : message.author));
+        item.appendChild(el('span', 'text', message.text));
+        if (message.kind !== 'note') item.appendChild(el('span', 'meta'));
+      }
+      if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
+      var meta = item.querySelector('.meta');
+      if (meta && meta.getAttribute('data-state') !== message.state + message.time) {
+        meta.setAttribute('data-state', message.state + message.time);
+        meta.textContent = '';
+        meta.appendChild(el('time', null, time(message.time)));
+        if (message.mine) {
+          var tick = el('span', 'tick' + (message.state === 'failed' ? ' failed' : ''), TICKS[message.state]);
+          tick.setAttribute('role', 'img');
+          tick.setAttribute('aria-label', t(message.state));
+          tick.setAttribute('title', t(message.state));
+          tick.setAttribute('data-state', message.state);
+          meta.appendChild(tick);
+          if (message.state === 'failed') {
+            var again = el('button', 'link', t('retry'));
+            again.type = 'button';
+            again.addEventListener('click', function () { retry(message); });
+            meta.appendChild(again);
+          }
+        }
+      }
+    });
+    $('no-messages').hidden = messages.length > 0;
+    if (nearBottom) root.scrollTo(0, doc.body.scrollHeight);
+  }
+
+  function renderSafety(deployment, dutyText) {
+    var numbers = $('emergency');
+    numbers.textContent = '';
+    (deployment.emergencyNumbers || []).forEach(function (entry) {
+      var item = el('li');
+      item.appendChild(el('span', null, entry.label + ': '));
+      var link = el('a', null, entry.number);
+      link.href = 'tel:' + entry.number.replace(/[^0-9+]/g, '');
+      item.appendChild(link);
+      numbers.appendChild(item);
+    });
+    var hours = $('hours');
+    hours.textContent = '';
+    var sessions = (deployment.openingHours && deployment.openingHours.sessions) || [];
+    sessions.forEach(function (session) {
+      var days = session.days.map(function (day) { return S.days[day] || day; }).join(S.dayJoin);
+      hours.appendChild(el('li', null, t('hoursLine', { days: days, opens: session.opens, closes: session.closes })));
+    });
+    if (sessions.length === 0) hours.appendChild(el('li', null, t('hoursNone')));
+    setText('hours-zone', sessions.length ? t('hoursZone', { zone: deployment.openingHours.timeZone }) : '');
+    setText('duty-safety', dutyText);
+  }
+
+  root.NetreachUI = {
+    $: $, t: t, fill: fill, show: show, current: current, setText: setText, renderPhrase: renderPhrase,
+    renderMessages: renderMessages, renderSafety: renderSafety
+  };
+})(typeof self !== 'undefined' ? self : globalThis);
