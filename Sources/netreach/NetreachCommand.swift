@@ -12,9 +12,10 @@ struct NetreachCommand: RootCommand {
             Plaintext exists only in memory on this machine; the relay sees ciphertext.
 
             Example:
-              netreach --version
+              netreach staff init --name sam
+              netreach whoami
             """,
         version: NetreachVersion.current,
-        subcommands: []
+        subcommands: [OrgCommand.self, StaffCommand.self, WhoamiCommand.self]
     )
 }
