@@ -60,6 +60,7 @@ let package = Package(
             name: "NetreachClient",
             dependencies: [
                 "NetreachCore",
+                "EventLog",
                 "Sodium",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

@@ -114,7 +114,7 @@ extension NetreachRelayCommand {
                 print("  keyring:          \(made.keysDirectory)")
                 print("  event log:        \(made.dataDirectory)")
                 print("  relay key:        \(made.relayKeyPath)")
-                for member in made.staff { print("  staff \(member.name) (\(member.role)): \(member.keyFile)") }
+                for member in made.staff { print("  staff \(member.name) (\(member.role)): \(member.keyFile)  (NETREACH_HOME=\(member.home))") }
                 print("  demo passphrase:  \(passphrase)   (also in \(made.passphrasePath))")
             } catch {
                 printToStandardError("demo-deployment: \(error)")

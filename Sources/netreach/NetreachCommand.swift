@@ -16,6 +16,6 @@ struct NetreachCommand: RootCommand {
               netreach whoami
             """,
         version: NetreachVersion.current,
-        subcommands: [OrgCommand.self, StaffCommand.self, WhoamiCommand.self]
+        subcommands: [OrgCommand.self, StaffCommand.self, WhoamiCommand.self, LoginCommand.self]
     )
 }
