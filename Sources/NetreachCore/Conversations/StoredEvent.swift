@@ -1,10 +1,11 @@
-/// An event as a staff replica holds it: where the relay stored it, and the signed event.
+/// An event as the staff client's replica holds it: the signed event and where the relay put it
+/// (docs/READ-MODELS.md). Projections fold these in position order.
 public struct StoredEvent: Hashable, Sendable {
-    /// The relay's log position.
+    /// The event's position in the relay's log: unique and increasing across all conversations.
     public let position: UInt64
-    /// The version of the conversation's stream after this event.
+    /// The event's version in its conversation's stream: 0 for `conversation.opened`, then 1, 2, …
     public let version: UInt64
-    /// The relay's clock when it stored the event, in milliseconds since 1970 (rounded to the minute).
+    /// The relay's time for the event, milliseconds since 1970.
     public let timeMilliseconds: UInt64
     public let event: Event
 
@@ -14,4 +15,15 @@ public struct StoredEvent: Hashable, Sendable {
         self.timeMilliseconds = timeMilliseconds
         self.event = event
     }
+
+    public var conversation: ConversationID { event.conversation }
+
+    public var kind: EventKind { event.kind }
+
+    /// The key id of the event's author (for the visitor, the id of its Ed25519 key).
+    public var authorKeyID: KeyID { KeyID(event.author) }
+
+    /// Whether the visitor of the conversation wrote it: its key derives the conversation id, the
+    /// same rule the relay applies before it accepts a visitor's event (docs/PROTOCOL.md).
+    public var isByVisitor: Bool { ConversationID(visitor: event.author) == event.conversation }
 }
