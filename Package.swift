@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "NetreachClient",
                 "NetreachCore",
+                "Sodium",
                 "NetreachCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -144,6 +145,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
-        .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog"], swiftSettings: strict),
+        .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog", "NetreachClient", "NetreachCore", "Sodium"],
+                    swiftSettings: strict),
     ]
 )

@@ -19,7 +19,7 @@ public struct StaffWorkspace: Sendable {
         let organisation = try OrganisationPublicKey(parsing: try KeyFileStorage.read(path: home.organisationKeyPath),
                                                      fileName: home.organisationKeyPath)
         let credentials = try StaffCredentials.load(home: home, name: settings.name, passphrase: passphrase)
-        let replica = try LocalReplica(directory: home.replicaPath)
+        let replica = LocalReplica(directory: home.replicaPath)
         let session: StaffSession
         do {
             session = try await StaffSession.open(relay: settings.relay, credentials: credentials, organisation: organisation)

@@ -41,7 +41,7 @@ struct LoginCommand: AsyncParsableCommand {
             let session = try await StaffSession.open(relay: relay, credentials: credentials, organisation: organisation)
             try KeyFileStorage.writeAtomically(organisation.fileBytes, to: home.organisationKeyPath, permissions: 0o644, replacing: true)
             try ClientSettings(relay: relay, name: credentials.name.text).save(home: home)
-            let replica = try LocalReplica(directory: home.replicaPath)
+            let replica = LocalReplica(directory: home.replicaPath)
             let copied = try await session.sync(into: replica)
             await replica.close()
             await session.close()

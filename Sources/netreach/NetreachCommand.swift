@@ -16,6 +16,10 @@ struct NetreachCommand: RootCommand {
               netreach whoami
             """,
         version: NetreachVersion.current,
-        subcommands: [OrgCommand.self, StaffCommand.self, WhoamiCommand.self, LoginCommand.self]
+        subcommands: [
+            OrgCommand.self, StaffCommand.self, WhoamiCommand.self, LoginCommand.self, StatusCommand.self,
+            InboxCommand.self, ClaimCommand.self, ChatCommand.self, SendCommand.self, TranscriptCommand.self, NoteCommand.self,
+            TransferCommand.self, CloseCommand.self, CannedCommand.self, HandoverCommand.self,
+        ]
     )
 }
