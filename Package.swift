@@ -61,6 +61,7 @@ let package = Package(
             name: "NetreachClient",
             dependencies: [
                 "NetreachCore",
+                "EventLog",
                 "Sodium",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,6 +93,7 @@ let package = Package(
             dependencies: [
                 "NetreachClient",
                 "NetreachCore",
+                "Sodium",
                 "NetreachCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -144,6 +146,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
-        .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog"], swiftSettings: strict),
+        .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog", "NetreachClient", "NetreachCore", "Sodium"],
+                    swiftSettings: strict),
     ]
 )

@@ -1,3 +1,6 @@
+import Foundation
+public import NetreachCore
+
 /// The staff machine's Netreach folder: encrypted private keys, the relay address and the local
 /// replica of the log. `$NETREACH_HOME` when set, otherwise `~/.netreach`.
 public struct NetreachHome: Sendable, Hashable {
@@ -19,6 +22,33 @@ public struct NetreachHome: Sendable, Hashable {
             path = home.hasSuffix("/") ? home + ".netreach" : home + "/.netreach"
         } else {
             throw Error(message: "neither NETREACH_HOME nor an absolute HOME is set")
+        }
+    }
+
+    public init(path: String) throws(Error) {
+        guard path.hasPrefix("/") else { throw Error(message: "the Netreach folder must be an absolute path, got '\(path)'") }
+        self.path = path
+    }
+
+    public func privateKeyPath(_ name: StaffName) -> String { path + "/" + name.text + ".key" }
+    public func publicKeyPath(_ name: StaffName) -> String { path + "/" + name.text + ".pub" }
+    /// Where `login` keeps the relay address and the organisation key it was given.
+    public var settingsPath: String { path + "/settings" }
+    public var organisationKeyPath: String { path + "/org.pub" }
+    /// The local replica of the relay's log (ciphertext only).
+    public var replicaPath: String { path + "/replica" }
+    /// Canned replies (staff-written templates, not visitor data).
+    public var cannedPath: String { path + "/canned" }
+    /// How far this staff member has read each conversation (positions only).
+    public var readMarksPath: String { path + "/read-marks" }
+
+    /// Creates the folder, readable by its owner only.
+    public func createFolder() throws(KeyError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw KeyError(code: .ioError, "cannot create \(path): \(error.localizedDescription)")
         }
     }
 }

@@ -18,7 +18,7 @@ public final class RelayConnection: Sendable {
     public struct ConnectionError: Error, CustomStringConvertible {
         public let description: String
     }
-    private let inbox = Inbox()
+    private let inbox = MessageInbox()
     private let connection: Task<Void, any Error>
     /// The relay's `hello`.
     public let hello: [String: any Sendable]
@@ -80,6 +80,11 @@ public final class RelayConnection: Sendable {
         await inbox.next(timeout: timeout)
     }
 
+    /// Whether a message of `type` is waiting or arrives within the timeout, without taking it.
+    public func peek(_ type: String, timeout: Duration) async -> Bool {
+        await inbox.peek(timeout: timeout) { $0["t"] as? String == type }
+    }
+
     /// The next message whose type is `type`, skipping others.
     public func next(_ type: String, timeout: Duration = .seconds(10)) async -> [String: any Sendable]? {
         await inbox.next(timeout: timeout) { $0["t"] as? String == type }
@@ -112,6 +117,11 @@ public final class RelayConnection: Sendable {
         }
     }
 
+    /// Whether the connection has ended (the relay closed it, or the network dropped).
+    public var isClosed: Bool {
+        get async { await inbox.isFinished }
+    }
+
     public func close() async {
         outgoing.finish()
         _ = try? await connection.value
@@ -119,42 +129,65 @@ public final class RelayConnection: Sendable {
 }
 
 /// Messages from the relay, buffered so that a wait that times out never loses the next one.
-actor Inbox {
-    private var buffer: [[String: any Sendable]] = []
-    private var waiter: (id: Int, continuation: CheckedContinuation<[String: any Sendable]?, Never>)?
+/// Several tasks may wait at once, each for the messages it wants (an acknowledgement for its
+/// request, or the next event); a message goes to the first waiter that wants it, or to the buffer.
+actor MessageInbox {
+    typealias Message = [String: any Sendable]
+    private struct Waiter {
+        let id: Int
+        let matches: @Sendable (Message) -> Bool
+        /// Only told that a match exists; the message stays buffered.
+        let peeking: Bool
+        let continuation: CheckedContinuation<Message?, Never>
+    }
+
+    /// Messages nobody waited for, oldest first; taken ones leave a hole that `head` moves past,
+    /// so a long backlog is drained in linear time.
+    private var buffer: [Message?] = []
+    private var head = 0
+    private var waiters: [Waiter] = []
     private var finished = false
     private var nextID = 0
 
-    func push(_ message: [String: any Sendable]) {
-        if let waiter {
-            self.waiter = nil
-            waiter.continuation.resume(returning: message)
-        } else {
-            buffer.append(message)
+    var isFinished: Bool { finished }
+
+    func push(_ message: Message) {
+        var consumed = false
+        var remaining: [Waiter] = []
+        for waiter in waiters {
+            if !consumed, waiter.matches(message) {
+                waiter.continuation.resume(returning: message)
+                if !waiter.peeking { consumed = true }
+            } else {
+                remaining.append(waiter)
+            }
         }
+        waiters = remaining
+        if !consumed { buffer.append(message) }
     }
 
     func finish() {
         finished = true
-        waiter?.continuation.resume(returning: nil)
-        waiter = nil
+        for waiter in waiters { waiter.continuation.resume(returning: nil) }
+        waiters.removeAll()
     }
 
     /// The first buffered or arriving message that `matches`; the others stay queued, in order.
-    public func next(timeout: Duration, where matches: @Sendable ([String: any Sendable]) -> Bool) async -> [String: any Sendable]? {
-        let deadline = ContinuousClock.now + timeout
-        var held: [[String: any Sendable]] = []
-        defer { buffer.insert(contentsOf: held, at: 0) }
-        while ContinuousClock.now < deadline {
-            guard let message = await next(timeout: deadline - ContinuousClock.now) else { return nil }
-            if matches(message) { return message }
-            held.append(message)
-        }
-        return nil
+    func next(timeout: Duration, where matches: @escaping @Sendable (Message) -> Bool = { _ in true }) async -> Message? {
+        await wait(timeout: timeout, peeking: false, matches: matches)
     }
 
-    public func next(timeout: Duration) async -> [String: any Sendable]? {
-        if !buffer.isEmpty { return buffer.removeFirst() }
+    /// Whether a message that `matches` is buffered or arrives within the timeout; it stays buffered.
+    func peek(timeout: Duration, where matches: @escaping @Sendable (Message) -> Bool) async -> Bool {
+        await wait(timeout: timeout, peeking: true, matches: matches) != nil
+    }
+
+    private func wait(timeout: Duration, peeking: Bool, matches: @escaping @Sendable (Message) -> Bool) async -> Message? {
+        if let index = buffer[head...].firstIndex(where: { $0.map(matches) ?? false }) {
+            let message = buffer[index]
+            if !peeking { take(index) }
+            return message
+        }
         if finished { return nil }
         nextID += 1
         let id = nextID
@@ -163,12 +196,22 @@ actor Inbox {
             await self?.expire(id)
         }
         defer { timer.cancel() }
-        return await withCheckedContinuation { continuation in waiter = (id, continuation) }
+        return await withCheckedContinuation { continuation in
+            waiters.append(Waiter(id: id, matches: matches, peeking: peeking, continuation: continuation))
+        }
+    }
+
+    private func take(_ index: Int) {
+        buffer[index] = nil
+        while head < buffer.count, buffer[head] == nil { head += 1 }
+        if head > 1024 && head * 2 > buffer.count {
+            buffer.removeFirst(head)
+            head = 0
+        }
     }
 
     private func expire(_ id: Int) {
-        guard let waiter, waiter.id == id else { return }
-        self.waiter = nil
-        waiter.continuation.resume(returning: nil)
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume(returning: nil)
     }
 }

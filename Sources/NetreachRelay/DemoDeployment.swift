@@ -13,7 +13,8 @@ public enum DemoDeployment {
         public let passphrasePath: String
         /// What the visitor page shows (`serve --web-config`): made-up numbers and hours.
         public let webConfigPath: String
-        public let staff: [(name: String, role: String, keyFile: String)]
+        /// Each staff member's key file, and a `NETREACH_HOME` folder holding it for the `netreach` CLI.
+        public let staff: [(name: String, role: String, keyFile: String, home: String)]
     }
 
     public static func create(at directory: String, passphrase: String) throws(KeyError) -> Made {
@@ -34,7 +35,7 @@ public enum DemoDeployment {
         try EncryptedPrivateKeyFile.write(
             try EncryptedPrivateKeyFile.create(kind: .org, name: "netreach-demo", secrets: organisationKey.seed,
                                                passphrase: secret, limits: limits), to: secrets + "/org.key")
-        var staff: [(String, String, String)] = []
+        var staff: [(String, String, String, String)] = []
         for (name, role) in [("sam", StaffRole.worker), ("jo", StaffRole.supervisor)] {
             let signing = SigningKeyPair.generate(), box = BoxKeyPair.generate()
             let certificate = EnrolmentCertificate.issue(
@@ -45,11 +46,19 @@ public enum DemoDeployment {
                 signing.seed.withByteInput { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
                 box.secretKey.withByteInput { (out.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
             }
-            let keyFile = secrets + "/\(name).key"
+            // The CLI's folder for this person, as `netreach staff init` would have made it.
+            let home = secrets + "/home-\(name)"
+            do {
+                try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw KeyError(code: .ioError, "cannot create \(home): \(error)")
+            }
+            let keyFile = home + "/\(name).key"
             try EncryptedPrivateKeyFile.write(
                 try EncryptedPrivateKeyFile.create(kind: .staff, name: name, secrets: both, passphrase: secret, limits: limits),
                 to: keyFile)
-            staff.append((name, role.rawValue, keyFile))
+            try KeyFileStorage.writeAtomically(certificate.staffPublicKey.fileBytes, to: home + "/\(name).pub", permissions: 0o644)
+            staff.append((name, role.rawValue, keyFile, home))
         }
         let relayKeyPath = secrets + "/relay.key"
         _ = try RelayKey.load(path: relayKeyPath, passphrase: secret, create: true, limits: limits)

@@ -140,7 +140,7 @@ extension NetreachRelayCommand {
                 print("  event log:        \(made.dataDirectory)")
                 print("  relay key:        \(made.relayKeyPath)")
                 print("  web page config:  \(made.webConfigPath)")
-                for member in made.staff { print("  staff \(member.name) (\(member.role)): \(member.keyFile)") }
+                for member in made.staff { print("  staff \(member.name) (\(member.role)): \(member.keyFile)  (NETREACH_HOME=\(member.home))") }
                 print("  demo passphrase:  \(passphrase)   (also in \(made.passphrasePath))")
             } catch {
                 printToStandardError("demo-deployment: \(error)")

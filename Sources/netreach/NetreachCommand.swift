@@ -12,9 +12,14 @@ struct NetreachCommand: RootCommand {
             Plaintext exists only in memory on this machine; the relay sees ciphertext.
 
             Example:
-              netreach --version
+              netreach staff init --name sam
+              netreach whoami
             """,
         version: NetreachVersion.current,
-        subcommands: []
+        subcommands: [
+            OrgCommand.self, StaffCommand.self, WhoamiCommand.self, LoginCommand.self, StatusCommand.self,
+            InboxCommand.self, ClaimCommand.self, ChatCommand.self, SendCommand.self, TranscriptCommand.self, NoteCommand.self,
+            TransferCommand.self, CloseCommand.self, CannedCommand.self, HandoverCommand.self,
+        ]
     )
 }

@@ -1,0 +1,207 @@
+import Foundation
+public import NetreachCore
+import Sodium
+
+/// What a staff member does to a conversation, as signed events appended through the relay:
+/// claim, message, note, transfer and close (docs/PROTOCOL.md, kinds 2–7). Each action reads the
+/// conversation from the caught-up replica, so it acts on what the relay has.
+public struct ConversationWork: Sendable {
+    public let workspace: StaffWorkspace
+
+    public init(workspace: StaffWorkspace) {
+        self.workspace = workspace
+    }
+
+    var me: StaffSecrets { StaffSecrets(signing: workspace.credentials.signing, box: workspace.credentials.box) }
+
+    /// The conversation whose id (b64u) starts with `text`; it must match exactly one the replica holds.
+    public func conversation(matching text: String) async throws -> ConversationID {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count >= 4 else { throw WorkError.unknownConversation("a conversation id needs at least 4 characters, got '\(text)'") }
+        let events = try await workspace.replica.allEvents()
+        var ids = Set<ConversationID>()
+        for stored in events where stored.event.kind == .conversationOpened && stored.event.conversation.base64URL.hasPrefix(trimmed) {
+            ids.insert(stored.event.conversation)
+        }
+        switch ids.count {
+        case 1: return ids.first!
+        case 0: throw WorkError.unknownConversation("no conversation starts with '\(trimmed)' (see netreach inbox)")
+        default: throw WorkError.unknownConversation("'\(trimmed)' matches \(ids.count) conversations; give more of the id")
+        }
+    }
+
+    /// The conversation's events, after catching up with whatever arrived since the session opened.
+    public func events(of conversation: ConversationID) async throws -> [StoredEvent] {
+        try await catchUp()
+        return try await workspace.replica.events(of: conversation)
+    }
+
+    /// Stores what the relay pushed on the open subscription since the last look.
+    public func catchUp() async throws {
+        var batch: [StoredEvent] = []
+        while let message = await workspace.session.connection.next("event", timeout: .milliseconds(1)) {
+            batch.append(try StaffSession.storedEvent(message))
+        }
+        try await workspace.replica.append(batch)
+    }
+
+    // MARK: Actions
+
+    /// Claims the conversation; the relay decides a race by version. Returns who holds it when someone else won.
+    public func claim(_ conversation: ConversationID) async throws {
+        let events = try await self.events(of: conversation)
+        var inbox = Inbox()
+        for event in events { inbox.apply(event) }
+        guard let summary = inbox.summary(of: conversation) else { throw WorkError.unknownConversation("\(conversation) is not in the replica") }
+        if summary.state == .closed { throw WorkError.refused("this conversation is closed") }
+        if let owner = summary.claimedBy {
+            if owner == me.keyID { return }
+            throw WorkError.refused("\(name(of: owner)) has this conversation; ask them or a supervisor to transfer it")
+        }
+        let event = try sign(.conversationClaimed, conversation, content: [])
+        do {
+            _ = try await workspace.session.append(event, expect: summary.version)
+        } catch let error as ProtocolError where error.code == .versionConflict {
+            // Someone else acted first: look again and say who has it.
+            var after = Inbox()
+            for event in try await self.events(of: conversation) { after.apply(event) }
+            if let owner = after.summary(of: conversation)?.claimedBy, owner != me.keyID {
+                throw WorkError.refused("\(name(of: owner)) claimed this conversation a moment before you")
+            }
+            throw WorkError.refused("the conversation changed while you claimed it; look at it again and retry")
+        }
+    }
+
+    /// Posts a message the visitor reads.
+    @discardableResult
+    public func send(_ conversation: ConversationID, text: String) async throws -> Event {
+        let event = try await message(conversation, text: text)
+        try await deliver(event)
+        return event
+    }
+
+    /// Seals and signs a message without sending it: the same event can be delivered again after a
+    /// network drop, and the relay stores it once (it is the same event id and the same bytes).
+    public func message(_ conversation: ConversationID, text: String) async throws -> Event {
+        let keys = try await keys(of: conversation)
+        guard let key = keys.conversationKey else { throw WorkError.noKey(keys.conversationKeyProblem?.message ?? "the conversation key was never wrapped to your key") }
+        return try sign(.messagePosted, conversation, content: try SealedText.seal(text, key: key))
+    }
+
+    /// Appends a prepared event; a retry of one already stored is acknowledged as a duplicate.
+    public func deliver(_ event: Event) async throws {
+        guard await !workspace.session.connection.isClosed else {
+            throw StaffSession.Failure(reason: .unreachable, description: "not connected to the relay")
+        }
+        _ = try await workspace.session.append(event)
+    }
+
+    /// Adds a note only staff read.
+    public func note(_ conversation: ConversationID, text: String) async throws {
+        let key = try await staffKey(of: conversation)
+        _ = try await workspace.session.append(try sign(.noteAdded, conversation, content: try SealedText.seal(text, key: key)))
+    }
+
+    /// Hands the conversation to `receiver`, sharing both keys with them first if they lack them.
+    public func transfer(_ conversation: ConversationID, to receiver: StaffName, note: String) async throws {
+        guard let member = workspace.keyring.active.first(where: { $0.name == receiver }) else {
+            let names = workspace.keyring.active.map(\.name.text).sorted().joined(separator: ", ")
+            throw WorkError.refused("no active staff member named \(receiver) (active: \(names))")
+        }
+        guard member.keyID != me.keyID else { throw WorkError.refused("you cannot transfer a conversation to yourself") }
+        let staffKey = try await staffKey(of: conversation)
+        let events = try await events(of: conversation)
+        let keys = ConversationKeys.resolve(events: events, me: me, keyring: workspace.keyring)
+        guard let conversationKey = keys.conversationKey else {
+            throw WorkError.noKey(keys.conversationKeyProblem?.message ?? "you cannot share a conversation key you do not hold")
+        }
+        let holders = Self.recipients(in: events)
+        for (purpose, key) in [(KeyWrapped.Purpose.conversationKey, conversationKey), (.staffKey, staffKey)]
+        where !(holders[purpose]?.contains(member.keyID.bytes) ?? false) {
+            let wrap = Wrap(key: key, to: member.keyID.bytes, recipientKey: member.boxKey, from: me.box)
+            _ = try await workspace.session.append(try sign(.keyWrapped, conversation, content: KeyWrapped(purpose: purpose, wraps: [wrap]).content))
+        }
+        let sealed = try SealedText.seal(note, key: staffKey)
+        _ = try await workspace.session.append(try sign(.conversationTransferred, conversation, content: member.keyID.bytes + sealed))
+    }
+
+    /// Closes the conversation with its wrap-up (sealed under the staff key: the visitor sees only that it closed).
+    public func close(_ conversation: ConversationID, wrapUp: WrapUp) async throws {
+        var inbox = Inbox()
+        for event in try await events(of: conversation) { inbox.apply(event) }
+        if inbox.summary(of: conversation)?.state == .closed { throw WorkError.refused("this conversation is already closed") }
+        let key = try await staffKey(of: conversation)
+        _ = try await workspace.session.append(try sign(.conversationClosed, conversation, content: try SealedText.seal(wrapUp.text, key: key)))
+    }
+
+    // MARK: Keys
+
+    public func keys(of conversation: ConversationID) async throws -> ConversationKeys {
+        ConversationKeys.resolve(events: try await events(of: conversation), me: me, keyring: workspace.keyring)
+    }
+
+    /// The conversation's staff key; the first staff member who needs one makes it and wraps it to
+    /// every active staff key, appended at the version they saw, so that only one is ever made.
+    func staffKey(of conversation: ConversationID) async throws -> SecureBytes {
+        for _ in 0..<3 {
+            let events = try await events(of: conversation)
+            let keys = ConversationKeys.resolve(events: events, me: me, keyring: workspace.keyring)
+            if let key = keys.staffKey { return key }
+            if events.contains(where: { $0.event.kind == .keyWrapped && (try? KeyWrapped(content: $0.event.content))?.purpose == .staffKey }) {
+                throw WorkError.noKey("this conversation's staff key was never shared with you; ask a colleague who has it to transfer the conversation")
+            }
+            guard let last = events.last else { throw WorkError.unknownConversation("\(conversation) is not in the replica") }
+            let key = SecureBytes.random(count: 32)
+            let wraps = workspace.keyring.active.map { Wrap(key: key, to: $0.keyID.bytes, recipientKey: $0.boxKey, from: me.box) }
+            let event = try sign(.keyWrapped, conversation, content: KeyWrapped(purpose: .staffKey, wraps: wraps).content)
+            do {
+                _ = try await workspace.session.append(event, expect: last.version)
+                return key
+            } catch let error as ProtocolError where error.code == .versionConflict {
+                continue  // someone else wrote meanwhile (perhaps their own staff key): look again
+            }
+        }
+        throw WorkError.refused("the conversation keeps changing; try again")
+    }
+
+    /// Who already holds each key: the recipients of every wrap in the conversation.
+    static func recipients(in events: [StoredEvent]) -> [KeyWrapped.Purpose: Set<[UInt8]>] {
+        var holders: [KeyWrapped.Purpose: Set<[UInt8]>] = [:]
+        for stored in events {
+            switch stored.event.kind {
+            case .conversationOpened:
+                if let opened = try? ConversationOpened(content: stored.event.content) {
+                    holders[.conversationKey, default: []].formUnion(opened.wraps.map(\.recipient))
+                }
+            case .keyWrapped:
+                if let wrapped = try? KeyWrapped(content: stored.event.content) {
+                    holders[wrapped.purpose, default: []].formUnion(wrapped.wraps.map(\.recipient))
+                }
+            default: break
+            }
+        }
+        return holders
+    }
+
+    func sign(_ kind: EventKind, _ conversation: ConversationID, content: [UInt8], id: [UInt8] = Random.bytes(count: 16)) throws -> Event {
+        try Event(kind: kind, id: id, conversation: conversation, clientTimeMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000),
+                  content: content, signer: workspace.credentials.signing)
+    }
+
+    public func name(of keyID: KeyID) -> String {
+        workspace.keyring.certificates.first { $0.keyID == keyID }?.name.text ?? "staff " + String(keyID.description.prefix(8))
+    }
+}
+
+/// Why a work command could not do what was asked.
+public enum WorkError: Error, CustomStringConvertible, Sendable {
+    case unknownConversation(String)
+    case refused(String)
+    case noKey(String)
+
+    public var description: String {
+        switch self {
+        case .unknownConversation(let text), .refused(let text), .noKey(let text): text
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Sodium
+
+/// Builds the readable history of one conversation, decrypting on demand (docs/READ-MODELS.md).
+public enum Transcript {
+    /// One entry per event of the conversation `keys` belong to (or of the first event's, when
+    /// `keys` name none), in the order given. Never throws: an event that cannot be read becomes
+    /// `.undecryptable` with the reason, and the rest of the transcript is unaffected.
+    public static func build(events: [StoredEvent], keys: ConversationKeys, keyring: Keyring) -> [TranscriptEntry] {
+        let lookup = StaffLookup(keyring)
+        let conversation = keys.conversation ?? events.first?.conversation
+        return events.filter { $0.conversation == conversation }.map { entry(for: $0, keys: keys, lookup: lookup) }
+    }
+
+    static func entry(for stored: StoredEvent, keys: ConversationKeys, lookup: StaffLookup) -> TranscriptEntry {
+        let speaker: TranscriptEntry.Speaker
+        if stored.isByVisitor {
+            speaker = .visitor
+        } else {
+            let keyID = stored.authorKeyID
+            speaker = .staff(keyID, name: lookup.name(of: keyID))
+        }
+        let (content, problem) = read(stored, keys: keys, lookup: lookup)
+        return TranscriptEntry(position: stored.position, version: stored.version, timeMilliseconds: stored.timeMilliseconds,
+                               kind: stored.kind, speaker: speaker, content: content, problem: problem)
+    }
+
+    private static func read(_ stored: StoredEvent, keys: ConversationKeys,
+                             lookup: StaffLookup) -> (TranscriptEntry.Content, String?) {
+        let content = stored.event.content
+        switch stored.kind {
+        case .conversationOpened:
+            return (.opened, nil)
+        case .conversationClaimed:
+            return (.claimed, nil)
+        case .keyWrapped:
+            do {
+                _ = try KeyWrapped(content: content)
+                return (.keysShared, nil)
+            } catch {
+                return (.undecryptable(reason: "the key.wrapped is malformed: \(error.message)"), nil)
+            }
+        case .messagePosted:
+            switch open(content, key: keys.conversationKey, keyProblem: keys.conversationKeyProblem, what: "message",
+                        keyName: "conversation key") {
+            case .success(let text): return (.message(text), nil)
+            case .failure(let reason): return (.undecryptable(reason: reason), nil)
+            }
+        case .noteAdded:
+            switch open(content, key: keys.staffKey, keyProblem: keys.staffKeyProblem, what: "note", keyName: "staff key") {
+            case .success(let text): return (.note(text), nil)
+            case .failure(let reason): return (.undecryptable(reason: reason), nil)
+            }
+        case .conversationTransferred:
+            guard content.count >= KeyID.count, let receiver = try? KeyID(bytes: Array(content.prefix(KeyID.count))) else {
+                return (.undecryptable(reason: "the transfer is malformed: it does not start with the receiver's key id"), nil)
+            }
+            let name = lookup.name(of: receiver)
+            switch open(Array(content.dropFirst(KeyID.count)), key: keys.staffKey, keyProblem: keys.staffKeyProblem,
+                        what: "transfer note", keyName: "staff key") {
+            case .success(let note): return (.transferred(to: receiver, toName: name, note: note), nil)
+            case .failure(let reason): return (.transferred(to: receiver, toName: name, note: nil), reason)
+            }
+        case .conversationClosed:
+            switch open(content, key: keys.staffKey, keyProblem: keys.staffKeyProblem, what: "wrap-up", keyName: "staff key") {
+            case .success(let text):
+                do {
+                    return (.closed(try WrapUp(text: text)), nil)
+                } catch {
+                    return (.closed(nil), "the wrap-up does not read: \(error.message)")
+                }
+            case .failure(let reason):
+                return (.closed(nil), reason)
+            }
+        }
+    }
+
+    private enum Opened {
+        case success(String)
+        case failure(String)
+    }
+
+    private static func open(_ sealed: [UInt8], key: SecureBytes?, keyProblem: ConversationError?, what: String,
+                             keyName: String) -> Opened {
+        guard let key else {
+            return .failure("the \(what) cannot be opened: " + (keyProblem?.message ?? "the \(keyName) is not known"))
+        }
+        do {
+            return .success(try SealedText.open(sealed, key: key))
+        } catch where error.code == .badSignature {
+            return .failure("the \(what) does not open with the \(keyName): it was altered, or sealed with another key")
+        } catch {
+            return .failure("the \(what) is malformed: \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+/// One event of a conversation as a person reads it, decrypted in memory (docs/READ-MODELS.md,
+/// "Transcript"). Plaintext lives only in values of this type: never write them to disk.
+public struct TranscriptEntry: Hashable, Sendable {
+    public enum Speaker: Hashable, Sendable {
+        case visitor
+        /// A staff member by key id, with the name their enrolment gives (revoked staff included), if known.
+        case staff(KeyID, name: String?)
+    }
+
+    public enum Content: Hashable, Sendable {
+        case opened
+        /// A `key.wrapped`: keys were shared with more staff.
+        case keysShared
+        case message(String)
+        case note(String)
+        case claimed
+        /// `note` is nil when it could not be opened (then `problem` says why).
+        case transferred(to: KeyID, toName: String?, note: String?)
+        /// The wrap-up is nil when it could not be opened or read (then `problem` says why).
+        case closed(WrapUp?)
+        /// The event could not be read at all.
+        case undecryptable(reason: String)
+    }
+
+    public let position: UInt64
+    public let version: UInt64
+    public let timeMilliseconds: UInt64
+    public let kind: EventKind
+    public let speaker: Speaker
+    public let content: Content
+    /// Why part of an otherwise readable entry (a transfer note, a wrap-up) is missing; nil when nothing is.
+    public let problem: String?
+
+    public init(position: UInt64, version: UInt64, timeMilliseconds: UInt64, kind: EventKind, speaker: Speaker,
+                content: Content, problem: String? = nil) {
+        self.position = position
+        self.version = version
+        self.timeMilliseconds = timeMilliseconds
+        self.kind = kind
+        self.speaker = speaker
+        self.content = content
+        self.problem = problem
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import NetreachClient
+import NetreachCommandLine
+import NetreachCore
+
+/// `netreach note ID TEXT`
+struct NoteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "note",
+        abstract: "Add a note to a conversation that only staff can read (the visitor never sees it).",
+        discussion: """
+            Start the note with "handover:" to show it in netreach handover.
+
+            Example:
+              netreach note Xk3v9QaB "handover: wants a call back about housing on Monday"
+            """
+    )
+
+    @Argument(help: "The conversation id, or a unique prefix of it.") var id: String
+    @Argument(help: "The note.") var text: String
+    @OptionGroup var passphrase: PassphraseOptions
+
+    func validate() throws {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("the note is empty") }
+        guard text.utf8.count <= SealedText.maximumTextCount else { throw ValidationError("a note is at most \(SealedText.maximumTextCount) bytes") }
+    }
+
+    func run() async throws {
+        try await failing("note") {
+            try await withWorkspace(passphrase) { workspace in
+                let work = ConversationWork(workspace: workspace)
+                let conversation = try await work.conversation(matching: id)
+                try await work.note(conversation, text: text)
+                print("note added to \(shortID(conversation))")
+            }
+        }
+    }
+}

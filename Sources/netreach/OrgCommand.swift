@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import NetreachClient
+import NetreachCommandLine
+import NetreachCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `netreach org …`: the organisation's key ceremony (Keys/README.md), run on an offline machine.
+struct OrgCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "org",
+        abstract: "The organisation's key ceremony: root key, enrolments, revocations.",
+        subcommands: [Init.self, Enrol.self, Revoke.self]
+    )
+
+    /// `netreach org init --keys DIR --private-key FILE`
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the organisation root key: the private half encrypted to a file you name, the public half to DIR/org.pub.",
+            discussion: """
+                Run it on an offline machine and keep the private key file on removable media, in two places.
+
+                Example:
+                  netreach org init --keys Keys --private-key /media/usb/org.key --name red-umbrella
+                """
+        )
+
+        @Option(help: "The keyring folder; org.pub is written there.") var keys: String
+        @Option(help: "Where to write the encrypted organisation private key.") var privateKey: String
+        @Option(help: "The deployment's name (lower-case letters, digits, '-').") var name: String
+        @Option(help: "Key-derivation cost: interactive, moderate or sensitive (default).") var kdf: KDFStrength = .sensitive
+        @OptionGroup var passphrase: PassphraseOptions
+
+        func validate() throws {
+            do { _ = try DeploymentName(name) } catch { throw ValidationError("--name: \(error.message)") }
+        }
+
+        func run() async throws {
+            try await failing("org init") {
+                let secret = try passphrase.obtain(prompt: "New passphrase for the organisation key: ", isNew: true)
+                let organisation = try OrganisationCeremony.initialise(name: try DeploymentName(name), keysDirectory: keys,
+                                                                       privateKeyPath: privateKey, passphrase: secret, limits: kdf.limits)
+                print("made the organisation key of \(name)")
+                print("  private (encrypted): \(privateKey)")
+                print("  public: \(keys)/org.pub")
+                print("  fingerprint: \(organisation.fingerprint)")
+                print("Write the fingerprint on paper and publish it where staff and visitors can check it.")
+            }
+        }
+    }
+
+    /// `netreach org enrol STAFF.pub --role worker|supervisor --keys DIR --private-key FILE`
+    struct Enrol: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a staff member's enrolment after checking their fingerprint with them.",
+            discussion: """
+                Shows the fingerprint of the keys in STAFF.pub. The staff member reads theirs aloud (netreach whoami);
+                confirm by typing yes, or pass --fingerprint with what they read. Writes DIR/staff/NAME.cert.
+
+                Example:
+                  netreach org enrol sam.pub --role worker --keys Keys --private-key /media/usb/org.key
+                """
+        )
+
+        @Argument(help: "The staff member's NAME.pub.") var staffPublicKey: String
+        @Option(help: "worker or supervisor.") var role: String
+        @Option(help: "The keyring folder.") var keys: String
+        @Option(help: "The encrypted organisation private key.") var privateKey: String
+        @Option(help: "The fingerprint the staff member read aloud (32 hex digits, spaces allowed); skips the question.")
+        var fingerprint: String?
+        @OptionGroup var passphrase: PassphraseOptions
+
+        func validate() throws {
+            guard StaffRole(rawValue: role) != nil else { throw ValidationError("--role is worker or supervisor, got '\(role)'") }
+        }
+
+        func run() async throws {
+            try await failing("org enrol") {
+                let staff = try OrganisationCeremony.readStaffKey(path: staffPublicKey)
+                print("enrolling \(staff.name) as \(role)")
+                print("  fingerprint: \(staff.fingerprint)")
+                if let fingerprint {
+                    let given = fingerprint.lowercased().filter { !$0.isWhitespace }
+                    let actual = staff.fingerprint.description.filter { !$0.isWhitespace }
+                    guard given == actual else {
+                        throw CommandFailure("the fingerprint given does not match \(staffPublicKey): do not enrol; tell the supervisor")
+                    }
+                } else {
+                    guard isatty(0) == 1 else {
+                        throw CommandFailure("no terminal to confirm on: pass --fingerprint with what the staff member read aloud")
+                    }
+                    print("Does the staff member read out exactly this fingerprint? Type yes to sign: ", terminator: "")
+                    guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
+                        throw CommandFailure("not confirmed; nothing was signed")
+                    }
+                }
+                let secret = try passphrase.obtain(prompt: "Passphrase of the organisation key: ")
+                let certificate = try OrganisationCeremony.enrol(staff, role: StaffRole(rawValue: role)!, keysDirectory: keys,
+                                                                 privateKeyPath: privateKey, passphrase: secret, issued: try KeyTimestamp.now())
+                print("wrote \(keys)/staff/\(certificate.fileName) (serial \(certificate.serial))")
+                print("Commit it, then reload the relay (SIGHUP) so that new conversations are wrapped to \(staff.name).")
+            }
+        }
+    }
+
+    /// `netreach org revoke NAME --keys DIR --private-key FILE --reason TEXT`
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a staff member's enrolment (they left, or a laptop was lost).",
+            discussion: """
+                Writes DIR/revoked/NAME-SERIAL.rev. Deploy it at once: the relay closes that key's connections when it reloads.
+
+                Example:
+                  netreach org revoke sam --keys Keys --private-key /media/usb/org.key --reason "laptop stolen"
+                """
+        )
+
+        @Argument(help: "The staff name to revoke.") var name: String
+        @Option(help: "The keyring folder.") var keys: String
+        @Option(help: "The encrypted organisation private key.") var privateKey: String
+        @Option(help: "Why (kept in the revocation).") var reason: String
+        @OptionGroup var passphrase: PassphraseOptions
+
+        func validate() throws {
+            do { _ = try StaffName(name) } catch { throw ValidationError("NAME: \(error.message)") }
+            do { _ = try RevocationReason(reason) } catch { throw ValidationError("--reason: \(error.message)") }
+        }
+
+        func run() async throws {
+            try await failing("org revoke") {
+                let secret = try passphrase.obtain(prompt: "Passphrase of the organisation key: ")
+                let revocation = try OrganisationCeremony.revoke(name: try StaffName(name), reason: try RevocationReason(reason),
+                                                                 keysDirectory: keys, privateKeyPath: privateKey, passphrase: secret,
+                                                                 revoked: try KeyTimestamp.now())
+                print("wrote \(keys)/revoked/\(revocation.fileName)")
+                print("Deploy it now and reload the relay (SIGHUP): \(name)'s open connections close at once.")
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import NetreachClient
+import NetreachCommandLine
+import NetreachCore
+
+/// `netreach send ID TEXT`
+struct SendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send one message to the visitor (encrypted on this machine with the conversation key).",
+        discussion: """
+            Example:
+              netreach send Xk3v9QaB "Hi, I'm Sam from the project. You can talk to me here."
+            """
+    )
+
+    @Argument(help: "The conversation id, or a unique prefix of it.") var id: String
+    @Argument(help: "The message.") var text: String
+    @OptionGroup var passphrase: PassphraseOptions
+
+    func validate() throws {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("the message is empty") }
+        guard text.utf8.count <= SealedText.maximumTextCount else { throw ValidationError("a message is at most \(SealedText.maximumTextCount) bytes") }
+    }
+
+    func run() async throws {
+        try await failing("send") {
+            try await withWorkspace(passphrase) { workspace in
+                let work = ConversationWork(workspace: workspace)
+                let conversation = try await work.conversation(matching: id)
+                try await work.send(conversation, text: text)
+                print("sent to \(shortID(conversation))")
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import NetreachClient
+import NetreachCommandLine
+import NetreachCore
+import Sodium
+
+/// `netreach transcript ID`
+struct TranscriptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transcript",
+        abstract: "Print a conversation, decrypted in memory on this machine (never written to disk).",
+        discussion: """
+            Anything that cannot be decrypted (for example a key never wrapped to you) is shown as such, with the reason.
+
+            Example:
+              netreach transcript Xk3v9QaB
+              netreach transcript Xk3v9QaB --format json
+            """
+    )
+
+    @Argument(help: "The conversation id, or a unique prefix of it.") var id: String
+    @Option(help: "table, json or csv.") var format: OutputFormat = .table
+    @OptionGroup var passphrase: PassphraseOptions
+
+    func run() async throws {
+        try await failing("transcript") {
+            try await withWorkspace(passphrase) { workspace in
+                let work = ConversationWork(workspace: workspace)
+                let conversation = try await work.conversation(matching: id)
+                let events = try await work.events(of: conversation)
+                let entries = Transcript.build(events: events, keys: try await work.keys(of: conversation), keyring: workspace.keyring)
+                if format == .table {
+                    var chat = ChatLoop(work: work, home: workspace.home, secret: SecureBytes(copying: [UInt8]()))
+                    chat.conversation = conversation
+                    for entry in entries { print(chat.render(entry)) }
+                } else {
+                    printTable(header: ["Position", "Time", "Speaker", "Kind", "Text"], rows: entries.map(row), format: format)
+                }
+                if let last = events.last {
+                    var marks = ReadMarks.load(home: workspace.home)
+                    marks.markRead(conversation, upTo: last.position)
+                    try? marks.save(home: workspace.home)
+                }
+            }
+        }
+    }
+
+    func row(_ entry: TranscriptEntry) -> [String] {
+        let speaker: String
+        switch entry.speaker {
+        case .visitor: speaker = "visitor"
+        case .staff(_, let name): speaker = name ?? "staff"
+        }
+        let (kind, text): (String, String)
+        switch entry.content {
+        case .message(let value): (kind, text) = ("message", value)
+        case .note(let value): (kind, text) = ("note", value)
+        case .claimed: (kind, text) = ("claimed", "")
+        case .transferred(_, let toName, let note): (kind, text) = ("transferred", "to \(toName ?? "?")" + (note.map { ": " + $0 } ?? ""))
+        case .closed(let wrapUp): (kind, text) = ("closed", wrapUp.map(describe) ?? "")
+        case .opened: (kind, text) = ("opened", "")
+        case .keysShared: (kind, text) = ("keys shared", "")
+        case .undecryptable(let reason): (kind, text) = ("undecryptable", reason)
+        }
+        return [String(entry.position), clock(entry.timeMilliseconds), speaker, kind, text]
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import NetreachClient
+import NetreachCommandLine
+import NetreachCore
+
+/// Opens the workspace (settings, keys, relay, replica), runs `body`, and closes it whatever happens.
+func withWorkspace<T>(_ passphrase: PassphraseOptions, _ body: (StaffWorkspace) async throws -> T) async throws -> T {
+    let home = try netreachHome()
+    let settings = try ClientSettings.load(home: home)
+    let secret = try passphrase.obtain(prompt: "Passphrase for \(settings.name): ")
+    let workspace: StaffWorkspace
+    do {
+        workspace = try await StaffWorkspace.open(home: home, passphrase: secret)
+    } catch let failure as StaffSession.Failure {
+        throw CommandFailure(failure.description)
+    }
+    do {
+        let result = try await body(workspace)
+        await workspace.close()
+        return result
+    } catch {
+        await workspace.close()
+        throw error
+    }
+}
+
+/// "12 min", "3 h 5 min", "2 d".
+func duration(milliseconds: UInt64) -> String {
+    let minutes = milliseconds / 60_000
+    if minutes < 60 { return "\(minutes) min" }
+    if minutes < 48 * 60 { return "\(minutes / 60) h \(minutes % 60) min" }
+    return "\(minutes / 1440) d"
+}
+
+/// A relay time as local `yyyy-MM-dd HH:mm`.
+func clock(_ milliseconds: UInt64) -> String {
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyy-MM-dd HH:mm"
+    return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+}
+
+func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+
+/// The short form of a conversation id shown in lists (any unique prefix of 4+ characters is accepted back).
+func shortID(_ conversation: ConversationID) -> String { String(conversation.base64URL.prefix(8)) }
+
+/// A wrap-up on one line: "topics violence, safety-advice; referrals advocacy-isva; outcome referred; new contact".
+func describe(_ wrapUp: WrapUp) -> String {
+    "topics \(wrapUp.topics.map(\.name).joined(separator: ", ")); referrals "
+        + (wrapUp.referrals.isEmpty ? "none" : wrapUp.referrals.map(\.name).joined(separator: ", "))
+        + "; outcome \(wrapUp.outcome.name); \(wrapUp.contact.name) contact"
+}

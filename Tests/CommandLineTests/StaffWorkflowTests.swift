@@ -1,0 +1,123 @@
+import Foundation
+import NetreachClient
+import NetreachCore
+import Sodium
+import Testing
+
+@Suite("netreach: two staff members and a visitor, end to end through a real relay", .serialized)
+struct StaffWorkflowTests {
+    @Test("claim race, chat, note, transfer, close with wrap-up; the transcript is what was said")
+    func workflow() async throws {
+        let deployment = try StaffDeployment()
+        defer { deployment.stop() }
+        try deployment.login("sam")
+        try deployment.login("jo")
+        let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(),
+                                                 firstMessage: "hi, is anyone there? I had a bad date last night")
+
+        // It waits in both inboxes.
+        let inbox = try deployment.netreach("sam", ["inbox", "--format", "json"])
+        #expect(inbox.status == 0, "\(inbox.standardError)")
+        let rows = try JSONSerialization.jsonObject(with: Data(inbox.standardOutput.utf8)) as? [[String: String]] ?? []
+        #expect(rows.contains { $0["id"] == visitor.shortID && $0["section"] == "waiting" && $0["unread"] == "1" })
+
+        // Both claim at once: exactly one wins, the other is told who has it.
+        async let samClaim = Task.detached { try deployment.netreach("sam", ["claim", visitor.shortID]) }.value
+        async let joClaim = Task.detached { try deployment.netreach("jo", ["claim", visitor.shortID]) }.value
+        let (sam, jo) = try await (samClaim, joClaim)
+        #expect([sam.status, jo.status].sorted() == [0, 1], "sam: \(sam.standardError) jo: \(jo.standardError)")
+        let loser = sam.status == 0 ? jo : sam
+        let winnerName = sam.status == 0 ? "sam" : "jo", loserName = sam.status == 0 ? "jo" : "sam"
+        #expect(loser.standardError.contains("\(winnerName) claimed this conversation") || loser.standardError.contains("\(winnerName) has this conversation"),
+                "\(loser.standardError)")
+
+        // The winner answers; the visitor reads it.
+        let reply = "I'm \(winnerName) from the project. Are you safe right now?"
+        let sent = try deployment.netreach(winnerName, ["send", visitor.shortID, reply])
+        #expect(sent.status == 0, "\(sent.standardError)")
+        #expect(await visitor.nextStaffMessage() == reply)
+        try await visitor.say("yes, I'm home. He took my phone for a while.")
+
+        // A note, then a transfer to the colleague, who closes it with the wrap-up.
+        #expect(try deployment.netreach(winnerName, ["note", visitor.shortID, "handover: check in tomorrow"]).status == 0)
+        let transfer = try deployment.netreach(winnerName, ["transfer", visitor.shortID, "--to", loserName, "--note", "please follow up"])
+        #expect(transfer.status == 0, "\(transfer.standardError)")
+        let close = try deployment.netreach(loserName, ["close", visitor.shortID, "--topic", "violence", "--topic", "safety-advice",
+                                                        "--referral", "advocacy-isva", "--outcome", "referred", "--new"])
+        #expect(close.status == 0, "\(close.standardError)")
+
+        // The transcript, decrypted by the colleague, is what was said, in order.
+        let transcript = try deployment.netreach(loserName, ["transcript", visitor.shortID, "--format", "json"])
+        #expect(transcript.status == 0, "\(transcript.standardError)")
+        let entries = try JSONSerialization.jsonObject(with: Data(transcript.standardOutput.utf8)) as? [[String: String]] ?? []
+        let said = entries.filter { ["message", "note", "transferred", "closed", "claimed"].contains($0["kind"] ?? "") }
+            .map { "\($0["speaker"] ?? "?") \($0["kind"] ?? "?"): \($0["text"] ?? "")" }
+        #expect(said.first == "visitor message: hi, is anyone there? I had a bad date last night")
+        #expect(said.contains("\(winnerName) claimed: "))
+        #expect(said.contains("\(winnerName) message: \(reply)"))
+        #expect(said.contains("visitor message: yes, I'm home. He took my phone for a while."))
+        #expect(said.contains("\(winnerName) note: handover: check in tomorrow"))
+        #expect(said.contains("\(winnerName) transferred: to \(loserName): please follow up"))
+        #expect(said.last?.hasPrefix("\(loserName) closed: ") == true)
+        #expect(said.last?.contains("violence") == true && said.last?.contains("referred") == true)
+        #expect(entries.allSatisfy { $0["kind"] != "undecryptable" })
+
+        // Nothing of it is in plaintext in the relay's log or the staff replicas.
+        for folder in [deployment.directory + "/data", deployment.home("sam") + "/replica", deployment.home("jo") + "/replica"] {
+            for plaintext in [reply, "He took my phone", "check in tomorrow", "please follow up"] {
+                #expect(try !contains(folder: folder, Array(plaintext.utf8)), "\(plaintext) found in \(folder)")
+            }
+        }
+        await visitor.connection.close()
+    }
+
+    @Test("bad inputs: unknown conversation, wrong passphrase, malformed topic, relay down, revoked key")
+    func badInputs() async throws {
+        let deployment = try StaffDeployment()
+        defer { deployment.stop() }
+        try deployment.login("sam")
+
+        let unknown = try deployment.netreach("sam", ["claim", "zzzzzzzz"])
+        #expect(unknown.status == 1)
+        #expect(unknown.standardError.contains("no conversation starts with 'zzzzzzzz'"))
+
+        let wrongPassphrase = deployment.directory + "/wrong.passphrase"
+        try "not the passphrase\n".write(toFile: wrongPassphrase, atomically: true, encoding: .utf8)
+        let wrong = try deployment.netreach("sam", ["inbox"], passphraseFile: wrongPassphrase)
+        #expect(wrong.status == 1)
+        #expect(wrong.standardError.contains("wrongPassphrase"))
+
+        let topic = try deployment.netreach("sam", ["close", "abcd", "--topic", "weather", "--outcome", "referred", "--new"])
+        #expect(topic.status == 2)
+        #expect(topic.standardError.contains("weather"))
+        let neither = try deployment.netreach("sam", ["close", "abcd", "--topic", "housing", "--outcome", "referred"])
+        #expect(neither.status == 2)
+
+        // The organisation revokes jo; after the relay reloads, jo cannot log in.
+        let revoke = try BinaryRunner.run("netreach", ["org", "revoke", "jo", "--keys", deployment.directory + "/Keys",
+                                                        "--private-key", deployment.directory + "/private/org.key",
+                                                        "--passphrase-file", deployment.passphraseFile, "--reason", "laptop lost"])
+        #expect(revoke.status == 0, "\(revoke.standardError)")
+        kill(deployment.relay.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        let revoked = try deployment.netreach("jo", ["login", "--relay", deployment.base, "--org", deployment.directory + "/Keys/org.pub"])
+        #expect(revoked.status == 1)
+        #expect(revoked.standardError.contains("revoked"))
+
+        // The relay goes away: a clear message and exit 1.
+        deployment.relay.terminate()
+        deployment.relay.waitUntilExit()
+        let down = try deployment.netreach("sam", ["inbox"])
+        #expect(down.status == 1)
+        #expect(down.standardError.contains("cannot reach the relay"))
+    }
+
+    private func contains(folder: String, _ needle: [UInt8]) throws -> Bool {
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return false }
+        for case let path as String in enumerator {
+            guard let data = FileManager.default.contents(atPath: folder + "/" + path) else { continue }
+            if data.range(of: Data(needle)) != nil { return true }
+        }
+        return false
+    }
+}
