@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs a built executable of this package and collects what it printed.
 struct BinaryRunner {
-    struct Outcome {
+    struct Outcome: Sendable {
         let status: Int32
         let standardOutput: String
         let standardError: String
@@ -18,7 +18,13 @@ struct BinaryRunner {
         fatalError("cannot find the built netreach-relay next to \(CommandLine.arguments[0])")
     }()
 
-    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    /// Runs the executable on a thread of its own: waiting for a child process must not hold one of
+    /// the few threads that all the concurrently running tests share.
+    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Outcome {
+        try await offThePool { try runBlocking(name, arguments, environment: environment) }
+    }
+
+    static func runBlocking(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent(name)
         process.arguments = arguments
@@ -32,5 +38,14 @@ struct BinaryRunner {
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
                        standardError: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// Runs blocking work (waiting for a process, reading a pipe) on a new thread, not the shared pool.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
     }
 }

@@ -8,9 +8,9 @@ import Testing
 struct ChatTerminalTests {
     @Test("a visitor's message appears while the worker is mid-line, the line survives, and /close asks for the wrap-up")
     func chatInTmux() async throws {
-        let deployment = try StaffDeployment()
+        let deployment = try await StaffDeployment.make()
         defer { deployment.stop() }
-        try deployment.login("sam")
+        try await deployment.login("sam")
         let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "hello? can someone help")
         let session = "netreach-chat-" + String(visitor.shortID.filter { $0.isLetter || $0.isNumber })
         let binary = BinaryRunner.productsDirectory.appendingPathComponent("netreach").path
@@ -35,7 +35,7 @@ struct ChatTerminalTests {
         #expect(await visitor.nextStaffMessage() == "hello world")
 
         // Another command works while the chat is open (they take turns at the local replica).
-        let inbox = try deployment.netreach("sam", ["inbox", "--format", "csv"])
+        let inbox = try await deployment.netreach("sam", ["inbox", "--format", "csv"])
         #expect(inbox.status == 0, "\(inbox.standardError)")
         #expect(inbox.standardOutput.contains("mine,\(visitor.shortID)"))
 
@@ -49,7 +49,7 @@ struct ChatTerminalTests {
             try tmux(["send-keys", "-t", session, "Enter"])
             #expect(try await screen(session, until: { $0.contains(question) }) != nil, "waiting for \(question)")
         }
-        let transcript = try deployment.netreach("sam", ["transcript", visitor.shortID, "--format", "json"])
+        let transcript = try await deployment.netreach("sam", ["transcript", visitor.shortID, "--format", "json"])
         #expect(transcript.standardOutput.contains("\"kind\":\"closed\""))
         #expect(transcript.standardOutput.contains("violence"))
         await visitor.connection.close()
@@ -57,9 +57,9 @@ struct ChatTerminalTests {
 
     @Test("the relay goes away mid-chat: the chat says so, reconnects by itself, and what was typed meanwhile arrives once")
     func reconnects() async throws {
-        let deployment = try StaffDeployment()
+        let deployment = try await StaffDeployment.make()
         defer { deployment.stop() }
-        try deployment.login("sam")
+        try await deployment.login("sam")
         let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "hi")
         let session = "netreach-drop-" + String(visitor.shortID.filter { $0.isLetter || $0.isNumber })
         let binary = BinaryRunner.productsDirectory.appendingPathComponent("netreach").path
@@ -74,7 +74,7 @@ struct ChatTerminalTests {
         try tmux(["send-keys", "-t", session, "-l", "are you ok? I'm still here"])
         try tmux(["send-keys", "-t", session, "Enter"])
         try await Task.sleep(for: .seconds(1))
-        let restarted = try StaffDeployment.startRelay(directory: deployment.directory, port: deployment.port)
+        let restarted = try await StaffDeployment.startRelay(directory: deployment.directory, port: deployment.port)
         defer { restarted.0.terminate(); restarted.0.waitUntilExit() }
         #expect(try await screen(session, until: { $0.contains("reconnected") }, seconds: 40) != nil)
         #expect(try await screen(session, until: { $0.contains("sam: are you ok? I'm still here") }) != nil)
@@ -82,7 +82,7 @@ struct ChatTerminalTests {
         try tmux(["send-keys", "-t", session, "-l", "/quit"])
         try tmux(["send-keys", "-t", session, "Enter"])
         try await Task.sleep(for: .milliseconds(500))
-        let transcript = try deployment.netreach("sam", ["transcript", visitor.shortID, "--format", "csv"])
+        let transcript = try await deployment.netreach("sam", ["transcript", visitor.shortID, "--format", "csv"])
         #expect(transcript.status == 0, "\(transcript.standardError)")
         #expect(transcript.standardOutput.components(separatedBy: "are you ok? I'm still here").count - 1 == 1, "\(transcript.standardOutput)")
     }

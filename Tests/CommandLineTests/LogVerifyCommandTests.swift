@@ -22,12 +22,12 @@ struct LogVerifyCommandTests {
     func intact() async throws {
         let dir = try await Self.makeLog(events: 5)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let table = try BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir])
+        let table = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir])
         #expect(table.status == 0)
         #expect(table.standardOutput.contains("events            5"))
         #expect(table.standardOutput.contains("head position     4"))
 
-        let json = try BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir, "--format", "json"])
+        let json = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir, "--format", "json"])
         #expect(json.status == 0)
         let fields = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: String])
         #expect(fields["status"] == "ok" && fields["events"] == "5" && fields["chain"]?.count == 64)
@@ -47,7 +47,7 @@ struct LogVerifyCommandTests {
         let third = 8 + bytes.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
         bytes[offset + third - 6] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: segment))
-        let outcome = try BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir])
+        let outcome = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir])
         #expect(outcome.status == 1)
         #expect(outcome.standardError.contains("DAMAGED"))
         #expect(outcome.standardError.contains("position 2"))
@@ -56,18 +56,18 @@ struct LogVerifyCommandTests {
 
     @Test("bad arguments are a usage error, exit 2", arguments: [["log", "verify"], ["log", "verify", "--data-dir", "/nonexistent"],
                                                                   ["log", "verify", "--data-dir", "/tmp", "--format", "xml"]])
-    func usage(arguments: [String]) throws {
-        let outcome = try BinaryRunner.run("netreach-relay", arguments)
+    func usage(arguments: [String]) async throws {
+        let outcome = try await BinaryRunner.run("netreach-relay", arguments)
         #expect(outcome.status == 2)
         #expect(!outcome.standardError.isEmpty)
     }
 
     @Test("both commands answer --version and --help")
-    func versionAndHelp() throws {
+    func versionAndHelp() async throws {
         for name in ["netreach-relay", "netreach"] {
-            let version = try BinaryRunner.run(name, ["--version"])
+            let version = try await BinaryRunner.run(name, ["--version"])
             #expect(version.status == 0 && version.standardOutput.split(separator: ".").count == 3)
-            let help = try BinaryRunner.run(name, ["--help"])
+            let help = try await BinaryRunner.run(name, ["--help"])
             #expect(help.status == 0 && help.standardOutput.contains("Example"))
         }
     }
@@ -79,7 +79,7 @@ struct ServeCommandTests {
     func serveAndStop() async throws {
         let dir = NSTemporaryDirectory() + "netreach-serve-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let made = try BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", dir])
+        let made = try await BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", dir])
         #expect(made.status == 0)
 
         let process = Process()
@@ -109,16 +109,16 @@ struct ServeCommandTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(ContinuousClock.now - stopped < .seconds(5))
-        let verify = try BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir + "/data"])
+        let verify = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir + "/data"])
         #expect(verify.status == 0)
     }
 
     @Test("serve refuses a wrong passphrase with a clear message and exit 1")
-    func wrongPassphrase() throws {
+    func wrongPassphrase() async throws {
         let dir = NSTemporaryDirectory() + "netreach-serve-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        _ = try BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", dir])
-        let outcome = try BinaryRunner.run("netreach-relay", [
+        _ = try await BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", dir])
+        let outcome = try await BinaryRunner.run("netreach-relay", [
             "serve", "--data-dir", dir + "/data", "--keys", dir + "/Keys", "--relay-key", dir + "/private/relay.key", "--port", "0"],
             environment: ["NETREACH_RELAY_PASSPHRASE": "not the passphrase"])
         #expect(outcome.status == 1)

@@ -12,14 +12,28 @@ final class StaffDeployment: @unchecked Sendable {
     var base: String { "http://127.0.0.1:\(port)" }
     var passphraseFile: String { directory + "/private/demo.passphrase" }
 
-    init() throws {
-        directory = NSTemporaryDirectory() + "netreach-cli-" + Hex.encode(Random.bytes(count: 6))
-        let made = try BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", directory])
-        guard made.status == 0 else { throw HarnessError("demo-deployment failed: \(made.standardError)") }
-        (relay, port) = try Self.startRelay(directory: directory)
+    private init(directory: String, relay: Process, port: Int) {
+        self.directory = directory
+        self.relay = relay
+        self.port = port
     }
 
-    static func startRelay(directory: String, port: Int = 0) throws -> (Process, Int) {
+    static func make() async throws -> StaffDeployment {
+        let directory = NSTemporaryDirectory() + "netreach-cli-" + Hex.encode(Random.bytes(count: 6))
+        let made = try await BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", directory])
+        guard made.status == 0 else { throw HarnessError("demo-deployment failed: \(made.standardError)") }
+        let (relay, port) = try await startRelay(directory: directory)
+        return StaffDeployment(directory: directory, relay: relay, port: port)
+    }
+
+    static func startRelay(directory: String, port: Int = 0) async throws -> (Process, Int) {
+        let started = try await offThePool { try startRelayBlocking(directory: directory, port: port) }
+        return (started.process, started.port)
+    }
+
+    private struct Started: @unchecked Sendable { let process: Process; let port: Int }
+
+    private static func startRelayBlocking(directory: String, port: Int) throws -> Started {
         let process = Process()
         process.executableURL = BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay")
         process.arguments = ["serve", "--data-dir", directory + "/data", "--keys", directory + "/Keys", "--relay-key", directory + "/private/relay.key",
@@ -40,22 +54,22 @@ final class StaffDeployment: @unchecked Sendable {
             process.terminate()
             throw HarnessError("the relay did not say its port: \(text)")
         }
-        return (process, port)
+        return Started(process: process, port: port)
     }
 
     func home(_ name: String) -> String { directory + "/private/home-\(name)" }
 
     /// Runs `netreach` as `name`, with the demo passphrase from its file.
-    func netreach(_ name: String, _ arguments: [String], passphraseFile: String? = nil) throws -> BinaryRunner.Outcome {
+    func netreach(_ name: String, _ arguments: [String], passphraseFile: String? = nil) async throws -> BinaryRunner.Outcome {
         var arguments = arguments
         if !["whoami", "canned"].contains(arguments.first ?? "") && !arguments.contains("--help") {
             arguments += ["--passphrase-file", passphraseFile ?? self.passphraseFile]
         }
-        return try BinaryRunner.run("netreach", arguments, environment: ["NETREACH_HOME": home(name)])
+        return try await BinaryRunner.run("netreach", arguments, environment: ["NETREACH_HOME": home(name)])
     }
 
-    func login(_ name: String) throws {
-        let outcome = try netreach(name, ["login", "--relay", base, "--org", directory + "/Keys/org.pub"])
+    func login(_ name: String) async throws {
+        let outcome = try await netreach(name, ["login", "--relay", base, "--org", directory + "/Keys/org.pub"])
         guard outcome.status == 0 else { throw HarnessError("login of \(name) failed: \(outcome.standardError)") }
     }
 

@@ -8,22 +8,22 @@ import Testing
 struct StaffWorkflowTests {
     @Test("claim race, chat, note, transfer, close with wrap-up; the transcript is what was said")
     func workflow() async throws {
-        let deployment = try StaffDeployment()
+        let deployment = try await StaffDeployment.make()
         defer { deployment.stop() }
-        try deployment.login("sam")
-        try deployment.login("jo")
+        try await deployment.login("sam")
+        try await deployment.login("jo")
         let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(),
                                                  firstMessage: "hi, is anyone there? I had a bad date last night")
 
         // It waits in both inboxes.
-        let inbox = try deployment.netreach("sam", ["inbox", "--format", "json"])
+        let inbox = try await deployment.netreach("sam", ["inbox", "--format", "json"])
         #expect(inbox.status == 0, "\(inbox.standardError)")
         let rows = try JSONSerialization.jsonObject(with: Data(inbox.standardOutput.utf8)) as? [[String: String]] ?? []
         #expect(rows.contains { $0["id"] == visitor.shortID && $0["section"] == "waiting" && $0["unread"] == "1" })
 
         // Both claim at once: exactly one wins, the other is told who has it.
-        async let samClaim = Task.detached { try deployment.netreach("sam", ["claim", visitor.shortID]) }.value
-        async let joClaim = Task.detached { try deployment.netreach("jo", ["claim", visitor.shortID]) }.value
+        async let samClaim = deployment.netreach("sam", ["claim", visitor.shortID])
+        async let joClaim = deployment.netreach("jo", ["claim", visitor.shortID])
         let (sam, jo) = try await (samClaim, joClaim)
         #expect([sam.status, jo.status].sorted() == [0, 1], "sam: \(sam.standardError) jo: \(jo.standardError)")
         let loser = sam.status == 0 ? jo : sam
@@ -33,21 +33,21 @@ struct StaffWorkflowTests {
 
         // The winner answers; the visitor reads it.
         let reply = "I'm \(winnerName) from the project. Are you safe right now?"
-        let sent = try deployment.netreach(winnerName, ["send", visitor.shortID, reply])
+        let sent = try await deployment.netreach(winnerName, ["send", visitor.shortID, reply])
         #expect(sent.status == 0, "\(sent.standardError)")
         #expect(await visitor.nextStaffMessage() == reply)
         try await visitor.say("yes, I'm home. He took my phone for a while.")
 
         // A note, then a transfer to the colleague, who closes it with the wrap-up.
-        #expect(try deployment.netreach(winnerName, ["note", visitor.shortID, "handover: check in tomorrow"]).status == 0)
-        let transfer = try deployment.netreach(winnerName, ["transfer", visitor.shortID, "--to", loserName, "--note", "please follow up"])
+        #expect(try await deployment.netreach(winnerName, ["note", visitor.shortID, "handover: check in tomorrow"]).status == 0)
+        let transfer = try await deployment.netreach(winnerName, ["transfer", visitor.shortID, "--to", loserName, "--note", "please follow up"])
         #expect(transfer.status == 0, "\(transfer.standardError)")
-        let close = try deployment.netreach(loserName, ["close", visitor.shortID, "--topic", "violence", "--topic", "safety-advice",
+        let close = try await deployment.netreach(loserName, ["close", visitor.shortID, "--topic", "violence", "--topic", "safety-advice",
                                                         "--referral", "advocacy-isva", "--outcome", "referred", "--new"])
         #expect(close.status == 0, "\(close.standardError)")
 
         // The transcript, decrypted by the colleague, is what was said, in order.
-        let transcript = try deployment.netreach(loserName, ["transcript", visitor.shortID, "--format", "json"])
+        let transcript = try await deployment.netreach(loserName, ["transcript", visitor.shortID, "--format", "json"])
         #expect(transcript.status == 0, "\(transcript.standardError)")
         let entries = try JSONSerialization.jsonObject(with: Data(transcript.standardOutput.utf8)) as? [[String: String]] ?? []
         let said = entries.filter { ["message", "note", "transferred", "closed", "claimed"].contains($0["kind"] ?? "") }
@@ -73,41 +73,41 @@ struct StaffWorkflowTests {
 
     @Test("bad inputs: unknown conversation, wrong passphrase, malformed topic, relay down, revoked key")
     func badInputs() async throws {
-        let deployment = try StaffDeployment()
+        let deployment = try await StaffDeployment.make()
         defer { deployment.stop() }
-        try deployment.login("sam")
+        try await deployment.login("sam")
 
-        let unknown = try deployment.netreach("sam", ["claim", "zzzzzzzz"])
+        let unknown = try await deployment.netreach("sam", ["claim", "zzzzzzzz"])
         #expect(unknown.status == 1)
         #expect(unknown.standardError.contains("no conversation starts with 'zzzzzzzz'"))
 
         let wrongPassphrase = deployment.directory + "/wrong.passphrase"
         try "not the passphrase\n".write(toFile: wrongPassphrase, atomically: true, encoding: .utf8)
-        let wrong = try deployment.netreach("sam", ["inbox"], passphraseFile: wrongPassphrase)
+        let wrong = try await deployment.netreach("sam", ["inbox"], passphraseFile: wrongPassphrase)
         #expect(wrong.status == 1)
         #expect(wrong.standardError.contains("wrongPassphrase"))
 
-        let topic = try deployment.netreach("sam", ["close", "abcd", "--topic", "weather", "--outcome", "referred", "--new"])
+        let topic = try await deployment.netreach("sam", ["close", "abcd", "--topic", "weather", "--outcome", "referred", "--new"])
         #expect(topic.status == 2)
         #expect(topic.standardError.contains("weather"))
-        let neither = try deployment.netreach("sam", ["close", "abcd", "--topic", "housing", "--outcome", "referred"])
+        let neither = try await deployment.netreach("sam", ["close", "abcd", "--topic", "housing", "--outcome", "referred"])
         #expect(neither.status == 2)
 
         // The organisation revokes jo; after the relay reloads, jo cannot log in.
-        let revoke = try BinaryRunner.run("netreach", ["org", "revoke", "jo", "--keys", deployment.directory + "/Keys",
+        let revoke = try await BinaryRunner.run("netreach", ["org", "revoke", "jo", "--keys", deployment.directory + "/Keys",
                                                         "--private-key", deployment.directory + "/private/org.key",
                                                         "--passphrase-file", deployment.passphraseFile, "--reason", "laptop lost"])
         #expect(revoke.status == 0, "\(revoke.standardError)")
         kill(deployment.relay.processIdentifier, SIGHUP)
         try await Task.sleep(for: .milliseconds(500))
-        let revoked = try deployment.netreach("jo", ["login", "--relay", deployment.base, "--org", deployment.directory + "/Keys/org.pub"])
+        let revoked = try await deployment.netreach("jo", ["login", "--relay", deployment.base, "--org", deployment.directory + "/Keys/org.pub"])
         #expect(revoked.status == 1)
         #expect(revoked.standardError.contains("revoked"))
 
         // The relay goes away: a clear message and exit 1.
         deployment.relay.terminate()
         deployment.relay.waitUntilExit()
-        let down = try deployment.netreach("sam", ["inbox"])
+        let down = try await deployment.netreach("sam", ["inbox"])
         #expect(down.status == 1)
         #expect(down.standardError.contains("cannot reach the relay"))
     }

@@ -26,16 +26,24 @@ struct ResumePhraseTests {
         #expect(Hex.encode(phrase.entropy.copyBytes()) == documentedExample["entropy"])
     }
 
+    @Test("a typo after the fourth letter still reads as the word (docs/PROTOCOL.md); the checksum guards the rest")
+    func typoAfterFourLetters() throws {
+        var words = try #require(documentedExample["phrase"]).split(separator: " ").map(String.init)
+        words[4] = String(words[4].prefix(4)) + "xx"
+        let phrase = try ResumePhrase(parsing: words.joined(separator: " "), words: wordList)
+        #expect(Hex.encode(phrase.entropy.copyBytes()) == documentedExample["entropy"])
+    }
+
     @Test("an unknown word is named by its position, with suggestions")
     func unknownWord() throws {
         var words = try #require(documentedExample["phrase"]).split(separator: " ").map(String.init)
-        words[4] = "expirr"  // "expire" with a typo; its first four letters still match, the rest does not
+        words[4] = "exqire"  // "expire" with a typo within its first four letters, which then begin no word
         let error = #expect(throws: ResumePhrase.Problem.self) { try ResumePhrase(parsing: words.joined(separator: " "), words: wordList) }
         guard case .unknownWord(let position, let token, let suggestions) = error else {
             Issue.record("expected unknownWord, got \(String(describing: error))")
             return
         }
-        #expect(position == 5 && token == "expirr")
+        #expect(position == 5 && token == "exqire")
         #expect(suggestions.contains("expire"))
     }
 

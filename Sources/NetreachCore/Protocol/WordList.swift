@@ -30,9 +30,11 @@ public struct WordList: Sendable {
     /// The index of a token: the word itself, or a token of four or more letters whose first four begin exactly one word.
     public func index(of token: String) -> Int? {
         if let exact = indexes[token] { return exact }
+        // docs/PROTOCOL.md, "Reading a phrase": the first four letters decide ("hous", "houses" and
+        // the typo "housx" all read as "house"), as the web page reads them; the checksum then
+        // catches a word that was really wrong.
         guard token.count >= 4, let candidate = prefixes[String(token.prefix(4))] else { return nil }
-        // "hous" or "house" finds "house", but "housx" must not.
-        return words[candidate].hasPrefix(token) || token.hasPrefix(words[candidate]) ? candidate : nil
+        return candidate
     }
 
     /// Words within two edits of a token, nearest first: suggestions for a typo.
