@@ -16,7 +16,7 @@ struct ChatCommand: AsyncParsableCommand {
             itself and sends what you typed meanwhile, once. Ctrl-D or /quit leaves.
 
             Example:
-              netreach chat Xk3v9QaB
+              netreach chat 3f9a0c1e
             """
     )
 

@@ -10,7 +10,7 @@ struct ClaimCommand: AsyncParsableCommand {
         abstract: "Take a waiting conversation. If a colleague claimed it a moment before you, says who.",
         discussion: """
             Example:
-              netreach claim Xk3v9QaB
+              netreach claim 3f9a0c1e
             """
     )
 

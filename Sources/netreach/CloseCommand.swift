@@ -15,7 +15,7 @@ struct CloseCommand: AsyncParsableCommand {
             The wrap-up is encrypted for staff; the visitor sees only that the chat closed.
 
             Example:
-              netreach close Xk3v9QaB --topic violence --topic safety-advice --referral advocacy-isva --outcome referred --new
+              netreach close 3f9a0c1e --topic violence --topic safety-advice --referral advocacy-isva --outcome referred --new
             """
     )
 

@@ -12,7 +12,7 @@ struct NoteCommand: AsyncParsableCommand {
             Start the note with "handover:" to show it in netreach handover.
 
             Example:
-              netreach note Xk3v9QaB "handover: wants a call back about housing on Monday"
+              netreach note 3f9a0c1e "handover: wants a call back about housing on Monday"
             """
     )
 

@@ -10,7 +10,7 @@ struct SendCommand: AsyncParsableCommand {
         abstract: "Send one message to the visitor (encrypted on this machine with the conversation key).",
         discussion: """
             Example:
-              netreach send Xk3v9QaB "Hi, I'm Sam from the project. You can talk to me here."
+              netreach send 3f9a0c1e "Hi, I'm Sam from the project. You can talk to me here."
             """
     )
 

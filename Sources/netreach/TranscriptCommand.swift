@@ -13,8 +13,8 @@ struct TranscriptCommand: AsyncParsableCommand {
             Anything that cannot be decrypted (for example a key never wrapped to you) is shown as such, with the reason.
 
             Example:
-              netreach transcript Xk3v9QaB
-              netreach transcript Xk3v9QaB --format json
+              netreach transcript 3f9a0c1e
+              netreach transcript 3f9a0c1e --format json
             """
     )
 

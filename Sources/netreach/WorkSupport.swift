@@ -2,6 +2,7 @@ import Foundation
 import NetreachClient
 import NetreachCommandLine
 import NetreachCore
+import Sodium
 
 /// Opens the workspace (settings, keys, relay, replica), runs `body`, and closes it whatever happens.
 func withWorkspace<T>(_ passphrase: PassphraseOptions, _ body: (StaffWorkspace) async throws -> T) async throws -> T {
@@ -41,8 +42,9 @@ func clock(_ milliseconds: UInt64) -> String {
 
 func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 
-/// The short form of a conversation id shown in lists (any unique prefix of 4+ characters is accepted back).
-func shortID(_ conversation: ConversationID) -> String { String(conversation.base64URL.prefix(8)) }
+/// The short form of a conversation id shown in lists: its first 8 hex digits (hex, so that it never
+/// starts with '-' and reads as an option). Any unique prefix of 4+ hex digits is accepted back.
+func shortID(_ conversation: ConversationID) -> String { String(Hex.encode(conversation.bytes).prefix(8)) }
 
 /// A wrap-up on one line: "topics violence, safety-advice; referrals advocacy-isva; outcome referred; new contact".
 func describe(_ wrapUp: WrapUp) -> String {

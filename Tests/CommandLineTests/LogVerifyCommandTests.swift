@@ -82,32 +82,16 @@ struct ServeCommandTests {
         let made = try await BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", dir])
         #expect(made.status == 0)
 
-        let process = Process()
-        process.executableURL = BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay")
-        process.arguments = ["serve", "--data-dir", dir + "/data", "--keys", dir + "/Keys", "--relay-key", dir + "/private/relay.key",
-                             "--passphrase-file", dir + "/private/demo.passphrase", "--port", "0"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // The first line it prints names the port.
+        let (process, port) = try await StaffDeployment.startRelay(directory: dir)
         defer { if process.isRunning { process.terminate() } }
-        // The first line names the port.
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        let afterHost = try #require(text.range(of: "127.0.0.1:")).upperBound
-        let port = try #require(Int(text[afterHost...].prefix { $0.isNumber }))
         let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
         #expect(String(decoding: data, as: UTF8.self).contains("\"status\":\"ok\""))
 
         kill(process.processIdentifier, SIGTERM)
         let stopped = ContinuousClock.now
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let status = try await offThePool { process.waitUntilExit(); return process.terminationStatus }
+        #expect(status == 0)
         #expect(ContinuousClock.now - stopped < .seconds(5))
         let verify = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir + "/data"])
         #expect(verify.status == 0)

@@ -130,5 +130,6 @@ struct TestVisitor {
         return nil
     }
 
-    var shortID: String { String(identity.conversation.base64URL.prefix(8)) }
+    /// As `netreach inbox` shows it: the first 8 hex digits.
+    var shortID: String { String(Hex.encode(identity.conversation.bytes).prefix(8)) }
 }

@@ -14,14 +14,17 @@ public struct ConversationWork: Sendable {
 
     var me: StaffSecrets { StaffSecrets(signing: workspace.credentials.signing, box: workspace.credentials.box) }
 
-    /// The conversation whose id (b64u) starts with `text`; it must match exactly one the replica holds.
+    /// The conversation whose id starts with `text` — hex digits as lists show them, or the whole
+    /// b64u id; it must match exactly one conversation the replica holds.
     public func conversation(matching text: String) async throws -> ConversationID {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard trimmed.count >= 4 else { throw WorkError.unknownConversation("a conversation id needs at least 4 characters, got '\(text)'") }
+        let hex = trimmed.lowercased()
         let events = try await workspace.replica.allEvents()
         var ids = Set<ConversationID>()
-        for stored in events where stored.event.kind == .conversationOpened && stored.event.conversation.base64URL.hasPrefix(trimmed) {
-            ids.insert(stored.event.conversation)
+        for stored in events where stored.event.kind == .conversationOpened {
+            let id = stored.event.conversation
+            if Hex.encode(id.bytes).hasPrefix(hex) || id.base64URL == trimmed { ids.insert(id) }
         }
         switch ids.count {
         case 1: return ids.first!
