@@ -89,10 +89,11 @@ struct ServeCommandTests {
         #expect(String(decoding: data, as: UTF8.self).contains("\"status\":\"ok\""))
 
         kill(process.processIdentifier, SIGTERM)
-        let stopped = ContinuousClock.now
-        let status = try await offThePool { process.waitUntilExit(); return process.terminationStatus }
-        #expect(status == 0)
-        #expect(ContinuousClock.now - stopped < .seconds(5))
+        // It must stop by itself (a liveness check, not a timing figure: the wait only guards against a hang).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning, "the relay did not stop on SIGTERM")
+        #expect(!process.isRunning && process.terminationStatus == 0)
         let verify = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir + "/data"])
         #expect(verify.status == 0)
     }
