@@ -228,7 +228,7 @@ struct ChatLoop {
         let events = try await work.workspace.replica.events(of: conversation)
         let entries = Transcript.build(events: events, keys: try await work.keys(of: conversation), keyring: work.workspace.keyring)
         for entry in entries where shownPosition.map({ entry.position > $0 }) ?? true {
-            let line = render(entry)
+            let line = transcriptLine(entry)
             if let editor { editor.printAbove(line) } else { printToStandardOutput(line) }
             shownPosition = entry.position
         }
@@ -297,25 +297,6 @@ struct ChatLoop {
             } catch {
                 editor.printAbove("! \(error) — let's go through it again (Ctrl-D to leave without closing)")
             }
-        }
-    }
-
-    func render(_ entry: TranscriptEntry) -> String {
-        let time = clock(entry.timeMilliseconds).suffix(5)
-        let who: String
-        switch entry.speaker {
-        case .visitor: who = "visitor"
-        case .staff(_, let name): who = name ?? "staff"
-        }
-        switch entry.content {
-        case .message(let text): return "[\(time)] \(who): \(text)"
-        case .note(let text): return "[\(time)] (note by \(who)) \(text)"
-        case .claimed: return "[\(time)] — \(who) claimed the conversation —"
-        case .transferred(_, let toName, let note): return "[\(time)] — \(who) transferred it to \(toName ?? "someone")\(note.map { ": \($0)" } ?? "") —"
-        case .closed: return "[\(time)] — \(who) closed the conversation —"
-        case .opened: return "[\(time)] — the visitor opened the conversation —"
-        case .keysShared: return "[\(time)] — \(who) shared the keys with a colleague —"
-        case .undecryptable(let reason): return "[\(time)] \(who): [cannot be read: \(reason)]"
         }
     }
 }

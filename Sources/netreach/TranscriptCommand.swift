@@ -30,9 +30,7 @@ struct TranscriptCommand: AsyncParsableCommand {
                 let events = try await work.events(of: conversation)
                 let entries = Transcript.build(events: events, keys: try await work.keys(of: conversation), keyring: workspace.keyring)
                 if format == .table {
-                    var chat = ChatLoop(work: work, home: workspace.home, secret: SecureBytes(copying: [UInt8]()))
-                    chat.conversation = conversation
-                    for entry in entries { print(chat.render(entry)) }
+                    for entry in entries { print(transcriptLine(entry)) }
                 } else {
                     printTable(header: ["Position", "Time", "Speaker", "Kind", "Text"], rows: entries.map(row), format: format)
                 }

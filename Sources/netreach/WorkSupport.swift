@@ -52,3 +52,23 @@ func describe(_ wrapUp: WrapUp) -> String {
         + (wrapUp.referrals.isEmpty ? "none" : wrapUp.referrals.map(\.name).joined(separator: ", "))
         + "; outcome \(wrapUp.outcome.name); \(wrapUp.contact.name) contact"
 }
+
+/// One transcript entry as the chat and `transcript` print it.
+func transcriptLine(_ entry: TranscriptEntry) -> String {
+    let time = clock(entry.timeMilliseconds).suffix(5)
+    let who: String
+    switch entry.speaker {
+    case .visitor: who = "visitor"
+    case .staff(_, let name): who = name ?? "staff"
+    }
+    switch entry.content {
+    case .message(let text): return "[\(time)] \(who): \(text)"
+    case .note(let text): return "[\(time)] (note by \(who)) \(text)"
+    case .claimed: return "[\(time)] — \(who) claimed the conversation —"
+    case .transferred(_, let toName, let note): return "[\(time)] — \(who) transferred it to \(toName ?? "someone")\(note.map { ": \($0)" } ?? "") —"
+    case .closed(let wrapUp): return "[\(time)] — \(who) closed the conversation\(wrapUp.map { ": " + describe($0) } ?? "") —"
+    case .opened: return "[\(time)] — the visitor opened the conversation —"
+    case .keysShared: return "[\(time)] — \(who) shared the keys with a colleague —"
+    case .undecryptable(let reason): return "[\(time)] \(who): [cannot be read: \(reason)]"
+    }
+}

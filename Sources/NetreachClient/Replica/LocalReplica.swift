@@ -44,11 +44,7 @@ public final class LocalReplica: Sendable {
 
     /// The relay position of the newest event held, or nil when the replica is empty.
     public func lastRelayPosition() async throws -> UInt64? {
-        try await withStore { store in
-            let head = store.currentHead().count
-            guard head > 0, let last = try await store.readBackward(from: head - 1, maxCount: 1).first else { return nil }
-            return try Self.decode(last).position
-        }
+        try await withStore { store in try await Self.lastPosition(in: store) }
     }
 
     /// Stores events received from the relay, in order; those already held are skipped.
@@ -75,30 +71,43 @@ public final class LocalReplica: Sendable {
 
     /// Every event held, oldest first.
     public func allEvents() async throws -> [StoredEvent] {
-        try await withStore { store in
-            var events: [StoredEvent] = []
-            var next: UInt64 = 0
-            while true {
-                let batch = try await store.read(from: next, maxCount: 4096)
-                guard let last = batch.last else { return events }
-                for recorded in batch { events.append(try Self.decode(recorded)) }
-                next = last.position + 1
-            }
-        }
+        try await withStore { store in try await Self.readAll(from: store) }
     }
 
     /// One conversation's events, oldest first.
     public func events(of conversation: ConversationID) async throws -> [StoredEvent] {
         let stream = try StreamName(conversation.streamName)
-        return try await withStore { store in
-            var events: [StoredEvent] = []
-            var version: UInt64 = 0
-            while true {
-                let batch = try await store.readStream(stream, fromVersion: version, maxCount: 4096)
-                guard let last = batch.last else { return events }
-                for recorded in batch { events.append(try Self.decode(recorded)) }
-                version = last.streamVersion + 1
-            }
+        return try await withStore { store in try await Self.readStream(stream, from: store) }
+    }
+
+    // The reading loops are named functions rather than closures: Swift 6.3.1's optimiser crashed
+    // (signal 11 in coroutine splitting) on the same loops written inside the `withStore` closures.
+
+    private static func lastPosition(in store: FileEventStore) async throws -> UInt64? {
+        let head = store.currentHead().count
+        guard head > 0, let last = try await store.readBackward(from: head - 1, maxCount: 1).first else { return nil }
+        return try decode(last).position
+    }
+
+    private static func readAll(from store: FileEventStore) async throws -> [StoredEvent] {
+        var events: [StoredEvent] = []
+        var next: UInt64 = 0
+        while true {
+            let batch = try await store.read(from: next, maxCount: 4096)
+            guard let last = batch.last else { return events }
+            for recorded in batch { events.append(try decode(recorded)) }
+            next = last.position + 1
+        }
+    }
+
+    private static func readStream(_ stream: StreamName, from store: FileEventStore) async throws -> [StoredEvent] {
+        var events: [StoredEvent] = []
+        var version: UInt64 = 0
+        while true {
+            let batch = try await store.readStream(stream, fromVersion: version, maxCount: 4096)
+            guard let last = batch.last else { return events }
+            for recorded in batch { events.append(try decode(recorded)) }
+            version = last.streamVersion + 1
         }
     }
 
