@@ -80,8 +80,6 @@ public final class LocalReplica: Sendable {
         return try await withStore { store in try await Self.readStream(stream, from: store) }
     }
 
-    // The reading loops are named functions rather than closures: Swift 6.3.1's optimiser crashed
-    // (signal 11 in coroutine splitting) on the same loops written inside the `withStore` closures.
 
     private static func lastPosition(in store: FileEventStore) async throws -> UInt64? {
         let head = store.currentHead().count
@@ -111,6 +109,9 @@ public final class LocalReplica: Sendable {
         }
     }
 
+    // Not inlined: Swift 6.3.1's optimiser crashes (signal 11 while splitting the coroutine) when it
+    // inlines this into the async reading loops above, in a release build.
+    @inline(never)
     static func decode(_ recorded: RecordedEvent) throws -> StoredEvent {
         let payload = recorded.payload
         guard payload.count > headerCount else { throw ReplicaError("replica record \(recorded.position) is too short") }
