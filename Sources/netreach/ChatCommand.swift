@@ -25,16 +25,15 @@ struct ChatCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await failing("chat") {
-            let home = try netreachHome()
-            let settings = try ClientSettings.load(home: home)
-            let secret = try passphrase.obtain(prompt: "Passphrase for \(settings.name): ")
-            let workspace: StaffWorkspace
-            do { workspace = try await StaffWorkspace.open(home: home, passphrase: secret) } catch let failure as StaffSession.Failure {
-                throw CommandFailure(failure.description)
-            }
-            var chat = ChatLoop(work: ConversationWork(workspace: workspace), home: home, secret: secret)
+            let (workspace, secret) = try await openWorkspace(passphrase)
+            var chat = ChatLoop(work: ConversationWork(workspace: workspace), home: workspace.home, secret: secret)
             defer { chat.editor?.stop() }
-            try await chat.run(id: id)
+            do {
+                try await chat.run(id: id)
+            } catch {
+                await chat.work.workspace.close()
+                throw error
+            }
             await chat.work.workspace.close()
         }
     }
@@ -226,7 +225,7 @@ struct ChatLoop {
         guard let conversation else { return }
         try await work.catchUp()
         let events = try await work.workspace.replica.events(of: conversation)
-        let entries = Transcript.build(events: events, keys: try await work.keys(of: conversation), keyring: work.workspace.keyring)
+        let entries = Transcript.build(events: events, keys: work.keys(for: events), keyring: work.workspace.keyring)
         for entry in entries where shownPosition.map({ entry.position > $0 }) ?? true {
             let line = transcriptLine(entry)
             if let editor { editor.printAbove(line) } else { printToStandardOutput(line) }

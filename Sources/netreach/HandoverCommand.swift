@@ -36,7 +36,7 @@ struct HandoverCommand: AsyncParsableCommand {
                 }
                 for summary in open + inbox.closed(since: dayAgo) {
                     let events = try await workspace.replica.events(of: summary.id)
-                    let entries = Transcript.build(events: events, keys: try await work.keys(of: summary.id), keyring: workspace.keyring)
+                    let entries = Transcript.build(events: events, keys: work.keys(for: events), keyring: workspace.keyring)
                     for entry in entries {
                         guard case .note(let text) = entry.content, text.lowercased().hasPrefix("handover:"),
                               summary.state != .closed || entry.timeMilliseconds >= dayAgo else { continue }

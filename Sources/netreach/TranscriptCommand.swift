@@ -28,7 +28,7 @@ struct TranscriptCommand: AsyncParsableCommand {
                 let work = ConversationWork(workspace: workspace)
                 let conversation = try await work.conversation(matching: id)
                 let events = try await work.events(of: conversation)
-                let entries = Transcript.build(events: events, keys: try await work.keys(of: conversation), keyring: workspace.keyring)
+                let entries = Transcript.build(events: events, keys: work.keys(for: events), keyring: workspace.keyring)
                 if format == .table {
                     for entry in entries { print(transcriptLine(entry)) }
                 } else {

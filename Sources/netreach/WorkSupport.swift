@@ -4,17 +4,22 @@ import NetreachCommandLine
 import NetreachCore
 import Sodium
 
-/// Opens the workspace (settings, keys, relay, replica), runs `body`, and closes it whatever happens.
-func withWorkspace<T>(_ passphrase: PassphraseOptions, _ body: (StaffWorkspace) async throws -> T) async throws -> T {
+/// Opens the workspace (settings, keys, relay, replica); also returns the passphrase, which `chat`
+/// keeps to reconnect.
+func openWorkspace(_ passphrase: PassphraseOptions) async throws -> (StaffWorkspace, SecureBytes) {
     let home = try netreachHome()
     let settings = try ClientSettings.load(home: home)
     let secret = try passphrase.obtain(prompt: "Passphrase for \(settings.name): ")
-    let workspace: StaffWorkspace
     do {
-        workspace = try await StaffWorkspace.open(home: home, passphrase: secret)
+        return (try await StaffWorkspace.open(home: home, passphrase: secret), secret)
     } catch let failure as StaffSession.Failure {
         throw CommandFailure(failure.description)
     }
+}
+
+/// Opens the workspace, runs `body`, and closes it whatever happens.
+func withWorkspace<T>(_ passphrase: PassphraseOptions, _ body: (StaffWorkspace) async throws -> T) async throws -> T {
+    let (workspace, _) = try await openWorkspace(passphrase)
     do {
         let result = try await body(workspace)
         await workspace.close()

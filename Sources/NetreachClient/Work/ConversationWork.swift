@@ -114,7 +114,7 @@ public struct ConversationWork: Sendable {
         guard member.keyID != me.keyID else { throw WorkError.refused("you cannot transfer a conversation to yourself") }
         let staffKey = try await staffKey(of: conversation)
         let events = try await events(of: conversation)
-        let keys = ConversationKeys.resolve(events: events, me: me, keyring: workspace.keyring)
+        let keys = keys(for: events)
         guard let conversationKey = keys.conversationKey else {
             throw WorkError.noKey(keys.conversationKeyProblem?.message ?? "you cannot share a conversation key you do not hold")
         }
@@ -140,7 +140,12 @@ public struct ConversationWork: Sendable {
     // MARK: Keys
 
     public func keys(of conversation: ConversationID) async throws -> ConversationKeys {
-        ConversationKeys.resolve(events: try await events(of: conversation), me: me, keyring: workspace.keyring)
+        keys(for: try await events(of: conversation))
+    }
+
+    /// The keys of a conversation whose events the caller has already read.
+    public func keys(for events: [StoredEvent]) -> ConversationKeys {
+        ConversationKeys.resolve(events: events, me: me, keyring: workspace.keyring)
     }
 
     /// The conversation's staff key; the first staff member who needs one makes it and wraps it to
@@ -148,7 +153,7 @@ public struct ConversationWork: Sendable {
     func staffKey(of conversation: ConversationID) async throws -> SecureBytes {
         for _ in 0..<3 {
             let events = try await events(of: conversation)
-            let keys = ConversationKeys.resolve(events: events, me: me, keyring: workspace.keyring)
+            let keys = keys(for: events)
             if let key = keys.staffKey { return key }
             if events.contains(where: { $0.event.kind == .keyWrapped && (try? KeyWrapped(content: $0.event.content))?.purpose == .staffKey }) {
                 throw WorkError.noKey("this conversation's staff key was never shared with you; ask a colleague who has it to transfer the conversation")
