@@ -15,23 +15,23 @@ struct ChatTerminalTests {
         let session = "netreach-chat-" + String(visitor.shortID.filter { $0.isLetter || $0.isNumber })
         let binary = BinaryRunner.productsDirectory.appendingPathComponent("netreach").path
         let command = "env NETREACH_HOME=\(deployment.home("sam")) \(binary) chat \(visitor.shortID) --passphrase-file \(deployment.passphraseFile) 2>\(deployment.directory)/chat.err; echo chat-exited-$?; sleep 60"
-        try tmux(["new-session", "-d", "-s", session, "-x", "160", "-y", "40", command])
-        defer { _ = try? tmux(["kill-session", "-t", session]) }
+        try await tmux(["new-session", "-d", "-s", session, "-x", "160", "-y", "40", command])
+        defer { killSession(session) }
 
         let first = try await screen(session, until: { $0.contains("sam>") && $0.contains("visitor: hello? can someone help") })
         #expect(first != nil, "standard error: \((try? String(contentsOfFile: deployment.directory + "/chat.err", encoding: .utf8)) ?? "")")
         #expect(try await screen(session, until: { $0.contains("you have claimed it") }) != nil)
 
         // Half a line typed, then the visitor writes: the message shows above, the half line stays.
-        try tmux(["send-keys", "-t", session, "-l", "hello wo"])
+        try await tmux(["send-keys", "-t", session, "-l", "hello wo"])
         #expect(try await screen(session, until: { $0.contains("sam> hello wo") }) != nil)
         try await visitor.say("are you still there?")
         let during = try await screen(session, until: { $0.contains("visitor: are you still there?") })
         #expect(during != nil)
         #expect(during?.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty })?.hasSuffix("sam> hello wo") == true,
                 "\(during ?? "")")
-        try tmux(["send-keys", "-t", session, "-l", "rld"])
-        try tmux(["send-keys", "-t", session, "Enter"])
+        try await tmux(["send-keys", "-t", session, "-l", "rld"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
         #expect(await visitor.nextStaffMessage() == "hello world")
 
         // Another command works while the chat is open (they take turns at the local replica).
@@ -40,13 +40,13 @@ struct ChatTerminalTests {
         #expect(inbox.standardOutput.contains("mine,\(visitor.shortID)"))
 
         // /close asks for the wrap-up, question by question.
-        try tmux(["send-keys", "-t", session, "-l", "/close"])
-        try tmux(["send-keys", "-t", session, "Enter"])
+        try await tmux(["send-keys", "-t", session, "-l", "/close"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
         #expect(try await screen(session, until: { $0.contains("Topics") }) != nil)
         for (question, answer) in [("Referrals", "violence, safety-advice"), ("Outcome", "none"), ("new/repeat", WrapUp.Outcome.allCases[0].name),
                                    ("chat-exited-0", "new")] {
-            try tmux(["send-keys", "-t", session, "-l", answer])
-            try tmux(["send-keys", "-t", session, "Enter"])
+            try await tmux(["send-keys", "-t", session, "-l", answer])
+            try await tmux(["send-keys", "-t", session, "Enter"])
             #expect(try await screen(session, until: { $0.contains(question) }) != nil, "waiting for \(question)")
         }
         let transcript = try await deployment.netreach("sam", ["transcript", visitor.shortID, "--format", "json"])
@@ -63,43 +63,65 @@ struct ChatTerminalTests {
         let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "hi")
         let session = "netreach-drop-" + String(visitor.shortID.filter { $0.isLetter || $0.isNumber })
         let binary = BinaryRunner.productsDirectory.appendingPathComponent("netreach").path
-        try tmux(["new-session", "-d", "-s", session, "-x", "160", "-y", "40",
+        try await tmux(["new-session", "-d", "-s", session, "-x", "160", "-y", "40",
                   "env NETREACH_HOME=\(deployment.home("sam")) \(binary) chat \(visitor.shortID) --passphrase-file \(deployment.passphraseFile); sleep 60"])
-        defer { _ = try? tmux(["kill-session", "-t", session]) }
+        defer { killSession(session) }
         #expect(try await screen(session, until: { $0.contains("sam>") && $0.contains("visitor: hi") }) != nil)
 
         deployment.relay.terminate()
         deployment.relay.waitUntilExit()
         #expect(try await screen(session, until: { $0.contains("connection to the relay lost") }) != nil)
-        try tmux(["send-keys", "-t", session, "-l", "are you ok? I'm still here"])
-        try tmux(["send-keys", "-t", session, "Enter"])
+        try await tmux(["send-keys", "-t", session, "-l", "are you ok? I'm still here"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
         try await Task.sleep(for: .seconds(1))
         let restarted = try await StaffDeployment.startRelay(directory: deployment.directory, port: deployment.port)
         defer { restarted.0.terminate(); restarted.0.waitUntilExit() }
         #expect(try await screen(session, until: { $0.contains("reconnected") }, seconds: 40) != nil)
         #expect(try await screen(session, until: { $0.contains("sam: are you ok? I'm still here") }) != nil)
 
-        try tmux(["send-keys", "-t", session, "-l", "/quit"])
-        try tmux(["send-keys", "-t", session, "Enter"])
+        try await tmux(["send-keys", "-t", session, "-l", "/quit"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
         try await Task.sleep(for: .milliseconds(500))
         let transcript = try await deployment.netreach("sam", ["transcript", visitor.shortID, "--format", "csv"])
         #expect(transcript.status == 0, "\(transcript.standardError)")
         #expect(transcript.standardOutput.components(separatedBy: "are you ok? I'm still here").count - 1 == 1, "\(transcript.standardOutput)")
     }
 
-    @discardableResult
-    private func tmux(_ arguments: [String]) throws -> String {
+    /// Ends a test's tmux session (and the chat in it); quick, so it may run in a defer.
+    private func killSession(_ session: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.arguments = ["kill-session", "-t", session]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw HarnessError("tmux \(arguments.first ?? "") failed: \(String(decoding: data, as: UTF8.self))") }
-        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Runs tmux on a thread of its own (not the shared test threads), with its output in a file and
+    /// a deadline, so that a tmux that never answers fails this test instead of stalling the others.
+    @discardableResult
+    private func tmux(_ arguments: [String]) async throws -> String {
+        try await offThePool {
+            let outputPath = NSTemporaryDirectory() + "netreach-tmux-" + UUID().uuidString
+            guard FileManager.default.createFile(atPath: outputPath, contents: nil) else { throw HarnessError("cannot create \(outputPath)") }
+            defer { try? FileManager.default.removeItem(atPath: outputPath) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+            process.arguments = arguments
+            let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            try? output.close()
+            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            guard process.terminationStatus == 0 else { throw HarnessError("tmux \(arguments.first ?? "") failed: \(text)") }
+            return text
+        }
     }
 
     /// The pane's text once `condition` holds, or nil after 15 s.
@@ -107,7 +129,7 @@ struct ChatTerminalTests {
         let deadline = ContinuousClock.now + .seconds(seconds)
         var last = ""
         while ContinuousClock.now < deadline {
-            last = try tmux(["capture-pane", "-p", "-t", session])
+            last = try await tmux(["capture-pane", "-p", "-t", session])
             if condition(last) { return last }
             try await Task.sleep(for: .milliseconds(100))
         }

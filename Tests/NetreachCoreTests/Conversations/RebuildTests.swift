@@ -27,7 +27,9 @@ extension Conversations {
         }
     }
 
-    @Suite("Rebuilding projections")
+    /// Serialized: these folds are seconds of CPU each on the shared test threads, and the other
+    /// suites (real relays in the same process among them) need one of those threads meanwhile.
+    @Suite("Rebuilding projections", .serialized)
     struct RebuildTests {
         static let seed: UInt64 = 0x6E65_7472_6561_6368
         static let log = try! LogGenerator.generate(eventCount: 100_000, seed: seed)
