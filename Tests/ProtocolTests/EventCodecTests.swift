@@ -77,6 +77,25 @@ struct EventCodecTests {
         #expect(throws: ProtocolError.self) { try ConversationOpened(content: Array(content.content.dropLast())) }
         #expect(throws: ProtocolError.self) { try KeyWrapped(content: [9, 0, 0]) }
     }
+
+    /// The relay parses these two contents from anonymous visitors: a cut anywhere must be an error,
+    /// never a crash (a cut inside a nonce or the visitor's key once reached a `try!`).
+    @Test("every cut-short opened or key.wrapped content is refused as malformed")
+    func everyPrefixRefused() throws {
+        let key = SecretBox.generateKey()
+        let wraps = (0..<2).map { _ in Wrap(key: key, to: Random.bytes(count: 16), recipientKey: BoxKeyPair.generate().publicKey,
+                                            from: Self.visitor.box) }
+        let opened = ConversationOpened(visitorBoxKey: Self.visitor.box.publicKey, wraps: wraps).content
+        let wrapped = KeyWrapped(purpose: .staffKey, wraps: wraps).content
+        for cut in 0..<opened.count {
+            #expect(throws: ProtocolError.self, "opened cut to \(cut) bytes") { try ConversationOpened(content: Array(opened.prefix(cut))) }
+        }
+        for cut in 0..<wrapped.count {
+            #expect(throws: ProtocolError.self, "key.wrapped cut to \(cut) bytes") { try KeyWrapped(content: Array(wrapped.prefix(cut))) }
+        }
+        #expect(try ConversationOpened(content: opened).wraps == wraps)
+        #expect(try KeyWrapped(content: wrapped).wraps == wraps)
+    }
 }
 
 @Suite("Protocol: sealed text, proof of work")

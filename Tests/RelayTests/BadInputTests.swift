@@ -12,7 +12,7 @@ struct BadInputTests {
         case notJSON, jsonArray, typeNotString, missingField, unknownType, badBase64, deepJSON, negativeExpect
         case appendBeforeAuth, wrongSignature, visitorWritesElsewhere, visitorWritesStaffKind, staffWritesVisitorKind
         case missingProofOfWork, openTwice, appendToUnopened, versionConflict, duplicateIDOtherContent, unpaddedMessage
-        case openWithoutSelfWrap, eventSignedByOtherKey
+        case openWithoutSelfWrap, eventSignedByOtherKey, openCutInVisitorKey, openCutInNonce, keyWrappedCutInNonce
         case replayedChallenge, revokedStaffKey, unknownStaffKey, secondAuth, binaryFrame, oversizeFrame
 
         var testDescription: String { rawValue }
@@ -113,6 +113,21 @@ struct BadInputTests {
             let event = try Event(kind: .conversationOpened, conversation: other.identity.conversation, clientTimeMilliseconds: 0,
                                   content: staffOnly.content, signer: other.identity.signing)
             answer = await client.open(event); expected = "malformed"
+        case .openCutInVisitorKey, .openCutInNonce:
+            // Cut inside the visitor's box key, or inside the first wrap's nonce (32 + 2-byte count + 16 + 10).
+            _ = await client.authenticate(other.identity.signing, role: .visitor)
+            let full = try ConversationOpened(content: try other.openedEvent(for: deployment).content).content
+            let cut = Array(full.prefix(badCase == .openCutInVisitorKey ? 20 : 32 + 2 + 16 + 10))
+            let event = try Event(kind: .conversationOpened, conversation: other.identity.conversation, clientTimeMilliseconds: 0,
+                                  content: cut, signer: other.identity.signing)
+            answer = await client.open(event); expected = "malformed"
+        case .keyWrappedCutInNonce:
+            _ = await client.authenticate(sam.signing, role: .staff)
+            let full = KeyWrapped(purpose: .staffKey, wraps: [
+                Wrap(key: SecretBox.generateKey(), to: sam.keyID, recipientKey: sam.box.publicKey, from: sam.box)]).content
+            let event = try Event(kind: .keyWrapped, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                  content: Array(full.prefix(1 + 2 + 16 + 10)), signer: sam.signing)
+            answer = await client.append(event); expected = "malformed"
         case .eventSignedByOtherKey:
             _ = await client.authenticate(visitor.identity.signing, role: .visitor)
             answer = await client.append(try other.message("someone else's event")); expected = "forbidden"

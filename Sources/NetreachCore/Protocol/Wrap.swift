@@ -19,7 +19,9 @@ public struct Wrap: Hashable, Sendable {
 
     init(reading reader: inout ByteReader) throws(ProtocolError) {
         recipient = try reader.take(16)
-        nonce = try! Nonce(try reader.take(Nonce.count))
+        // Taken apart from the conversion: a `try!` over both would crash on a cut-short wrap.
+        let nonceBytes = try reader.take(Nonce.count)
+        nonce = try! Nonce(nonceBytes)  // exactly Nonce.count bytes: cannot fail
         boxed = try reader.take(48)
     }
 
@@ -64,7 +66,9 @@ public struct ConversationOpened: Hashable, Sendable {
 
     public init(content: [UInt8]) throws(ProtocolError) {
         var reader = ByteReader(content, what: "conversation.opened")
-        visitorBoxKey = try! BoxPublicKey(try reader.take(32))
+        // Taken apart from the conversion: a `try!` over both would crash on cut-short content.
+        let keyBytes = try reader.take(32)
+        visitorBoxKey = try! BoxPublicKey(keyBytes)  // exactly 32 bytes: cannot fail
         wraps = try Wrap.readList(&reader)
         try reader.finish()
         guard wraps.count <= 1024 else { throw ProtocolError(.malformed, "too many wraps") }
