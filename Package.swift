@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "Sodium", dependencies: ["CSodium"], swiftSettings: strict),
         .target(name: "EventLog", dependencies: ["Sodium"], swiftSettings: strict),
         .target(name: "NetreachCore", dependencies: ["Sodium", "EventLog"], swiftSettings: strict),
+        // Child processes for the tests, the soak and the benchmarks (Foundation's Process can miss an exit on Linux).
+        .target(name: "ChildProcess", swiftSettings: strict),
         .target(
             name: "NetreachRelay",
             dependencies: [
@@ -105,6 +107,7 @@ let package = Package(
                 "EventLog",
                 "Sodium",
                 "NetreachCommandLine",
+                "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -120,6 +123,7 @@ let package = Package(
                 "NetreachCore",
                 "NetreachRelay",
                 "NetreachClient",
+                "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -129,14 +133,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"], swiftSettings: strict),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Sodium"], swiftSettings: strict),
-        .testTarget(name: "ProtocolTests", dependencies: ["NetreachCore", "Sodium"], swiftSettings: strict),
-        .testTarget(name: "NetreachCoreTests", dependencies: ["NetreachCore", "Sodium"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "ProtocolTests", dependencies: ["NetreachCore", "Sodium", "ChildProcess"], swiftSettings: strict),
+        .testTarget(name: "NetreachCoreTests", dependencies: ["NetreachCore", "Sodium", "ChildProcess"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "RelayTests",
             dependencies: [
-                "NetreachRelay", "NetreachCore", "NetreachClient", "EventLog", "Sodium",
+                "NetreachRelay", "NetreachCore", "NetreachClient", "EventLog", "Sodium", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -146,7 +151,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
-        .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog", "NetreachClient", "NetreachCore", "Sodium"],
+        .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog", "NetreachClient", "NetreachCore", "Sodium", "ChildProcess"],
                     swiftSettings: strict),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChildProcess
 import EventLog
 import Foundation
 import Hummingbird
@@ -121,7 +122,10 @@ enum EchoBaseline {
         let application = Application(router: Router(), server: .http1WebSocketUpgrade(webSocketRouter: webSockets),
                                       configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                                       onServerRunning: { sink.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let server = Task { try await application.runService(gracefulShutdownSignals: []) }
+        let server = Task {
+            defer { sink.finish() }  // a server that cannot start ends the wait for its port
+            try await application.runService(gracefulShutdownSignals: [])
+        }
         defer { server.cancel() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw BenchError("the echo server did not start") }
@@ -185,7 +189,10 @@ enum RelayThroughput {
         let application = try RelayServer.makeApplication(
             core: core, configuration: try RelayConfiguration(host: "127.0.0.1", port: 0, dataDirectory: directory, keysDirectory: "-"),
             metrics: RelayMetrics(), logger: logger) { sink.yield($0) }
-        let server = Task { try await application.runService(gracefulShutdownSignals: []) }
+        let server = Task {
+            defer { sink.finish() }  // a server that cannot start ends the wait for its port
+            try await application.runService(gracefulShutdownSignals: [])
+        }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw BenchError("the relay did not start") }
         let url = "ws://127.0.0.1:\(port)/v1/ws"
@@ -362,25 +369,20 @@ enum IdleMemory {
         guard FileManager.default.isExecutableFile(atPath: relayBinary) else {
             throw BenchError("build netreach-relay next to netreach-bench first (swift build -c release --product netreach-relay)")
         }
-        try run(relayBinary, ["demo-deployment", "--dir", directory])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: relayBinary)
-        process.arguments = ["serve", "--data-dir", directory + "/data", "--keys", directory + "/Keys",
-                             "--relay-key", directory + "/private/relay.key", "--passphrase-file", directory + "/private/demo.passphrase",
-                             "--port", "0", "--opens-per-address-per-hour", "0", "--log-level", "error"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGTERM); process.waitUntilExit() } }
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
+        let made = try await ChildProcess.run(relayBinary, ["demo-deployment", "--dir", directory], timeout: .seconds(120))
+        guard made.status == 0 else { throw BenchError("netreach-relay demo-deployment failed: \(made.errors)") }
+        let process = try ChildProcess(relayBinary, [
+            "serve", "--data-dir", directory + "/data", "--keys", directory + "/Keys",
+            "--relay-key", directory + "/private/relay.key", "--passphrase-file", directory + "/private/demo.passphrase",
+            "--port", "0", "--opens-per-address-per-hour", "0", "--log-level", "error",
+        ])
+        defer {
+            process.send(SIGTERM)
+            process.waitBlocking(timeout: .seconds(30))
         }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
-            throw BenchError("the relay did not say its port: \(text)")
+        guard let text = await process.waitForOutputLine(containing: "127.0.0.1:", timeout: .seconds(60)),
+              let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
+            throw BenchError("the relay did not say its port: \(process.output) \(process.errors)")
         }
         let url = "ws://127.0.0.1:\(port)/v1/ws"
         // Warm up (first connections allocate pools), then measure from there.
@@ -391,7 +393,7 @@ enum IdleMemory {
             warm.append(connection)
         }
         try await Task.sleep(for: .milliseconds(500))
-        let before = rss(of: process.processIdentifier)
+        let before = rss(of: process.pid)
         var open: [RelayConnection] = []
         open.reserveCapacity(connections)
         while open.count < connections {
@@ -409,7 +411,7 @@ enum IdleMemory {
             open += batch
         }
         try await Task.sleep(for: .seconds(1))
-        let after = rss(of: process.processIdentifier)
+        let after = rss(of: process.pid)
         let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
         let healthy = String(decoding: data, as: UTF8.self).contains("\"ok\"")
         for connection in open + warm { await connection.close() }
@@ -422,16 +424,6 @@ enum IdleMemory {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
               let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kib
-    }
-
-    private static func run(_ path: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError("\(path) \(arguments.first ?? "") failed") }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChildProcess
 import EventLog
 import Foundation
 import NetreachCommandLine
@@ -68,18 +69,12 @@ extension SoakCommand {
         }
 
         private func runChild(_ executable: URL, directory: String, killAfter milliseconds: Int) throws -> [(EventID, UInt64)] {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = ["crash-child", "--data-dir", directory, "--writers", "\(writers)"]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            // Drain the pipe while the child runs, or it would block on a full pipe.
-            let reader = Thread.detachedReader(output.fileHandleForReading)
+            // The child writes its acknowledgements to a file, which the kill cannot block or lose.
+            let child = try ChildProcess(executable.path, ["crash-child", "--data-dir", directory, "--writers", "\(writers)"])
             usleep(useconds_t(milliseconds * 1000))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let text = String(decoding: reader.wait(), as: UTF8.self)
+            child.send(SIGKILL)
+            guard child.waitBlocking(timeout: .seconds(30)) != nil else { throw ValidationError("a killed child did not end") }
+            let text = child.output
             // Only whole lines count: a line cut by the kill is an acknowledgement we cannot read.
             return text.split(separator: "\n", omittingEmptySubsequences: true).dropLast(text.hasSuffix("\n") ? 0 : 1)
                 .compactMap { line in
@@ -153,24 +148,4 @@ extension Hex {
     static func decodeID(_ text: String) throws -> EventID {
         try EventID(Hex.decode(text))
     }
-}
-
-extension Thread {
-    /// Reads a file handle to its end on a separate thread.
-    final class Reader: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        private var data = Data()
-        init(_ handle: FileHandle) {
-            Thread.detachNewThread { [self] in
-                data = handle.readDataToEndOfFile()
-                done.signal()
-            }
-        }
-        func wait() -> Data {
-            done.wait()
-            return data
-        }
-    }
-
-    static func detachedReader(_ handle: FileHandle) -> Reader { Reader(handle) }
 }

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// Runs a built executable of this package and collects what it printed.
@@ -18,34 +19,13 @@ struct BinaryRunner {
         fatalError("cannot find the built netreach-relay next to \(CommandLine.arguments[0])")
     }()
 
-    /// Runs the executable on a thread of its own: waiting for a child process must not hold one of
-    /// the few threads that all the concurrently running tests share.
-    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Outcome {
-        try await offThePool { try runBlocking(name, arguments, environment: environment) }
-    }
-
-    static func runBlocking(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = productsDirectory.appendingPathComponent(name)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-                       standardError: String(decoding: errData, as: UTF8.self))
-    }
-}
-
-/// Runs blocking work (waiting for a process, reading a pipe) on a new thread, not the shared pool.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread {
-            continuation.resume(with: Result { try body() })
-        }
+    /// Runs the executable to its end, or kills it after `timeout`; waiting holds none of the
+    /// threads that all the concurrently running tests share.
+    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:],
+                    timeout: Duration = .seconds(120)) async throws -> Outcome {
+        let outcome = try await ChildProcess.run(productsDirectory.appendingPathComponent(name).path, arguments,
+                                                 environment: environment, timeout: timeout)
+        if outcome.timedOut { throw HarnessError("\(name) \(arguments.first ?? "") did not finish in \(timeout): \(outcome.errors)") }
+        return Outcome(status: outcome.status, standardOutput: outcome.output, standardError: outcome.errors)
     }
 }

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import NetreachClient
 import NetreachCore
@@ -68,14 +69,13 @@ struct ChatTerminalTests {
         defer { killSession(session) }
         #expect(try await screen(session, until: { $0.contains("sam>") && $0.contains("visitor: hi") }) != nil)
 
-        deployment.relay.terminate()
-        deployment.relay.waitUntilExit()
+        try await deployment.stopRelay()
         #expect(try await screen(session, until: { $0.contains("connection to the relay lost") }) != nil)
         try await tmux(["send-keys", "-t", session, "-l", "are you ok? I'm still here"])
         try await tmux(["send-keys", "-t", session, "Enter"])
         try await Task.sleep(for: .seconds(1))
         let restarted = try await StaffDeployment.startRelay(directory: deployment.directory, port: deployment.port)
-        defer { restarted.0.terminate(); restarted.0.waitUntilExit() }
+        defer { restarted.0.send(SIGKILL); restarted.0.waitBlocking(timeout: .seconds(5)) }
         #expect(try await screen(session, until: { $0.contains("reconnected") }, seconds: 40) != nil)
         #expect(try await screen(session, until: { $0.contains("sam: are you ok? I'm still here") }) != nil)
 
@@ -89,39 +89,17 @@ struct ChatTerminalTests {
 
     /// Ends a test's tmux session (and the chat in it); quick, so it may run in a defer.
     private func killSession(_ session: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        process.arguments = ["kill-session", "-t", session]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
-        process.waitUntilExit()
+        let tmux = try? ChildProcess("/usr/bin/tmux", ["kill-session", "-t", session])
+        tmux?.waitBlocking(timeout: .seconds(5))
     }
 
-    /// Runs tmux on a thread of its own (not the shared test threads), with its output in a file and
-    /// a deadline, so that a tmux that never answers fails this test instead of stalling the others.
+    /// Runs tmux with a deadline, holding none of the shared test threads while it runs, so that a
+    /// tmux that never answers fails this test instead of stalling the others.
     @discardableResult
     private func tmux(_ arguments: [String]) async throws -> String {
-        try await offThePool {
-            let outputPath = NSTemporaryDirectory() + "netreach-tmux-" + UUID().uuidString
-            guard FileManager.default.createFile(atPath: outputPath, contents: nil) else { throw HarnessError("cannot create \(outputPath)") }
-            defer { try? FileManager.default.removeItem(atPath: outputPath) }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-            process.arguments = arguments
-            let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            try? output.close()
-            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            guard process.terminationStatus == 0 else { throw HarnessError("tmux \(arguments.first ?? "") failed: \(text)") }
-            return text
-        }
+        let outcome = try await ChildProcess.run("/usr/bin/tmux", arguments, mergingErrorsIntoOutput: true, timeout: .seconds(10))
+        guard outcome.status == 0 else { throw HarnessError("tmux \(arguments.first ?? "") failed (\(outcome.termination)): \(outcome.output)") }
+        return outcome.output
     }
 
     /// The pane's text once `condition` holds, or nil after 15 s.

@@ -1,3 +1,4 @@
+import ChildProcess
 import EventLog
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -84,16 +85,14 @@ struct ServeCommandTests {
 
         // The first line it prints names the port.
         let (process, port) = try await StaffDeployment.startRelay(directory: dir)
-        defer { if process.isRunning { process.terminate() } }
+        defer { process.send(SIGKILL) }
         let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
         #expect(String(decoding: data, as: UTF8.self).contains("\"status\":\"ok\""))
 
-        kill(process.processIdentifier, SIGTERM)
+        process.send(SIGTERM)
         // It must stop by itself (a liveness check, not a timing figure: the wait only guards against a hang).
-        let deadline = ContinuousClock.now + .seconds(60)
-        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!process.isRunning, "the relay did not stop on SIGTERM")
-        #expect(!process.isRunning && process.terminationStatus == 0)
+        let ended = await process.wait(timeout: .seconds(60))
+        #expect(ended == .exited(0), "the relay did not stop cleanly on SIGTERM: \(ended.map(String.init(describing:)) ?? "still running")")
         let verify = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir + "/data"])
         #expect(verify.status == 0)
     }

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import NetreachClient
 import NetreachCore
@@ -7,12 +8,12 @@ import Sodium
 /// `netreach` binary as two staff members (sam, a worker; jo, a supervisor) would.
 final class StaffDeployment: @unchecked Sendable {
     let directory: String
-    var relay: Process
+    var relay: ChildProcess
     let port: Int
     var base: String { "http://127.0.0.1:\(port)" }
     var passphraseFile: String { directory + "/private/demo.passphrase" }
 
-    private init(directory: String, relay: Process, port: Int) {
+    private init(directory: String, relay: ChildProcess, port: Int) {
         self.directory = directory
         self.relay = relay
         self.port = port
@@ -22,39 +23,32 @@ final class StaffDeployment: @unchecked Sendable {
         let directory = NSTemporaryDirectory() + "netreach-cli-" + Hex.encode(Random.bytes(count: 6))
         let made = try await BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", directory])
         guard made.status == 0 else { throw HarnessError("demo-deployment failed: \(made.standardError)") }
-        let (relay, port) = try await startRelay(directory: directory)
-        return StaffDeployment(directory: directory, relay: relay, port: port)
+        // A port outside the system's ephemeral range (32768–60999), so that a test can stop the relay and
+        // start it again on the same port: a freed ephemeral port may be taken by any client socket meanwhile.
+        var failures: [String] = []
+        for _ in 0..<20 {
+            do {
+                let (relay, port) = try await startRelay(directory: directory, port: Int.random(in: 20_000..<32_000))
+                return StaffDeployment(directory: directory, relay: relay, port: port)
+            } catch {
+                failures.append("\(error)")
+            }
+        }
+        throw HarnessError("the relay could not start on any port tried: \(failures.suffix(3))")
     }
 
-    static func startRelay(directory: String, port: Int = 0) async throws -> (Process, Int) {
-        let started = try await offThePool { try startRelayBlocking(directory: directory, port: port) }
-        return (started.process, started.port)
-    }
-
-    private struct Started: @unchecked Sendable { let process: Process; let port: Int }
-
-    private static func startRelayBlocking(directory: String, port: Int) throws -> Started {
-        let process = Process()
-        process.executableURL = BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay")
-        process.arguments = ["serve", "--data-dir", directory + "/data", "--keys", directory + "/Keys", "--relay-key", directory + "/private/relay.key",
-                             "--passphrase-file", directory + "/private/demo.passphrase", "--port", String(port), "--pow-bits", "4",
-                             "--log-level", "error"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
+    /// Starts `netreach-relay serve` on the deployment and waits for the line that gives its port.
+    static func startRelay(directory: String, port: Int = 0) async throws -> (ChildProcess, Int) {
+        let process = try ChildProcess(BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay").path, [
+            "serve", "--data-dir", directory + "/data", "--keys", directory + "/Keys", "--relay-key", directory + "/private/relay.key",
+            "--passphrase-file", directory + "/private/demo.passphrase", "--port", String(port), "--pow-bits", "4", "--log-level", "error",
+        ])
+        guard let line = await process.waitForOutputLine(containing: "127.0.0.1:", timeout: .seconds(60)),
+              let range = line.range(of: "127.0.0.1:"), let port = Int(line[range.upperBound...].prefix { $0.isNumber }) else {
+            await process.killGroup()
+            throw HarnessError("the relay did not say its port: \(process.output) \(process.errors)")
         }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
-            process.terminate()
-            throw HarnessError("the relay did not say its port: \(text)")
-        }
-        return Started(process: process, port: port)
+        return (process, port)
     }
 
     func home(_ name: String) -> String { directory + "/private/home-\(name)" }
@@ -73,9 +67,17 @@ final class StaffDeployment: @unchecked Sendable {
         guard outcome.status == 0 else { throw HarnessError("login of \(name) failed: \(outcome.standardError)") }
     }
 
+    /// Ends the relay at once (how it stops gracefully is tested elsewhere) and removes the deployment.
     func stop() {
-        if relay.isRunning { relay.terminate(); relay.waitUntilExit() }
+        relay.send(SIGKILL)
+        relay.waitBlocking(timeout: .seconds(5))
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Stops the relay as its service manager would, with SIGTERM, and waits for it to end.
+    func stopRelay() async throws {
+        relay.send(SIGTERM)
+        guard await relay.wait(timeout: .seconds(30)) != nil else { throw HarnessError("the relay did not stop on SIGTERM") }
     }
 
     /// The keyring the relay serves, verified under the demo organisation key.

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import NetreachCore
 import Sodium
@@ -36,17 +37,10 @@ struct ExpectedKeys: Decodable, Sendable {
 }
 
 /// Runs Fixtures/keys_interop.py with Debian's Python (PyNaCl) and returns its exit status and output.
-func runInteropScript(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    process.arguments = [fixturesDirectory.appendingPathComponent("keys_interop.py").path] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+func runInteropScript(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    let outcome = try await ChildProcess.run("/usr/bin/python3", [fixturesDirectory.appendingPathComponent("keys_interop.py").path] + arguments,
+                                             mergingErrorsIntoOutput: true, timeout: .seconds(120))
+    return (outcome.status, outcome.output)
 }
 
 @Suite("Interoperability with an independent implementation (PyNaCl)")
@@ -133,13 +127,13 @@ struct InteropTests {
     }
 
     @Test("the committed fixtures are exactly what the Python script makes today")
-    func fixturesUpToDate() throws {
-        let (status, output) = try runInteropScript(["check"])
+    func fixturesUpToDate() async throws {
+        let (status, output) = try await runInteropScript(["check"])
         #expect(status == 0, "\(output)")
     }
 
     @Test("files written by Swift pass the Python implementation's checks")
-    func swiftFilesVerifyInPython() throws {
+    func swiftFilesVerifyInPython() async throws {
         let directory = TemporaryDirectory()
         let org = TestKeys.keyPair(seed: 0x31)
         let orgPublic = OrganisationPublicKey(name: try DeploymentName("swift-made"), signKey: org.publicKey)
@@ -182,7 +176,7 @@ struct InteropTests {
                              ["file": "org.key", "passphrase": "the org's passphrase"]],
         ]
         try directory.write(Array(try JSONSerialization.data(withJSONObject: manifest)), to: "manifest.json")
-        let (status, output) = try runInteropScript(["verify", directory.path])
+        let (status, output) = try await runInteropScript(["verify", directory.path])
         #expect(status == 0, "\(output)")
         #expect(output.contains("ok: org.pub, 3 certificates, 1 revocations, 3 staff public keys, 2 private key files"), "\(output)")
     }

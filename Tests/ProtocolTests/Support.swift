@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import NetreachCore
 import Sodium
@@ -30,16 +31,8 @@ func bytes(_ range: ClosedRange<UInt8>) -> [UInt8] { Array(range) }
 
 func keyID(_ key: SigningPublicKey) -> [UInt8] { KeyID(key).bytes }
 
-/// Runs /usr/bin/python3 with arguments; returns the exit status and what it printed.
-func python(_ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+/// Runs /usr/bin/python3 with arguments; returns the exit status and what it printed (errors included).
+func python(_ arguments: [String]) async throws -> (Int32, String) {
+    let outcome = try await ChildProcess.run("/usr/bin/python3", arguments, mergingErrorsIntoOutput: true, timeout: .seconds(120))
+    return (outcome.status, outcome.output)
 }

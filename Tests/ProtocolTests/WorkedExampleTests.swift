@@ -71,8 +71,8 @@ struct WorkedExampleTests {
     }
 
     @Test("the independent Python implementation computes the same example")
-    func pythonAgrees() throws {
-        let (status, output) = try python([fixtures.appendingPathComponent("protocol_interop.py").path, "check-doc",
+    func pythonAgrees() async throws {
+        let (status, output) = try await python([fixtures.appendingPathComponent("protocol_interop.py").path, "check-doc",
                                            repositoryRoot.appendingPathComponent("docs/PROTOCOL.md").path])
         #expect(status == 0, "\(output)")
     }
@@ -97,7 +97,7 @@ struct WorkedExampleTests {
     }
 
     @Test("events made in Swift are accepted by the Python implementation")
-    func pythonVerifiesSwiftEvents() throws {
+    func pythonVerifiesSwiftEvents() async throws {
         let visitor = VisitorIdentity(phrase: .generate())
         let key = SecretBox.generateKey()
         var items: [[String: String]] = []
@@ -114,7 +114,7 @@ struct WorkedExampleTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("netreach-events-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try JSONSerialization.data(withJSONObject: items).write(to: file)
-        let (status, output) = try python([fixtures.appendingPathComponent("protocol_interop.py").path, "verify", file.path])
+        let (status, output) = try await python([fixtures.appendingPathComponent("protocol_interop.py").path, "verify", file.path])
         #expect(status == 0, "\(output)")
         #expect(output.contains("5 passed, 0 failed"))
     }

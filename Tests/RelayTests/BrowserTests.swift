@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Hummingbird
 import NIOCore
@@ -19,8 +20,8 @@ struct BrowserTests {
 
     @Test("the page's JavaScript reproduces the protocol's worked example and checks the PyNaCl keyring")
     func javaScriptKnownAnswers() async throws {
-        let result = try await Subprocess.run("/usr/bin/env", ["node", Self.fixtures.appendingPathComponent("web_protocol_check.js").path,
-                                                              Self.repository.path], timeout: .seconds(60))
+        let result = try await ChildProcess.run("/usr/bin/env", ["node", Self.fixtures.appendingPathComponent("web_protocol_check.js").path,
+                                                                Self.repository.path], timeout: .seconds(60))
         #expect(result.status == 0, "\(result.output)\(result.errors)")
         #expect(result.output.contains(" passed, 0 failed"), "\(result.output)")
     }
@@ -34,12 +35,13 @@ struct BrowserTests {
         let web = WebConfiguration(settings: try VisitorPageSettings(
             quickExitURL: neutral.url, emergencyNumbers: [.init(label: "Test emergency line", number: "999")],
             openingHours: try OpeningHours(timeZone: "UTC", sessions: [always]), answerMinutes: 15))
-        var relay = try await TestRelay(directory: try deployment.keyring(), powBits: 12, web: web)
+        let keyring = try deployment.keyring()
+        var relay = try await TestRelay.onRestartablePort { try await TestRelay(directory: keyring, powBits: 12, web: web, port: $0) }
         let port = relay.port, dataDirectory = relay.dataDirectory
 
         var staff = try await Self.staffConnection(relay, sam, from: 0)
-        let browser = try Subprocess.start("/usr/bin/python3", [Self.fixtures.appendingPathComponent("browser_visitor.py").path,
-                                                                relay.httpBase, neutral.url, Self.screenshots])
+        let browser = try ChildProcess("/usr/bin/python3", [Self.fixtures.appendingPathComponent("browser_visitor.py").path,
+                                                             relay.httpBase, neutral.url, Self.screenshots])
         var keys: [ConversationID: SecureBytes] = [:]
         var lastPosition = -1
         var heard: [String] = []
@@ -82,16 +84,17 @@ struct BrowserTests {
                 await staff.close()
                 await relay.stop(keepingData: true)
                 try await Task.sleep(for: .seconds(3))
-                relay = try await TestRelay(directory: try deployment.keyring(), powBits: 12, web: web, port: port,
-                                            dataDirectory: dataDirectory)
+                relay = try await TestRelay.restart(on: port) {
+                    try await TestRelay(directory: keyring, powBits: 12, web: web, port: $0, dataDirectory: dataDirectory)
+                }
                 staff = try await Self.staffConnection(relay, sam, from: lastPosition + 1)
                 try await Self.append(staff, .messagePosted, try SealedText.seal("We are back.", key: key), conversation, sam)
             default:
                 break
             }
         }
-        if browser.isRunning { browser.terminate() }
-        let result = try await browser.finish()
+        browser.send(SIGTERM)
+        let result = await browser.finish(timeout: .seconds(30))
 
         var summary = false
         for line in result.output.split(separator: "\n") {
@@ -150,7 +153,10 @@ struct NeutralSite {
         let (ports, sink) = AsyncStream.makeStream(of: Int.self)
         let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                                       onServerRunning: { sink.yield($0.localAddress?.port ?? 0) })
-        let server = Task { try await application.runService(gracefulShutdownSignals: []) }
+        let server = Task {
+            defer { sink.finish() }  // a server that cannot start ends the wait for its port
+            try await application.runService(gracefulShutdownSignals: [])
+        }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestFailure("the neutral site did not start") }
         return NeutralSite(url: "http://127.0.0.1:\(port)/weather", server: server)
@@ -159,54 +165,5 @@ struct NeutralSite {
     func stop() async {
         server.cancel()
         _ = try? await server.value
-    }
-}
-
-/// A child process whose output goes to files (a full pipe would block it), awaited without blocking a thread.
-final class Subprocess: @unchecked Sendable {
-    private let process = Process()
-    private let outputPath: String, errorPath: String
-
-    private init(_ executable: String, _ arguments: [String]) throws {
-        let base = NSTemporaryDirectory() + "netreach-subprocess-" + UUID().uuidString
-        outputPath = base + ".out"
-        errorPath = base + ".err"
-        guard FileManager.default.createFile(atPath: outputPath, contents: nil),
-              FileManager.default.createFile(atPath: errorPath, contents: nil) else {
-            throw TestFailure("cannot create \(base).out and .err")
-        }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-    }
-
-    static func start(_ executable: String, _ arguments: [String]) throws -> Subprocess {
-        let subprocess = try Subprocess(executable, arguments)
-        try subprocess.process.run()
-        return subprocess
-    }
-
-    static func run(_ executable: String, _ arguments: [String], timeout: Duration) async throws -> (status: Int32, output: String, errors: String) {
-        let subprocess = try start(executable, arguments)
-        let deadline = ContinuousClock.now + timeout
-        while subprocess.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        if subprocess.isRunning { subprocess.terminate() }
-        return try await subprocess.finish()
-    }
-
-    var isRunning: Bool { process.isRunning }
-
-    func terminate() { process.terminate() }
-
-    func finish() async throws -> (status: Int32, output: String, errors: String) {
-        while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        defer {
-            try? FileManager.default.removeItem(atPath: outputPath)
-            try? FileManager.default.removeItem(atPath: errorPath)
-        }
-        return (process.terminationStatus,
-                (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
-                (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
     }
 }

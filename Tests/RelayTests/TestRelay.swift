@@ -30,10 +30,43 @@ final class TestRelay: Sendable {
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let application = try RelayServer.makeApplication(core: core, configuration: configuration, metrics: metrics,
                                                           logger: logger) { port in portSink.yield(port) }
-        server = Task { try await application.runService(gracefulShutdownSignals: []) }
+        // A server that cannot start (its port taken) ends the stream, so this fails instead of waiting forever.
+        let server = Task {
+            defer { portSink.finish() }
+            try await application.runService(gracefulShutdownSignals: [])
+        }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TestFailure("the relay did not start") }
+        guard let port = await iterator.next() else {
+            let reason: String
+            do { try await server.value; reason = "it stopped" } catch { reason = "\(error)" }
+            await core.store.close()
+            if existing == nil { try? FileManager.default.removeItem(atPath: dataDirectory) }
+            throw TestFailure("the relay did not start on port \(requestedPort): \(reason)")
+        }
+        self.server = server
         self.port = port
+    }
+
+    /// A relay on a port outside the system's ephemeral range (32768–60999 on Linux), for a test that stops it
+    /// and starts it again on the same port: an ephemeral port freed by the first relay may be taken
+    /// by any client socket before the second binds it.
+    static func onRestartablePort(_ make: (Int) async throws -> TestRelay) async throws -> TestRelay {
+        var failures: [String] = []
+        for _ in 0..<20 {
+            do { return try await make(Int.random(in: 20_000..<32_000)) } catch { failures.append("\(error)") }
+        }
+        throw TestFailure("no free port for a restartable relay: \(failures.suffix(3))")
+    }
+
+    /// Starts a relay again on the port an earlier one had, retrying for a while in case the old
+    /// listening socket is not yet gone.
+    static func restart(on port: Int, _ make: (Int) async throws -> TestRelay) async throws -> TestRelay {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            do { return try await make(port) } catch where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
     }
 
     var webSocketURL: String { "ws://127.0.0.1:\(port)/v1/ws" }
