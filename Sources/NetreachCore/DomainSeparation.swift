@@ -31,6 +31,10 @@ public struct DomainSeparation: Hashable, Sendable, CustomStringConvertible {
     public static let auth = DomainSeparation("netreach/v1/auth")
     /// The proof of work that opening a conversation costs.
     public static let pow = DomainSeparation("netreach/v1/pow")
+    /// The salt of an organisation's alert feed, derived from its public key.
+    public static let alertFeedSalt = DomainSeparation("netreach/v1/alert-feed-salt")
+    /// The hash of a perpetrator identifier in a safety alert, which a checker compares.
+    public static let identifier = DomainSeparation("netreach/v1/identifier")
 
     /// The bytes that precede a message of this kind: the context and a zero byte.
     public var prefix: [UInt8] { Array(context.utf8) + [0] }

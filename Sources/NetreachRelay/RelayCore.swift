@@ -115,7 +115,9 @@ public final class RelayCore: Sendable {
             guard expect == nil || expect == 0 else { throw ProtocolError(.malformed, "conversation.opened is always the first event") }
             expected = .noStream
         } else {
-            guard (try? await store.streamVersion(stream)) ?? nil != nil else {
+            // Every conversation starts with its opening; the alert feed starts with its first alert.
+            let exists = event.kind == .alertPublished ? true : (try? await store.streamVersion(stream)) ?? nil != nil
+            guard exists else {
                 throw ProtocolError(.noSuchConversation, "conversation \(event.conversation) was never opened")
             }
             expected = expect.map { .exact($0) } ?? .any
@@ -134,6 +136,11 @@ public final class RelayCore: Sendable {
     private func authorise(_ event: Event, by identity: Identity) throws(ProtocolError) {
         guard event.author == identity.signingKey else {
             throw ProtocolError(.forbidden, "the event is signed by another key than this connection's")
+        }
+        // The alert feed holds alerts only, and alerts go nowhere else.
+        guard (event.kind == .alertPublished) == (event.conversation == .alertFeed) else {
+            throw ProtocolError(.forbidden, event.kind == .alertPublished ? "alert.published goes to the alert feed's id (16 zero bytes)"
+                                                                          : "only alert.published goes to the alert feed")
         }
         switch identity {
         case .visitor(_, let conversation):
@@ -161,7 +168,13 @@ public final class RelayCore: Sendable {
             }
         case .keyWrapped:
             _ = try KeyWrapped(content: event.content)
-        case .messagePosted, .conversationClosed, .noteAdded:
+        case .alertPublished:
+            do {
+                _ = try SafetyAlert(content: event.content)
+            } catch {
+                throw ProtocolError(.malformed, "the alert does not have the alert layout: \(error.message)")
+            }
+        case .messagePosted, .conversationClosed, .noteAdded, .incidentReported, .consentChanged, .incidentShared:
             guard sealedSizes.contains(event.content.count) else {
                 throw ProtocolError(.malformed, "sealed text must be padded to a bucket (content of \(event.content.count) bytes)")
             }
@@ -195,9 +208,22 @@ public final class RelayCore: Sendable {
 
     // MARK: Reading
 
+    /// The stream of the organisation's public alert feed.
+    public static let alertStream = ConversationID.alertFeed.streamName
+
+    /// The alert feed, newest first: each stored `alert.published` event with its position.
+    public func alerts(limit: Int = 500) async throws -> [(position: UInt64, event: [UInt8])] {
+        guard let name = try? StreamName(RelayCore.alertStream), let version = try await store.streamVersion(name) else { return [] }
+        let count = version + 1
+        let start = count > UInt64(limit) ? count - UInt64(limit) : 0
+        let recorded = try await store.readStream(name, fromVersion: start, maxCount: limit)
+        return recorded.reversed().map { ($0.position, $0.payload) }
+    }
+
     /// Whether a stored event goes to this identity.
     public func isVisible(_ recorded: RecordedEvent, to identity: Identity) -> Bool {
-        guard recorded.stream.value.hasPrefix("conv:"), let kind = EventKind(name: recorded.type.value)
+        let stream = recorded.stream.value
+        guard stream.hasPrefix("conv:") || stream == RelayCore.alertStream, let kind = EventKind(name: recorded.type.value)
         else { return false }
         switch identity {
         case .staff: return true

@@ -7,6 +7,7 @@ public import Logging
 import NIOCore
 import NIOSSL
 import NetreachCore
+import Sodium
 
 /// Builds the relay's HTTP and WebSocket application (docs/PROTOCOL.md, "Transport" and "HTTP").
 public enum RelayServer {
@@ -24,6 +25,19 @@ public enum RelayServer {
         router.get("/v1/keyring") { _, _ -> Response in
             json(core.staffDirectory.keyringDocument)
         }
+        // The public alert feed (docs/INCIDENTS.md, "Alerts"), newest first. Anyone may read it; a
+        // reader verifies each alert against the keyring, and checks identifiers on their own device.
+        let alerts: @Sendable (Request, BasicRequestContext) async throws -> Response = { _, _ in
+            do {
+                let feed = try await core.alerts()
+                return json(["alerts": feed.map { ["position": $0.position, "event": Base64URL.encode($0.event)] as [String: any Sendable] }])
+            } catch {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: #"{"error":"unavailable"}"#)))
+            }
+        }
+        router.get("/v1/alerts", use: alerts)
+        router.get("/alerts", use: alerts)
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))

@@ -58,6 +58,10 @@ struct TranscriptCommand: AsyncParsableCommand {
         case .closed(let wrapUp): (kind, text) = ("closed", wrapUp.map(describe) ?? "")
         case .opened: (kind, text) = ("opened", "")
         case .keysShared: (kind, text) = ("keys shared", "")
+        case .incident(let id, let report): (kind, text) = ("incident", describe(report, id: id))
+        case .consent(let change): (kind, text) = ("consent", describe(change))
+        case .shared(let shared): (kind, text) = ("shared", describe(shared))
+        case .alert(let alert): (kind, text) = ("alert", "\(alert.month) \(alert.area): \(alert.summary)")
         case .undecryptable(let reason): (kind, text) = ("undecryptable", reason)
         }
         return [String(entry.position), clock(entry.timeMilliseconds), speaker, kind, text]

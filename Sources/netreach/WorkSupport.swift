@@ -58,6 +58,21 @@ func describe(_ wrapUp: WrapUp) -> String {
         + "; outcome \(wrapUp.outcome.name); \(wrapUp.contact.name) contact"
 }
 
+func describe(_ report: IncidentReport, id: IncidentID) -> String {
+    "incident \(id.shortID), \(report.date) \(report.timeBand.rawValue), \(report.area): "
+        + report.harms.map(\.label).joined(separator: ", ") + "; consent \(report.consent.summary)"
+}
+
+func describe(_ change: ConsentChange) -> String {
+    "incident \(change.incident.shortID) now at \(change.level.summary)"
+        + (change.visitorSaidOn.isEmpty ? "" : " (the visitor said so on \(change.visitorSaidOn))")
+}
+
+func describe(_ shared: IncidentShared) -> String {
+    "incident \(shared.incident.shortID) shared as \(shared.recipient == .police ? "a police package" : "an alert") at consent "
+        + "\(shared.level.rawValue)" + (shared.note.isEmpty ? "" : ": \(shared.note)")
+}
+
 /// One transcript entry as the chat and `transcript` print it.
 func transcriptLine(_ entry: TranscriptEntry) -> String {
     let time = clock(entry.timeMilliseconds).suffix(5)
@@ -74,6 +89,10 @@ func transcriptLine(_ entry: TranscriptEntry) -> String {
     case .closed(let wrapUp): return "[\(time)] — \(who) closed the conversation\(wrapUp.map { ": " + describe($0) } ?? "") —"
     case .opened: return "[\(time)] — the visitor opened the conversation —"
     case .keysShared: return "[\(time)] — \(who) shared the keys with a colleague —"
+    case .incident(let id, let report): return "[\(time)] — \(who) reported an incident: \(describe(report, id: id)) —"
+    case .consent(let change): return "[\(time)] — \(who) changed consent: \(describe(change)) —"
+    case .shared(let shared): return "[\(time)] — \(who) shared an incident: \(describe(shared)) —"
+    case .alert(let alert): return "[\(time)] — \(who) published an alert: \(alert.month) \(alert.area) —"
     case .undecryptable(let reason): return "[\(time)] \(who): [cannot be read: \(reason)]"
     }
 }

@@ -27,14 +27,30 @@ struct ChildProcessTests {
 
     @Test("a child still running at its deadline is killed with its own children, and says so")
     func deadline() async throws {
-        // The shell starts a grandchild that would outlive it; the group kill must end both.
-        let marker = NSTemporaryDirectory() + "netreach-child-grandchild-" + UUID().uuidString
-        let outcome = try await ChildProcess.run("/bin/sh", ["-c", "(sleep 2; touch \(marker)) & sleep 60"], timeout: .milliseconds(300))
+        // The shell starts a grandchild that would outlive it and says its pid; the group kill must end both.
+        let pidFile = NSTemporaryDirectory() + "netreach-child-grandchild-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let child = try ChildProcess("/bin/sh", ["-c", "sleep 60 & echo $! > \(pidFile); sleep 60"])
+        var grandchild: pid_t?
+        let started = ContinuousClock.now + .seconds(30)
+        while grandchild == nil, ContinuousClock.now < started {
+            grandchild = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let pid = try #require(grandchild, "the shell never started its grandchild")
+        let outcome = await child.finish(timeout: .milliseconds(100))
         #expect(outcome.timedOut)
         #expect(outcome.termination == .signalled(SIGKILL))
-        try await Task.sleep(for: .seconds(3))
-        #expect(!FileManager.default.fileExists(atPath: marker), "the grandchild outlived the group kill")
-        try? FileManager.default.removeItem(atPath: marker)
+        // Gone means no such process, or a zombie waiting for whoever adopted it.
+        let gone = ContinuousClock.now + .seconds(30)
+        while Self.isAlive(pid), ContinuousClock.now < gone { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!Self.isAlive(pid), "the grandchild \(pid) outlived the group kill")
+    }
+
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[close...].hasPrefix(") Z")
     }
 
     @Test("a child gets no descriptor of ours beyond its three standard ones")

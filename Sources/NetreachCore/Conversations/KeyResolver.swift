@@ -28,9 +28,9 @@ struct KeyResolver {
         switch stored.kind {
         case .conversationOpened: readOpened(stored)
         case .keyWrapped: readKeyWrapped(stored)
-        case .noteAdded, .conversationClosed: staffSealed.append(stored.event.content)
+        case .noteAdded, .conversationClosed, .incidentShared: staffSealed.append(stored.event.content)
         case .conversationTransferred: staffSealed.append(Array(stored.event.content.dropFirst(KeyID.count)))
-        case .messagePosted, .conversationClaimed: break
+        case .messagePosted, .conversationClaimed, .incidentReported, .consentChanged, .alertPublished: break
         }
     }
 

@@ -32,6 +32,9 @@ public struct StaffActivity: Hashable, Sendable {
                     records[receiver, default: StaffActivityRecord(keyID: receiver)].transfersIn += 1
                 }
             }
+        case .incidentReported, .consentChanged: record.incidentRecords += 1
+        case .incidentShared: record.incidentsShared += 1
+        case .alertPublished: record.alertsPublished += 1
         case .conversationOpened: break
         }
         records[author] = record

@@ -12,6 +12,11 @@ public struct StaffActivityRecord: Hashable, Sendable {
     /// `key.wrapped` events: keys shared with other staff.
     public internal(set) var keysShared = 0
     /// The relay time of the last event this member wrote; nil if they only received transfers.
+    /// Incident reports and consent changes this member recorded for visitors.
+    public internal(set) var incidentRecords = 0
+    /// Incidents this member shared (with the police, or as an alert's record).
+    public internal(set) var incidentsShared = 0
+    public internal(set) var alertsPublished = 0
     public internal(set) var lastActivityAt: UInt64?
 
     init(keyID: KeyID) { self.keyID = keyID }

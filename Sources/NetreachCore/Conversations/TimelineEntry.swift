@@ -44,7 +44,8 @@ public struct TimelineEntry: Hashable, Sendable {
         case .conversationTransferred:
             guard let receiver = try? KeyID(bytes: Array(event.content.prefix(KeyID.count))) else { return .malformed }
             return .transferred(to: receiver)
-        case .messagePosted, .conversationClaimed, .conversationClosed, .noteAdded:
+        case .messagePosted, .conversationClaimed, .conversationClosed, .noteAdded, .incidentReported, .consentChanged,
+             .incidentShared, .alertPublished:
             return .none
         }
     }

@@ -71,6 +71,36 @@ public enum Transcript {
             case .failure(let reason):
                 return (.closed(nil), reason)
             }
+        case .incidentReported, .consentChanged:
+            switch open(content, key: keys.conversationKey, keyProblem: keys.conversationKeyProblem,
+                        what: stored.kind == .incidentReported ? "report" : "consent change", keyName: "conversation key") {
+            case .success(let text):
+                do {
+                    if stored.kind == .incidentReported {
+                        return (.incident(IncidentID(reportedBy: stored.event), try IncidentReport(text: text)), nil)
+                    }
+                    return (.consent(try ConsentChange(text: text)), nil)
+                } catch {
+                    return (.undecryptable(reason: "the \(stored.kind.name) does not read: \(error.message)"), nil)
+                }
+            case .failure(let reason): return (.undecryptable(reason: reason), nil)
+            }
+        case .incidentShared:
+            switch open(content, key: keys.staffKey, keyProblem: keys.staffKeyProblem, what: "sharing record", keyName: "staff key") {
+            case .success(let text):
+                do {
+                    return (.shared(try IncidentShared(text: text)), nil)
+                } catch {
+                    return (.undecryptable(reason: "the incident.shared does not read: \(error.message)"), nil)
+                }
+            case .failure(let reason): return (.undecryptable(reason: reason), nil)
+            }
+        case .alertPublished:
+            do {
+                return (.alert(try SafetyAlert(content: content)), nil)
+            } catch {
+                return (.undecryptable(reason: "the alert does not read: \(error.message)"), nil)
+            }
         }
     }
 

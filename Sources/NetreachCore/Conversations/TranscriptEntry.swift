@@ -18,6 +18,13 @@ public struct TranscriptEntry: Hashable, Sendable {
         case transferred(to: KeyID, toName: String?, note: String?)
         /// The wrap-up is nil when it could not be opened or read (then `problem` says why).
         case closed(WrapUp?)
+        /// An Ugly Mugs report (docs/INCIDENTS.md); its id is the event's.
+        case incident(IncidentID, IncidentReport)
+        case consent(ConsentChange)
+        /// A record that the incident was shared (staff only).
+        case shared(IncidentShared)
+        /// An alert of the public feed (not part of any conversation; shown by `netreach alerts`).
+        case alert(SafetyAlert)
         /// The event could not be read at all.
         case undecryptable(reason: String)
     }

@@ -26,8 +26,12 @@ public struct ConversationID: Hashable, Sendable, CustomStringConvertible {
 
     public var base64URL: String { Base64URL.encode(bytes) }
 
-    /// The event log stream that holds this conversation.
-    public var streamName: String { "conv:" + base64URL }
+    /// Not a conversation: the id that `alert.published` events carry, which puts them in the
+    /// organisation's public alert feed (no visitor's id is sixteen zero bytes but by a 2^-128 chance).
+    public static let alertFeed = try! ConversationID([UInt8](repeating: 0, count: count))
+
+    /// The event log stream that holds this conversation, or `alerts` for the alert feed.
+    public var streamName: String { self == .alertFeed ? "alerts" : "conv:" + base64URL }
 
     public var description: String { base64URL }
 }

@@ -9,6 +9,10 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     case conversationTransferred = 5
     case conversationClosed = 6
     case noteAdded = 7
+    case incidentReported = 8
+    case consentChanged = 9
+    case incidentShared = 10
+    case alertPublished = 11
 
     /// The name used on the wire and as the event log type.
     public var name: String {
@@ -20,6 +24,10 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case .conversationTransferred: "conversation.transferred"
         case .conversationClosed: "conversation.closed"
         case .noteAdded: "note.added"
+        case .incidentReported: "incident.reported"
+        case .consentChanged: "consent.changed"
+        case .incidentShared: "incident.shared"
+        case .alertPublished: "alert.published"
         }
     }
 
@@ -33,6 +41,10 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case "conversation.transferred": self = .conversationTransferred
         case "conversation.closed": self = .conversationClosed
         case "note.added": self = .noteAdded
+        case "incident.reported": self = .incidentReported
+        case "consent.changed": self = .consentChanged
+        case "incident.shared": self = .incidentShared
+        case "alert.published": self = .alertPublished
         default: return nil
         }
     }
@@ -43,7 +55,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     public var author: Author {
         switch self {
         case .conversationOpened: .visitor
-        case .messagePosted: .visitorOrStaff
+        case .messagePosted, .incidentReported, .consentChanged: .visitorOrStaff
         default: .staff
         }
     }
@@ -51,8 +63,8 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     /// Whether the visitor of the conversation receives it.
     public var visibleToVisitor: Bool {
         switch self {
-        case .conversationOpened, .messagePosted, .conversationClaimed, .conversationClosed: true
-        case .keyWrapped, .conversationTransferred, .noteAdded: false
+        case .conversationOpened, .messagePosted, .conversationClaimed, .conversationClosed, .incidentReported, .consentChanged: true
+        case .keyWrapped, .conversationTransferred, .noteAdded, .incidentShared, .alertPublished: false
         }
     }
 }
