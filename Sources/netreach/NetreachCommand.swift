@@ -20,6 +20,7 @@ struct NetreachCommand: RootCommand {
             OrgCommand.self, StaffCommand.self, WhoamiCommand.self, LoginCommand.self, StatusCommand.self,
             InboxCommand.self, ClaimCommand.self, ChatCommand.self, SendCommand.self, TranscriptCommand.self, NoteCommand.self,
             TransferCommand.self, CloseCommand.self, CannedCommand.self, HandoverCommand.self,
+            ReportCommand.self, ConsentCommand.self, IncidentsCommand.self, PoliceExportCommand.self, AlertCommand.self, CheckCommand.self,
         ]
     )
 }

@@ -119,6 +119,14 @@ struct TestVisitor {
         guard await connection.append(event, rid: Hex.encode(event.id))?["t"] as? String == "ack" else { throw HarnessError("a message was refused") }
     }
 
+    /// The visitor changes consent for an incident, signed with their own key.
+    func consent(_ incident: IncidentID, _ level: ConsentLevel) async throws {
+        let change = try ConsentChange(incident: incident, level: level)
+        let event = try Event(kind: .consentChanged, conversation: identity.conversation, clientTimeMilliseconds: 0,
+                              content: SealedText.seal(change.text, key: key), signer: identity.signing)
+        guard await connection.append(event, rid: Hex.encode(event.id))?["t"] as? String == "ack" else { throw HarnessError("consent was refused") }
+    }
+
     /// The next staff message the visitor receives, decrypted.
     func nextStaffMessage(timeout: Duration = .seconds(15)) async -> String? {
         let deadline = ContinuousClock.now + timeout

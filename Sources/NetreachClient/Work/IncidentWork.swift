@@ -1,0 +1,163 @@
+import Foundation
+public import NetreachCore
+import Sodium
+
+/// The Ugly Mugs work of a staff member (docs/INCIDENTS.md): recording reports and consent for a
+/// visitor, the police package, alerts, and checking an identifier against the feed. Every
+/// decision that consent governs is taken on the caught-up replica, just before acting.
+public struct IncidentWork: Sendable {
+    public let work: ConversationWork
+
+    public init(workspace: StaffWorkspace) {
+        work = ConversationWork(workspace: workspace)
+    }
+
+    var workspace: StaffWorkspace { work.workspace }
+
+    // MARK: Reading
+
+    /// Every incident in the replica, oldest first, with the problems met reading them.
+    public func all() async throws -> (records: [IncidentRecord], problems: [Incidents.IncidentProblem]) {
+        try await work.catchUp()
+        let events = try await workspace.replica.allEvents()
+        var byConversation: [ConversationID: [StoredEvent]] = [:]
+        var order: [ConversationID] = []
+        let reporting = Set(events.filter { $0.kind == .incidentReported }.map(\.conversation))
+        for stored in events where reporting.contains(stored.conversation) {
+            if byConversation[stored.conversation] == nil { order.append(stored.conversation) }
+            byConversation[stored.conversation, default: []].append(stored)
+        }
+        var records: [IncidentRecord] = []
+        var problems: [Incidents.IncidentProblem] = []
+        for conversation in order {
+            let events = byConversation[conversation]!
+            let reading = Incidents.read(events: events, keys: work.keys(for: events))
+            records += reading.records
+            problems += reading.problems
+        }
+        return (records.sorted { $0.position < $1.position }, problems)
+    }
+
+    /// The incident whose id starts with `text` (hex, as lists show it) or is its whole b64u id.
+    public func incident(matching text: String) async throws -> IncidentRecord {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count >= 4 else { throw WorkError.unknownConversation("an incident id needs at least 4 characters, got '\(text)'") }
+        let matches = try await all().records.filter { Hex.encode($0.id.bytes).hasPrefix(trimmed.lowercased()) || $0.id.base64URL == trimmed }
+        switch matches.count {
+        case 1: return matches[0]
+        case 0: throw WorkError.unknownConversation("no incident starts with '\(trimmed)' (see netreach incidents)")
+        default: throw WorkError.unknownConversation("'\(trimmed)' matches \(matches.count) incidents; give more of the id")
+        }
+    }
+
+    // MARK: Recording for the visitor
+
+    /// Records a report the visitor gave a worker, sealed with the conversation key so the visitor can read it too.
+    public func report(_ report: IncidentReport, in conversation: ConversationID) async throws -> IncidentID {
+        let key = try await conversationKey(of: conversation)
+        let event = try work.sign(.incidentReported, conversation, content: try SealedText.seal(report.text, key: key))
+        _ = try await workspace.session.append(event)
+        return IncidentID(reportedBy: event)
+    }
+
+    /// Records a change of consent the visitor asked for, and the day they asked.
+    public func changeConsent(of record: IncidentRecord, to level: ConsentLevel, visitorSaidOn: String) async throws {
+        let change = try ConsentChange(incident: record.id, level: level, visitorSaidOn: visitorSaidOn)
+        guard !change.visitorSaidOn.isEmpty else {
+            throw IncidentError(.missingValue, "a worker records consent with the day the visitor said so", field: "visitorSaidOn")
+        }
+        let key = try await conversationKey(of: record.conversation)
+        _ = try await workspace.session.append(try work.sign(.consentChanged, record.conversation,
+                                                             content: try SealedText.seal(change.text, key: key)))
+    }
+
+    // MARK: Sharing
+
+    /// Builds the police package from the incident as the relay has it now, records the sharing
+    /// (`incident.shared`, appended at the conversation's version, so a consent change that
+    /// arrives meanwhile makes this fail rather than be overtaken), and returns the package.
+    public func policeExport(_ id: IncidentID, sharedWith note: String) async throws -> PoliceExport {
+        let staffKey = try await work.staffKey(of: try await conversation(of: id))
+        for _ in 0..<3 {
+            let record = try await incident(matching: id.base64URL)
+            let events = try await workspace.replica.events(of: record.conversation)
+            let package = try PoliceExport(record: record, organisation: workspace.keyring.organisation.name.text,
+                                           sharedBy: workspace.credentials.name.text, sharedOn: Self.timestamp(Date()))
+            let shared = try IncidentShared(incident: record.id, recipient: .police, level: package.level, digest: package.digest, note: note)
+            let event = try work.sign(.incidentShared, record.conversation, content: try SealedText.seal(shared.text, key: staffKey))
+            do {
+                _ = try await workspace.session.append(event, expect: events.last?.version)
+                return package
+            } catch let error as ProtocolError where error.code == .versionConflict {
+                continue  // something arrived: read the consent again
+            }
+        }
+        throw WorkError.refused("the conversation keeps changing; try again")
+    }
+
+    /// Publishes an alert from a reviewed draft: refused below consent 2 (read from the relay's
+    /// log just before), checked against its report, hashed, signed, appended to the feed, and
+    /// recorded in the incident's conversation.
+    public func publish(_ draft: AlertDraft) async throws -> SafetyAlert {
+        let record = try await incident(matching: draft.incident.base64URL)
+        guard record.consent.allowsAlert else {
+            throw IncidentError(.consentTooLow, "incident \(record.id.shortID) has consent level \(record.consent.rawValue) "
+                                + "(\(record.consent.summary)); an alert needs level 2 or more", field: "consent")
+        }
+        try draft.check(against: record)
+        let alert = try draft.alert(salt: PerpetratorIdentifier.feedSalt(organisation: workspace.keyring.organisation.signKey))
+        let staffKey = try await work.staffKey(of: record.conversation)
+        let shared = try IncidentShared(incident: record.id, recipient: .alert, level: record.consent,
+                                        digest: Base64URL.encode(SHA512.hash(alert.content)), note: "\(alert.month) \(alert.area)")
+        // The record first: an alert out without its record would be a sharing nobody can account for.
+        _ = try await workspace.session.append(try work.sign(.incidentShared, record.conversation,
+                                                             content: try SealedText.seal(shared.text, key: staffKey)))
+        _ = try await workspace.session.append(try work.sign(.alertPublished, .alertFeed, content: alert.content))
+        return alert
+    }
+
+    // MARK: The feed
+
+    /// The feed as this replica holds it, newest first: only alerts that verify against the keyring;
+    /// the others are counted, not shown.
+    public func feed() async throws -> (alerts: [VerifiedAlert], unverified: Int) {
+        try await work.catchUp()
+        let events = try await workspace.replica.events(of: .alertFeed)
+        var alerts: [VerifiedAlert] = []
+        var unverified = 0
+        for stored in events.reversed() {
+            if let alert = try? VerifiedAlert.verify(stored.event, position: stored.position, keyring: workspace.keyring) {
+                alerts.append(alert)
+            } else {
+                unverified += 1
+            }
+        }
+        return (alerts, unverified)
+    }
+
+    /// The alerts that name `identifier`, hashed here: nothing of it leaves this machine.
+    public func check(_ identifier: PerpetratorIdentifier) async throws -> [VerifiedAlert] {
+        let salt = PerpetratorIdentifier.feedSalt(organisation: workspace.keyring.organisation.signKey)
+        return try await feed().alerts.filter { $0.alert.matches(identifier, salt: salt) }
+    }
+
+    // MARK: Helpers
+
+    private func conversation(of id: IncidentID) async throws -> ConversationID {
+        try await incident(matching: id.base64URL).conversation
+    }
+
+    private func conversationKey(of conversation: ConversationID) async throws -> SecureBytes {
+        let keys = try await work.keys(of: conversation)
+        guard let key = keys.conversationKey else {
+            throw WorkError.noKey(keys.conversationKeyProblem?.message ?? "the conversation key was never wrapped to your key")
+        }
+        return key
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+}
