@@ -13,6 +13,8 @@ public enum DemoDeployment {
         public let passphrasePath: String
         /// What the visitor page shows (`serve --web-config`): made-up numbers and hours.
         public let webConfigPath: String
+        /// Made-up partner services for the referral directory (`serve --referrals`).
+        public let referralsPath: String
         /// Each staff member's key file, and a `NETREACH_HOME` folder holding it for the `netreach` CLI.
         public let staff: [(name: String, role: String, keyFile: String, home: String)]
     }
@@ -66,7 +68,9 @@ public enum DemoDeployment {
         try KeyFileStorage.writeAtomically(Array((passphrase + "\n").utf8), to: passphrasePath, permissions: 0o600)
         let webConfigPath = directory + "/web-config.json"
         try KeyFileStorage.writeAtomically(Array(VisitorPageSettings.demoJSON.utf8), to: webConfigPath, permissions: 0o644)
+        let referralsPath = directory + "/referrals.json"
+        try KeyFileStorage.writeAtomically(Array(ReferralDirectory.demoJSON.utf8), to: referralsPath, permissions: 0o644)
         return Made(keysDirectory: keys, dataDirectory: data, relayKeyPath: relayKeyPath, passphrasePath: passphrasePath,
-                    webConfigPath: webConfigPath, staff: staff)
+                    webConfigPath: webConfigPath, referralsPath: referralsPath, staff: staff)
     }
 }

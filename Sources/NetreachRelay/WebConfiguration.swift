@@ -8,12 +8,15 @@ public struct WebConfiguration: Sendable, Hashable {
     /// The BIP39 English list that phrases are written in, served as `/static/wordlist-en.txt`.
     public var wordListPath: String
     public var settings: VisitorPageSettings
+    /// The partner services shown as "Other services that can help" (`--referrals FILE`).
+    public var referrals: ReferralDirectory
 
     public init(directory: String = WebConfiguration.sourceDirectory, wordListPath: String = WebConfiguration.debianWordList,
-                settings: VisitorPageSettings = .standard) {
+                settings: VisitorPageSettings = .standard, referrals: ReferralDirectory = .empty) {
         self.directory = directory
         self.wordListPath = wordListPath
         self.settings = settings
+        self.referrals = referrals
     }
 
     /// Where Debian's python3-mnemonic puts the list (`WordList.debianPath`).

@@ -32,6 +32,9 @@ enum WebRoutes {
             return response(asset)
         }
         let settings = configuration.settings
+        // The referral directory, public: what a visitor may read without starting a chat.
+        let referrals = configuration.referrals.document
+        router.get("/v1/referrals") { _, _ -> Response in RelayServer.json(referrals) }
         router.get("/v1/deployment") { _, _ -> Response in
             let document: [String: Any] = [
                 "v": 1,

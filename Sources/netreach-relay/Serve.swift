@@ -41,6 +41,8 @@ extension NetreachRelayCommand {
         var webDir: String?
         @Option(help: "A JSON file of what the visitor page shows: quick-exit address, emergency numbers, opening hours (docs/WEB.md).")
         var webConfig: String?
+        @Option(help: "A JSON file of partner services for referrals (docs/INCIDENTS.md, \"Referral directory\").")
+        var referrals: String?
 
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
@@ -59,6 +61,12 @@ extension NetreachRelayCommand {
                     throw ValidationError("--web-config \(webConfig) cannot be read")
                 }
                 do { _ = try VisitorPageSettings(json: data, file: webConfig) } catch { throw ValidationError(error.message) }
+            }
+            if let referrals {
+                guard let data = FileManager.default.contents(atPath: referrals) else {
+                    throw ValidationError("--referrals \(referrals) cannot be read")
+                }
+                do { _ = try ReferralDirectory(json: data, file: referrals) } catch { throw ValidationError(error.message) }
             }
             guard passphraseFile != nil || ProcessInfo.processInfo.environment["NETREACH_RELAY_PASSPHRASE"] != nil else {
                 throw ValidationError("give --passphrase-file or set NETREACH_RELAY_PASSPHRASE")
@@ -86,6 +94,9 @@ extension NetreachRelayCommand {
                 if let webDir { web.directory = webDir }
                 if let webConfig {
                     web.settings = try VisitorPageSettings(json: Data(contentsOf: URL(fileURLWithPath: webConfig)), file: webConfig)
+                }
+                if let referrals {
+                    web.referrals = try ReferralDirectory(json: Data(contentsOf: URL(fileURLWithPath: referrals)), file: referrals)
                 }
                 let configuration = try RelayConfiguration(host: host, port: port, dataDirectory: dataDir, keysDirectory: keys,
                                                            tlsCertificate: tlsCert, tlsKey: tlsKey, web: web)
@@ -140,6 +151,7 @@ extension NetreachRelayCommand {
                 print("  event log:        \(made.dataDirectory)")
                 print("  relay key:        \(made.relayKeyPath)")
                 print("  web page config:  \(made.webConfigPath)")
+                print("  referrals:        \(made.referralsPath)")
                 for member in made.staff { print("  staff \(member.name) (\(member.role)): \(member.keyFile)  (NETREACH_HOME=\(member.home))") }
                 print("  demo passphrase:  \(passphrase)   (also in \(made.passphrasePath))")
             } catch {

@@ -109,6 +109,23 @@ struct IncidentWorkflowTests {
         }
     }
 
+    @Test("referrals lists the deployment's directory, filtered by need and area; an unknown need is refused")
+    func referrals() async throws {
+        let deployment = try await StaffDeployment.make()
+        defer { deployment.stop() }
+        try await deployment.login("sam")
+        let all = try await deployment.netreach("sam", ["referrals", "--format", "json"])
+        #expect(all.status == 0, "\(all.standardError)")
+        let rows = try JSONSerialization.jsonObject(with: Data(all.standardOutput.utf8)) as? [[String: String]] ?? []
+        #expect(rows.count == 3)
+        let housing = try await deployment.netreach("sam", ["referrals", "--need", "housing", "--area", "demo city", "--format", "json"])
+        let housingRows = try JSONSerialization.jsonObject(with: Data(housing.standardOutput.utf8)) as? [[String: String]] ?? []
+        #expect(housingRows.map { $0["name"] } == ["Demo Housing Advice Line"])
+        #expect(housingRows.first?["referral"] == "housing-service")
+        let unknown = try await deployment.netreach("sam", ["referrals", "--need", "hugs"])
+        #expect(unknown.status == 2 && unknown.standardError.contains("sexual-health"), "\(unknown.standardError)")
+    }
+
     private func incidentID(_ short: String, deployment: StaffDeployment) async throws -> IncidentID {
         let list = try await deployment.netreach("sam", ["incidents", "--format", "json"])
         let rows = try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: String]] ?? []

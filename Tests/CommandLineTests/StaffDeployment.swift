@@ -42,6 +42,7 @@ final class StaffDeployment: @unchecked Sendable {
         let process = try ChildProcess(BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay").path, [
             "serve", "--data-dir", directory + "/data", "--keys", directory + "/Keys", "--relay-key", directory + "/private/relay.key",
             "--passphrase-file", directory + "/private/demo.passphrase", "--port", String(port), "--pow-bits", "4", "--log-level", "error",
+            "--referrals", directory + "/referrals.json",
         ])
         guard let line = await process.waitForOutputLine(containing: "127.0.0.1:", timeout: .seconds(60)),
               let range = line.range(of: "127.0.0.1:"), let port = Int(line[range.upperBound...].prefix { $0.isNumber }) else {
@@ -56,7 +57,7 @@ final class StaffDeployment: @unchecked Sendable {
     /// Runs `netreach` as `name`, with the demo passphrase from its file.
     func netreach(_ name: String, _ arguments: [String], passphraseFile: String? = nil) async throws -> BinaryRunner.Outcome {
         var arguments = arguments
-        if !["whoami", "canned"].contains(arguments.first ?? "") && !arguments.contains("--help") {
+        if !["whoami", "canned", "referrals"].contains(arguments.first ?? "") && !arguments.contains("--help") {
             arguments += ["--passphrase-file", passphraseFile ?? self.passphraseFile]
         }
         return try await BinaryRunner.run("netreach", arguments, environment: ["NETREACH_HOME": home(name)])
