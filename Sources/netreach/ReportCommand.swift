@@ -64,8 +64,8 @@ struct ReportCommand: AsyncParsableCommand {
                                           setting: try IncidentReport.term(setting, field: "setting"), harms: harms,
                                           identifiers: identifiers, description: description, account: account, wantsSupport: support,
                                           consent: try ConsentLevel(level: consent), policeContact: policeContact)
-            } catch let error as IncidentError {
-                throw ValidationError(error.message)
+            } catch {
+                throw ValidationError(error.message)  // every call above throws IncidentError
             }
         }
 
