@@ -16,15 +16,18 @@ public struct RelayConfiguration: Sendable, Hashable {
     public var tlsCertificate: String?
     public var tlsKey: String?
     /// How long an HTTP connection may sit idle between requests before it is closed (keep-alive).
-    /// Open WebSockets are not affected. It does not bound a request that stalls half-sent
-    /// (slow loris): that needs a read timeout of its own, not built yet.
+    /// Open WebSockets are not affected.
     public var idleTimeout: Duration
+    /// How long a new connection has to send its whole first request head (slow loris: a head
+    /// trickled a byte at a time is never idle, so the idle timeout alone would not close it).
+    public var requestHeadTimeout: Duration
     /// The visitor web page: its files and what it tells visitors (docs/WEB.md).
     public var web: WebConfiguration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, keysDirectory: String,
                 tlsCertificate: String? = nil, tlsKey: String? = nil, idleTimeout: Duration = .seconds(30),
-                web: WebConfiguration = WebConfiguration()) throws(Error) {
+                requestHeadTimeout: Duration = .seconds(10), web: WebConfiguration = WebConfiguration()) throws(Error) {
+        guard requestHeadTimeout > .zero else { throw Error(message: "the request head timeout must be positive") }
         guard !host.isEmpty else { throw Error(message: "the host is empty") }
         guard (0...65_535).contains(port) else { throw Error(message: "port \(port) is outside 0…65535") }
         guard !dataDirectory.isEmpty else { throw Error(message: "the data directory is empty") }
@@ -38,6 +41,7 @@ public struct RelayConfiguration: Sendable, Hashable {
         self.keysDirectory = keysDirectory
         self.tlsCertificate = tlsCertificate
         self.tlsKey = tlsKey
+        self.requestHeadTimeout = requestHeadTimeout
         self.idleTimeout = idleTimeout
         self.web = web
     }

@@ -8,11 +8,14 @@ public final class RelayMetrics: Sendable {
     let connectionsTotal: Counter
     let eventsAppended: Counter
     let appendLatency: DurationHistogram
+    let requestHeadTimeouts: Counter
 
     public init() {
         connectionsOpen = registry.makeGauge(descriptor: Self.name("connections_open", "WebSocket connections open now"))
         connectionsTotal = registry.makeCounter(descriptor: Self.name("connections_total", "WebSocket connections accepted"))
         eventsAppended = registry.makeCounter(descriptor: Self.name("events_appended_total", "Events stored durably"))
+        requestHeadTimeouts = registry.makeCounter(
+            descriptor: Self.name("request_head_timeouts_total", "Connections closed because their first request head came too slowly"))
         appendLatency = registry.makeDurationHistogram(
             descriptor: Self.name("append_seconds", "Time from receiving an append to its acknowledgement"),
             buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),

@@ -82,8 +82,16 @@ public enum RelayServer {
         let ws = WebSocketServerConfiguration(maxFrameSize: ClientMessage.maximumFrameCount, closeTimeout: .seconds(5))
         let idle = configuration.idleTimeout.components
         let http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))
-        var server: HTTPServerBuilder = .http1WebSocketUpgrade(
-            webSocketRouter: webSockets, configuration: HTTP1WebSocketUpgradeChannel.Configuration(http1: http1, ws: ws))
+        let upgrade = HTTP1WebSocketUpgradeChannel.Configuration(http1: http1, ws: ws)
+        let webSocketResponder = webSockets.buildResponder()
+        let head = configuration.requestHeadTimeout.components
+        let headDeadline = TimeAmount.nanoseconds(head.seconds * 1_000_000_000 + head.attoseconds / 1_000_000_000)
+        // Hummingbird's HTTP/1 + WebSocket channel, behind a deadline for the first request head (slow loris).
+        var server = HTTPServerBuilder { responder in
+            RequestHeadDeadlineChannel(
+                base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: upgrade),
+                deadline: headDeadline, onTimeout: { metrics.requestHeadTimeouts.increment() })
+        }
         if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             let tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },

@@ -41,12 +41,15 @@ extension NetreachRelayCommand {
         var webDir: String?
         @Option(help: "A JSON file of what the visitor page shows: quick-exit address, emergency numbers, opening hours (docs/WEB.md).")
         var webConfig: String?
+        @Option(help: "Seconds a new connection has to send its whole first request head (slow-loris protection).")
+        var requestHeadTimeout = 10
         @Option(help: "A JSON file of partner services for referrals (docs/INCIDENTS.md, \"Referral directory\").")
         var referrals: String?
 
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
             guard (0...24).contains(powBits) else { throw ValidationError("--pow-bits must be 0…24") }
+            guard (1...300).contains(requestHeadTimeout) else { throw ValidationError("--request-head-timeout must be 1…300 seconds") }
             guard opensPerAddressPerHour >= 0 else { throw ValidationError("--opens-per-address-per-hour cannot be negative") }
             guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
@@ -99,7 +102,8 @@ extension NetreachRelayCommand {
                     web.referrals = try ReferralDirectory(json: Data(contentsOf: URL(fileURLWithPath: referrals)), file: referrals)
                 }
                 let configuration = try RelayConfiguration(host: host, port: port, dataDirectory: dataDir, keysDirectory: keys,
-                                                           tlsCertificate: tlsCert, tlsKey: tlsKey, web: web)
+                                                           tlsCertificate: tlsCert, tlsKey: tlsKey,
+                                                           requestHeadTimeout: .seconds(requestHeadTimeout), web: web)
                 let scheme = configuration.usesTLS ? "https" : "http"
                 try await RelayLauncher.run(configuration: configuration, relayKey: key, powBits: powBits,
                                             opensPerAddressPerHour: opensPerAddressPerHour, logger: logger) { port in

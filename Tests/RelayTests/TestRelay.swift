@@ -16,7 +16,7 @@ final class TestRelay: Sendable {
 
     init(directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60),
          opensPerAddressPerHour: Int = 30, tls: (certificate: String, key: String)? = nil,
-         idleTimeout: Duration = .seconds(30), web: WebConfiguration = WebConfiguration(),
+         idleTimeout: Duration = .seconds(30), requestHeadTimeout: Duration = .seconds(10), web: WebConfiguration = WebConfiguration(),
          port requestedPort: Int = 0, dataDirectory existing: String? = nil) async throws {
         dataDirectory = existing ?? NSTemporaryDirectory() + "netreach-relay-" + UUID().uuidString
         let store = try FileEventStore(directory: dataDirectory)
@@ -24,7 +24,7 @@ final class TestRelay: Sendable {
                          challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour)
         let configuration = try RelayConfiguration(host: "127.0.0.1", port: requestedPort, dataDirectory: dataDirectory,
                                                    keysDirectory: "unused", tlsCertificate: tls?.certificate, tlsKey: tls?.key,
-                                                   idleTimeout: idleTimeout, web: web)
+                                                   idleTimeout: idleTimeout, requestHeadTimeout: requestHeadTimeout, web: web)
         var logger = Logger(label: "test-relay")
         logger.logLevel = .warning
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)

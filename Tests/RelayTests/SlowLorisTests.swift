@@ -1,0 +1,48 @@
+import ChildProcess
+import Foundation
+import NetreachCore
+import NetreachRelay
+import Testing
+
+/// A client that trickles its request head never goes idle; the relay closes it when the head is
+/// not complete within the deadline, and nothing else is affected.
+@Suite("Relay: slow request heads (slow loris)")
+struct SlowLorisTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/slow_client.py").path
+
+    static func client(_ relay: TestRelay, _ arguments: [String]) async throws -> [String: Any] {
+        let outcome = try await ChildProcess.run("/usr/bin/python3", [script, String(relay.port)] + arguments, timeout: .seconds(90))
+        guard outcome.status == 0, let object = try JSONSerialization.jsonObject(with: Data(outcome.output.utf8)) as? [String: Any] else {
+            throw TestFailure("slow_client.py failed (\(outcome.termination)): \(outcome.output) \(outcome.errors)")
+        }
+        return object
+    }
+
+    @Test("a head trickled a byte at a time is cut off; a whole head and an open WebSocket are not")
+    func slowHead() async throws {
+        // The idle timeout is long, so only the head deadline can close the slow client within its 30 s.
+        let relay = try await TestRelay(directory: try Deployment().keyring(), idleTimeout: .seconds(120),
+                                        requestHeadTimeout: .seconds(1))
+        let webSocket = try await TestClient(url: relay.webSocketURL)
+        _ = await webSocket.authenticate(VisitorClient().identity.signing, role: .visitor)
+
+        let slow = try await Self.client(relay, ["30"])
+        #expect(slow["closed"] as? Bool == true, "the slow client was not cut off: \(slow)")
+        #expect(String(decoding: relay.metrics.render(), as: UTF8.self).contains("netreach_request_head_timeouts_total 1"))
+
+        let whole = try await Self.client(relay, ["30", "complete"])
+        #expect(whole["status"] as? String == "HTTP/1.1 200 OK")
+        // The WebSocket opened before has long outlived the head deadline and still works.
+        webSocket.send(["t": "ping", "rid": "later"])
+        #expect(await webSocket.next("pong")?["rid"] as? String == "later")
+        await webSocket.close()
+        await relay.stop()
+    }
+
+    @Test("the deadline is checked when a relay is configured")
+    func configuration() {
+        #expect(throws: RelayConfiguration.Error.self) {
+            try RelayConfiguration(dataDirectory: "d", keysDirectory: "k", requestHeadTimeout: .zero)
+        }
+    }
+}
