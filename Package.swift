@@ -152,6 +152,6 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog", "NetreachClient", "NetreachCore", "Sodium", "ChildProcess"],
-                    swiftSettings: strict),
+                    exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

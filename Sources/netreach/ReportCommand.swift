@@ -7,8 +7,8 @@ import NetreachCore
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Record a report for a visitor (docs/INCIDENTS.md).",
-        subcommands: [Incident.self]
+        abstract: "Record an incident report for a visitor, or make the quarterly monitoring report.",
+        subcommands: [Incident.self, Quarterly.self]
     )
 
     struct Incident: AsyncParsableCommand {

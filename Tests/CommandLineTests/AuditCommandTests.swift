@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import NetreachClient
 import NetreachCore
@@ -35,5 +36,51 @@ struct AuditCommandTests {
         #expect(badAction.status == 2 && badAction.standardError.contains("claim"))
         let badDay = try await deployment.netreach("jo", ["audit", "--since", "2026-13-01"])
         #expect(badDay.status == 2)
+    }
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("the quarterly report hides a lone contact, shows it with no threshold, renders in Chromium, and is for supervisors")
+    func quarterly() async throws {
+        let deployment = try await StaffDeployment.make()
+        defer { deployment.stop() }
+        try await deployment.login("sam")
+        try await deployment.login("jo")
+        let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "hello")
+        #expect(try await deployment.netreach("sam", ["send", visitor.shortID, "hi"]).status == 0)
+        #expect(try await deployment.netreach("sam", ["close", visitor.shortID, "--topic", "housing", "--referral", "housing-service",
+                                                      "--outcome", "referred", "--new"]).status == 0)
+        // The quarter the relay's clock is in now.
+        let now = Date()
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month], from: now)
+        let quarter = "\(parts.year!)Q\((parts.month! - 1) / 3 + 1)"
+
+        let hidden = try await deployment.netreach("jo", ["report", "quarterly", "--quarter", quarter, "--format", "csv"])
+        #expect(hidden.status == 0, "\(hidden.standardError)")
+        #expect(hidden.standardOutput.contains("New and repeat contacts,total,\(quarter),<5"), "\(hidden.standardOutput)")
+        #expect(hidden.standardOutput.contains("Issues raised (a contact may raise several),housing,\(quarter),<5"))
+        let open = try await deployment.netreach("jo", ["report", "quarterly", "--quarter", quarter, "--format", "json", "--threshold", "0"])
+        #expect(open.standardOutput.contains(#"{"label":"new","values":["1""#), "\(open.standardOutput)")
+
+        let htmlPath = deployment.directory + "/report.html"
+        let html = try await deployment.netreach("jo", ["report", "quarterly", "--quarter", quarter, "--target-contacts", "80",
+                                                        "--out", htmlPath])
+        #expect(html.status == 0, "\(html.standardError)")
+        let screenshots = Self.repository.appendingPathComponent("screenshots/reports").path
+        try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: true)
+        let rendered = try await ChildProcess.run("/usr/bin/python3", [
+            Self.repository.appendingPathComponent("Tests/CommandLineTests/Fixtures/render_html.py").path, htmlPath,
+            screenshots + "/quarterly.png"], timeout: .seconds(120))
+        #expect(rendered.status == 0, "\(rendered.errors)")
+        let result = try JSONSerialization.jsonObject(with: Data(rendered.output.utf8)) as? [String: Any] ?? [:]
+        #expect((result["requests"] as? [String])?.isEmpty == true, "the report loaded something: \(result)")
+        #expect((result["width"] as? Int ?? 9999) <= 1000, "the report scrolls sideways: \(result)")
+        #expect(FileManager.default.fileExists(atPath: screenshots + "/quarterly.png"))
+
+        let refused = try await deployment.netreach("sam", ["report", "quarterly", "--quarter", quarter])
+        #expect(refused.status == 1 && refused.standardError.contains("for supervisors"), "\(refused.standardError)")
+        #expect(try await deployment.netreach("jo", ["report", "quarterly", "--quarter", "2026Q7"]).status == 2)
     }
 }

@@ -1,0 +1,105 @@
+/// The figures of one quarter's monitoring report (docs/READ-MODELS.md, "Quarterly report"),
+/// computed on a supervisor's machine from what they can decrypt. Counts are exact here; small
+/// ones are suppressed only when the report is rendered (`ReportTable`).
+public struct QuarterlyFigures: Hashable, Sendable {
+    public let quarter: Quarter
+    /// Conversations closed with a wrap-up, by month of the close: what funders count as contacts.
+    public internal(set) var contactsByMonth = [0, 0, 0]
+    public internal(set) var newContacts = 0
+    public internal(set) var repeatContacts = 0
+    /// Distinct visitors among the contacts (a conversation is one visitor's).
+    public internal(set) var uniqueVisitors = 0
+    public internal(set) var openedByMonth = [0, 0, 0]
+    /// Seconds from opening to the first staff message, for conversations opened in the quarter.
+    public internal(set) var firstReplySeconds: [UInt64] = []
+    /// Seconds from opening to the first claim, for conversations opened in the quarter.
+    public internal(set) var waitingSeconds: [UInt64] = []
+    public internal(set) var topics: [WrapUp.Topic: Int] = [:]
+    public internal(set) var referrals: [WrapUp.Referral: Int] = [:]
+    public internal(set) var incidents = 0
+    public internal(set) var incidentsByHarm: [IncidentReport.Harm: Int] = [:]
+    /// Each incident reported in the quarter, at the consent it had at the quarter's end.
+    public internal(set) var incidentsByConsent: [ConsentLevel: Int] = [:]
+    public internal(set) var consentChanges = 0
+    public internal(set) var policeShares = 0
+    public internal(set) var alertsPublished = 0
+    /// Wrap-ups and reports in the quarter that could not be read: counted here, never guessed at.
+    public internal(set) var unreadable = 0
+
+    public var contacts: Int { contactsByMonth.reduce(0, +) }
+
+    init(quarter: Quarter) { self.quarter = quarter }
+
+    /// Builds the figures from every event the supervisor's replica holds; `keys` gives each
+    /// conversation's keys (ConversationKeys.resolve for the supervisor).
+    public static func build(quarter: Quarter, events: [StoredEvent],
+                             keys: (ConversationID, [StoredEvent]) -> ConversationKeys) -> QuarterlyFigures {
+        var figures = QuarterlyFigures(quarter: quarter)
+        var byConversation: [ConversationID: [StoredEvent]] = [:]
+        for stored in events {
+            if stored.kind == .alertPublished {
+                if stored.conversation == .alertFeed && quarter.contains(stored.timeMilliseconds) { figures.alertsPublished += 1 }
+                continue
+            }
+            byConversation[stored.conversation, default: []].append(stored)
+        }
+        var visitors = Set<ConversationID>()
+        for (conversation, events) in byConversation {
+            let events = events.sorted { $0.position < $1.position }
+            guard let opened = events.first(where: { $0.kind == .conversationOpened && $0.isByVisitor }) else { continue }
+            let conversationKeys = keys(conversation, events)
+            if let month = quarter.monthIndex(of: opened.timeMilliseconds) {
+                figures.openedByMonth[month] += 1
+                if let reply = events.first(where: { $0.kind == .messagePosted && !$0.isByVisitor }) {
+                    figures.firstReplySeconds.append((reply.timeMilliseconds - min(reply.timeMilliseconds, opened.timeMilliseconds)) / 1000)
+                }
+                if let claim = events.first(where: { $0.kind == .conversationClaimed }) {
+                    figures.waitingSeconds.append((claim.timeMilliseconds - min(claim.timeMilliseconds, opened.timeMilliseconds)) / 1000)
+                }
+            }
+            for close in events where close.kind == .conversationClosed {
+                guard let month = quarter.monthIndex(of: close.timeMilliseconds) else { continue }
+                guard let key = conversationKeys.staffKey, let text = try? SealedText.open(close.event.content, key: key),
+                      let wrapUp = try? WrapUp(text: text) else {
+                    figures.unreadable += 1
+                    continue
+                }
+                figures.contactsByMonth[month] += 1
+                if wrapUp.contact == .new { figures.newContacts += 1 } else { figures.repeatContacts += 1 }
+                for topic in wrapUp.topics { figures.topics[topic, default: 0] += 1 }
+                for referral in wrapUp.referrals { figures.referrals[referral, default: 0] += 1 }
+                visitors.insert(conversation)
+            }
+            if events.contains(where: { $0.kind == .incidentReported || $0.kind == .consentChanged || $0.kind == .incidentShared }) {
+                figures.addIncidents(Incidents.read(events: events, keys: conversationKeys), events: events)
+            }
+        }
+        figures.uniqueVisitors = visitors.count
+        figures.firstReplySeconds.sort()
+        figures.waitingSeconds.sort()
+        return figures
+    }
+
+    private mutating func addIncidents(_ reading: Incidents.Reading, events: [StoredEvent]) {
+        let readable = Set(reading.records.map(\.position))
+        unreadable += events.filter { $0.kind == .incidentReported && quarter.contains($0.timeMilliseconds) && !readable.contains($0.position) }.count
+        for record in reading.records {
+            for step in record.consentHistory.dropFirst() where quarter.contains(step.timeMilliseconds) { consentChanges += 1 }
+            for sharing in record.sharings where sharing.record.recipient == .police && quarter.contains(sharing.timeMilliseconds) {
+                policeShares += 1
+            }
+            guard quarter.contains(record.timeMilliseconds) else { continue }
+            incidents += 1
+            for harm in record.report.harms { incidentsByHarm[harm, default: 0] += 1 }
+            let atEnd = record.consentHistory.last { $0.timeMilliseconds < quarter.end }?.level ?? record.report.consent
+            incidentsByConsent[atEnd, default: 0] += 1
+        }
+    }
+
+    /// The value at `fraction` (0.5 median, 0.9 p90) of sorted `values`, nearest rank.
+    public static func percentile(_ values: [UInt64], _ fraction: Double) -> UInt64? {
+        guard !values.isEmpty else { return nil }
+        let rank = Int((fraction * Double(values.count)).rounded(.up))
+        return values[min(max(rank, 1), values.count) - 1]
+    }
+}

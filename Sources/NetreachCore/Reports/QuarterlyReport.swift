@@ -1,0 +1,140 @@
+/// The quarterly monitoring report for funders (docs/READ-MODELS.md, "Quarterly report"): the
+/// quarter's figures beside the previous quarter's, as tables with small counts suppressed, in
+/// CSV, JSON or one self-contained HTML file with inline SVG charts.
+public struct QuarterlyReport: Sendable {
+    public let organisation: String
+    public let current: QuarterlyFigures
+    public let previous: QuarterlyFigures?
+    /// Contacts a month that the funder expects; nil when none was given.
+    public let monthlyTarget: Int?
+    /// Counts from 1 to threshold − 1 are shown as "<threshold".
+    public let threshold: Int
+
+    public init(organisation: String, current: QuarterlyFigures, previous: QuarterlyFigures?, monthlyTarget: Int?, threshold: Int = 5) {
+        self.organisation = organisation
+        self.current = current
+        self.previous = previous
+        self.monthlyTarget = monthlyTarget
+        self.threshold = threshold
+    }
+
+    private var columns: [String] { [current.quarter.description] + (previous.map { [$0.quarter.description] } ?? []) }
+
+    private func both(_ value: (QuarterlyFigures) -> Int) -> [ReportTable.Cell] {
+        [.count(value(current))] + (previous.map { [.count(value($0))] } ?? [])
+    }
+
+    /// Every table of the report, in order.
+    public var tables: [ReportTable] {
+        var tables: [ReportTable] = []
+        var monthRows = current.quarter.months.enumerated().map { index, month in
+            ReportTable.Row(month, [.count(current.contactsByMonth[index]), .count(current.openedByMonth[index])]
+                + (monthlyTarget.map { [.text(String($0))] } ?? []))
+        }
+        monthRows.append(.init("total", [.count(current.contacts), .count(current.openedByMonth.reduce(0, +))]
+            + (monthlyTarget.map { [.text(String($0 * 3))] } ?? [])))
+        tables.append(ReportTable(title: "Contacts per month", columns: ["contacts", "conversations opened"]
+            + (monthlyTarget == nil ? [] : ["target"]), rows: monthRows, hasTotal: true))
+        tables.append(ReportTable(title: "New and repeat contacts", columns: columns, rows: [
+            .init("new", both(\.newContacts)), .init("repeat", both(\.repeatContacts)), .init("total", both(\.contacts)),
+        ], hasTotal: true))
+        tables.append(ReportTable(title: "Individuals", columns: columns, rows: [.init("unique visitors", both(\.uniqueVisitors))]))
+        tables.append(ReportTable(title: "Response times", columns: columns, rows: [
+            .init("first staff reply, median", times(\.firstReplySeconds, 0.5)),
+            .init("first staff reply, 90th percentile", times(\.firstReplySeconds, 0.9)),
+            .init("waiting until claimed, median", times(\.waitingSeconds, 0.5)),
+            .init("waiting until claimed, 90th percentile", times(\.waitingSeconds, 0.9)),
+        ]))
+        tables.append(ReportTable(title: "Issues raised (a contact may raise several)", columns: columns,
+                                  rows: WrapUp.Topic.allCases.map { topic in .init(topic.label, both { $0.topics[topic] ?? 0 }) }))
+        tables.append(ReportTable(title: "Referrals made, by kind of service", columns: columns,
+                                  rows: WrapUp.Referral.allCases.map { referral in .init(referral.label, both { $0.referrals[referral] ?? 0 }) }))
+        tables.append(ReportTable(title: "Incidents reported, by what happened (a report may name several)", columns: columns,
+                                  rows: IncidentReport.Harm.allCases.map { harm in .init(harm.label, both { $0.incidentsByHarm[harm] ?? 0 }) }))
+        tables.append(ReportTable(title: "Incidents reported, by consent at the quarter's end", columns: columns,
+                                  rows: ConsentLevel.allCases.map { level in .init("level " + level.summary, both { $0.incidentsByConsent[level] ?? 0 }) }
+                                      + [.init("total", both(\.incidents))], hasTotal: true))
+        tables.append(ReportTable(title: "Sharing and alerts", columns: columns, rows: [
+            .init("safety alerts published", both(\.alertsPublished)), .init("reports shared with the police", both(\.policeShares)),
+            .init("consent changes", both(\.consentChanges)),
+        ]))
+        return tables
+    }
+
+    /// A time figure, as minutes; withheld when it rests on fewer than `threshold` conversations.
+    private func times(_ values: KeyPath<QuarterlyFigures, [UInt64]>, _ fraction: Double) -> [ReportTable.Cell] {
+        ([current] + (previous.map { [$0] } ?? [])).map { figures in
+            let sample = figures[keyPath: values]
+            guard sample.count >= max(threshold, 1), let seconds = QuarterlyFigures.percentile(sample, fraction) else {
+                return .text(sample.isEmpty ? "none" : "fewer than \(threshold) conversations")
+            }
+            return .text(Self.minutes(seconds))
+        }
+    }
+
+    static func minutes(_ seconds: UInt64) -> String {
+        seconds < 60 ? "under 1 min" : seconds < 3600 ? "\(seconds / 60) min" : "\(seconds / 3600) h \(seconds % 3600 / 60) min"
+    }
+
+    // MARK: Formats
+
+    /// `table,row,column,value`, one line per cell, RFC 4180 quoting.
+    public var csv: String {
+        var lines = ["table,row,column,value"]
+        for table in tables {
+            let shown = table.shown(threshold: threshold)
+            for (row, values) in zip(table.rows, shown) {
+                for (column, value) in zip(table.columns, values) {
+                    lines.append([table.title, row.label, column, value].map(Self.csvField).joined(separator: ","))
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `{"organisation","quarter","previous","threshold","unreadable","tables":[{"title","columns","rows":[{"label","values"}]}]}`.
+    public var json: String {
+        func string(_ text: String) -> String { Self.jsonString(text) }
+        let tableTexts = tables.map { table -> String in
+            let rows = zip(table.rows, table.shown(threshold: threshold)).map { row, values in
+                "{\"label\":\(string(row.label)),\"values\":[\(values.map(string).joined(separator: ","))]}"
+            }
+            return "{\"title\":\(string(table.title)),\"columns\":[\(table.columns.map(string).joined(separator: ","))],"
+                + "\"rows\":[\(rows.joined(separator: ","))]}"
+        }
+        return "{\"organisation\":\(string(organisation)),\"quarter\":\(string(current.quarter.description)),"
+            + "\"previous\":\(previous.map { string($0.quarter.description) } ?? "null"),\"threshold\":\(threshold),"
+            + "\"unreadable\":\(string(suppressed(current.unreadable))),\"tables\":[\(tableTexts.joined(separator: ","))]}\n"
+    }
+
+    /// A count as the report may show it.
+    func suppressed(_ count: Int) -> String { count > 0 && count < threshold ? "<\(threshold)" : String(count) }
+
+    static func csvField(_ value: String) -> String {
+        var text = value
+        if let first = text.first, "=+-@".contains(first) { text = "'" + text }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
+    }
+
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

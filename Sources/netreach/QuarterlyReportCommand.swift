@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import NetreachClient
+import NetreachCommandLine
+import NetreachCore
+
+extension ReportCommand {
+    /// `netreach report quarterly --quarter 2026Q3 [--format html|csv|json] [--out FILE] [--target-contacts 80]` (supervisors)
+    struct Quarterly: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "quarterly",
+            abstract: "The funders' quarterly monitoring report, made on this machine from what you can decrypt. Supervisors only.",
+            discussion: """
+                Contacts per month (against --target-contacts), new and repeat contacts, individuals, response times,
+                issues raised, referrals, incidents by what happened and by consent, alerts, police shares and consent
+                changes, each beside the previous quarter. Counts from 1 to --threshold − 1 show as "<threshold" in every
+                format, with a second count hidden where a total would give one away. The HTML is one file with no script
+                and nothing loaded from anywhere. Nothing is sent to the relay.
+
+                Example:
+                  netreach report quarterly --quarter 2026Q3 --target-contacts 80 --out q3.html
+                """
+        )
+
+        @Option(help: "The quarter, e.g. 2026Q3 (UTC).") var quarter: String
+        @Option(help: "html, csv or json.") var format: String = "html"
+        @Option(help: "Write to this file (it must not exist yet) instead of printing.") var out: String?
+        @Option(help: "Contacts a month the funder expects.") var targetContacts: Int?
+        @Option(help: "Counts below this are hidden (0 or 1: none).") var threshold = 5
+        @OptionGroup var passphrase: PassphraseOptions
+
+        func validate() throws {
+            do { _ = try Quarter(quarter) } catch { throw ValidationError(error.message) }
+            guard ["html", "csv", "json"].contains(format) else { throw ValidationError("--format is html, csv or json") }
+            guard (0...100).contains(threshold) else { throw ValidationError("--threshold is 0…100") }
+            if let targetContacts, !(1...100_000).contains(targetContacts) { throw ValidationError("--target-contacts is 1…100000") }
+            if let out, FileManager.default.fileExists(atPath: out) { throw ValidationError("\(out) exists already; name a new file") }
+        }
+
+        func run() async throws {
+            try await failing("report quarterly") {
+                let quarter = try Quarter(quarter)
+                let text = try await withWorkspace(passphrase) { workspace -> String in
+                    try requireSupervisor(workspace, for: "report quarterly")
+                    let work = ConversationWork(workspace: workspace)
+                    try await work.catchUp()
+                    let events = try await workspace.replica.allEvents()
+                    let keys: (ConversationID, [StoredEvent]) -> ConversationKeys = { _, events in work.keys(for: events) }
+                    let report = QuarterlyReport(
+                        organisation: workspace.keyring.organisation.name.text,
+                        current: QuarterlyFigures.build(quarter: quarter, events: events, keys: keys),
+                        previous: quarter.previous.map { QuarterlyFigures.build(quarter: $0, events: events, keys: keys) },
+                        monthlyTarget: targetContacts, threshold: threshold)
+                    switch format {
+                    case "csv": return report.csv
+                    case "json": return report.json
+                    default: return report.html
+                    }
+                }
+                if let out {
+                    guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+                        throw CommandFailure("cannot write \(out)")
+                    }
+                    print("the \(quarter) report is in \(out)")
+                } else {
+                    print(text, terminator: "")
+                }
+            }
+        }
+    }
+}

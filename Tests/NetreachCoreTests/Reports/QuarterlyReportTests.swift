@@ -1,0 +1,233 @@
+import Foundation
+import NetreachCore
+import Sodium
+import Testing
+
+/// A realistic quarter written with real keys, and what its report must say, known by construction.
+struct GeneratedQuarter {
+    let log = TestLog()
+    var expected: QuarterlyFigures.Expected
+    let quarter: Quarter
+
+    static let staff = [Cast.alice, Cast.bob, Cast.dave]
+
+    init(conversations: Int, seed: UInt64, quarter: Quarter) throws {
+        self.quarter = quarter
+        expected = .init()
+        var rng = SeededGenerator(state: seed)
+        // Conversations open from half a month before the quarter to ten days after it.
+        let from = quarter.start - 15 * 86_400_000, to = quarter.end + 10 * 86_400_000
+        var opens = (0..<conversations).map { _ in UInt64.random(in: from..<to, using: &rng) }
+        opens.sort()
+        var visitors = Set<ConversationID>()
+        for openedAt in opens {
+            log.time = openedAt
+            var script = try Script(log: log, wrappedTo: Self.staff)
+            let opened = try #require(script.events.first).timeMilliseconds
+            let worker = rng.chance(50) ? Cast.alice : Cast.bob
+            let waiting = UInt64.random(in: 60...10_800, using: &rng)
+            let reply = waiting + UInt64.random(in: 0...600, using: &rng)
+            if let month = quarter.monthIndex(of: opened) {
+                expected.openedByMonth[month] += 1
+                expected.waitingSeconds.append(waiting)
+                expected.firstReplySeconds.append(reply)
+            }
+            log.time = openedAt + 30_000
+            try script.visitorSays("hello")
+            log.time = openedAt + waiting * 1000
+            try script.append(.conversationClaimed, [], by: worker.signing)
+            log.time = openedAt + reply * 1000
+            try script.says(worker, "hi, how can I help?")
+            log.time += 1000
+            try script.shareStaffKey(from: worker, to: Self.staff)
+            if rng.chance(10) { try incident(&script, worker: worker, rng: &rng) }
+            if rng.chance(85) {
+                let topics = Array(WrapUp.Topic.allCases.shuffled(using: &rng).prefix(Int.random(in: 1...3, using: &rng)))
+                let referrals = Array(WrapUp.Referral.allCases.shuffled(using: &rng).prefix(Int.random(in: 0...2, using: &rng)))
+                let wrapUp = try WrapUp(topics: topics, referrals: referrals, outcome: referrals.isEmpty ? .supportGiven : .referred,
+                                        contact: rng.chance(30) ? .repeat : .new)
+                log.time = max(log.time, openedAt + UInt64.random(in: 600...259_200, using: &rng) * 1000)
+                let closed = try script.close(by: worker, wrapUp)
+                if let month = quarter.monthIndex(of: closed.timeMilliseconds) {
+                    expected.contactsByMonth[month] += 1
+                    if wrapUp.contact == .new { expected.newContacts += 1 } else { expected.repeatContacts += 1 }
+                    for topic in wrapUp.topics { expected.topics[topic, default: 0] += 1 }
+                    for referral in wrapUp.referrals { expected.referrals[referral, default: 0] += 1 }
+                    visitors.insert(script.conversation)
+                }
+            }
+        }
+        expected.uniqueVisitors = visitors.count
+        expected.firstReplySeconds.sort()
+        expected.waitingSeconds.sort()
+    }
+
+    /// The visitor reports; consent may change later; the report may be shared and alerted on.
+    private mutating func incident(_ script: inout Script, worker: Member, rng: inout SeededGenerator) throws {
+        let harms = Array(IncidentReport.Harm.allCases.shuffled(using: &rng).prefix(Int.random(in: 1...2, using: &rng)))
+        var level = ConsentLevel.allCases.randomElement(using: &rng)!
+        let report = try IncidentReport(date: "2026-08-01", timeBand: .night, area: "Leeds", setting: .outdoor, harms: harms,
+                                        identifiers: [], description: "", account: "", wantsSupport: false, consent: level)
+        log.time += 60_000
+        let reported = try script.append(.incidentReported, SealedText.seal(report.text, key: script.conversationKey), by: script.visitor)
+        let id = IncidentID(reportedBy: reported.event)
+        var changedAt: UInt64?
+        let reportedInQuarter = quarter.contains(reported.timeMilliseconds)
+        if rng.chance(30) {
+            log.time += UInt64.random(in: 60...(20 * 86_400), using: &rng) * 1000
+            level = ConsentLevel.allCases.randomElement(using: &rng)!
+            let changed = try script.append(.consentChanged, SealedText.seal(try ConsentChange(incident: id, level: level).text,
+                                                                             key: script.conversationKey), by: script.visitor)
+            changedAt = changed.timeMilliseconds
+            if quarter.contains(changed.timeMilliseconds) { expected.consentChanges += 1 }
+        }
+        if reportedInQuarter {
+            expected.incidents += 1
+            for harm in harms { expected.incidentsByHarm[harm, default: 0] += 1 }
+            // The consent at the quarter's end: a change after it does not count.
+            let atEnd = (changedAt ?? 0) < quarter.end ? level : report.consent
+            expected.incidentsByConsent[atEnd, default: 0] += 1
+        }
+        let key = try #require(script.staffKey)
+        if level.allowsPoliceExport && rng.chance(40) {
+            log.time += 60_000
+            let shared = try IncidentShared(incident: id, recipient: .police, level: level, digest: Base64URL.encode(SHA512.hash([1])),
+                                            note: "ref")
+            let stored = try script.append(.incidentShared, SealedText.seal(shared.text, key: key), by: worker.signing)
+            if quarter.contains(stored.timeMilliseconds) { expected.policeShares += 1 }
+        }
+        if level.allowsAlert && rng.chance(40) {
+            log.time += 60_000
+            let alert = try SafetyAlert(month: "2026-08", area: "Leeds", harms: harms, summary: "", hashes: [])
+            let stored = log.store(try Event(kind: .alertPublished, conversation: .alertFeed, clientTimeMilliseconds: 0, content: alert.content,
+                                             signer: worker.signing))
+            if quarter.contains(stored.timeMilliseconds) { expected.alertsPublished += 1 }
+        }
+    }
+
+    func figures(for quarter: Quarter) -> QuarterlyFigures {
+        QuarterlyFigures.build(quarter: quarter, events: log.events) { _, events in
+            ConversationKeys.resolve(events: events, me: Cast.dave.secrets, keyring: Cast.keyring)
+        }
+    }
+}
+
+extension QuarterlyFigures {
+    /// The generator's ground truth, field for field.
+    struct Expected {
+        var contactsByMonth = [0, 0, 0], openedByMonth = [0, 0, 0]
+        var newContacts = 0, repeatContacts = 0, uniqueVisitors = 0
+        var firstReplySeconds: [UInt64] = [], waitingSeconds: [UInt64] = []
+        var topics: [WrapUp.Topic: Int] = [:], referrals: [WrapUp.Referral: Int] = [:]
+        var incidents = 0, consentChanges = 0, policeShares = 0, alertsPublished = 0
+        var incidentsByHarm: [IncidentReport.Harm: Int] = [:], incidentsByConsent: [ConsentLevel: Int] = [:]
+    }
+}
+
+@Suite("Quarterly report: figures, small counts, formats", .serialized)
+struct QuarterlyReportTests {
+    static let quarter = try! Quarter("2026Q3")
+
+    @Test("quarters are read, bounded and ordered in UTC")
+    func quarters() throws {
+        #expect(Self.quarter.months == ["2026-07", "2026-08", "2026-09"])
+        #expect(Self.quarter.start == 1_782_864_000_000)  // 2026-07-01T00:00:00Z
+        #expect(Self.quarter.end == 1_790_812_800_000)  // 2026-10-01T00:00:00Z
+        #expect(try Quarter("2026q1").previous == Quarter("2025Q4"))
+        #expect(Self.quarter.monthIndex(of: Self.quarter.monthStart(1)) == 1)
+        #expect(Self.quarter.monthIndex(of: Self.quarter.end) == nil)
+        for bad in ["2026Q5", "2026-Q3", "26Q3", "2026Q", "Q3"] {
+            #expect(throws: IncidentError.self) { try Quarter(bad) }
+        }
+    }
+
+    @Test("every figure of a generated quarter of 1 200 conversations equals the ground truth")
+    func groundTruth() throws {
+        let generated = try GeneratedQuarter(conversations: 1_200, seed: 2026, quarter: Self.quarter)
+        let figures = generated.figures(for: Self.quarter)
+        let truth = generated.expected
+        #expect(figures.contactsByMonth == truth.contactsByMonth)
+        #expect(figures.openedByMonth == truth.openedByMonth)
+        #expect(figures.newContacts == truth.newContacts && figures.repeatContacts == truth.repeatContacts)
+        #expect(figures.uniqueVisitors == truth.uniqueVisitors)
+        #expect(figures.firstReplySeconds == truth.firstReplySeconds)
+        #expect(figures.waitingSeconds == truth.waitingSeconds)
+        #expect(figures.topics == truth.topics)
+        #expect(figures.referrals == truth.referrals)
+        #expect(figures.incidents == truth.incidents)
+        #expect(figures.incidentsByHarm == truth.incidentsByHarm)
+        #expect(figures.incidentsByConsent == truth.incidentsByConsent)
+        #expect(figures.consentChanges == truth.consentChanges)
+        #expect(figures.policeShares == truth.policeShares)
+        #expect(figures.alertsPublished == truth.alertsPublished)
+        #expect(figures.unreadable == 0)
+        #expect(figures.contacts > 700, "the generator should fill the quarter: \(figures.contacts)")
+        #expect(figures.incidents > 50)
+
+        // Built from the whole log or from the events in any order, the figures are the same.
+        let shuffled = QuarterlyFigures.build(quarter: Self.quarter, events: generated.log.events.reversed()) { _, events in
+            ConversationKeys.resolve(events: events, me: Cast.dave.secrets, keyring: Cast.keyring)
+        }
+        #expect(shuffled == figures)
+
+        // A worker who lacks some keys gets fewer readable wrap-ups, counted as unreadable, never guessed.
+        let mallory = QuarterlyFigures.build(quarter: Self.quarter, events: generated.log.events) { _, events in
+            ConversationKeys.resolve(events: events, me: Cast.mallory.secrets, keyring: Cast.keyring)
+        }
+        #expect(mallory.contacts == 0)
+        #expect(mallory.unreadable == figures.contacts + figures.incidents)
+    }
+
+    @Test("small counts are hidden, with a second cell where a total would give the first away")
+    func suppression() {
+        let table = ReportTable(title: "t", columns: ["a", "b", "c"], rows: [
+            .init("x", [.count(3), .count(0), .count(2)]),
+            .init("y", [.count(10), .count(7), .count(2)]),
+            .init("z", [.count(12), .count(9), .count(20)]),
+            .init("total", [.count(25), .count(16), .count(24)]),
+        ], hasTotal: true)
+        let shown = table.shown(threshold: 5)
+        // Column a: 3 hidden, and the next smallest (10) too. Column b: nothing small. Column c: two hidden already.
+        #expect(shown.map { $0[0] } == ["<5", "<5", "12", "25"])
+        #expect(shown.map { $0[1] } == ["0", "7", "9", "16"])
+        #expect(shown.map { $0[2] } == ["<5", "<5", "20", "24"])
+        // Only one non-zero cell: the total goes instead.
+        let lone = ReportTable(title: "t", columns: ["a"], rows: [.init("x", [.count(2)]), .init("y", [.count(0)]),
+                                                                  .init("total", [.count(2)])], hasTotal: true)
+        #expect(lone.shown(threshold: 5).map { $0[0] } == ["<5", "0", "<5"])
+        #expect(table.shown(threshold: 0) == table.rows.map { $0.cells.map { if case .count(let n) = $0 { String(n) } else { "" } } })
+        #expect(table.shown(threshold: 3).map { $0[0] } == ["3", "10", "12", "25"])
+    }
+
+    @Test("no format shows a hidden count: CSV, JSON and HTML agree cell for cell")
+    func formats() throws {
+        let generated = try GeneratedQuarter(conversations: 60, seed: 7, quarter: Self.quarter)
+        let report = QuarterlyReport(organisation: "Test <Project>", current: generated.figures(for: Self.quarter),
+                                     previous: generated.figures(for: try #require(Self.quarter.previous)), monthlyTarget: 80)
+        for table in report.tables {
+            let shown = table.shown(threshold: report.threshold)
+            for (row, values) in zip(table.rows, shown) {
+                for (cell, value) in zip(row.cells, values) {
+                    if case .count(let n) = cell, n > 0, n < 5 { #expect(value == "<5", "\(table.title) \(row.label)") }
+                }
+                for (column, value) in zip(table.columns, values) {
+                    let line = [table.title, row.label, column, value].map(QuarterlyReportTests.csv).joined(separator: ",")
+                    #expect(report.csv.contains(line + "\n"), "\(line)")
+                }
+            }
+        }
+        #expect(report.json.contains("\"organisation\":\"Test <Project>\""))
+        #expect(report.json.contains("\"<5\""))
+        let html = report.html
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("Test &lt;Project&gt;"))
+        #expect(html.contains("&lt;5"))
+        #expect(!html.contains("<script") && !html.contains("http://") && !html.contains("https://") && !html.contains("src="),
+                "the HTML must load nothing")
+        #expect(html.contains("<svg") && html.contains("target 80"))
+    }
+
+    static func csv(_ value: String) -> String {
+        value.contains(",") || value.contains("\"") ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
+    }
+}
