@@ -8,8 +8,9 @@ import Sodium
 import Testing
 
 /// The visitor web page, run for real: its JavaScript under node against the protocol's worked
-/// example, and the whole page in headless Chromium (Tests/RelayTests/Fixtures/browser_visitor.py)
-/// against a real relay, with this test playing the staff member.
+/// example and the Ugly Mugs known answers, and the whole page in headless Chromium
+/// (Tests/RelayTests/Fixtures/browser_visitor.py, and browser_incidents.py in
+/// BrowserTests+Incidents.swift) against a real relay, with this test playing the staff member.
 @Suite("Visitor web page: its JavaScript, and a visitor in headless Chromium", .serialized)
 struct BrowserTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -18,7 +19,7 @@ struct BrowserTests {
     /// Screenshots for a person to look at (git-ignored).
     static let screenshots = repository.appendingPathComponent("screenshots/web").path
 
-    @Test("the page's JavaScript reproduces the protocol's worked example and checks the PyNaCl keyring")
+    @Test("the page's JavaScript reproduces the protocol's worked example, checks the PyNaCl keyring, and meets the incident known answers")
     func javaScriptKnownAnswers() async throws {
         let result = try await ChildProcess.run("/usr/bin/env", ["node", Self.fixtures.appendingPathComponent("web_protocol_check.js").path,
                                                                 Self.repository.path], timeout: .seconds(60))

@@ -69,7 +69,9 @@ enum TextLimit {
     /// A calendar date `YYYY-MM-DD` (years 2000–2099).
     static func date(_ text: String, field: String) throws(IncidentError) -> String {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        // Digits only: Int("+1") is 1, and "2026-+1-01" is not a date.
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
               let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
               (2000...2099).contains(year), (1...12).contains(month), day >= 1,
               day <= daysIn(month: month, year: year) else {

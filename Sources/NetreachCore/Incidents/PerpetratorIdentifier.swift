@@ -90,7 +90,7 @@ public struct PerpetratorIdentifier: Hashable, Sendable, CustomStringConvertible
     static func plate(_ typed: String) throws(IncidentError) -> String {
         var text = typed.trimmingSpaces.uppercased()
         text.removeAll { $0 == " " || $0 == "-" }
-        guard (2...8).contains(text.count), text.allSatisfy({ $0.isASCIIDigit || ("A"..."Z").contains($0) }) else {
+        guard (2...8).contains(text.count), text.allSatisfy({ $0.isASCIIDigit || $0.isASCII && ("A"..."Z").contains($0) }) else {
             throw IncidentError(.invalidIdentifier, "'\(typed.prefix(40))' is not a vehicle registration", field: "plate")
         }
         return text
@@ -107,7 +107,7 @@ public struct PerpetratorIdentifier: Hashable, Sendable, CustomStringConvertible
 
     static func platformName(_ typed: String) throws(IncidentError) -> String {
         let text = typed.trimmingSpaces.lowercased()
-        guard (1...40).contains(text.count), text.allSatisfy({ $0.isASCIIDigit || ("a"..."z").contains($0) || "._-".contains($0) }) else {
+        guard (1...40).contains(text.count), text.allSatisfy({ $0.isASCIIDigit || $0.isASCII && ("a"..."z").contains($0) || "._-".contains($0) }) else {
             throw IncidentError(.invalidIdentifier, "a handle names its platform (letters, digits, . _ -), as platform:handle",
                                 field: "handle")
         }
@@ -116,7 +116,9 @@ public struct PerpetratorIdentifier: Hashable, Sendable, CustomStringConvertible
 }
 
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    /// 0–9 alone: Character ranges compare canonically, so without `isASCII` a digit followed by a
+    /// combining mark ("2\u{301}") would count as a digit, and so would pass into a normal form.
+    var isASCIIDigit: Bool { isASCII && ("0"..."9").contains(self) }
 }
 
 extension String {

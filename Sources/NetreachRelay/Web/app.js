@@ -1,6 +1,6 @@
 // The visitor page's state and flows (docs/WEB.md): start a chat, resume with the phrase, chat,
-// Quick exit. Keys and messages live only in this closure's memory unless the visitor asks this
-// device to remember them; Quick exit wipes both.
+// report a dangerous person, Quick exit. Keys and messages live only in this closure's memory
+// unless the visitor asks this device to remember them; Quick exit wipes both.
 (function (root) {
   'use strict';
   var S = root.NetreachStrings;
@@ -13,6 +13,8 @@
   var state = freshState();
   var exiting = false;
   var chat = null;
+  var safety = null;
+  var report = null;
 
   function freshState() {
     return {
@@ -21,7 +23,9 @@
       wordList: state ? state.wordList : null,
       entropy: null, visitor: null, conversationKey: null, session: null, mode: null, opened: false,
       remember: false, messages: [], byId: Object.create(null), outbox: [], lastPosition: -1,
-      staffHere: null, closed: false, entered: false, sequence: 0
+      staffHere: null, closed: false, entered: false, sequence: 0,
+      // Where entering the chat leads: 'report' when the visitor came to report a dangerous person.
+      next: null
     };
   }
 
@@ -72,11 +76,14 @@
       B.wipe(state.conversationKey);
     }
     if (P) P.wipeIdentity(state.visitor);
-    state.messages.forEach(function (message) { message.text = ''; message.event = ''; });
+    state.messages.forEach(function (message) { message.text = ''; message.event = ''; message.report = null; message.change = null; });
     state.entropy = state.conversationKey = state.visitor = null;
     state.messages = [];
     state.byId = Object.create(null);
     state.outbox = [];
+    // Any report draft and anything typed into the checker.
+    try { if (report) report.clear(); } catch (e) { /* leaving anyway */ }
+    try { if (safety) safety.wipe(); } catch (e) { /* leaving anyway */ }
   }
 
   var escapes = [];
@@ -100,12 +107,22 @@
       U.setText('loading-text', t('oldBrowser'));
       return;
     }
-    if (!root.NetreachBytes || !root.NetreachProtocol || !root.NetreachPhrase || !root.NetreachKeyring
-      || !root.NetreachRelaySession || !root.NetreachChat) {
+    if (!root.NetreachBytes || !root.NetreachProtocol || !root.NetreachPhrase || !root.NetreachKeyring || !root.NetreachIncidents
+      || !root.NetreachRelaySession || !root.NetreachChat || !root.NetreachSafety || !root.NetreachReport) {
       U.setText('loading-text', t('loadFailed'));
       return;
     }
-    chat = root.NetreachChat.create({ state: function () { return state; } });
+    var app = {
+      state: function () { return state; },
+      getJSON: getJSON,
+      changeConsent: function (reported) { report.openConsent(reported); },
+      chatShown: function () { toggleLabel(); chat.render(); }
+    };
+    chat = root.NetreachChat.create(app);
+    safety = root.NetreachSafety.create(app);
+    report = root.NetreachReport.create(app, chat);
+    safety.build();
+    report.build();
     wire();
     load(0);
   }
@@ -117,8 +134,12 @@
     });
   }
 
+  // The alerts and the referral directory may fail on their own: the chat works without them.
+  function optional(path) { return getJSON(path).catch(function () { return null; }); }
+
   function load(attempt) {
-    Promise.all([getJSON('/v1/deployment'), getJSON('/v1/keyring'), getJSON('/static/wordlist-en.txt')]).then(function (got) {
+    Promise.all([getJSON('/v1/deployment'), getJSON('/v1/keyring'), getJSON('/static/wordlist-en.txt'), optional('/v1/alerts'),
+      optional('/v1/referrals')]).then(function (got) {
       state.deployment = got[0];
       state.wordList = new root.NetreachPhrase.WordList(got[2]);
       try {
@@ -130,11 +151,12 @@
       }
       U.setText('status', '');
       U.renderSafety(state.deployment, dutyText());
+      safety.loaded(got[3], got[4]);
       $('safety').hidden = false;
       if (!state.keyring) {
         U.setText('duty', '');
         U.setText('home-error', t('keyringProblem'));
-        $('start').disabled = $('have-phrase').disabled = true;
+        $('start').disabled = $('have-phrase').disabled = $('report-start').disabled = true;
         U.show('screen-home');
         return;
       }
@@ -162,6 +184,13 @@
 
   function wire() {
     $('start').addEventListener('click', showNewPhrase);
+    // Reporting needs a chat to go through: a new one is set up first, then the form opens.
+    $('report-start').addEventListener('click', function () {
+      state.next = 'report';
+      $('phrase-report-note').hidden = false;
+      showNewPhrase();
+    });
+    $('report-open').addEventListener('click', function () { report.open(); });
     $('have-phrase').addEventListener('click', function () {
       U.setText('resume-error', '');
       $('resume-phrase').removeAttribute('aria-invalid');
@@ -203,7 +232,10 @@
       var open = $('safety').hidden;
       $('safety').hidden = !open;
       toggleLabel();
-      if (open) $('safety-title').scrollIntoView();
+      if (open) {
+        safety.refresh();
+        $('safety-title').scrollIntoView();
+      }
     });
     doc.addEventListener('visibilitychange', function () {
       if (!doc.hidden && state.session) {
@@ -239,6 +271,8 @@
     $('phrase-saved').disabled = $('phrase-back').disabled = $('remember-start').disabled = false;
     $('remember-start').checked = false;
     $('progress-box').hidden = true;
+    $('phrase-report-note').hidden = true;
+    report.clear();
   }
 
   function showNewPhrase() {
@@ -365,6 +399,10 @@
     toggleLabel();
     chat.render();
     U.show('screen-chat');
+    if (state.next === 'report') {
+      state.next = null;
+      report.open();
+    }
   }
 
   function failed(error) {

@@ -1,6 +1,7 @@
-// The conversation itself (docs/WEB.md, "chat"): events from the relay turned into messages and
-// notes, and the visitor's own messages on their way: sending → sent (handed to the socket) →
-// stored (the relay's ack, sent once the event is durable). app.js owns the state and passes a getter.
+// The conversation itself (docs/WEB.md, "chat"): events from the relay turned into messages,
+// reports, consent changes and notes, and the visitor's own on their way: sending → sent (handed to
+// the socket) → stored (the relay's ack, sent once the event is durable). app.js owns the state and
+// passes a getter; `app.changeConsent(report)` opens the consent screen for a report.
 (function (root) {
   'use strict';
   var S = root.NetreachStrings;
@@ -30,22 +31,42 @@
       if (!B.equal(event.conversation, state.visitor.conversation)) return;
       var id = B.hex(event.id);
       var mine = B.equal(event.author, state.visitor.sign.publicKey);
+      var I = root.NetreachIncidents;
+      var existing = state.byId[id];
+      if (existing && existing.mine) {
+        // One of ours that the relay stored: the same event, now with its place and time in the log.
+        existing.position = message.position;
+        existing.time = message.time;
+        existing.state = 'stored';
+        render();
+        return;
+      }
       try {
         if (event.kind === P.KIND.opened) {
           if (!state.conversationKey) state.conversationKey = P.ownConversationKey(event.content, state.visitor);
           if (!state.conversationKey) throw new Error('no key');
+        } else if (existing) {
+          // Already shown (an event seen again after a reconnect): nothing new.
         } else if (event.kind === P.KIND.message) {
-          var existing = state.byId[id];
-          if (existing) {
-            existing.position = message.position;
-            existing.time = message.time;
-            if (existing.state !== 'stored') existing.state = 'stored';
-          } else {
-            var text = P.openSealed(event.content, state.conversationKey);
-            if (!mine && !state.staffHere) state.staffHere = staffName(event.author);
-            add({ id: id, kind: 'message', mine: mine, author: mine ? '' : staffName(event.author), text: text,
-              time: message.time, position: message.position, state: 'stored' });
+          var text = P.openSealed(event.content, state.conversationKey);
+          if (!mine && !state.staffHere) state.staffHere = staffName(event.author);
+          add({ id: id, kind: 'message', mine: mine, author: mine ? '' : staffName(event.author), text: text,
+            time: message.time, position: message.position, state: 'stored' });
+        } else if (event.kind === I.KIND.reported) {
+          var report;
+          try {
+            report = I.readReport(P.openSealed(event.content, state.conversationKey));
+          } catch (e) {
+            note('bad-' + message.position, t('reportUnreadable'), message.time, message.position);
+            render();
+            return;
           }
+          add({ id: id, kind: 'report', mine: mine, author: mine ? '' : staffName(event.author), report: report,
+            incident: B.b64u(event.id), time: message.time, position: message.position, state: 'stored' });
+        } else if (event.kind === I.KIND.consent) {
+          var change = I.readConsent(P.openSealed(event.content, state.conversationKey));
+          add({ id: id, kind: 'consent', mine: mine, author: mine ? '' : staffName(event.author), change: change,
+            counts: mine === (change.visitorSaidOn === ''), time: message.time, position: message.position, state: 'stored' });
         } else if (event.kind === P.KIND.claimed) {
           state.staffHere = staffName(event.author);
           note(id, t('staffHere', { name: state.staffHere }), message.time, message.position);
@@ -83,14 +104,57 @@
         U.setText('send-error', t('tooLong'));
         return;
       }
-      var event = P.makeEvent(P.KIND.message, state.visitor.conversation, P.seal(text, state.conversationKey), state.visitor.sign);
-      var message = { id: B.hex(event.slice(8, 24)), kind: 'message', mine: true, author: '', text: text, time: Date.now(),
-        position: null, state: 'sending', event: B.b64u(event), inFlight: false };
-      add(message);
-      state.outbox.push(message);
+      post(P.KIND.message, text, { kind: 'message', text: text });
       box.value = '';
+    }
+
+    // Seals `text` with the conversation key, signs it as the visitor, and queues it as an event of
+    // `kind`; `entry` is what the chat shows for it. Throws a ProtocolError 'tooLong' past the largest bucket.
+    function post(kind, text, entry) {
+      var state = app.state();
+      var P = root.NetreachProtocol, B = root.NetreachBytes;
+      var event = P.makeEvent(kind, state.visitor.conversation, P.seal(text, state.conversationKey), state.visitor.sign);
+      entry.id = B.hex(event.slice(8, 24));
+      entry.eventId = event.slice(8, 24);
+      entry.mine = true;
+      entry.author = '';
+      entry.time = Date.now();
+      entry.position = null;
+      entry.state = 'sending';
+      entry.event = B.b64u(event);
+      entry.inFlight = false;
+      add(entry);
+      state.outbox.push(entry);
       render();
       flush();
+      return entry;
+    }
+
+    // Sends a checked report (NetreachIncidents.checkReport) as incident.reported.
+    function report(checked) {
+      var I = root.NetreachIncidents, B = root.NetreachBytes;
+      var entry = post(I.KIND.reported, I.reportText(checked), { kind: 'report', report: checked });
+      entry.incident = B.b64u(entry.eventId);
+      return entry;
+    }
+
+    // The visitor's own consent change for the report whose incident id is `incident` (b64u).
+    function changeConsent(incident, level) {
+      var I = root.NetreachIncidents, B = root.NetreachBytes;
+      return post(I.KIND.consent, I.consentText(B.fromB64u(incident), level, ''),
+        { kind: 'consent', change: { incident: incident, level: level, visitorSaidOn: '' }, counts: true });
+    }
+
+    function findReport(incident) {
+      var found = app.state().messages.filter(function (m) { return m.kind === 'report' && m.incident === incident; });
+      return found[0] || null;
+    }
+
+    // The consent that counts for a report now: its own, then each change in log order (the list is kept in that order).
+    function consentLevel(report) {
+      var changes = app.state().messages.filter(function (m) { return m.kind === 'consent' && m.change.incident === report.incident; })
+        .map(function (m) { return { level: m.change.level, visitorSaidOn: m.change.visitorSaidOn, byVisitor: m.mine }; });
+      return root.NetreachIncidents.consentNow(report.report.consent, changes);
     }
 
     function flush() {
@@ -137,17 +201,23 @@
         var pa = a.position === null ? Infinity : a.position, pb = b.position === null ? Infinity : b.position;
         return pa - pb || a.sequence - b.sequence;
       });
-      U.renderMessages(state.messages, retry);
+      U.renderMessages(state.messages, retry, {
+        level: consentLevel, report: findReport, changeConsent: function (message) { app.changeConsent(message); }
+      });
       var d = state.deployment;
       var line = state.closed ? t('chatClosed')
         : state.staffHere ? t('staffHere', { name: state.staffHere })
           : d.onDuty === false ? t('waitingOffDuty') : t('waiting', { minutes: d.answerMinutes });
       U.setText('chat-state', line);
       $('send-form').hidden = state.closed;
+      $('report-open').hidden = state.closed;
       $('closed-box').hidden = !state.closed;
     }
 
-    return { receive: receive, send: send, flush: flush, render: render };
+    return {
+      receive: receive, send: send, flush: flush, render: render, report: report, changeConsent: changeConsent,
+      findReport: findReport, consentLevel: consentLevel
+    };
   }
 
   root.NetreachChat = { create: create };

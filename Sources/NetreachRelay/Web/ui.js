@@ -7,14 +7,26 @@
 
   function $(id) { return doc.getElementById(id); }
 
-  // The string `key` with each {name} replaced from `params`.
-  function t(key, params) {
-    var text = S[key];
-    if (typeof text !== 'string') text = key;
+  // `text` with each {name} replaced from `params`.
+  function format(text, params) {
+    if (typeof text !== 'string') return '';
     return text.replace(/\{(\w+)\}/g, function (whole, name) {
       return params && params[name] !== undefined ? String(params[name]) : whole;
     });
   }
+
+  // The string `key` with each {name} replaced from `params`.
+  function t(key, params) { return format(typeof S[key] === 'string' ? S[key] : key, params); }
+
+  // "20 November 2026" for 2026-11-20, "November 2026" for 2026-11.
+  function day(text) {
+    var parts = String(text).split('-');
+    var month = S.months[+parts[1] - 1] || parts[1];
+    return parts.length === 3 ? t('dayMonthYear', { day: +parts[2], month: month, year: parts[0] })
+      : t('monthYear', { month: month, year: parts[0] });
+  }
+
+  function harmList(harms) { return harms.map(function (h) { return S.harms[h] || h; }).join(S.listJoin); }
 
   function fill() {
     doc.documentElement.lang = S.lang;
@@ -32,7 +44,7 @@
     return element;
   }
 
-  var SCREENS = ['screen-loading', 'screen-home', 'screen-phrase', 'screen-resume', 'screen-chat'];
+  var SCREENS = ['screen-loading', 'screen-home', 'screen-phrase', 'screen-resume', 'screen-chat', 'screen-report', 'screen-consent'];
 
   // Shows one screen and moves focus to its heading, so a screen reader says where the visitor is.
   function show(screen) {
@@ -73,9 +85,34 @@
 
   var TICKS = { sending: '…', sent: '✓', stored: '✓✓', failed: '!' };
 
+  // A report or a consent change in the chat, in words (docs/INCIDENTS.md).
+  function buildIncident(item, message, incidents) {
+    if (message.kind === 'report') {
+      var report = message.report;
+      item.appendChild(el('span', 'text', message.mine ? t('reportEntryMine') : t('reportEntryTheirs', { name: message.author })));
+      item.appendChild(el('span', 'detail', t('reportEntryWhen',
+        { date: day(report.date), time: S.timesInEntry[report.time], area: report.area })));
+      item.appendChild(el('span', 'detail', t('alertWhat', { harms: harmList(report.harms) })));
+      item.appendChild(el('span', 'detail consent-now'));
+      var change = el('button', 'link consent-change', t('consentChange'));
+      change.type = 'button';
+      change.addEventListener('click', function () { incidents.changeConsent(message); });
+      item.appendChild(change);
+      return;
+    }
+    var c = message.change, level = S.consentNames[c.level];
+    var reported = incidents.report(c.incident);
+    var text = !message.counts ? t('consentEntryIgnored')
+      : !reported ? t('consentEntryOther', { level: level })
+        : message.mine ? t('consentEntryMine', { date: day(reported.report.date), level: level })
+          : t('consentEntryTheirs', { name: message.author, said: day(c.visitorSaidOn), level: level, date: day(reported.report.date) });
+    item.appendChild(el('span', 'text', text));
+  }
+
   // Redraws the list only where it changed: new items are appended (which the log region reads
-  // out), existing ones updated in place (which it does not).
-  function renderMessages(messages, retry) {
+  // out), existing ones updated in place (which it does not). `incidents` gives a report's consent
+  // now (`level(message)`), the report an incident id names (`report(id)`), and opens a change (`changeConsent`).
+  function renderMessages(messages, retry, incidents) {
     var list = $('messages');
     var items = {};
     Array.prototype.forEach.call(list.children, function (item) { items[item.getAttribute('data-id')] = item; });
@@ -83,13 +120,24 @@
     messages.forEach(function (message, index) {
       var item = items[message.id];
       if (!item) {
-        item = el('li', message.kind === 'note' ? 'note' : message.mine ? 'mine' : 'theirs');
+        var incident = message.kind === 'report' || message.kind === 'consent';
+        item = el('li', (message.kind === 'note' ? 'note' : message.mine ? 'mine' : 'theirs') + (incident ? ' incident' : ''));
         item.setAttribute('data-id', message.id);
+        if (incident) item.setAttribute('data-kind', message.kind);
         if (message.kind !== 'note') item.appendChild(el('span', 'who', message.mine ? t('you') : message.author));
-        item.appendChild(el('span', 'text', message.text));
+        if (incident) buildIncident(item, message, incidents);
+        else item.appendChild(el('span', 'text', message.text));
         if (message.kind !== 'note') item.appendChild(el('span', 'meta'));
       }
       if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
+      var now = item.querySelector('.consent-now');
+      if (now) {
+        var level = incidents.level(message);
+        if (now.getAttribute('data-level') !== String(level)) {
+          now.setAttribute('data-level', String(level));
+          now.textContent = t('consentNow', { level: S.consentNames[level] });
+        }
+      }
       var meta = item.querySelector('.meta');
       if (meta && meta.getAttribute('data-state') !== message.state + message.time) {
         meta.setAttribute('data-state', message.state + message.time);
@@ -139,7 +187,7 @@
   }
 
   root.NetreachUI = {
-    $: $, t: t, fill: fill, show: show, current: current, setText: setText, renderPhrase: renderPhrase,
-    renderMessages: renderMessages, renderSafety: renderSafety
+    $: $, t: t, format: format, day: day, harmList: harmList, el: el, fill: fill, show: show, current: current, setText: setText,
+    renderPhrase: renderPhrase, renderMessages: renderMessages, renderSafety: renderSafety
   };
 })(typeof self !== 'undefined' ? self : globalThis);

@@ -51,6 +51,7 @@ struct IncidentTests {
             (edited(#""harms":"robbery threats""#, #""harms":"""#), .missingValue, "harms"),
             (edited(#""harms":"robbery threats""#, #""harms":"robbery robbery""#), .malformed, "harms"),
             (edited(#""date":"2026-11-20""#, #""date":"2026-02-30""#), .malformed, "date"),
+            (edited(#""date":"2026-11-20""#, #""date":"2026-+1-20""#), .malformed, "date"),  // Int("+1") is 1
             (edited(#""time":"evening""#, #""time":"teatime""#), .unknownValue, "time"),
             (edited(#""setting":"indoor""#, #""setting":"car""#), .unknownValue, "setting"),
             (edited(#""area":"Leeds city centre""#, #""area":"  ""#), .missingValue, "area"),

@@ -18,106 +18,21 @@ import traceback
 import urllib.request
 from urllib.parse import urlsplit
 
-from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+
+sys.dont_write_bytecode = True  # nothing written next to the fixtures
+import browser_common  # noqa: E402 (after the line above)
+from browser_common import check, size, start_browser, storage, text, visible, wait  # noqa: E402
 
 BASE, NEUTRAL, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
 WORDLIST = "/usr/lib/python3/dist-packages/mnemonic/wordlist/english.txt"
 REPLY = "Hi, I'm Sam. You're safe to talk."
-failures = 0
-
-
-def check(name, ok, detail=""):
-    global failures
-    if not ok:
-        failures += 1
-    print(json.dumps({"check": name, "ok": bool(ok), "detail": str(detail)[:500]}), flush=True)
-    return ok
-
-
-def start_browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-
-
-def size(driver, width, height):
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
-
-
-# WCAG AA for every visible piece of text: 4.5:1, or 3:1 for large text (24 px, or 18.66 px bold).
-CONTRAST = """
-function channel(c) { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); }
-function luminance(rgb) { return 0.2126 * channel(rgb[0]) + 0.7152 * channel(rgb[1]) + 0.0722 * channel(rgb[2]); }
-function parse(color) { var m = color.match(/[\\d.]+/g).map(Number); return m.length > 3 ? m : m.concat([1]); }
-function background(element) {
-  for (; element; element = element.parentElement) {
-    var color = parse(getComputedStyle(element).backgroundColor);
-    if (color[3] > 0) return color;
-  }
-  return [255, 255, 255, 1];
-}
-var problems = [];
-document.querySelectorAll('body *').forEach(function (element) {
-  var own = Array.prototype.some.call(element.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
-  if (!own || !element.offsetParent || element.closest('.visually-hidden')) return;
-  var style = getComputedStyle(element), size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight, 10) >= 700;
-  var a = luminance(parse(style.color)), b = luminance(background(element));
-  var ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-  var needed = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
-  if (ratio < needed) problems.push(element.tagName + '#' + element.id + '.' + element.className + ' ' + ratio.toFixed(2));
-});
-return problems;
-"""
-
-SMALL_TARGETS = """
-return Array.prototype.filter.call(document.querySelectorAll('button, a[href], input, textarea'), function (e) {
-  var box = e.getBoundingClientRect();
-  return e.offsetParent && (box.height < 44 || box.width < 24);
-}).map(function (e) { return e.tagName + '#' + e.id; });
-"""
 
 
 def shoot(driver, name):
-    """The current screen at a laptop's and a phone's size; at 320 px wide (what 200% zoom on a
-    640 px window gives) nothing may need sideways scrolling; contrast and touch targets are checked."""
-    for width, height in ((1280, 800), (360, 740)):
-        size(driver, width, height)
-        time.sleep(0.2)
-        driver.save_screenshot(os.path.join(SHOTS, "%s-%dx%d.png" % (name, width, height)))
-    check(name + ": text contrast meets WCAG AA", not driver.execute_script(CONTRAST), driver.execute_script(CONTRAST))
-    check(name + ": touch targets are at least 44 px tall", not driver.execute_script(SMALL_TARGETS),
-          driver.execute_script(SMALL_TARGETS))
-    size(driver, 320, 640)
-    time.sleep(0.2)
-    overflow = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
-    check(name + ": at 320 px wide nothing scrolls sideways", overflow[0] <= overflow[1], overflow)
-    size(driver, 360, 740)
-
-
-def wait(driver, condition, seconds=20):
-    try:
-        WebDriverWait(driver, seconds, poll_frequency=0.1).until(lambda d: condition(d))
-        return True
-    except TimeoutException:
-        return False
-
-
-def text(driver, element_id):
-    return driver.find_element(By.ID, element_id).get_attribute("textContent")
-
-
-def visible(driver, element_id):
-    return driver.find_element(By.ID, element_id).is_displayed()
+    browser_common.shoot(driver, SHOTS, name)
 
 
 def messages(driver):
@@ -163,11 +78,6 @@ def resume(driver, typed, remember=False, expect_chat=True):
     if expect_chat:
         return wait(driver, lambda d: visible(d, "screen-chat"), 30)
     return wait(driver, lambda d: text(d, "resume-error") not in ("", "Opening your chat…"), 15)
-
-
-def storage(driver):
-    return driver.execute_script(
-        "return {local: localStorage.length, session: sessionStorage.length, cookie: document.cookie}")
 
 
 def databases(driver):
@@ -360,8 +270,8 @@ def main():
         check("the script ran to the end", False, "%s; screens %s" % (traceback.format_exc(), screens))
     finally:
         driver.quit()
-    print(json.dumps({"summary": {"failed": failures}}), flush=True)
-    return 1 if failures else 0
+    print(json.dumps({"summary": {"failed": browser_common.failure_count()}}), flush=True)
+    return 1 if browser_common.failure_count() else 0
 
 
 if __name__ == "__main__":

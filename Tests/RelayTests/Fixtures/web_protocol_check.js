@@ -1,8 +1,10 @@
 // Runs the visitor page's own JavaScript (Sources/NetreachRelay/Web: bytes, protocol, phrase,
-// keyring) under node against values it did not make: the worked example of docs/PROTOCOL.md
-// (checked there against PyNaCl and Swift) and the PyNaCl-made keyring of
-// Tests/NetreachCoreTests/Fixtures/keys. Prints one line per failure and a closing
-// "N passed, N failed" line; exits 1 on any failure.
+// keyring, incidents) under node against values it did not make: the worked example of
+// docs/PROTOCOL.md (checked there against PyNaCl and Swift), the PyNaCl-made keyring of
+// Tests/NetreachCoreTests/Fixtures/keys, and the Ugly Mugs known answers of
+// Tests/NetreachCoreTests/Fixtures/incident_vectors.json (made by incident_vectors.py with hashlib
+// and json from docs/INCIDENTS.md; IncidentVectors.swift holds the Swift code to the same file).
+// Prints one line per failure and a closing "N passed, N failed" line; exits 1 on any failure.
 //
 // Usage: node web_protocol_check.js REPO_ROOT [nacl-fast.min.js] [wordlist.txt]
 'use strict';
@@ -13,11 +15,11 @@ const repo = process.argv[2];
 const naclPath = process.argv[3] || '/usr/share/nodejs/tweetnacl/nacl-fast.min.js';
 const wordListPath = process.argv[4] || '/usr/lib/python3/dist-packages/mnemonic/wordlist/english.txt';
 globalThis.nacl = require(naclPath);
-for (const file of ['bytes.js', 'protocol.js', 'phrase.js', 'keyring.js']) {
+for (const file of ['bytes.js', 'protocol.js', 'phrase.js', 'keyring.js', 'incidents.js']) {
   require(path.join(repo, 'Sources/NetreachRelay/Web', file));
 }
 const B = globalThis.NetreachBytes, P = globalThis.NetreachProtocol, Phrase = globalThis.NetreachPhrase;
-const Keyring = globalThis.NetreachKeyring;
+const Keyring = globalThis.NetreachKeyring, I = globalThis.NetreachIncidents;
 
 let passed = 0, failed = 0;
 function check(name, ok, detail) {
@@ -136,6 +138,164 @@ const forged = Object.assign({}, document, { staff: [document.staff[0].replace(/
 check('keyring: a certificate changed after signing is refused', refuses(forged, expected.org.sign));
 const crlf = Object.assign({}, document, { org: document.org.replace(/\n/g, '\r\n') });
 check('keyring: CR line ends are refused', refuses(crlf, expected.org.sign));
+
+// ---- Ugly Mugs (docs/INCIDENTS.md): identifiers, the checker's hashes, the texts, the alert feed ----
+
+const vectors = JSON.parse(fs.readFileSync(path.join(repo, 'Tests/NetreachCoreTests/Fixtures/incident_vectors.json'), 'utf8'));
+const refusal = (fn) => { try { fn(); return null; } catch (e) { return e instanceof I.Problem ? e : 'not a Problem: ' + e; } };
+
+// The messy forms a worker types, to the document's normal forms.
+for (const [kind, typed, platform, normal] of [
+  ['phone', '07700 900123', '', '+447700900123'], ['phone', '+44 7700-900123', '', '+447700900123'],
+  ['phone', '+44 (0)7700 900123', '', '+447700900123'], ['plate', 'ab12 cde', '', 'AB12CDE'],
+  ['email', ' Dave@Example.COM ', '', 'dave@example.com'], ['handle', '@BigDave', 'AdultWork', 'adultwork:bigdave']]) {
+  const got = refusal(() => I.identifier(kind, typed, platform)) || I.describe(I.identifier(kind, typed, platform));
+  check('identifier: ' + JSON.stringify(typed) + ' is ' + normal, got === normal, got);
+}
+const salt = I.feedSalt(B.fromB64u(vectors.organisationKey));
+check('the feed salt is the one hashlib computed', B.b64u(salt) === vectors.feedSalt, B.b64u(salt));
+for (const v of vectors.identifiers.concat(vectors.nearMisses)) {
+  const id = I.identifier(v.kind, v.typed, v.typedPlatform);
+  check('identifier vector ' + JSON.stringify(v.typed), id.value === v.value && id.platform === v.platform, JSON.stringify(id));
+  check('identifier hash ' + JSON.stringify(v.typed), I.identifierHash(salt, id) === v.hash, I.identifierHash(salt, id));
+}
+const alertHashes = new Set(vectors.identifiers.map((v) => v.hash));
+check('near misses hash differently', vectors.nearMisses.every((v) => !alertHashes.has(v.hash)));
+for (const v of vectors.refused) {
+  const problem = refusal(() => I.identifier(v.kind, v.typed, v.typedPlatform));
+  check('refused: ' + v.kind + ' ' + JSON.stringify(v.typed) + ' (' + v.why + ')', problem && problem.field === v.kind, problem);
+}
+check('a handle may not lose its platform', refusal(() => I.identifier('phone', '07700 900123', 'x')) !== null);
+for (const [typed, kind] of [['07700 900123', 'phone'], ['ab12 cde', 'plate'], ['Dave@Example.com', 'email'],
+  ['adultwork:bigdave', 'handle'], ['YX19 ABC', 'plate'], ['+1 (202) 555-0143', 'phone']]) {
+  check('the checker takes ' + JSON.stringify(typed) + ' for a ' + kind, I.guessKind(typed) === kind, I.guessKind(typed));
+}
+check('the checker reads website:name', I.describe(I.checkedIdentifier('auto', 'AdultWork:BigDave', '')) === 'adultwork:bigdave'
+  && I.describe(I.checkedIdentifier('handle', 'AdultWork:@BigDave', '')) === 'adultwork:bigdave');
+check('like netreach check, a value with @ is taken for an email', I.guessKind('AdultWork:@BigDave') === 'email');
+check('the checker reads a username with its website', I.describe(I.checkedIdentifier('handle', '@BigDave', ' AdultWork')) === 'adultwork:bigdave');
+check('the checker refuses nothing typed', (refusal(() => I.checkedIdentifier('auto', '   ', '')) || {}).key === 'checkEmpty');
+check('the checker names a bad phone', (refusal(() => I.checkedIdentifier('auto', '7700 900 123', '')) || {}).key === 'phoneCountry');
+
+// The report, byte for byte as IncidentReport.text writes it (IncidentVectors.swift reads the same text back in Swift).
+const checked = I.checkReport(vectors.report.input);
+check('the vector report has no problems', checked.problems.length === 0, JSON.stringify(checked.problems));
+const written = checked.report ? I.reportText(checked.report) : '';
+check('the report text is the committed one', written === vectors.report.text, written);
+check('the report text is the committed UTF-8', B.hex(B.utf8(written)) === B.hex(B.utf8(vectors.report.text)));
+check('the report text reads back and writes the same', I.reportText(I.readReport(vectors.report.text)) === vectors.report.text);
+check('the report text parses as JSON to the same values', JSON.parse(written).account === vectors.report.input.account
+  && JSON.parse(written).description === vectors.report.input.description);
+const fields = (draft) => I.checkReport(draft).problems.map((p) => p.field + ':' + p.key).sort().join(' ');
+check('an empty report names every missing field', fields({}) ===
+  'area:areaMissing consent:consentMissing date:dateMissing harms:harmsMissing setting:settingMissing time:timeMissing', fields({}));
+const good = Object.assign({}, vectors.report.input);
+const edited = (change) => fields(Object.assign({}, good, change));
+check('a police contact below level 4 is refused', edited({ consent: 3 }) === 'policeContact:policeContactLevel', edited({ consent: 3 }));
+check('a day that does not exist is refused', edited({ date: '2026-02-29' }) === 'date:dateInvalid');
+check('a date written with a sign is refused', edited({ date: '2026-+1-20' }) === 'date:dateInvalid');
+check('a year outside 2000-2099 is refused', edited({ date: '1999-12-31' }) === 'date:dateInvalid');
+check('an area over 100 bytes is refused', edited({ area: 'é'.repeat(51) }) === 'area:tooLong', edited({ area: 'é'.repeat(51) }));
+check('an area of two lines is refused', edited({ area: 'Leeds\nBradford' }) === 'area:areaOneLine');
+check('an account over 8 000 bytes is refused', edited({ account: 'x'.repeat(8001) }) === 'account:tooLong');
+check('a control character is refused', edited({ description: 'bell\u0007' }) === 'description:badCharacter');
+check('a lone surrogate is refused', edited({ account: 'a\ud800b' }) === 'account:badCharacter');
+check('an unknown setting is refused', edited({ setting: 'car' }) === 'setting:settingMissing');
+check('a harm twice is refused', edited({ harms: ['robbery', 'robbery'] }) === 'harms:harmsTwice');
+const plates = Array.from({ length: 21 }, (_, i) => ({ kind: 'plate', typed: 'AB' + i, platform: '' }));
+check('more than 20 identifiers are refused', edited({ identifiers: plates }) === 'identifiers:tooManyIdentifiers');
+const badRow = I.checkReport(Object.assign({}, good,
+  { identifiers: [good.identifiers[0], { kind: 'phone', typed: '12345', platform: '' }] })).problems;
+check('a bad identifier is named with its row', badRow.length === 1 && badRow[0].field === 'identifier' && badRow[0].params.index === 1
+  && badRow[0].key === 'phoneCountry', JSON.stringify(badRow));
+const consent = I.consentText(B.fromB64u(vectors.consent.incident), vectors.consent.level, '');
+check('the consent text is the committed one', consent === vectors.consent.text, consent);
+check('the consent text reads back', JSON.stringify(I.readConsent(consent)) ===
+  JSON.stringify({ incident: vectors.consent.incident, level: 3, visitorSaidOn: '' }));
+check('consent now: the last change that counts wins', I.consentNow(2, [{ level: 4, visitorSaidOn: '', byVisitor: true },
+  { level: 1, visitorSaidOn: '2026-11-21', byVisitor: false }, { level: 3, visitorSaidOn: '2026-11-22', byVisitor: true },
+  { level: 2, visitorSaidOn: '', byVisitor: false }]) === 1);
+
+// Strict flat JSON, as WireJSON and FlatDocument read it.
+const flatRefused = (text) => refusal(() => I.parseFlat(text)) !== null;
+for (const bad of ['{"a":"x","a":"y"}', '{"a":"x"} x', '{"a":{"b":1}}', '{"a":["x"]}', '{"a":"\\ud800"}', '{"a":"\\udc00x"}',
+  '{"a":"\u0001"}', '{"a":01}', '{"a":"\\x"}', '[]', '\ufeff{"a":1}', '{"a":tru}', '{"a":"x",}']) {
+  check('flat JSON refuses ' + JSON.stringify(bad), flatRefused(bad));
+}
+check('flat JSON reads escapes', I.parseFlat('{"a":"\\u00e9\\ud83d\\ude90\\n\\/","b":12,"c":-1,"d":true}').a.value === 'é🚐\n/');
+
+// Alerts: only an alert.published of the feed, signed by an active staff key of the verified keyring, with exactly the alert's fields.
+const seedOf = (name) => B.fromHex(expected.staff.find((member) => member.name === name).sign_seed);
+const alice = nacl.sign.keyPair.fromSeed(seedOf('alice')), bob = nacl.sign.keyPair.fromSeed(seedOf('bob'));
+const carol = nacl.sign.keyPair.fromSeed(seedOf('carol')), stranger = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(9));
+const feedId = new Uint8Array(16);
+const alertEvent = (text, signer, kind, conversation) => B.b64u(P.makeEvent(kind || 11, conversation || feedId,
+  typeof text === 'string' ? B.utf8(text) : text, signer));
+const alertText = vectors.alert.text;
+// The alert text with one change; a change that does not apply would test nothing, so it stops the check.
+const changed = (from, to) => {
+  const text = alertText.replace(from, to);
+  if (text === alertText) throw new Error('the forgery ' + from + ' changed nothing');
+  return text;
+};
+let position = 0;
+const entry = (event) => ({ position: ++position, event: event });
+const validEntry = entry(alertEvent(alertText, alice));
+const verified = I.verifyAlert(validEntry, keyring);
+check('an alert signed by an active staff member verifies', verified.area === 'Leeds' && verified.month === '2026-11'
+  && verified.signer === 'alice' && verified.harms.join(' ') === 'robbery threats', JSON.stringify(verified));
+const tamperedAlert = B.fromB64u(alertEvent(alertText, alice)); tamperedAlert[100] ^= 1;
+const forgeries = {
+  'a bad signature': entry(B.b64u(tamperedAlert)),
+  'an unknown signer': entry(alertEvent(alertText, stranger)),
+  'a revoked signer': entry(alertEvent(alertText, carol)),
+  'the wrong kind': entry(alertEvent(alertText, alice, 3)),
+  'a conversation other than the feed': entry(alertEvent(alertText, alice, 11, new Uint8Array(16).fill(1))),
+  'an extra field': entry(alertEvent(changed('"hashes":', '"reporter":"Jo","hashes":'), alice)),
+  'a missing field': entry(alertEvent(changed(/,"summary":"([^"\\]|\\.)*"/, ''), alice)),
+  'a field twice': entry(alertEvent(changed('"area":"Leeds"', '"area":"Leeds","area":"York"'), alice)),
+  'another format': entry(alertEvent(changed('netreach-alert-v1', 'netreach-alert-v2'), alice)),
+  'a month with a day': entry(alertEvent(changed('"2026-11"', '"2026-11-20"'), alice)),
+  'a month with a sign': entry(alertEvent(changed('"2026-11"', '"2026-+1"'), alice)),
+  'no harm': entry(alertEvent(changed('"robbery threats"', '""'), alice)),
+  'an unknown harm': entry(alertEvent(changed('robbery threats', 'robbery punching'), alice)),
+  'a hash that is not 32 bytes': entry(alertEvent(changed(/phone:[A-Za-z0-9_-]+/, 'phone:AAAA'), alice)),
+  'an unknown identifier kind': entry(alertEvent(changed('phone:', 'car:'), alice)),
+  'a byte-order mark': entry(alertEvent(B.concat(new Uint8Array([0xef, 0xbb, 0xbf]), B.utf8(alertText)), alice)),
+  'invalid UTF-8': entry(alertEvent(B.concat(B.utf8(alertText.slice(0, -2)), new Uint8Array([0xff]), B.utf8('"}')), alice)),
+  'no event at all': { position: ++position, event: 'not base64url!' }
+};
+const refusedAlert = (forged, ring) => { try { I.verifyAlert(forged, ring); return false; } catch (e) { return true; } };
+for (const [why, forged] of Object.entries(forgeries)) {
+  check('a forged alert is refused: ' + why, refusedAlert(forged, keyring));
+}
+const bobEntry = entry(alertEvent(alertText.replace('"Leeds"', '"Bradford"'), bob));
+const feed = I.verifyFeed({ alerts: [validEntry, bobEntry].concat(Object.values(forgeries)).reverse() }, keyring);
+check('the feed shows the verified alerts newest first and counts the others', feed.alerts.map((a) => a.area).join(',') === 'Bradford,Leeds'
+  && feed.rejected === Object.keys(forgeries).length, JSON.stringify({ areas: feed.alerts.map((a) => a.area), rejected: feed.rejected }));
+check('a feed that is not {alerts: [...]} is refused', refusal(() => I.verifyFeed({ alerts: 'x' }, keyring)) !== null);
+check('without a verified keyring no alert is shown', I.verifyFeed({ alerts: [validEntry] }, null).alerts.length === 0);
+// Alice revoked later (a revocation signed with the PyNaCl organisation seed): her alerts are no longer shown.
+const orgKeys = nacl.sign.keyPair.fromSeed(B.fromHex(expected.org.seed));
+const aliceFacts = expected.staff.find((member) => member.name === 'alice');
+const revocationBody = 'netreach-revocation-v1\nname: alice\nserial: ' + aliceFacts.serial + '\nsign: ' + aliceFacts.sign
+  + '\nrevoked: 2026-11-23T10:00:00Z\nreason: phone stolen\n';
+const revocation = revocationBody + 'signature: ' + B.b64u(nacl.sign.detached(B.concat(P.ctx('revocation'), B.utf8(revocationBody)),
+  orgKeys.secretKey)) + '\n';
+const laterKeyring = Keyring.check(Object.assign({}, document, { revoked: document.revoked.concat([revocation]) }), expected.org.sign);
+check('the revocation made here verifies', laterKeyring.active.map((m) => m.name).join(',') === 'bob');
+check('an alert whose signer was revoked later is no longer shown', refusedAlert(validEntry, laterKeyring));
+// The checker against the verified alert.
+for (const v of vectors.alert.matches) {
+  check('the checker finds ' + JSON.stringify(v.typed), I.matching([verified], I.identifier(v.kind, v.typed), salt).length === 1);
+}
+for (const v of vectors.alert.doesNotMatch) {
+  check('the checker does not find ' + JSON.stringify(v.typed), I.matching([verified], I.identifier(v.kind, v.typed), salt).length === 0);
+}
+const typedAuto = (typed) => I.matching([verified], I.checkedIdentifier('auto', typed, ''), salt).length;
+check('the checker finds messy typing through auto', typedAuto(' +44 (0) 7700-900-123 ') === 1 && typedAuto('Ab12-Cde') === 1);
+const otherSalt = I.feedSalt(new Uint8Array(32).fill(3));
+check('another organisation\'s salt finds nothing', I.matching([verified], I.identifier('phone', '07700 900123'), otherSalt).length === 0);
 
 P.solvePow(B.fromHex(example.authChallenge), visitor.conversation, 8).then((pow) => {
   check('proof of work, 8 bits', B.hex(pow) === example.pow8Nonce, B.hex(pow));
