@@ -3,6 +3,7 @@ import Foundation
 import NetreachClient
 import NetreachCommandLine
 import NetreachCore
+import Sodium
 
 /// `netreach audit [--staff NAME] [--conversation ID] [--since DATE] [--until DATE] [--action TYPE]` (supervisors)
 struct AuditCommand: AsyncParsableCommand {
@@ -12,7 +13,8 @@ struct AuditCommand: AsyncParsableCommand {
         discussion: """
             Actions: \(AuditEntry.Action.allCases.map(\.rawValue).joined(separator: ", ")).
             Dates are days in UTC, inclusive (YYYY-MM-DD). Enrolments and revocations come from the keyring and have
-            no log position. Nothing is decrypted: the audit shows what the log shows in the clear.
+            no log position. The audit shows what the log shows in the clear; only a sharing record is opened (with
+            the conversation's staff key, when you hold it) to tell a police export from an alert.
 
             Example:
               netreach audit --staff sam --since 2026-07-01 --until 2026-09-30 --format csv > sam-q3.csv
@@ -59,7 +61,19 @@ struct AuditCommand: AsyncParsableCommand {
                 try await work.catchUp()
                 var conversationID: ConversationID?
                 if let conversation { conversationID = try await work.conversation(matching: conversation) }
-                let entries = AuditTrail.filter(AuditTrail.build(events: try await workspace.replica.allEvents(), keyring: workspace.keyring),
+                let events = try await workspace.replica.allEvents()
+                // Sharing records are sealed with the staff key: opened here to tell a police export from an alert.
+                let byConversation = Dictionary(grouping: events.filter { $0.kind != .alertPublished }, by: \.conversation)
+                var staffKeys: [ConversationID: SecureBytes?] = [:]
+                let sharing: (StoredEvent) -> IncidentShared? = { stored in
+                    if staffKeys[stored.conversation] == nil {
+                        staffKeys[stored.conversation] = work.keys(for: byConversation[stored.conversation] ?? []).staffKey
+                    }
+                    guard let key = staffKeys[stored.conversation] ?? nil, let text = try? SealedText.open(stored.event.content, key: key)
+                    else { return nil }
+                    return try? IncidentShared(text: text)
+                }
+                let entries = AuditTrail.filter(AuditTrail.build(events: events, keyring: workspace.keyring, sharing: sharing),
                                                 staff: staff, conversation: conversationID, since: try Self.day(since, "since"),
                                                 until: try Self.day(until, "until").map { $0 + 86_400_000 - 1 },
                                                 action: action.flatMap(AuditEntry.Action.init(rawValue:)))

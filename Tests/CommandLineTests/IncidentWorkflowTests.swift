@@ -100,6 +100,13 @@ struct IncidentWorkflowTests {
         let alerts = try await deployment.netreach("jo", ["alert", "list", "--format", "json"])
         #expect(alerts.standardOutput.contains("Tall man with grey hair"), "\(alerts.standardOutput)")
 
+        // The supervisor's audit tells the police export from the alert.
+        let audit = try await deployment.netreach("jo", ["audit", "--action", "incident-shared", "--format", "json"])
+        let shares = (try JSONSerialization.jsonObject(with: Data(audit.standardOutput.utf8)) as? [[String: String]] ?? []).map { $0["detail"] ?? "" }
+        #expect(shares.count == 2, "\(audit.standardOutput)\(audit.standardError)")
+        #expect(shares.first?.hasPrefix("police export of incident \(incident) at consent 4") == true, "\(shares)")
+        #expect(shares.last?.hasPrefix("alert of incident \(incident) at consent 2") == true, "\(shares)")
+
         // The public feed serves it; nothing of the report is in the relay's files in the clear.
         let (data, _) = try await URLSession.shared.data(from: URL(string: deployment.base + "/v1/alerts")!)
         #expect(String(decoding: data, as: UTF8.self).contains("\"alerts\""))

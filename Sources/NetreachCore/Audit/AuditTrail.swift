@@ -31,7 +31,11 @@ public struct AuditEntry: Hashable, Sendable {
 public enum AuditTrail {
     /// Every staff action of `events` (any order; returned by position) and of the keyring.
     /// Visitors' own events (opening, their messages, their reports and consent) are not staff actions.
-    public static func build(events: [StoredEvent], keyring: Keyring) -> [AuditEntry] {
+    /// `sharing`, when given, opens an `incident.shared` record (with the staff key the reader holds)
+    /// so that the entry says whether it went to the police or to an alert; without it, or when the
+    /// record does not open, the entry says only that the incident was shared.
+    public static func build(events: [StoredEvent], keyring: Keyring,
+                             sharing: ((StoredEvent) -> IncidentShared?)? = nil) -> [AuditEntry] {
         let lookup = StaffLookup(keyring)
         var entries: [AuditEntry] = []
         for stored in events.sorted(by: { $0.position < $1.position }) where !stored.isByVisitor {
@@ -51,7 +55,11 @@ public enum AuditTrail {
             case .keyWrapped: action = .keysShared
             case .incidentReported: action = .reportFiled
             case .consentChanged: action = .consentRecorded
-            case .incidentShared: action = .incidentShared
+            case .incidentShared:
+                action = .incidentShared
+                if let shared = sharing?(stored) {
+                    detail = (shared.recipient == .police ? "police export" : "alert") + " of incident \(shared.incident.shortID) at consent \(shared.level.rawValue)"
+                }
             case .alertPublished: action = .alertPublished
             }
             let keyID = stored.authorKeyID

@@ -55,4 +55,22 @@ struct AuditTrailTests {
         let entry = try #require(AuditTrail.build(events: log.events, keyring: Cast.keyring).first { $0.action == .claim })
         #expect(entry.actor.hasPrefix("unknown key "))
     }
+
+    @Test("a sharing record says police export or alert when the reader can open it, and only 'shared' when not")
+    func sharings() throws {
+        let log = TestLog()
+        var script = try Script(log: log, wrappedTo: [Cast.alice, Cast.dave])
+        try script.shareStaffKey(from: Cast.alice, to: [Cast.alice, Cast.dave])
+        let id = try IncidentID(Random.bytes(count: 16))
+        let shared = try IncidentShared(incident: id, recipient: .police, level: .policeAnonymous,
+                                        digest: Base64URL.encode(SHA512.hash([1])), note: "ref")
+        try script.append(.incidentShared, SealedText.seal(shared.text, key: try #require(script.staffKey)), by: Cast.alice.signing)
+        let key = try #require(script.staffKey)
+        let opened = AuditTrail.build(events: log.events, keyring: Cast.keyring) { stored in
+            (try? SealedText.open(stored.event.content, key: key)).flatMap { try? IncidentShared(text: $0) }
+        }
+        #expect(opened.first { $0.action == .incidentShared }?.detail == "police export of incident \(id.shortID) at consent 3")
+        let closed = AuditTrail.build(events: log.events, keyring: Cast.keyring)
+        #expect(closed.first { $0.action == .incidentShared }?.detail == "")
+    }
 }
