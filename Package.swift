@@ -95,6 +95,7 @@ let package = Package(
             dependencies: [
                 "NetreachClient",
                 "NetreachCore",
+                "EventLog",
                 "Sodium",
                 "NetreachCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -17,7 +17,7 @@ public enum RecordCodec {
     static let offsetReserved = 136
 
     /// The chain value before the first record of a log.
-    static func genesis(logID: LogID) -> Digest32 {
+    public static func genesis(logID: LogID) -> Digest32 {
         let input = Array("netreach/v1/log-genesis".utf8) + [0] + logID.bytes
         return try! Digest32(GenericHash.hash(input, outputCount: 32))
     }

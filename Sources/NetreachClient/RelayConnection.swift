@@ -18,7 +18,7 @@ public final class RelayConnection: Sendable {
     public struct ConnectionError: Error, CustomStringConvertible {
         public let description: String
     }
-    private let inbox = MessageInbox()
+    let inbox = MessageInbox()
     private let connection: Task<Void, any Error>
     /// The relay's `hello`.
     public let hello: [String: any Sendable]

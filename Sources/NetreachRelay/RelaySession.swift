@@ -104,6 +104,22 @@ public final class RelaySession: Sendable {
         case .subscribe(let from):
             startSubscription(from: from, identity: identity)
             return true
+        case .records(let rid, let from, let limit):
+            // The whole log, every stream's records: for supervisors, who check its chain (docs/PROTOCOL.md, "Records").
+            guard case .staff(let member) = identity, member.role == StaffRole.supervisor.rawValue else {
+                throw ProtocolError(.forbidden, "records are for supervisors")
+            }
+            let head = core.store.currentHead()
+            let records: [RecordedEvent]
+            do {
+                records = from < head.count ? try await core.store.read(from: from, maxCount: min(limit, Int(head.count - from))) : []
+            } catch {
+                throw ProtocolError(.unavailable, "the relay cannot read its log right now; retry later")
+            }
+            for record in records {
+                guard await reply(.record(rid: rid, record, includePayload: record.stream == CheckpointService.stream)) else { return false }
+            }
+            return await reply(.records(rid: rid, head: head, next: records.last.map { $0.position + 1 } ?? max(from, head.count)))
         case .auth, .ping:
             return true
         }

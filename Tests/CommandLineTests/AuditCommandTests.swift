@@ -83,4 +83,50 @@ struct AuditCommandTests {
         #expect(refused.status == 1 && refused.standardError.contains("for supervisors"), "\(refused.standardError)")
         #expect(try await deployment.netreach("jo", ["report", "quarterly", "--quarter", "2026Q7"]).status == 2)
     }
+
+    @Test("verify: intact, a checkpoint saved after the relay signs one, extended later, and a replaced log caught")
+    func verify() async throws {
+        let deployment = try await StaffDeployment.make()
+        defer { deployment.stop() }
+        try await deployment.login("sam")
+        try await deployment.login("jo")
+        let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "hello")
+        #expect(try await deployment.netreach("sam", ["send", visitor.shortID, "hi"]).status == 0)
+
+        let first = try await deployment.netreach("jo", ["verify"])
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput.hasPrefix("intact: "), "\(first.standardOutput)")
+        let checkpointFile = deployment.directory + "/q3.checkpoint"
+        let none = try await deployment.netreach("jo", ["verify", "--save-checkpoint", checkpointFile])
+        #expect(none.status == 1 && none.standardError.contains("not signed a checkpoint yet"), "\(none.standardError)")
+
+        // The relay signs a checkpoint when it stops; started again, the log holds it.
+        try await deployment.stopRelay()
+        deployment.relay = try await StaffDeployment.startRelay(directory: deployment.directory, port: deployment.port).0
+        let saved = try await deployment.netreach("jo", ["verify", "--save-checkpoint", checkpointFile])
+        #expect(saved.status == 0, "\(saved.standardError)")
+        #expect(saved.standardOutput.contains("1 checkpoint(s)"), "\(saved.standardOutput)")
+        #expect(try String(contentsOfFile: checkpointFile, encoding: .utf8).hasPrefix("netreach-checkpoint-v1\n"))
+
+        // More work later: the log still extends what was saved.
+        let later = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "me again")
+        #expect(try await deployment.netreach("sam", ["send", later.shortID, "hello again"]).status == 0)
+        let extended = try await deployment.netreach("jo", ["verify", "--against", checkpointFile])
+        #expect(extended.status == 0, "\(extended.standardError)")
+        #expect(extended.standardOutput.contains("it extends the checkpoint saved in"))
+
+        // The relay's log replaced by another (a new data folder): caught, with the problem named.
+        try await deployment.stopRelay()
+        try FileManager.default.moveItem(atPath: deployment.directory + "/data", toPath: deployment.directory + "/data-original")
+        try FileManager.default.createDirectory(atPath: deployment.directory + "/data", withIntermediateDirectories: true)
+        deployment.relay = try await StaffDeployment.startRelay(directory: deployment.directory, port: deployment.port).0
+        let replaced = try await deployment.netreach("jo", ["verify", "--against", checkpointFile])
+        #expect(replaced.status == 1, "\(replaced.standardOutput)")
+        #expect(replaced.standardError.contains("DAMAGED"), "\(replaced.standardError)")
+
+        let refused = try await deployment.netreach("sam", ["verify"])
+        #expect(refused.status == 1 && refused.standardError.contains("for supervisors"))
+        let badFile = try await deployment.netreach("jo", ["verify", "--against", deployment.passphraseFile])
+        #expect(badFile.status == 2)
+    }
 }

@@ -8,6 +8,11 @@ public enum ClientMessage: Sendable, Equatable {
     case append(rid: String?, event: Event, expect: UInt64?)
     case subscribe(from: UInt64)
     case ping(rid: String?)
+    /// A supervisor's request for the log's records themselves, to check its chain (docs/PROTOCOL.md, "Records").
+    case records(rid: String?, from: UInt64, limit: Int)
+
+    /// The most records one `records` request returns.
+    public static let maximumRecords = 500
 
     /// The longest frame the relay accepts.
     public static let maximumFrameCount = 131_072
@@ -57,6 +62,13 @@ public enum ClientMessage: Sendable, Equatable {
             return .subscribe(from: try integer(value, "from"))
         case "ping":
             return .ping(rid: rid)
+        case "records":
+            guard let from = fields["from"], let limit = fields["limit"] else { throw ProtocolError(.malformed, "records needs from and limit") }
+            let count = try integer(limit, "limit")
+            guard (1...UInt64(ClientMessage.maximumRecords)).contains(count) else {
+                throw ProtocolError(.malformed, "limit is 1…\(ClientMessage.maximumRecords)")
+            }
+            return .records(rid: rid, from: try integer(from, "from"), limit: Int(count))
         default:
             throw ProtocolError(.unknownType, "unknown message type '\(type.prefix(40))'")
         }

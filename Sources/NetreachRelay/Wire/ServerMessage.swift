@@ -1,3 +1,4 @@
+public import EventLog
 public import NetreachCore
 public import Sodium
 
@@ -10,6 +11,11 @@ public enum ServerMessage: Sendable, Equatable {
     case live(position: UInt64)
     case pong(rid: String?)
     case error(rid: String?, ProtocolError)
+    /// One record of the log as stored: everything its chain value covers, and the payload only
+    /// where a client cannot have it otherwise (the relay's own `system` stream).
+    case record(rid: String?, RecordedEvent, includePayload: Bool)
+    /// The end of a `records` answer: the log's id and head now, and where to ask from next.
+    case records(rid: String?, head: LogHead, next: UInt64)
 
     /// The JSON text of the frame, fields in the order docs/PROTOCOL.md lists them.
     public var text: String {
@@ -40,6 +46,29 @@ public enum ServerMessage: Sendable, Equatable {
             json.field("time", time)
             json.field("kind", kind.name)
             json.field("event", Base64URL.encode(bytes))
+        case .record(let rid, let record, let includePayload):
+            json.field("t", "record")
+            json.field("rid", rid)
+            json.field("position", record.position)
+            json.field("stream", record.stream.value)
+            json.field("version", record.streamVersion)
+            json.field("id", Base64URL.encode(record.id.bytes))
+            json.field("type", record.type.value)
+            json.field("author", Base64URL.encode(record.author.bytes))
+            json.field("time", record.timeMilliseconds)
+            json.field("metadata", Base64URL.encode(record.metadata))
+            json.field("length", record.payloadLength)
+            json.field("payloadHash", Base64URL.encode(record.payloadHash.bytes))
+            json.field("chain", Base64URL.encode(record.chain.bytes))
+            json.field("redacted", record.isRedacted)
+            json.field("payload", includePayload ? Base64URL.encode(record.payload) : nil)
+        case .records(let rid, let head, let next):
+            json.field("t", "records")
+            json.field("rid", rid)
+            json.field("log", Base64URL.encode(head.logID.bytes))
+            json.field("count", head.count)
+            json.field("chain", Base64URL.encode(head.chain.bytes))
+            json.field("next", next)
         case .live(let position):
             json.field("t", "live")
             json.field("position", position)
