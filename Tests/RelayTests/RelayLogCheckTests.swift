@@ -158,4 +158,23 @@ struct RelayLogCheckTests {
         #expect(throws: IncidentError.self) { try SavedCheckpoint(text: "hello\n") }
         await fixture.relay.stop()
     }
+
+    @Test("records are for supervisors, and a limit outside 1…500 is malformed")
+    func recordsRequest() async throws {
+        let (relay, deployment, _, client) = try await OpenConversation.start()
+        let worker = try await TestClient(url: relay.webSocketURL)
+        _ = await worker.authenticate(deployment.member("sam").signing, role: .staff)
+        worker.send(["t": "records", "rid": "r1", "from": 0, "limit": 10])
+        #expect(await worker.next("error")?["code"] as? String == "forbidden")
+        for limit in [0, 501] {
+            worker.send(["t": "records", "rid": "r2", "from": 0, "limit": limit])
+            #expect(await worker.next("error")?["code"] as? String == "malformed")
+        }
+        // The visitor neither.
+        client.send(["t": "records", "rid": "r3", "from": 0, "limit": 10])
+        #expect(await client.next("error")?["code"] as? String == "forbidden")
+        await worker.close()
+        await client.close()
+        await relay.stop()
+    }
 }
