@@ -95,6 +95,7 @@ let package = Package(
             dependencies: [
                 "NetreachClient",
                 "NetreachCore",
+                "NetreachRelay",  // the opening hours, to count out-of-hours contacts in the quarterly report
                 "EventLog",
                 "Sodium",
                 "NetreachCommandLine",

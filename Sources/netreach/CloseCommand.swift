@@ -12,6 +12,7 @@ struct CloseCommand: AsyncParsableCommand {
             Topics: \(WrapUp.Topic.allCases.map(\.name).joined(separator: ", ")).
             Referrals: \(WrapUp.Referral.allCases.map(\.name).joined(separator: ", ")).
             Outcomes: \(WrapUp.Outcome.allCases.map(\.name).joined(separator: ", ")).
+            Age band, gender and work setting are optional and recorded only as the visitor chose to say.
             The wrap-up is encrypted for staff; the visitor sees only that the chat closed.
 
             Example:
@@ -25,6 +26,9 @@ struct CloseCommand: AsyncParsableCommand {
     @Option(help: "The outcome.") var outcome: String
     @Flag(name: .customLong("repeat"), help: "The visitor has been in touch before.") var isRepeat = false
     @Flag(name: .customLong("new"), help: "First contact.") var isNew = false
+    @Option(help: "Age band, only if the visitor said: \(WrapUp.AgeBand.names.joined(separator: ", ")).") var age: String?
+    @Option(help: "Gender, only if the visitor said: \(WrapUp.Gender.names.joined(separator: ", ")).") var gender: String?
+    @Option(help: "Work setting, only if the visitor said: \(WrapUp.WorkSetting.names.joined(separator: ", ")).") var workSetting: String?
     @OptionGroup var passphrase: PassphraseOptions
 
     func validate() throws {
@@ -34,7 +38,8 @@ struct CloseCommand: AsyncParsableCommand {
 
     func wrapUp() throws -> WrapUp {
         do {
-            return try WrapUp.parse(topics: topics, referrals: referrals, outcome: outcome, contact: isRepeat ? .repeat : .new)
+            return try WrapUp.parse(topics: topics, referrals: referrals, outcome: outcome, contact: isRepeat ? .repeat : .new,
+                                    age: age, gender: gender, workSetting: workSetting)
         } catch {
             throw ValidationError("\(error)")
         }

@@ -1,8 +1,12 @@
 import ArgumentParser
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import NetreachClient
 import NetreachCommandLine
 import NetreachCore
+import NetreachRelay
 
 extension ReportCommand {
     /// `netreach report quarterly --quarter 2026Q3 [--format html|csv|json] [--out FILE] [--target-contacts 80]` (supervisors)
@@ -46,10 +50,14 @@ extension ReportCommand {
                     try await work.catchUp()
                     let events = try await workspace.replica.allEvents()
                     let keys: (ConversationID, [StoredEvent]) -> ConversationKeys = { _, events in work.keys(for: events) }
+                    let hours = await Self.openingHours(relay: workspace.session.relay)
+                    let onDuty: ((UInt64) -> Bool)? = hours.map { hours in
+                        { milliseconds in hours.isOpen(at: Date(timeIntervalSince1970: Double(milliseconds) / 1000)) ?? true }
+                    }
                     let report = QuarterlyReport(
                         organisation: workspace.keyring.organisation.name.text,
-                        current: QuarterlyFigures.build(quarter: quarter, events: events, keys: keys),
-                        previous: quarter.previous.map { QuarterlyFigures.build(quarter: $0, events: events, keys: keys) },
+                        current: QuarterlyFigures.build(quarter: quarter, events: events, keys: keys, onDuty: onDuty),
+                        previous: quarter.previous.map { QuarterlyFigures.build(quarter: $0, events: events, keys: keys, onDuty: onDuty) },
                         monthlyTarget: targetContacts, threshold: threshold)
                     switch format {
                     case "csv": return report.csv
@@ -66,6 +74,17 @@ extension ReportCommand {
                     print(text, terminator: "")
                 }
             }
+        }
+
+        /// The deployment's schedule as the relay serves it (`/v1/deployment`), or nil when it has none or
+        /// cannot be had: then the report leaves out the out-of-hours count rather than guess.
+        static func openingHours(relay: String) async -> OpeningHours? {
+            guard let url = URL(string: relay + "/v1/deployment"), let (data, _) = try? await URLSession.shared.data(from: url),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let hours = object["openingHours"],
+                  let json = try? JSONSerialization.data(withJSONObject: ["openingHours": hours]),
+                  let settings = try? VisitorPageSettings(json: json, file: "/v1/deployment"),
+                  settings.openingHours != .unset else { return nil }
+            return settings.openingHours
         }
     }
 }

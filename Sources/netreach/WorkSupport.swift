@@ -56,6 +56,8 @@ func describe(_ wrapUp: WrapUp) -> String {
     "topics \(wrapUp.topics.map(\.name).joined(separator: ", ")); referrals "
         + (wrapUp.referrals.isEmpty ? "none" : wrapUp.referrals.map(\.name).joined(separator: ", "))
         + "; outcome \(wrapUp.outcome.name); \(wrapUp.contact.name) contact"
+        + (wrapUp.demographics.isRecorded ? "; age \(wrapUp.demographics.age.name), gender \(wrapUp.demographics.gender.name), "
+            + "work setting \(wrapUp.demographics.workSetting.name)" : "")
 }
 
 func describe(_ report: IncidentReport, id: IncidentID) -> String {

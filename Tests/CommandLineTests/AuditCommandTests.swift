@@ -49,7 +49,7 @@ struct AuditCommandTests {
         let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "hello")
         #expect(try await deployment.netreach("sam", ["send", visitor.shortID, "hi"]).status == 0)
         #expect(try await deployment.netreach("sam", ["close", visitor.shortID, "--topic", "housing", "--referral", "housing-service",
-                                                      "--outcome", "referred", "--new"]).status == 0)
+                                                      "--outcome", "referred", "--new", "--age", "25-34"]).status == 0)
         // The quarter the relay's clock is in now.
         let now = Date()
         var calendar = Calendar(identifier: .gregorian)
@@ -61,6 +61,9 @@ struct AuditCommandTests {
         #expect(hidden.status == 0, "\(hidden.standardError)")
         #expect(hidden.standardOutput.contains("New and repeat contacts,total,\(quarter),<5"), "\(hidden.standardOutput)")
         #expect(hidden.standardOutput.contains("Issues raised (a contact may raise several),housing,\(quarter),<5"))
+        #expect(hidden.standardOutput.contains("Age band (as recorded at wrap-up),25-34,\(quarter),<5"))
+        // The demo deployment has a schedule, so the report counts what was opened while nobody was on duty.
+        #expect(hidden.standardOutput.contains("Out of hours,conversations opened while nobody was on duty,\(quarter),"))
         let open = try await deployment.netreach("jo", ["report", "quarterly", "--quarter", quarter, "--format", "json", "--threshold", "0"])
         #expect(open.standardOutput.contains(#"{"label":"new","values":["1""#), "\(open.standardOutput)")
 

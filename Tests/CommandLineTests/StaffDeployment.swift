@@ -42,7 +42,7 @@ final class StaffDeployment: @unchecked Sendable {
         let process = try ChildProcess(BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay").path, [
             "serve", "--data-dir", directory + "/data", "--keys", directory + "/Keys", "--relay-key", directory + "/private/relay.key",
             "--passphrase-file", directory + "/private/demo.passphrase", "--port", String(port), "--pow-bits", "4", "--log-level", "error",
-            "--referrals", directory + "/referrals.json",
+            "--referrals", directory + "/referrals.json", "--web-config", directory + "/web-config.json",
         ])
         guard let line = await process.waitForOutputLine(containing: "127.0.0.1:", timeout: .seconds(60)),
               let range = line.range(of: "127.0.0.1:"), let port = Int(line[range.upperBound...].prefix { $0.isNumber }) else {

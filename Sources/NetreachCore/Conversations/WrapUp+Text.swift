@@ -1,16 +1,23 @@
 extension WrapUp {
     /// The first line of the text: the format and its version.
     public static let magic = "netreach-wrap-up-v1"
+    /// The same text with the three demographic lines after `contact`; written only when one of them is recorded.
+    public static let magicWithDemographics = "netreach-wrap-up-v2"
 
     /// The text sealed into `conversation.closed`: the magic line, then `topics`, `referrals`,
     /// `outcome` and `contact` lines in that order, each `field: value` with list values joined by
     /// one space (an empty list is the bare `field:`), every line ending in LF. ASCII only.
     public var text: String {
-        var lines = [WrapUp.magic]
+        var lines = [demographics.isRecorded ? WrapUp.magicWithDemographics : WrapUp.magic]
         lines.append(WrapUp.line(Topic.field, topics.map(\.name)))
         lines.append(WrapUp.line(Referral.field, referrals.map(\.name)))
         lines.append(WrapUp.line(Outcome.field, [outcome.name]))
         lines.append(WrapUp.line(Contact.field, [contact.name]))
+        if demographics.isRecorded {
+            lines.append(WrapUp.line(AgeBand.field, [demographics.age.name]))
+            lines.append(WrapUp.line(Gender.field, [demographics.gender.name]))
+            lines.append(WrapUp.line(WorkSetting.field, [demographics.workSetting.name]))
+        }
         return lines.map { $0 + "\n" }.joined()
     }
 
@@ -22,10 +29,13 @@ extension WrapUp {
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines.removeLast()  // the empty piece after the final line feed
-        guard lines.first == WrapUp.magic else {
-            throw ConversationError(.malformed, "a wrap-up starts with the line '\(WrapUp.magic)'", field: nil)
+        guard lines.first == WrapUp.magic || lines.first == WrapUp.magicWithDemographics else {
+            throw ConversationError(.malformed, "a wrap-up starts with the line '\(WrapUp.magic)' or '\(WrapUp.magicWithDemographics)'",
+                                    field: nil)
         }
+        let withDemographics = lines.first == WrapUp.magicWithDemographics
         let fields = [Topic.field, Referral.field, Outcome.field, Contact.field]
+            + (withDemographics ? [AgeBand.field, Gender.field, WorkSetting.field] : [])
         guard lines.count == 1 + fields.count else {
             throw ConversationError(.malformed, "a wrap-up has \(1 + fields.count) lines, got \(lines.count)", field: nil)
         }
@@ -37,7 +47,17 @@ extension WrapUp {
         for name in values[1] { referrals.append(try WrapUp.term(name)) }
         let outcome: Outcome = try WrapUp.term(try WrapUp.single(values[2], field: Outcome.field))
         let contact: Contact = try WrapUp.term(try WrapUp.single(values[3], field: Contact.field))
-        try self.init(topics: topics, referrals: referrals, outcome: outcome, contact: contact)
+        var demographics = Demographics.notRecorded
+        if withDemographics {
+            demographics = Demographics(age: try WrapUp.term(try WrapUp.single(values[4], field: AgeBand.field)),
+                                        gender: try WrapUp.term(try WrapUp.single(values[5], field: Gender.field)),
+                                        workSetting: try WrapUp.term(try WrapUp.single(values[6], field: WorkSetting.field)))
+            guard demographics.isRecorded else {
+                throw ConversationError(.malformed, "a '\(WrapUp.magicWithDemographics)' wrap-up records at least one of age, gender "
+                                        + "and work setting; without them it is written as '\(WrapUp.magic)'", field: nil)
+            }
+        }
+        try self.init(topics: topics, referrals: referrals, outcome: outcome, contact: contact, demographics: demographics)
     }
 
     private static func line(_ field: String, _ names: [String]) -> String {

@@ -10,8 +10,11 @@ public struct WrapUp: Hashable, Sendable {
     public let referrals: [Referral]
     public let outcome: Outcome
     public let contact: Contact
+    /// Age band, gender and work setting, where the visitor chose to say.
+    public let demographics: Demographics
 
-    public init(topics: [Topic], referrals: [Referral] = [], outcome: Outcome, contact: Contact) throws(ConversationError) {
+    public init(topics: [Topic], referrals: [Referral] = [], outcome: Outcome, contact: Contact,
+                demographics: Demographics = .notRecorded) throws(ConversationError) {
         guard !topics.isEmpty else {
             throw ConversationError(.missingValue, "a wrap-up needs at least one topic; the topics are: "
                                     + Topic.names.joined(separator: ", "), field: Topic.field)
@@ -26,18 +29,22 @@ public struct WrapUp: Hashable, Sendable {
         self.referrals = referrals.sorted { $0.order < $1.order }
         self.outcome = outcome
         self.contact = contact
+        self.demographics = demographics
     }
 
     /// Reads the values a person gave on the command line (`--topic`, `--referral`, `--outcome`);
     /// throws naming the first value that is unknown (with the valid ones), repeated, or missing.
-    public static func parse(topics: [String], referrals: [String], outcome: String,
-                             contact: Contact) throws(ConversationError) -> WrapUp {
+    public static func parse(topics: [String], referrals: [String], outcome: String, contact: Contact,
+                             age: String? = nil, gender: String? = nil, workSetting: String? = nil) throws(ConversationError) -> WrapUp {
         var parsedTopics: [Topic] = []
         for text in topics { parsedTopics.append(try Topic.parse(text)) }
         var parsedReferrals: [Referral] = []
         for text in referrals { parsedReferrals.append(try Referral.parse(text)) }
+        let demographics = Demographics(age: try age.map(AgeBand.parse) ?? .notRecorded,
+                                        gender: try gender.map(Gender.parse) ?? .notRecorded,
+                                        workSetting: try workSetting.map(WorkSetting.parse) ?? .notRecorded)
         return try WrapUp(topics: parsedTopics, referrals: parsedReferrals, outcome: try Outcome.parse(outcome),
-                          contact: contact)
+                          contact: contact, demographics: demographics)
     }
 
     private static func checkUnique<Term: WrapUpTerm>(_ values: [Term]) throws(ConversationError) {

@@ -16,6 +16,12 @@ public struct QuarterlyFigures: Hashable, Sendable {
     public internal(set) var waitingSeconds: [UInt64] = []
     public internal(set) var topics: [WrapUp.Topic: Int] = [:]
     public internal(set) var referrals: [WrapUp.Referral: Int] = [:]
+    /// Each contact's age band, gender and work setting as recorded at wrap-up (`not-recorded` included).
+    public internal(set) var ages: [WrapUp.AgeBand: Int] = [:]
+    public internal(set) var genders: [WrapUp.Gender: Int] = [:]
+    public internal(set) var workSettings: [WrapUp.WorkSetting: Int] = [:]
+    /// Conversations opened in the quarter at a time the schedule says nobody was on duty; nil without a schedule.
+    public internal(set) var openedOffDuty: Int?
     public internal(set) var incidents = 0
     public internal(set) var incidentsByHarm: [IncidentReport.Harm: Int] = [:]
     /// Each incident reported in the quarter, at the consent it had at the quarter's end.
@@ -32,9 +38,12 @@ public struct QuarterlyFigures: Hashable, Sendable {
 
     /// Builds the figures from every event the supervisor's replica holds; `keys` gives each
     /// conversation's keys (ConversationKeys.resolve for the supervisor).
+    /// `onDuty`, when given, says whether someone was on duty at a time (the deployment's schedule).
     public static func build(quarter: Quarter, events: [StoredEvent],
-                             keys: (ConversationID, [StoredEvent]) -> ConversationKeys) -> QuarterlyFigures {
+                             keys: (ConversationID, [StoredEvent]) -> ConversationKeys,
+                             onDuty: ((UInt64) -> Bool)? = nil) -> QuarterlyFigures {
         var figures = QuarterlyFigures(quarter: quarter)
+        if onDuty != nil { figures.openedOffDuty = 0 }
         var byConversation: [ConversationID: [StoredEvent]] = [:]
         for stored in events {
             if stored.kind == .alertPublished {
@@ -50,6 +59,7 @@ public struct QuarterlyFigures: Hashable, Sendable {
             let conversationKeys = keys(conversation, events)
             if let month = quarter.monthIndex(of: opened.timeMilliseconds) {
                 figures.openedByMonth[month] += 1
+                if let onDuty, !onDuty(opened.timeMilliseconds) { figures.openedOffDuty! += 1 }
                 if let reply = events.first(where: { $0.kind == .messagePosted && !$0.isByVisitor }) {
                     figures.firstReplySeconds.append((reply.timeMilliseconds - min(reply.timeMilliseconds, opened.timeMilliseconds)) / 1000)
                 }
@@ -68,6 +78,9 @@ public struct QuarterlyFigures: Hashable, Sendable {
                 if wrapUp.contact == .new { figures.newContacts += 1 } else { figures.repeatContacts += 1 }
                 for topic in wrapUp.topics { figures.topics[topic, default: 0] += 1 }
                 for referral in wrapUp.referrals { figures.referrals[referral, default: 0] += 1 }
+                figures.ages[wrapUp.demographics.age, default: 0] += 1
+                figures.genders[wrapUp.demographics.gender, default: 0] += 1
+                figures.workSettings[wrapUp.demographics.workSetting, default: 0] += 1
                 visitors.insert(conversation)
             }
             if events.contains(where: { $0.kind == .incidentReported || $0.kind == .consentChanged || $0.kind == .incidentShared }) {

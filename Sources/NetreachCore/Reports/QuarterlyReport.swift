@@ -39,6 +39,20 @@ public struct QuarterlyReport: Sendable {
             .init("new", both(\.newContacts)), .init("repeat", both(\.repeatContacts)), .init("total", both(\.contacts)),
         ], hasTotal: true))
         tables.append(ReportTable(title: "Individuals", columns: columns, rows: [.init("unique visitors", both(\.uniqueVisitors))]))
+        if current.openedOffDuty != nil {
+            tables.append(ReportTable(title: "Out of hours", columns: columns, rows: [
+                .init("conversations opened while nobody was on duty", both { $0.openedOffDuty ?? 0 }),
+            ]))
+        }
+        tables.append(ReportTable(title: "Age band (as recorded at wrap-up)", columns: columns,
+                                  rows: WrapUp.AgeBand.allCases.map { value in .init(value.label, both { $0.ages[value] ?? 0 }) }
+                                      + [.init("total", both(\.contacts))], hasTotal: true))
+        tables.append(ReportTable(title: "Gender (as recorded at wrap-up)", columns: columns,
+                                  rows: WrapUp.Gender.allCases.map { value in .init(value.label, both { $0.genders[value] ?? 0 }) }
+                                      + [.init("total", both(\.contacts))], hasTotal: true))
+        tables.append(ReportTable(title: "Work setting (as recorded at wrap-up)", columns: columns,
+                                  rows: WrapUp.WorkSetting.allCases.map { value in .init(value.label, both { $0.workSettings[value] ?? 0 }) }
+                                      + [.init("total", both(\.contacts))], hasTotal: true))
         tables.append(ReportTable(title: "Response times", columns: columns, rows: [
             .init("first staff reply, median", times(\.firstReplySeconds, 0.5)),
             .init("first staff reply, 90th percentile", times(\.firstReplySeconds, 0.9)),

@@ -160,5 +160,33 @@ extension Conversations {
             #expect(WrapUp.Topic(name: "drugs-alcohol") == .drugsAlcohol)
             #expect(WrapUp.Topic(name: "Drugs-Alcohol") == nil)
         }
+
+        @Test("demographics, when recorded, make a v2 text that reads back; none recorded stays v1")
+        func demographics() throws {
+            let wrapUp = try WrapUp.parse(topics: ["housing"], referrals: [], outcome: "support-given", contact: .new,
+                                          age: "25-34", gender: "Non Binary", workSetting: "online only")
+            #expect(wrapUp.demographics == WrapUp.Demographics(age: .age25to34, gender: .nonBinary, workSetting: .onlineOnly))
+            #expect(wrapUp.text == """
+                netreach-wrap-up-v2
+                topics: housing
+                referrals:
+                outcome: support-given
+                contact: new
+                age: 25-34
+                gender: non-binary
+                work-setting: online-only
+
+                """)
+            #expect(try WrapUp(text: wrapUp.text) == wrapUp)
+            let partial = try WrapUp.parse(topics: ["housing"], referrals: [], outcome: "support-given", contact: .new, gender: "woman")
+            #expect(try WrapUp(text: partial.text).demographics == WrapUp.Demographics(gender: .woman))
+            #expect(try WrapUp.parse(topics: ["housing"], referrals: [], outcome: "support-given", contact: .new).text.hasPrefix("netreach-wrap-up-v1\n"))
+            // v2 with nothing recorded, a v1 text with the extra lines, and an unknown value are refused.
+            let empty = wrapUp.text.replacingOccurrences(of: "25-34", with: "not-recorded").replacingOccurrences(of: "non-binary", with: "not-recorded")
+                .replacingOccurrences(of: "online-only", with: "not-recorded")
+            #expect(throws: ConversationError.self) { try WrapUp(text: empty) }
+            #expect(throws: ConversationError.self) { try WrapUp(text: wrapUp.text.replacingOccurrences(of: "-v2", with: "-v1")) }
+            #expect(throws: ConversationError.self) { try WrapUp.parse(topics: ["housing"], referrals: [], outcome: "support-given", contact: .new, age: "old") }
+        }
     }
 }

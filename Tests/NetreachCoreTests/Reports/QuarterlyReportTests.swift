@@ -29,6 +29,7 @@ struct GeneratedQuarter {
             let reply = waiting + UInt64.random(in: 0...600, using: &rng)
             if let month = quarter.monthIndex(of: opened) {
                 expected.openedByMonth[month] += 1
+                if !Self.onDuty(opened) { expected.openedOffDuty += 1 }
                 expected.waitingSeconds.append(waiting)
                 expected.firstReplySeconds.append(reply)
             }
@@ -44,8 +45,13 @@ struct GeneratedQuarter {
             if rng.chance(85) {
                 let topics = Array(WrapUp.Topic.allCases.shuffled(using: &rng).prefix(Int.random(in: 1...3, using: &rng)))
                 let referrals = Array(WrapUp.Referral.allCases.shuffled(using: &rng).prefix(Int.random(in: 0...2, using: &rng)))
+                // Half the wrap-ups record what the visitor said of themself; the rest record nothing.
+                let demographics = rng.chance(50) ? WrapUp.Demographics(age: WrapUp.AgeBand.allCases.randomElement(using: &rng)!,
+                                                                         gender: WrapUp.Gender.allCases.randomElement(using: &rng)!,
+                                                                         workSetting: WrapUp.WorkSetting.allCases.randomElement(using: &rng)!)
+                                                   : .notRecorded
                 let wrapUp = try WrapUp(topics: topics, referrals: referrals, outcome: referrals.isEmpty ? .supportGiven : .referred,
-                                        contact: rng.chance(30) ? .repeat : .new)
+                                        contact: rng.chance(30) ? .repeat : .new, demographics: demographics)
                 log.time = max(log.time, openedAt + UInt64.random(in: 600...259_200, using: &rng) * 1000)
                 let closed = try script.close(by: worker, wrapUp)
                 if let month = quarter.monthIndex(of: closed.timeMilliseconds) {
@@ -53,6 +59,9 @@ struct GeneratedQuarter {
                     if wrapUp.contact == .new { expected.newContacts += 1 } else { expected.repeatContacts += 1 }
                     for topic in wrapUp.topics { expected.topics[topic, default: 0] += 1 }
                     for referral in wrapUp.referrals { expected.referrals[referral, default: 0] += 1 }
+                    expected.ages[wrapUp.demographics.age, default: 0] += 1
+                    expected.genders[wrapUp.demographics.gender, default: 0] += 1
+                    expected.workSettings[wrapUp.demographics.workSetting, default: 0] += 1
                     visitors.insert(script.conversation)
                 }
             }
@@ -105,10 +114,13 @@ struct GeneratedQuarter {
         }
     }
 
+    /// The generated deployment's schedule: someone is on duty 10:00–18:00 UTC every day.
+    static func onDuty(_ milliseconds: UInt64) -> Bool { (10..<18).contains(milliseconds / 3_600_000 % 24) }
+
     func figures(for quarter: Quarter) -> QuarterlyFigures {
-        QuarterlyFigures.build(quarter: quarter, events: log.events) { _, events in
+        QuarterlyFigures.build(quarter: quarter, events: log.events, keys: { _, events in
             ConversationKeys.resolve(events: events, me: Cast.dave.secrets, keyring: Cast.keyring)
-        }
+        }, onDuty: Self.onDuty)
     }
 }
 
@@ -119,6 +131,8 @@ extension QuarterlyFigures {
         var newContacts = 0, repeatContacts = 0, uniqueVisitors = 0
         var firstReplySeconds: [UInt64] = [], waitingSeconds: [UInt64] = []
         var topics: [WrapUp.Topic: Int] = [:], referrals: [WrapUp.Referral: Int] = [:]
+        var ages: [WrapUp.AgeBand: Int] = [:], genders: [WrapUp.Gender: Int] = [:], workSettings: [WrapUp.WorkSetting: Int] = [:]
+        var openedOffDuty = 0
         var incidents = 0, consentChanges = 0, policeShares = 0, alertsPublished = 0
         var incidentsByHarm: [IncidentReport.Harm: Int] = [:], incidentsByConsent: [ConsentLevel: Int] = [:]
     }
@@ -154,6 +168,9 @@ struct QuarterlyReportTests {
         #expect(figures.waitingSeconds == truth.waitingSeconds)
         #expect(figures.topics == truth.topics)
         #expect(figures.referrals == truth.referrals)
+        #expect(figures.ages == truth.ages && figures.genders == truth.genders && figures.workSettings == truth.workSettings)
+        #expect(figures.openedOffDuty == truth.openedOffDuty)
+        #expect((figures.ages[.notRecorded] ?? 0) > 0 && figures.ages.count > 2)
         #expect(figures.incidents == truth.incidents)
         #expect(figures.incidentsByHarm == truth.incidentsByHarm)
         #expect(figures.incidentsByConsent == truth.incidentsByConsent)
@@ -165,9 +182,9 @@ struct QuarterlyReportTests {
         #expect(figures.incidents > 50)
 
         // Built from the whole log or from the events in any order, the figures are the same.
-        let shuffled = QuarterlyFigures.build(quarter: Self.quarter, events: generated.log.events.reversed()) { _, events in
+        let shuffled = QuarterlyFigures.build(quarter: Self.quarter, events: generated.log.events.reversed(), keys: { _, events in
             ConversationKeys.resolve(events: events, me: Cast.dave.secrets, keyring: Cast.keyring)
-        }
+        }, onDuty: GeneratedQuarter.onDuty)
         #expect(shuffled == figures)
 
         // A worker who lacks some keys gets fewer readable wrap-ups, counted as unreadable, never guessed.
