@@ -19,7 +19,7 @@ final class StaffDeployment: @unchecked Sendable {
         self.port = port
     }
 
-    static func make() async throws -> StaffDeployment {
+    static func make(logLevel: String = "error") async throws -> StaffDeployment {
         let directory = NSTemporaryDirectory() + "netreach-cli-" + Hex.encode(Random.bytes(count: 6))
         let made = try await BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", directory])
         guard made.status == 0 else { throw HarnessError("demo-deployment failed: \(made.standardError)") }
@@ -28,7 +28,7 @@ final class StaffDeployment: @unchecked Sendable {
         var failures: [String] = []
         for _ in 0..<20 {
             do {
-                let (relay, port) = try await startRelay(directory: directory, port: Int.random(in: 20_000..<32_000))
+                let (relay, port) = try await startRelay(directory: directory, port: Int.random(in: 20_000..<32_000), logLevel: logLevel)
                 return StaffDeployment(directory: directory, relay: relay, port: port)
             } catch {
                 failures.append("\(error)")
@@ -38,10 +38,10 @@ final class StaffDeployment: @unchecked Sendable {
     }
 
     /// Starts `netreach-relay serve` on the deployment and waits for the line that gives its port.
-    static func startRelay(directory: String, port: Int = 0) async throws -> (ChildProcess, Int) {
+    static func startRelay(directory: String, port: Int = 0, logLevel: String = "error") async throws -> (ChildProcess, Int) {
         let process = try ChildProcess(BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay").path, [
             "serve", "--data-dir", directory + "/data", "--keys", directory + "/Keys", "--relay-key", directory + "/private/relay.key",
-            "--passphrase-file", directory + "/private/demo.passphrase", "--port", String(port), "--pow-bits", "4", "--log-level", "error",
+            "--passphrase-file", directory + "/private/demo.passphrase", "--port", String(port), "--pow-bits", "4", "--log-level", logLevel,
             "--referrals", directory + "/referrals.json", "--web-config", directory + "/web-config.json",
         ])
         guard let line = await process.waitForOutputLine(containing: "127.0.0.1:", timeout: .seconds(60)),
