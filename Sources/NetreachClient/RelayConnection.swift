@@ -23,8 +23,8 @@ public final class RelayConnection: Sendable {
     /// The relay's `hello`.
     public let hello: [String: any Sendable]
 
-    /// Connects and waits for the relay's `hello`.
-    public init(url: String, tls: TLSConfiguration? = nil, logger: Logger? = nil) async throws {
+    /// Connects and waits up to `helloTimeout` for the relay's `hello`.
+    public init(url: String, tls: TLSConfiguration? = nil, logger: Logger? = nil, helloTimeout: Duration = .seconds(10)) async throws {
         let (outgoingStream, outgoing) = AsyncStream.makeStream(of: Outgoing.self)
         self.outgoing = outgoing
         let inbox = self.inbox
@@ -55,7 +55,7 @@ public final class RelayConnection: Sendable {
                 }
             }
         }
-        guard let hello = await inbox.next(timeout: .seconds(10)), hello["t"] as? String == "hello" else {
+        guard let hello = await inbox.next(timeout: helloTimeout), hello["t"] as? String == "hello" else {
             connection.cancel()
             throw ConnectionError(description: "no hello from the relay at \(url)")
         }

@@ -99,7 +99,9 @@ struct TestVisitor {
     let connection: RelayConnection
 
     static func open(base: String, keyring: Keyring, firstMessage: String) async throws -> TestVisitor {
-        let connection = try await RelayConnection(url: base.replacingOccurrences(of: "http://", with: "ws://") + "/v1/ws")
+        // A generous wait for the hello: the relay is a separate process, and a loaded test machine may be slow to schedule it.
+        let connection = try await RelayConnection(url: base.replacingOccurrences(of: "http://", with: "ws://") + "/v1/ws",
+                                                   helloTimeout: .seconds(60))
         let visitor = TestVisitor(connection: connection)
         _ = await connection.authenticate(visitor.identity.signing, role: .visitor)
         var wraps = keyring.active.map { Wrap(key: visitor.key, to: $0.keyID.bytes, recipientKey: $0.boxKey, from: visitor.identity.box) }
