@@ -1,5 +1,6 @@
 import Foundation
 import NetreachCommandLine
+import NetreachCore
 
 /// Prints one record (field, value pairs) as a two-column table, a JSON object or CSV.
 func printRecord(_ rows: [(String, String)], format: OutputFormat) {
@@ -45,10 +46,5 @@ func jsonText(_ object: [String: String]) -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
-/// RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so a spreadsheet never runs it as a formula.
-func csvField(_ value: String) -> String {
-    var text = value
-    if let first = text.first, "=+-@".contains(first) { text = "'" + text }
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}
+/// RFC 4180 quoting, formula-safe (`CSV.field`).
+func csvField(_ value: String) -> String { CSV.field(value) }

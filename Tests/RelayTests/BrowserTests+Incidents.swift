@@ -92,18 +92,7 @@ extension BrowserTests {
                 break
             }
         }
-        browser.send(SIGTERM)
-        let result = await browser.finish(timeout: .seconds(30))
-        var summary = false
-        for line in result.output.split(separator: "\n") {
-            guard let fields = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
-            if let name = fields["check"] as? String {
-                #expect(fields["ok"] as? Bool == true, "\(name): \(fields["detail"] ?? "")")
-            } else if fields["summary"] != nil {
-                summary = true
-            }
-        }
-        #expect(summary, "the browser script did not finish: \(result.errors.suffix(3000))")
+        let result = await Self.finish(browser, script: "browser_incidents.py")
         #expect(result.status == 0, "browser_incidents.py exited \(result.status)")
 
         // What the visitor typed, as staff read it: normalised, grouped by kind, consent 2, no police contact below 4.

@@ -94,20 +94,7 @@ struct BrowserTests {
                 break
             }
         }
-        browser.send(SIGTERM)
-        let result = await browser.finish(timeout: .seconds(30))
-
-        var summary = false
-        for line in result.output.split(separator: "\n") {
-            guard let fields = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
-            if let name = fields["check"] as? String {
-                #expect(fields["ok"] as? Bool == true, "\(name): \(fields["detail"] ?? "")")
-            } else if fields["summary"] != nil {
-                summary = true
-            }
-        }
-        #expect(summary, "the browser script did not finish: \(result.errors.suffix(3000))")
-        if result.status != 0 { print("browser_visitor.py said:\n\(result.output)") }
+        let result = await Self.finish(browser, script: "browser_visitor.py")
         #expect(result.status == 0, "browser_visitor.py exited \(result.status)")
         #expect(heard == ["Hello from the browser", "please restart the relay", "after the restart", "please reply in the background",
                           "please close this chat"])
@@ -119,6 +106,24 @@ struct BrowserTests {
         }
         await relay.stop()
         await neutral.stop()
+    }
+
+    /// Stops the browser script, records each of its checks as an expectation, and requires its summary line.
+    static func finish(_ browser: ChildProcess, script: String) async -> ChildProcess.Outcome {
+        browser.send(SIGTERM)
+        let result = await browser.finish(timeout: .seconds(30))
+        var summary = false
+        for line in result.output.split(separator: "\n") {
+            guard let fields = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+            if let name = fields["check"] as? String {
+                #expect(fields["ok"] as? Bool == true, "\(name): \(fields["detail"] ?? "")")
+            } else if fields["summary"] != nil {
+                summary = true
+            }
+        }
+        #expect(summary, "\(script) did not finish: \(result.errors.suffix(3000))")
+        if result.status != 0 { print("\(script) said:\n\(result.output)") }
+        return result
     }
 
     static func staffConnection(_ relay: TestRelay, _ member: Deployment.Staff, from: Int) async throws -> TestClient {

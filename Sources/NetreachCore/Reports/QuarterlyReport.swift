@@ -99,7 +99,7 @@ public struct QuarterlyReport: Sendable {
             let shown = table.shown(threshold: threshold)
             for (row, values) in zip(table.rows, shown) {
                 for (column, value) in zip(table.columns, values) {
-                    lines.append([table.title, row.label, column, value].map(Self.csvField).joined(separator: ","))
+                    lines.append([table.title, row.label, column, value].map(CSV.field).joined(separator: ","))
                 }
             }
         }
@@ -123,13 +123,6 @@ public struct QuarterlyReport: Sendable {
 
     /// A count as the report may show it.
     func suppressed(_ count: Int) -> String { count > 0 && count < threshold ? "<\(threshold)" : String(count) }
-
-    static func csvField(_ value: String) -> String {
-        var text = value
-        if let first = text.first, "=+-@".contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
-    }
 
     static func jsonString(_ text: String) -> String {
         var out = "\""
