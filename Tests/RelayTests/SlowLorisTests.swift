@@ -1,5 +1,8 @@
 import ChildProcess
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import NetreachCore
 import NetreachRelay
 import Testing
@@ -12,7 +15,8 @@ struct SlowLorisTests {
 
     static func client(_ relay: TestRelay, _ arguments: [String]) async throws -> [String: Any] {
         let outcome = try await ChildProcess.run("/usr/bin/python3", [script, String(relay.port)] + arguments, timeout: .seconds(90))
-        guard outcome.status == 0, let object = try JSONSerialization.jsonObject(with: Data(outcome.output.utf8)) as? [String: Any] else {
+        guard outcome.status == 0, let last = outcome.output.split(separator: "\n").last,
+              let object = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any] else {
             throw TestFailure("slow_client.py failed (\(outcome.termination)): \(outcome.output) \(outcome.errors)")
         }
         return object
@@ -36,6 +40,23 @@ struct SlowLorisTests {
         webSocket.send(["t": "ping", "rid": "later"])
         #expect(await webSocket.next("pong")?["rid"] as? String == "later")
         await webSocket.close()
+        await relay.stop()
+    }
+
+    @Test("hundreds of half-open requests are all closed, and the relay answers throughout")
+    func manyHalfOpen() async throws {
+        let relay = try await TestRelay(directory: try Deployment().keyring(), idleTimeout: .seconds(120), requestHeadTimeout: .seconds(2))
+        let flood = try ChildProcess("/usr/bin/python3", [Self.script, String(relay.port), "30", "many", "400"])
+        guard await flood.waitForOutputLine(containing: "opened", timeout: .seconds(60)) != nil else {
+            throw TestFailure("the flood did not open its connections: \(flood.errors)")
+        }
+        // While they hang, the relay still serves.
+        let (data, _) = try await URLSession.shared.data(from: URL(string: relay.httpBase + "/health")!)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"ok\""))
+        let outcome = await flood.finish(timeout: .seconds(90))
+        let result = try JSONSerialization.jsonObject(with: Data((outcome.output.split(separator: "\n").last ?? "").utf8)) as? [String: Any]
+        #expect(result?["closed"] as? Int == 400, "\(outcome.output) \(outcome.errors)")
+        #expect(String(decoding: relay.metrics.render(), as: UTF8.self).contains("netreach_request_head_timeouts_total 400"))
         await relay.stop()
     }
 

@@ -2,8 +2,10 @@
 """A slow-loris client for the relay's tests: sends the start of an HTTP request head, then one
 more header byte every 0.2 s, and reports when the server closed the connection.
 
-Usage: slow_client.py PORT MAX_SECONDS [complete]
-With "complete" it sends a whole head at once instead and reports the response's first line.
+Usage: slow_client.py PORT MAX_SECONDS [complete | many N]
+With "complete" it sends a whole head at once instead and reports the response's first line; with
+"many N" it opens N connections that each send half a head and go quiet, and reports how many the
+relay closed within MAX_SECONDS.
 Prints one JSON line: {"closed": bool, "seconds": s, "sent": n} or {"status": "..."}.
 """
 import json
@@ -12,6 +14,30 @@ import sys
 import time
 
 port, limit = int(sys.argv[1]), float(sys.argv[2])
+if len(sys.argv) > 4 and sys.argv[3] == "many":
+    # N connections that each send half a request head and then nothing: all must be closed by the relay.
+    count = int(sys.argv[4])
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", port), timeout=limit)
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: ")
+        s.setblocking(False)
+        socks.append(s)
+    print(json.dumps({"opened": len(socks)}), flush=True)
+    started = time.monotonic()
+    open_socks = set(range(count))
+    while open_socks and time.monotonic() - started < limit:
+        for i in list(open_socks):
+            try:
+                if socks[i].recv(4096) == b"":
+                    open_socks.discard(i)
+            except BlockingIOError:
+                pass
+            except OSError:
+                open_socks.discard(i)
+        time.sleep(0.05)
+    print(json.dumps({"closed": count - len(open_socks), "seconds": round(time.monotonic() - started, 2)}))
+    sys.exit(0)
 sock = socket.create_connection(("127.0.0.1", port), timeout=limit)
 if len(sys.argv) > 3 and sys.argv[3] == "complete":
     sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
