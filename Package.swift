@@ -108,6 +108,8 @@ let package = Package(
             dependencies: [
                 "EventLog",
                 "Sodium",
+                "NetreachCore",
+                "NetreachClient",
                 "NetreachCommandLine",
                 "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -6,11 +6,12 @@ import NetreachCommandLine
 struct SoakCommand: RootCommand {
     static let configuration = CommandConfiguration(
         commandName: "netreach-soak",
-        abstract: "Reliability campaigns against the event log.",
+        abstract: "Reliability campaigns against the event log and the relay.",
         discussion: """
             Example:
               netreach-soak crash --cycles 1000 --work-dir /tmp/netreach-crash
+              netreach-soak relay-crash --cycles 200 --work-dir /tmp/netreach-relay-crash
             """,
-        subcommands: [Crash.self, CrashChild.self]
+        subcommands: [Crash.self, CrashChild.self, RelayCrash.self]
     )
 }
