@@ -143,6 +143,7 @@ struct RelayProcess {
 
     /// Starts the relay; with no port, on a free one outside the ephemeral range (it must come back on the same one).
     static func start(_ binary: String, directory: String, port: Int?) async throws -> RelayProcess {
+        var problem = ""
         for attempt in 0..<40 {
             let candidate = port ?? Int.random(in: 20_000..<32_000)
             let process = try ChildProcess(binary, [
@@ -154,9 +155,12 @@ struct RelayProcess {
                 return RelayProcess(process: process, port: candidate)
             }
             await process.killGroup()
+            problem = process.errors.trimmingCharacters(in: .whitespacesAndNewlines)
+            // A relay that refuses its configuration will not change its mind: say why at once.
+            if problem.contains("serve:") { break }
             if port != nil { try await Task.sleep(for: .milliseconds(250 * (attempt + 1))) }
         }
-        throw ValidationError("the relay could not start again")
+        throw ValidationError("the relay could not start: \(problem.suffix(500))")
     }
 }
 
