@@ -116,6 +116,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // libFuzzer harnesses, one file each: built and run only by ops/fuzz (docs/RELIABILITY.md, "Fuzzing");
+        // a plain build makes them executables that do nothing.
+        .executableTarget(name: "fuzz-eventlog", dependencies: ["EventLog"], swiftSettings: strict),
+        .executableTarget(name: "fuzz-wire", dependencies: ["NetreachCore", "Sodium"], swiftSettings: strict),
+        .executableTarget(name: "fuzz-keys", dependencies: ["NetreachCore", "Sodium"], swiftSettings: strict),
+        .executableTarget(name: "fuzz-phrase", dependencies: ["NetreachCore"], swiftSettings: strict),
+        .executableTarget(name: "fuzz-incidents", dependencies: ["NetreachCore"], swiftSettings: strict),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .executableTarget(
             name: "netreach-bench",

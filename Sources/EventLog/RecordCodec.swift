@@ -190,6 +190,11 @@ struct DecodedFrame {
               RecordCodec.bodyHeaderCount + frame.variableCount + frame.payloadCount == bodyCount,
               body[RecordCodec.offsetReserved..<RecordCodec.bodyHeaderCount].allSatisfy({ $0 == 0 })
         else { return .damaged("inconsistent record fields") }
+        // docs/LOG-FORMAT.md: a redacted payload is all zero. Bytes left there would be the content
+        // the redaction promised to destroy, behind a flag that says it is gone.
+        guard !frame.isRedacted
+                || body[(RecordCodec.bodyHeaderCount + frame.variableCount)..<bodyCount].allSatisfy({ $0 == 0 })
+        else { return .damaged("a redacted record's payload is not all zero") }
         return .frame(frame)
     }
 
