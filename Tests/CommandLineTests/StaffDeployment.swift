@@ -104,12 +104,7 @@ struct TestVisitor {
                                                    helloTimeout: .seconds(60))
         let visitor = TestVisitor(connection: connection)
         _ = await connection.authenticate(visitor.identity.signing, role: .visitor)
-        var wraps = keyring.active.map { Wrap(key: visitor.key, to: $0.keyID.bytes, recipientKey: $0.boxKey, from: visitor.identity.box) }
-        wraps.append(Wrap(key: visitor.key, to: KeyID(visitor.identity.signing.publicKey).bytes, recipientKey: visitor.identity.box.publicKey,
-                          from: visitor.identity.box))
-        let opened = try Event(kind: .conversationOpened, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
-                               content: ConversationOpened(visitorBoxKey: visitor.identity.box.publicKey, wraps: wraps).content,
-                               signer: visitor.identity.signing)
+        let opened = try Event.opening(identity: visitor.identity, conversationKey: visitor.key, keyring: keyring)
         guard await connection.open(opened)?["t"] as? String == "ack" else { throw HarnessError("the conversation did not open") }
         try await visitor.say(firstMessage)
         connection.send(["t": "subscribe", "from": 0])
