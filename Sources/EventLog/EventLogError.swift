@@ -22,6 +22,9 @@ public struct EventLogError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let corruptSegmentHeader = Code("corruptSegmentHeader")
         /// The operating system refused a file operation.
         public static let ioError = Code("ioError")
+        /// The disk is full (or a quota is reached) before anything of the append was written: nothing
+        /// was stored, the store stays open, and the same append succeeds once space is freed.
+        public static let noSpace = Code("noSpace")
         /// Another process has the log open.
         public static let locked = Code("locked")
         /// The store was closed.

@@ -58,6 +58,8 @@ public final class FileEventStore: EventStore {
         public var appends: UInt64 = 0
         /// Events written.
         public var events: UInt64 = 0
+        /// Appends refused with `noSpace` because the disk was full (nothing of them written).
+        public var refusedForSpace: UInt64 = 0
     }
 
     /// The counters so far.

@@ -8,6 +8,10 @@ final class LogWriter: @unchecked Sendable {
     private var zeroFilledEnd: Int
     private var nextPosition: UInt64
     private var chain: Digest32
+    /// `nextPosition` and `chain` as of the last durable group: what planning returns to when a
+    /// group is refused before any of it was written (the disk is full).
+    private var committedPosition: UInt64
+    private var committedChain: Digest32
     /// How far ahead of the records the file is extended with zeros (docs/LOG-FORMAT.md).
     private static let zeroFillStep = 1 << 20
     private static let zeros = [UInt8](repeating: 0, count: zeroFillStep)
@@ -19,6 +23,8 @@ final class LogWriter: @unchecked Sendable {
         self.zeroFilledEnd = max(fileSize, segmentEnd)
         self.nextPosition = nextPosition
         self.chain = chain
+        committedPosition = nextPosition
+        committedChain = chain
     }
 
     /// An event planned in the current group but not yet durable.
@@ -180,8 +186,15 @@ final class LogWriter: @unchecked Sendable {
     private func commit(_ group: inout Group) {
         defer { group = Group() }
         if !group.buffer.isEmpty {
+            // Space first: once the zeros are written, the records overwrite bytes the file already
+            // has, so a full disk is met here, before anything of the group is in the file.
             do {
-                try zeroFill(through: segmentEnd + group.buffer.count)
+                try reserve(through: segmentEnd + group.buffer.count)
+            } catch {
+                refuse(with: error, replies: group.replies)
+                return
+            }
+            do {
                 try segment.write(group.buffer, at: segmentEnd)
                 try segment.sync()
             } catch {
@@ -189,6 +202,8 @@ final class LogWriter: @unchecked Sendable {
                 return
             }
             segmentEnd += group.buffer.count
+            committedPosition = nextPosition
+            committedChain = chain
             let (end, count, chain) = (segmentEnd, nextPosition, chain)
             store.shared.withLock { state in
                 let last = state.index.segments.count - 1
@@ -209,6 +224,20 @@ final class LogWriter: @unchecked Sendable {
         if !group.buffer.isEmpty { store.wakeWaiters() }
     }
 
+    /// Nothing of the group reached the file, because the disk is full: its appends are refused with
+    /// `noSpace` and planning goes back to the last durable group. The store stays open, so the
+    /// same appends succeed once space is freed. Any other failure to reserve space stops the store.
+    private func refuse(with error: EventLogError,
+                        replies: [(CheckedContinuation<Result<AppendResult, EventLogError>, Never>, AppendResult)]) {
+        guard error.code == .noSpace else { return fail(with: error, replies: replies) }
+        nextPosition = committedPosition
+        chain = committedChain
+        store.shared.withLock { $0.statistics.refusedForSpace += UInt64(replies.count) }
+        let refused = EventLogError(code: .noSpace, "\(error.message); nothing of the append was stored: retry when space is freed",
+                                    segment: error.segment)
+        for (reply, _) in replies { reply.resume(returning: .failure(refused)) }
+    }
+
     /// After a failed write or flush nothing about the file can be trusted (the kernel may have
     /// dropped dirty pages), so the store stops accepting writes until it is reopened and recovered.
     private func fail(with error: EventLogError,
@@ -220,20 +249,26 @@ final class LogWriter: @unchecked Sendable {
         for (reply, _) in replies { reply.resume(returning: .failure(unknown)) }
     }
 
-    /// Extends the file with zeros so that the next writes overwrite existing bytes: a flush then has
-    /// no file size to commit. The zeros need not be durable; recovery treats them as unused space.
-    private func zeroFill(through end: Int) throws(EventLogError) {
+    /// Makes sure the file has bytes through `end`: zeros ahead of need in steps (a flush then has
+    /// no file size to commit), or, when the disk cannot hold a whole step, exactly what the group
+    /// needs. The zeros need not be durable; recovery treats them as unused space.
+    private func reserve(through end: Int) throws(EventLogError) {
         guard end > zeroFilledEnd else { return }
-        let target = max(end, min(zeroFilledEnd + LogWriter.zeroFillStep, store.configuration.segmentSize))
-        var offset = zeroFilledEnd
-        while offset < target {
-            let count = min(LogWriter.zeroFillStep, target - offset)
-            try withBytes(LogWriter.zeros) { (zeros) throws(EventLogError) in
-                try segment.write(UnsafeRawBufferPointer(rebasing: zeros[0..<count]), at: offset)
-            }
-            offset += count
+        do {
+            try zeroFill(through: max(end, min(zeroFilledEnd + LogWriter.zeroFillStep, store.configuration.segmentSize)))
+        } catch where error.code == .noSpace {
+            try zeroFill(through: end)
         }
-        zeroFilledEnd = target
+    }
+
+    private func zeroFill(through target: Int) throws(EventLogError) {
+        while zeroFilledEnd < target {
+            let count = min(LogWriter.zeroFillStep, target - zeroFilledEnd)
+            try withBytes(LogWriter.zeros) { (zeros) throws(EventLogError) in
+                try segment.write(UnsafeRawBufferPointer(rebasing: zeros[0..<count]), at: zeroFilledEnd)
+            }
+            zeroFilledEnd += count
+        }
     }
 
     /// Starts a new segment (durably) and makes it the one written to. The current segment is first
@@ -244,8 +279,19 @@ final class LogWriter: @unchecked Sendable {
             if zeroFilledEnd > segmentEnd {
                 try segment.truncate(to: segmentEnd)
                 try segment.sync()
+                zeroFilledEnd = segmentEnd
             }
+        } catch {
+            store.shared.withLock { $0.status = .failed(error) }
+            throw error
+        }
+        do {
             file = try SegmentFile.create(directory: store.directory, basePosition: nextPosition, logID: store.logID)
+        } catch where error.code == .noSpace {
+            // No new segment on a full disk: this append is refused, the store stays open, and the
+            // next append tries again (`create` removed what it began).
+            store.shared.withLock { $0.statistics.refusedForSpace += 1 }
+            throw error
         } catch {
             store.shared.withLock { $0.status = .failed(error) }
             throw error

@@ -42,9 +42,15 @@ final class SegmentFile: Sendable {
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileSystem.error("cannot create segment", path: path, segment: name) }
         let file = SegmentFile(descriptor: fd, basePosition: basePosition, name: name, path: path)
-        try file.write(SegmentHeader(logID: logID, basePosition: basePosition).encoded(), at: 0)
-        try file.sync()
-        try FileSystem.syncDirectory(directory)
+        do {
+            try file.write(SegmentHeader(logID: logID, basePosition: basePosition).encoded(), at: 0)
+            try file.sync()
+            try FileSystem.syncDirectory(directory)
+        } catch {
+            // Never used: remove it, so that a later attempt (once the disk has room) can create it again.
+            unlink(path)
+            throw error
+        }
         return file
     }
 
@@ -151,8 +157,8 @@ struct SegmentHeader: Equatable {
 enum FileSystem {
     static func error(_ what: String, path: String, segment: String? = nil) -> EventLogError {
         let code = errno
-        return EventLogError(code: .ioError, "\(what) \(path): \(String(cString: strerror(code))) (errno \(code))",
-                             segment: segment)
+        return EventLogError(code: code == ENOSPC || code == EDQUOT ? .noSpace : .ioError,
+                             "\(what) \(path): \(String(cString: strerror(code))) (errno \(code))", segment: segment)
     }
 
     /// fsyncs a directory so that a created, renamed or removed entry is durable.

@@ -34,7 +34,8 @@ public struct CheckpointService: Service {
         }
     }
 
-    /// Signs and appends the current head if anything was appended since `previous`; returns the head's count.
+    /// Signs and appends the current head if anything was appended since `previous`; returns the
+    /// count it covered, or `previous` when the append failed, so that the next turn tries again.
     @discardableResult
     public func checkpoint(after previous: UInt64 = 0) async -> UInt64 {
         let head = core.store.currentHead()
@@ -48,6 +49,7 @@ public struct CheckpointService: Service {
             logger.info("checkpoint signed", metadata: ["count": "\(head.count)"])
         } catch {
             logger.error("cannot append a checkpoint", metadata: ["error": "\(error)"])
+            return previous
         }
         return head.count + 1
     }

@@ -1,5 +1,6 @@
 public import EventLog
 import Foundation
+public import Logging
 public import NetreachCore
 public import Sodium
 import Synchronization
@@ -34,10 +35,16 @@ public final class RelayCore: Sendable {
     /// Authenticated staff sessions, so that a revocation reaches connections that are open and idle.
     private let staffSessions = Mutex<[ObjectIdentifier: RelaySession]>([:])
     let clock: @Sendable () -> UInt64
+    /// Says when the log refuses appends (a full disk, a failed write), at most once per
+    /// `storageFaultLogInterval`: a full disk must not also fill the log it would be written to.
+    private let logger: Logger
+    private let storageFaultLog = Mutex<(last: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
+    static let storageFaultLogInterval = Duration.seconds(10)
 
     public init(store: FileEventStore, relayKey: SigningKeyPair, directory: any StaffDirectory, powBits: Int = 16,
                 challengeLifetime: Duration = .seconds(60), opensPerAddressPerHour: Int = 30,
-                requestBurst: Double = 60, requestsPerSecond: Double = 30, clock: (@Sendable () -> UInt64)? = nil) {
+                requestBurst: Double = 60, requestsPerSecond: Double = 30, clock: (@Sendable () -> UInt64)? = nil,
+                logger: Logger = Logger(label: "netreach.relay", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.store = store
         self.relayKey = relayKey
         self.powBits = powBits
@@ -47,6 +54,7 @@ public final class RelayCore: Sendable {
         self.requestsPerSecond = requestsPerSecond
         self.directory = Mutex(directory)
         self.clock = clock ?? { UInt64(Date().timeIntervalSince1970 * 1000) }
+        self.logger = logger
     }
 
     public var staffDirectory: any StaffDirectory { directory.withLock { $0 } }
@@ -129,8 +137,25 @@ public final class RelayCore: Sendable {
         do {
             return try await store.append(to: stream, expectedVersion: expected, events: [stored])
         } catch {
+            if [.noSpace, .ioError, .failed].contains(error.code) { logStorageFault(error) }
             throw RelayCore.protocolError(for: error, kind: event.kind)
         }
+    }
+
+    private func logStorageFault(_ error: EventLogError) {
+        let now = ContinuousClock.now
+        let suppressed = storageFaultLog.withLock { state -> Int? in
+            if let last = state.last, now - last < RelayCore.storageFaultLogInterval {
+                state.suppressed += 1
+                return nil
+            }
+            defer { state = (now, 0) }
+            return state.suppressed
+        }
+        guard let suppressed else { return }
+        let what = error.code == .noSpace ? "appends refused: the data directory is full; nothing of them was stored"
+                                          : "appends refused: the event log cannot write"
+        logger.error("\(what)", metadata: ["error": "\(error)", "alsoRefusedSinceLastLine": "\(suppressed)"])
     }
 
     private func authorise(_ event: Event, by identity: Identity) throws(ProtocolError) {
@@ -196,6 +221,8 @@ public final class RelayCore: Sendable {
             return ProtocolError(.duplicateConflict, "this event id is already stored with other content")
         case .invalidEvent:
             return ProtocolError(.malformed, error.message)
+        case .noSpace:
+            return ProtocolError(.unavailable, "the relay's disk is full: nothing was stored; retry later with the same event")
         default:
             return ProtocolError(.unavailable, "the relay cannot store events right now; retry later")
         }

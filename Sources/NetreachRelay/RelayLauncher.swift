@@ -22,7 +22,7 @@ public enum RelayLauncher {
         }
         logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)"])
         let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,
-                             opensPerAddressPerHour: opensPerAddressPerHour)
+                             opensPerAddressPerHour: opensPerAddressPerHour, logger: logger)
         let metrics = RelayMetrics()
         let application = try RelayServer.makeApplication(core: core, configuration: configuration, metrics: metrics,
                                                           logger: logger, onServerRunning: onServerRunning)

@@ -19,10 +19,12 @@ final class StaffDeployment: @unchecked Sendable {
         self.port = port
     }
 
-    static func make(logLevel: String = "error") async throws -> StaffDeployment {
+    /// `prepare` runs on the deployment's directory before the relay first starts (a test may mount its data folder).
+    static func make(logLevel: String = "error", prepare: (String) throws -> Void = { _ in }) async throws -> StaffDeployment {
         let directory = NSTemporaryDirectory() + "netreach-cli-" + Hex.encode(Random.bytes(count: 6))
         let made = try await BinaryRunner.run("netreach-relay", ["demo-deployment", "--dir", directory])
         guard made.status == 0 else { throw HarnessError("demo-deployment failed: \(made.standardError)") }
+        try prepare(directory)
         // A port outside the system's ephemeral range (32768–60999), so that a test can stop the relay and
         // start it again on the same port: a freed ephemeral port may be taken by any client socket meanwhile.
         var failures: [String] = []
