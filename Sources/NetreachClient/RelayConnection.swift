@@ -3,6 +3,7 @@ import HummingbirdWSClient
 public import Logging
 import NIOCore
 public import NIOSSL
+import NIOWebSocket
 public import NetreachCore
 public import Sodium
 
@@ -12,7 +13,7 @@ public import Sodium
 public final class RelayConnection: Sendable {
     private let outgoing: AsyncStream<Outgoing>.Continuation
 
-    enum Outgoing: Sendable { case text(String), binary([UInt8]) }
+    enum Outgoing: Sendable { case text(String), binary([UInt8]), textBytes([UInt8]) }
 
     /// Why a connection could not be made.
     public struct ConnectionError: Error, CustomStringConvertible {
@@ -42,6 +43,8 @@ public final class RelayConnection: Sendable {
                         switch frame {
                         case .text(let text): try await outbound.write(.text(text))
                         case .binary(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+                        case .textBytes(let bytes):
+                            try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: bytes))))
                         }
                     }
                     try await outbound.close(.normalClosure, reason: nil)
@@ -74,6 +77,9 @@ public final class RelayConnection: Sendable {
     public func sendRaw(_ text: String) { outgoing.yield(.text(text)) }
 
     public func sendBinary(_ bytes: [UInt8]) { outgoing.yield(.binary(bytes)) }
+
+    /// Sends a text frame holding exactly these bytes, valid UTF-8 or not (hostile-input tests).
+    public func sendText(bytes: [UInt8]) { outgoing.yield(.textBytes(bytes)) }
 
     /// The next message from the relay, or nil when the connection ended or nothing came within the timeout.
     public func next(timeout: Duration = .seconds(10)) async -> [String: any Sendable]? {

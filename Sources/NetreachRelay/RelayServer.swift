@@ -79,7 +79,9 @@ public enum RelayServer {
             }
         }
 
-        let ws = WebSocketServerConfiguration(maxFrameSize: ClientMessage.maximumFrameCount, closeTimeout: .seconds(5))
+        // A text frame that is not UTF-8 ends the connection (close code 1007, RFC 6455 §8.1) instead of
+        // being read with replacement characters.
+        let ws = WebSocketServerConfiguration(maxFrameSize: ClientMessage.maximumFrameCount, closeTimeout: .seconds(5), validateUTF8: true)
         let idle = configuration.idleTimeout.components
         let http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))
         let upgrade = HTTP1WebSocketUpgradeChannel.Configuration(http1: http1, ws: ws)

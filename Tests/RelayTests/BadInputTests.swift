@@ -13,7 +13,7 @@ struct BadInputTests {
         case appendBeforeAuth, wrongSignature, visitorWritesElsewhere, visitorWritesStaffKind, staffWritesVisitorKind
         case missingProofOfWork, openTwice, appendToUnopened, versionConflict, duplicateIDOtherContent, unpaddedMessage
         case openWithoutSelfWrap, eventSignedByOtherKey, openCutInVisitorKey, openCutInNonce, keyWrappedCutInNonce
-        case replayedChallenge, revokedStaffKey, unknownStaffKey, secondAuth, binaryFrame, oversizeFrame
+        case replayedChallenge, revokedStaffKey, unknownStaffKey, secondAuth, binaryFrame, oversizeFrame, invalidUTF8
 
         var testDescription: String { rawValue }
     }
@@ -148,6 +148,10 @@ struct BadInputTests {
             client.sendBinary([1, 2, 3]); expected = "tooLarge"; fatal = true
         case .oversizeFrame:
             client.sendRaw(String(repeating: "x", count: ClientMessage.maximumFrameCount + 1)); fatal = true
+        case .invalidUTF8:
+            // A valid append whose rid holds a byte that is never UTF-8: the WebSocket layer closes (1007).
+            let frame = #"{"t":"append","rid":"\#u{01}","event":"\#(Base64URL.encode(try visitor.message("x").bytes))"}"#
+            client.sendText(bytes: Array(frame.utf8).map { $0 == 0x01 ? 0xFF : $0 }); fatal = true
         }
         if answer == nil && expected != nil { answer = await client.next("error") }
         if let expected {
