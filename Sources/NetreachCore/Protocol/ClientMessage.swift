@@ -1,4 +1,3 @@
-public import NetreachCore
 public import Sodium
 
 /// A message from a client, validated into types that cannot be invalid (docs/PROTOCOL.md, "Session").
