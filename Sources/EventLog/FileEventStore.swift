@@ -43,6 +43,8 @@ public final class FileEventStore: EventStore {
         var index: LogIndex
         var status: Status = .open
         var waiters: [UInt64: (threshold: UInt64, continuation: CheckedContinuation<Bool, Never>)] = [:]
+        /// Waiters for one stream, woken only by appends to it (a relay has one per visitor connection).
+        var streamWaiters: [StreamName: [UInt64: (threshold: UInt64, continuation: CheckedContinuation<Bool, Never>)]] = [:]
         var nextWaiterID: UInt64 = 0
         /// Positions whose frames are being rewritten in place by a redaction.
         var redacting: Set<UInt64> = []
@@ -197,14 +199,52 @@ public final class FileEventStore: EventStore {
         }
     }
 
-    /// Called by the writer after it published new events.
-    func wakeWaiters() {
+    /// Suspends until `stream` holds more than `count` events; false when the store closes or the
+    /// task is cancelled. Only appends to `stream` wake it, so thousands of these cost an append
+    /// nothing beyond its own stream's.
+    public func waitForEvents(in stream: StreamName, beyond count: UInt64) async -> Bool {
+        let id = shared.withLock { state -> UInt64 in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let immediate: Bool? = shared.withLock { state in
+                    if let version = state.index.version(of: stream), version + 1 > count { return true }
+                    if case .open = state.status, !Task.isCancelled {
+                        state.streamWaiters[stream, default: [:]][id] = (count, continuation)
+                        return nil
+                    }
+                    return false
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = shared.withLock { state in
+                defer { if state.streamWaiters[stream]?.isEmpty == true { state.streamWaiters[stream] = nil } }
+                return state.streamWaiters[stream]?.removeValue(forKey: id)
+            }
+            waiter?.continuation.resume(returning: false)
+        }
+    }
+
+    /// Called by the writer after it published new events; `streams` holds each stream the group
+    /// wrote to, with its new version.
+    func wakeWaiters(streams: [StreamName: UInt64]) {
         let ready = shared.withLock { state -> [CheckedContinuation<Bool, Never>] in
             let count = state.index.count
             var ready: [CheckedContinuation<Bool, Never>] = []
             for (id, waiter) in state.waiters where count > waiter.threshold {
                 ready.append(waiter.continuation)
                 state.waiters[id] = nil
+            }
+            for (stream, version) in streams {
+                guard var waiting = state.streamWaiters[stream] else { continue }
+                for (id, waiter) in waiting where version + 1 > waiter.threshold {
+                    ready.append(waiter.continuation)
+                    waiting[id] = nil
+                }
+                state.streamWaiters[stream] = waiting.isEmpty ? nil : waiting
             }
             return ready
         }
@@ -225,8 +265,9 @@ public final class FileEventStore: EventStore {
         }
         let waiters = shared.withLock { state -> [CheckedContinuation<Bool, Never>] in
             if case .open = state.status { state.status = .closed }
-            let all = state.waiters.values.map(\.continuation)
+            let all = state.waiters.values.map(\.continuation) + state.streamWaiters.values.flatMap { $0.values.map(\.continuation) }
             state.waiters.removeAll()
+            state.streamWaiters.removeAll()
             return all
         }
         for waiter in waiters { waiter.resume(returning: false) }

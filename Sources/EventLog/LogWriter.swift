@@ -221,7 +221,7 @@ final class LogWriter: @unchecked Sendable {
             }
         }
         for (reply, result) in group.replies { reply.resume(returning: .success(result)) }
-        if !group.buffer.isEmpty { store.wakeWaiters() }
+        if !group.buffer.isEmpty { store.wakeWaiters(streams: group.streamVersions) }
     }
 
     /// Nothing of the group reached the file, because the disk is full: its appends are refused with

@@ -219,8 +219,8 @@ public final class RelaySession: Sendable {
                 try await transport.send(.live(position: seen))
                 announcedLive = true
             }
-            // Wake on any append past what was seen, then look at this conversation again.
-            guard await store.waitForEvents(beyond: seen) else { return }
+            // Wake when this conversation has more than was read (appends elsewhere do not wake it).
+            guard await store.waitForEvents(in: stream, beyond: nextVersion) else { return }
         }
     }
 

@@ -1,5 +1,13 @@
 import EventLog
+import Synchronization
 import Testing
+
+/// Set once a wait has returned, so that a test can see a waiter is still waiting.
+private final class Returned: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
 
 @Suite("EventLog: subscriptions")
 struct SubscriptionTests {
@@ -105,5 +113,39 @@ struct SubscriptionTests {
             }
             #expect(count == 100)
         }
+    }
+
+    @Test("a stream waiter wakes for its own stream only, at once when it is already past, and ends on cancel or close")
+    func streamWaiters() async throws {
+        let dir = TemporaryDirectory()
+        let store = try FileEventStore(directory: dir.path)
+        _ = try await store.append(to: "mine", expectedVersion: .any, events: [event("0")])
+        #expect(await store.waitForEvents(in: "mine", beyond: 0), "one event is more than none: no wait")
+
+        let (wokenReturned, neverReturned) = (Returned(), Returned())
+        let woken = Task {
+            defer { wokenReturned.set() }
+            return await store.waitForEvents(in: "mine", beyond: 1)
+        }
+        let neverOpened = Task {
+            defer { neverReturned.set() }
+            return await store.waitForEvents(in: "unopened", beyond: 0)
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        for n in 0..<20 { _ = try await store.append(to: try StreamName("other-\(n % 3)"), expectedVersion: .any, events: [event("\(n)")]) }
+        try await Task.sleep(for: .milliseconds(100))
+        // Appends elsewhere leave both waiting: the first wakes only when its stream grows.
+        #expect(!wokenReturned.isSet && !neverReturned.isSet)
+        _ = try await store.append(to: "mine", expectedVersion: .any, events: [event("1")])
+        #expect(await woken.value)
+        #expect(!neverReturned.isSet)
+
+        let cancelled = Task { await store.waitForEvents(in: "mine", beyond: 5) }
+        try await Task.sleep(for: .milliseconds(20))
+        cancelled.cancel()
+        #expect(await cancelled.value == false)
+
+        await store.close()
+        #expect(await neverOpened.value == false, "closing the store ends every wait")
     }
 }
