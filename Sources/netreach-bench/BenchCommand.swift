@@ -12,7 +12,8 @@ struct BenchCommand: RootCommand {
 
             Example:
               netreach-bench eventlog --work-dir /var/tmp/netreach-bench --json bench-results/eventlog.json
+              netreach-bench load --work-dir /var/tmp/netreach-load --clients 2000 --minutes 2
             """,
-        subcommands: [EventLogBench.self, RelayBench.self]
+        subcommands: [EventLogBench.self, RelayBench.self, LoadBench.self]
     )
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import ChildProcess
 import EventLog
 import Foundation
 import Hummingbird
@@ -97,14 +96,6 @@ struct RelayBench: AsyncParsableCommand {
             try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]).write(to: url)
             print("wrote \(json)")
         }
-    }
-
-    /// Thousands of sockets need more descriptors than the default soft limit.
-    private func raiseFileLimit() {
-        var limit = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        limit.rlim_cur = limit.rlim_max
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 }
 
@@ -210,7 +201,7 @@ enum RelayThroughput {
         let receiver = Task {
             _ = try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
                 var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                try await authenticate(staffSigning, role: .staff, frames: &frames, outbound: outbound)
+                try await WireClient.authenticate(staffSigning, role: .staff, frames: &frames, outbound: outbound)
                 try await outbound.write(.text(#"{"t":"subscribe","from":0}"#))
                 var received = 0
                 while received < total, let frame = try await frames.next() {
@@ -237,16 +228,16 @@ enum RelayThroughput {
                     let count = Shared(0)
                     _ = try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
                         var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                        let challenge = try await authenticate(visitor.identity.signing, role: .visitor, frames: &frames, outbound: outbound)
+                        let challenge = try await WireClient.authenticate(visitor.identity.signing, role: .visitor, frames: &frames, outbound: outbound)
                         let pow = ProofOfWork.solve(challenge: challenge, conversation: visitor.identity.conversation, bits: 4)
                         try await outbound.write(.text(#"{"t":"open","rid":"o","event":"\#(visitor.opened)","pow":"\#(Base64URL.encode(pow))"}"#))
-                        guard try await isAck(frames.next()) else { throw BenchError("a conversation did not open") }
+                        guard try await WireClient.isAck(frames.next()) else { throw BenchError("a conversation did not open") }
                         await start.wait()
                         clock.update { if $0.first == nil { $0.first = .now } }
                         for (id, frame) in visitor.appends {
                             sent.update { $0[id] = .now }
                             try await outbound.write(.text(frame))
-                            guard try await isAck(frames.next()) else { throw BenchError("an append was refused") }
+                            guard try await WireClient.isAck(frames.next()) else { throw BenchError("an append was refused") }
                             count.update { $0 += 1 }
                         }
                         clock.update { $0.last = .now }
@@ -273,33 +264,6 @@ enum RelayThroughput {
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
         return Result(perSecond: Double(acked) / elapsed, p50: percentile(0.5), p99: percentile(0.99), acked: acked,
                       lost: acked - sorted.count)
-    }
-
-    /// Reads `hello`, answers the challenge and waits for `ready`; returns the challenge.
-    @discardableResult
-    private static func authenticate(_ signing: SigningKeyPair, role: AuthProof.Role,
-                                     frames: inout WebSocketInboundMessageStream.AsyncIterator,
-                                     outbound: WebSocketOutboundWriter) async throws -> [UInt8] {
-        guard case .text(let helloText)? = try await frames.next(), let hello = try? WireJSON.parseObject(helloText),
-              let challenge = try? Base64URL.decode(hello["challenge"]?.string ?? ""),
-              let relay = try? SigningPublicKey(Base64URL.decode(hello["relay"]?.string ?? ""))
-        else { throw BenchError("no hello from the relay") }
-        let signature = signing.sign(AuthProof.signedInput(challenge: challenge, relay: relay, role: role))
-        var auth = WireJSONWriter()
-        auth.field("t", "auth")
-        auth.field("role", role.name)
-        auth.field("key", Base64URL.encode(signing.publicKey.bytes))
-        auth.field("sig", Base64URL.encode(signature.bytes))
-        try await outbound.write(.text(auth.text))
-        guard case .text(let ready)? = try await frames.next(), ready.hasPrefix(#"{"t":"ready""#) else {
-            throw BenchError("authentication was refused")
-        }
-        return challenge
-    }
-
-    private static func isAck(_ frame: WebSocketMessage?) -> Bool {
-        guard case .text(let text)? = frame else { return false }
-        return text.hasPrefix(#"{"t":"ack""#)
     }
 }
 
@@ -364,26 +328,9 @@ enum IdleMemory {
     struct Result { var connections: Int; var before: Double; var after: Double; var healthy: Bool }
 
     static func run(connections: Int, directory: String) async throws -> Result {
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let relayBinary = bin.appendingPathComponent("netreach-relay").path
-        guard FileManager.default.isExecutableFile(atPath: relayBinary) else {
-            throw BenchError("build netreach-relay next to netreach-bench first (swift build -c release --product netreach-relay)")
-        }
-        let made = try await ChildProcess.run(relayBinary, ["demo-deployment", "--dir", directory], timeout: .seconds(120))
-        guard made.status == 0 else { throw BenchError("netreach-relay demo-deployment failed: \(made.errors)") }
-        let process = try ChildProcess(relayBinary, [
-            "serve", "--data-dir", directory + "/data", "--keys", directory + "/Keys",
-            "--relay-key", directory + "/private/relay.key", "--passphrase-file", directory + "/private/demo.passphrase",
-            "--port", "0", "--opens-per-address-per-hour", "0", "--log-level", "error",
-        ])
-        defer {
-            process.send(SIGTERM)
-            process.waitBlocking(timeout: .seconds(30))
-        }
-        guard let text = await process.waitForOutputLine(containing: "127.0.0.1:", timeout: .seconds(60)),
-              let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
-            throw BenchError("the relay did not say its port: \(process.output) \(process.errors)")
-        }
+        let relay = try await RelayChild.start(directory: directory, options: ["--opens-per-address-per-hour", "0"])
+        defer { relay.stop() }
+        let port = relay.port
         let url = "ws://127.0.0.1:\(port)/v1/ws"
         // Warm up (first connections allocate pools), then measure from there.
         var warm: [RelayConnection] = []
@@ -393,7 +340,7 @@ enum IdleMemory {
             warm.append(connection)
         }
         try await Task.sleep(for: .milliseconds(500))
-        let before = rss(of: process.pid)
+        let before = ProcessSample(relay.pid).residentKiB
         var open: [RelayConnection] = []
         open.reserveCapacity(connections)
         while open.count < connections {
@@ -411,19 +358,11 @@ enum IdleMemory {
             open += batch
         }
         try await Task.sleep(for: .seconds(1))
-        let after = rss(of: process.pid)
+        let after = ProcessSample(relay.pid).residentKiB
         let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
         let healthy = String(decoding: data, as: UTF8.self).contains("\"ok\"")
         for connection in open + warm { await connection.close() }
         return Result(connections: connections, before: before, after: after, healthy: healthy)
-    }
-
-    /// Resident memory in KiB, from /proc.
-    static func rss(of pid: Int32) -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kib
     }
 }
 
