@@ -177,32 +177,18 @@ public final class FileEventStore: EventStore {
     }
 
     public func waitForEvents(beyond count: UInt64) async -> Bool {
-        let id = shared.withLock { state -> UInt64 in
-            state.nextWaiterID += 1
-            return state.nextWaiterID
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let immediate: Bool? = shared.withLock { state in
-                    if state.index.count > count { return true }
-                    if case .open = state.status, !Task.isCancelled {
-                        state.waiters[id] = (count, continuation)
-                        return nil
-                    }
-                    return false
-                }
-                if let immediate { continuation.resume(returning: immediate) }
-            }
-        } onCancel: {
-            let waiter = shared.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.continuation.resume(returning: false)
-        }
+        await wait(in: nil, beyond: count)
     }
 
     /// Suspends until `stream` holds more than `count` events; false when the store closes or the
     /// task is cancelled. Only appends to `stream` wake it, so thousands of these cost an append
     /// nothing beyond its own stream's.
     public func waitForEvents(in stream: StreamName, beyond count: UInt64) async -> Bool {
+        await wait(in: stream, beyond: count)
+    }
+
+    /// Waits until the log (`stream` nil) or one stream holds more than `count` events.
+    private func wait(in stream: StreamName?, beyond count: UInt64) async -> Bool {
         let id = shared.withLock { state -> UInt64 in
             state.nextWaiterID += 1
             return state.nextWaiterID
@@ -210,9 +196,14 @@ public final class FileEventStore: EventStore {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 let immediate: Bool? = shared.withLock { state in
-                    if let version = state.index.version(of: stream), version + 1 > count { return true }
+                    let held = stream.map { state.index.version(of: $0).map { $0 + 1 } ?? 0 } ?? state.index.count
+                    if held > count { return true }
                     if case .open = state.status, !Task.isCancelled {
-                        state.streamWaiters[stream, default: [:]][id] = (count, continuation)
+                        if let stream {
+                            state.streamWaiters[stream, default: [:]][id] = (count, continuation)
+                        } else {
+                            state.waiters[id] = (count, continuation)
+                        }
                         return nil
                     }
                     return false
@@ -221,6 +212,7 @@ public final class FileEventStore: EventStore {
             }
         } onCancel: {
             let waiter = shared.withLock { state in
+                guard let stream else { return state.waiters.removeValue(forKey: id) }
                 defer { if state.streamWaiters[stream]?.isEmpty == true { state.streamWaiters[stream] = nil } }
                 return state.streamWaiters[stream]?.removeValue(forKey: id)
             }

@@ -69,6 +69,16 @@ final class LoadRun: Sendable {
 
     func count(_ change: (inout Counters) -> Void) { state.withLock { change(&$0.counters) } }
 
+    /// A client ended with an error; if it had not finished setting up, it counts as arrived (so the
+    /// ramp-up does not wait for it) and as a set-up failure.
+    func ended(_ client: String, with error: any Error, arrived: Bool) {
+        guard !arrived else { return }
+        count {
+            $0.arrived += 1
+            $0.setupFailures.append("\(client): \(error)")
+        }
+    }
+
     /// Waits until `count` clients have finished setting up; false if `timeout` passed first.
     func waitForArrivals(_ count: Int, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout

@@ -63,12 +63,7 @@ final class LoadStaff: Sendable {
                 await answering
             }
         } catch {
-            if !arrived.value {
-                run.count {
-                    $0.arrived += 1
-                    $0.setupFailures.append("staff \(index): \(error)")
-                }
-            }
+            run.ended("staff \(index)", with: error, arrived: arrived.value)
         }
         run.count { $0.clientsEnded += 1 }
     }

@@ -56,12 +56,7 @@ struct LoadVisitor: Sendable {
                 await talking
             }
         } catch {
-            if !arrived.value {
-                run.count {
-                    $0.arrived += 1
-                    $0.setupFailures.append("visitor \(number): \(error)")
-                }
-            }
+            run.ended("visitor \(number)", with: error, arrived: arrived.value)
         }
         run.count { $0.clientsEnded += 1 }
     }
