@@ -35,6 +35,8 @@ public struct EventLogError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let notFound = Code("notFound")
         /// A checkpoint's signature or log id does not match, or the log does not extend it.
         public static let checkpointMismatch = Code("checkpointMismatch")
+        /// A tail cut was refused: the log opens, or its first damage is not where the cut was asked.
+        public static let cutRefused = Code("cutRefused")
         /// A subscriber fell further behind the head than it allowed.
         public static let subscriberFellBehind = Code("subscriberFellBehind")
 

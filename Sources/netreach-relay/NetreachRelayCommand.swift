@@ -24,7 +24,7 @@ extension NetreachRelayCommand {
     struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Inspect the relay's event log.",
-            subcommands: [Verify.self]
+            subcommands: [Verify.self, CutTail.self]
         )
     }
 }

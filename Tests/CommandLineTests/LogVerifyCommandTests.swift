@@ -38,6 +38,33 @@ struct LogVerifyCommandTests {
     func damaged() async throws {
         let dir = try await Self.makeLog(events: 5)
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.damageThirdRecord(in: dir)
+        let outcome = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.contains("DAMAGED"))
+        #expect(outcome.standardError.contains("position 2"))
+        #expect(outcome.standardError.contains("00000000000000000000.seg"))
+    }
+
+    @Test("log cut-tail cuts only at the damage the open stops on, keeps the bytes, and the log verifies after")
+    func cutTail() async throws {
+        let dir = try await Self.makeLog(events: 5)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let intact = try await BinaryRunner.run("netreach-relay", ["log", "cut-tail", "--data-dir", dir, "--at", "2"])
+        #expect(intact.status == 1 && intact.standardError.contains("nothing to cut"), "\(intact.standardError)")
+        try Self.damageThirdRecord(in: dir)
+        let elsewhere = try await BinaryRunner.run("netreach-relay", ["log", "cut-tail", "--data-dir", dir, "--at", "3"])
+        #expect(elsewhere.status == 1 && elsewhere.standardError.contains("cutRefused"), "\(elsewhere.standardError)")
+        let cut = try await BinaryRunner.run("netreach-relay", ["log", "cut-tail", "--data-dir", dir, "--at", "2"])
+        #expect(cut.status == 0, "\(cut.standardError)")
+        #expect(cut.standardOutput.contains("events now        2"), "\(cut.standardOutput)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/cut-tail-2.bin"))
+        let verify = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir])
+        #expect(verify.status == 0 && verify.standardOutput.contains("events            2"))
+    }
+
+    /// Flips a bit in the third record's payload, so that opening the log stops at position 2.
+    static func damageThirdRecord(in dir: String) throws {
         let segment = dir + "/00000000000000000000.seg"
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segment)))
         // The third record's payload: walk the frames (a length field, the body, a checksum) from the 64-byte header.
@@ -48,11 +75,8 @@ struct LogVerifyCommandTests {
         let third = 8 + bytes.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
         bytes[offset + third - 6] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: segment))
-        let outcome = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir])
-        #expect(outcome.status == 1)
-        #expect(outcome.standardError.contains("DAMAGED"))
-        #expect(outcome.standardError.contains("position 2"))
-        #expect(outcome.standardError.contains("00000000000000000000.seg"))
+        // Without the index snapshot, so that an open scans every record.
+        try? FileManager.default.removeItem(atPath: dir + "/index.snapshot")
     }
 
     @Test("bad arguments are a usage error, exit 2", arguments: [["log", "verify"], ["log", "verify", "--data-dir", "/nonexistent"],
