@@ -9,6 +9,7 @@ relay closed within MAX_SECONDS.
 Prints one JSON line: {"closed": bool, "seconds": s, "sent": n} or {"status": "..."}.
 """
 import json
+import resource
 import socket
 import sys
 import time
@@ -17,6 +18,10 @@ port, limit = int(sys.argv[1]), float(sys.argv[2])
 if len(sys.argv) > 4 and sys.argv[3] == "many":
     # N connections that each send half a request head and then nothing: all must be closed by the relay.
     count = int(sys.argv[4])
+    # Thousands of sockets need more descriptors than a default soft limit allows.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < count + 64:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 64) if hard != resource.RLIM_INFINITY else count + 64, hard))
     socks = []
     for _ in range(count):
         s = socket.create_connection(("127.0.0.1", port), timeout=limit)
