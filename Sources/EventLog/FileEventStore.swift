@@ -157,7 +157,8 @@ public final class FileEventStore: EventStore {
         case .open: return
         case .closed: throw EventLogError(code: .closed, "the event log is closed")
         case .failed(let cause):
-            throw EventLogError(code: .failed, "the store has stopped: \(cause)", position: cause.position, segment: cause.segment)
+            throw EventLogError(code: .failed, "the store has stopped: \(cause.code): \(cause.message)",
+                                position: cause.position, segment: cause.segment)
         }
     }
 

@@ -87,7 +87,8 @@ final class LogWriter: @unchecked Sendable {
             case .open: nil
             case .closed: EventLogError(code: .closed, "the event log is closed")
             case .failed(let cause):
-                EventLogError(code: .failed, "the store has stopped: \(cause)", position: cause.position, segment: cause.segment)
+                EventLogError(code: .failed, "the store has stopped: \(cause.code): \(cause.message)",
+                              position: cause.position, segment: cause.segment)
             }
         }
     }

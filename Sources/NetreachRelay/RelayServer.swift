@@ -55,7 +55,8 @@ public enum RelayServer {
             await session.start()
             // A connection that does not authenticate in time is closed: it holds resources and proves nothing.
             let watchdog = Task {
-                try? await Task.sleep(for: core.challengeLifetime)
+                // Cancelled when the connection ends: there is nothing left to close then.
+                do { try await Task.sleep(for: core.challengeLifetime) } catch { return }
                 if session.identity == nil { await transport.close(reason: "authentication timed out") }
             }
             defer {

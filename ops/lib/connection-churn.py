@@ -3,9 +3,10 @@
 then closed, with the relay's resident memory after each wave. Memory that grows wave after wave
 is held by connections that are gone.
 
-Usage: connection-churn.py BASE_URL RELAY_PID WAVES CONNECTIONS hello|visitor
+Usage: connection-churn.py BASE_URL RELAY_PID WAVES CONNECTIONS hello|visitor [PAUSE_SECONDS]
   hello    each connection reads the relay's hello and closes
   visitor  each connection authenticates as a new visitor and subscribes to its conversation
+PAUSE_SECONDS (default 2) is the wait after each wave's connections closed, before its RSS is read.
 Prints one line per wave, then the growth per connection between the first and the last wave.
 """
 import asyncio
@@ -19,6 +20,7 @@ import visitor_client  # noqa: E402  (the independent protocol client the tests 
 import websockets  # noqa: E402
 
 base, pid, waves, count, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+pause = float(sys.argv[6]) if len(sys.argv) > 6 else 2.0
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, count + 256)), hard))
 
@@ -50,7 +52,7 @@ async def main():
             sockets += await asyncio.gather(*[connect() for _ in range(min(100, count - len(sockets)))])
         held = rss_kib()
         await asyncio.gather(*[socket.close() for socket in sockets])
-        await asyncio.sleep(2)
+        await asyncio.sleep(pause)
         after.append(rss_kib())
         print(f"wave {wave + 1}: {count} open {held / 1024:.1f} MiB, all closed {after[-1] / 1024:.1f} MiB", flush=True)
     if waves > 1:
