@@ -38,16 +38,28 @@ struct AuditCommandTests {
         #expect(badDay.status == 2)
     }
 
+    /// A deployment with sam and jo logged in, and a visitor's "hello" that sam has answered.
+    static func answeredChat() async throws -> (StaffDeployment, TestVisitor) {
+        let deployment = try await StaffDeployment.make()
+        do {
+            try await deployment.login("sam")
+            try await deployment.login("jo")
+            let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "hello")
+            let answer = try await deployment.netreach("sam", ["send", visitor.shortID, "hi"])
+            guard answer.status == 0 else { throw HarnessError("sam could not answer: \(answer.standardError)") }
+            return (deployment, visitor)
+        } catch {
+            deployment.stop()
+            throw error
+        }
+    }
+
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test("the quarterly report hides a lone contact, shows it with no threshold, renders in Chromium, and is for supervisors")
     func quarterly() async throws {
-        let deployment = try await StaffDeployment.make()
+        let (deployment, visitor) = try await Self.answeredChat()
         defer { deployment.stop() }
-        try await deployment.login("sam")
-        try await deployment.login("jo")
-        let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "hello")
-        #expect(try await deployment.netreach("sam", ["send", visitor.shortID, "hi"]).status == 0)
         #expect(try await deployment.netreach("sam", ["close", visitor.shortID, "--topic", "housing", "--referral", "housing-service",
                                                       "--outcome", "referred", "--new", "--age", "25-34"]).status == 0)
         // The quarter the relay's clock is in now.
@@ -89,12 +101,8 @@ struct AuditCommandTests {
 
     @Test("verify: intact, a checkpoint saved after the relay signs one, extended later, and a replaced log caught")
     func verify() async throws {
-        let deployment = try await StaffDeployment.make()
+        let (deployment, visitor) = try await Self.answeredChat()
         defer { deployment.stop() }
-        try await deployment.login("sam")
-        try await deployment.login("jo")
-        let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "hello")
-        #expect(try await deployment.netreach("sam", ["send", visitor.shortID, "hi"]).status == 0)
 
         let first = try await deployment.netreach("jo", ["verify"])
         #expect(first.status == 0, "\(first.standardError)")
