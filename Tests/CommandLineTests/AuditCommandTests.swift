@@ -101,7 +101,7 @@ struct AuditCommandTests {
 
     @Test("verify: intact, a checkpoint saved after the relay signs one, extended later, and a replaced log caught")
     func verify() async throws {
-        let (deployment, visitor) = try await Self.answeredChat()
+        let (deployment, _) = try await Self.answeredChat()
         defer { deployment.stop() }
 
         let first = try await deployment.netreach("jo", ["verify"])
