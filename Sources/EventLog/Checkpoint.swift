@@ -92,8 +92,9 @@ extension RecordCodec {
                                      timeMilliseconds: event.timeMilliseconds, metadata: event.metadata,
                                      payload: [UInt8](repeating: 0, count: event.payloadLength))
         var frame: [UInt8] = []
-        // The payload bytes are outside the chain (only their hash is in it), so zeros stand in for them.
-        return encode(proposed, stream: event.stream, position: event.position, version: event.streamVersion,
+        // The payload bytes and the write group are outside the chain (only the payload's hash is in
+        // it), so zeros stand in for them.
+        return encode(proposed, stream: event.stream, position: event.position, version: event.streamVersion, group: 0,
                       batchContinues: false, previous: previous, payloadHash: event.payloadHash, into: &frame)
     }
 }

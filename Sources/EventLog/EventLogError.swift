@@ -37,6 +37,8 @@ public struct EventLogError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let checkpointMismatch = Code("checkpointMismatch")
         /// A tail cut was refused: the log opens, or its first damage is not where the cut was asked.
         public static let cutRefused = Code("cutRefused")
+        /// A configuration value the log cannot keep (a segment size of 4 GiB or more, say).
+        public static let invalidConfiguration = Code("invalidConfiguration")
         /// A subscriber fell further behind the head than it allowed.
         public static let subscriberFellBehind = Code("subscriberFellBehind")
 

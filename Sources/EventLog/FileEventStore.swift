@@ -19,6 +19,21 @@ public struct FileEventStoreConfiguration: Sendable, Hashable {
         self.maximumBatchCount = maximumBatchCount
         self.groupCommitGather = groupCommitGather
     }
+
+    /// The largest segment: record offsets in the index are 32-bit, and a batch may run one
+    /// group past `segmentSize`, so a segment stays well under 4 GiB.
+    public static let maximumSegmentSize = 1 << 30
+
+    /// Refuses settings the log cannot keep.
+    func validate() throws(EventLogError) {
+        guard (1_024...Self.maximumSegmentSize).contains(segmentSize) else {
+            throw EventLogError(code: .invalidConfiguration,
+                                "segmentSize must be 1 KiB … 1 GiB (record offsets are 32-bit), got \(segmentSize)")
+        }
+        guard maximumGroupBytes > 0, maximumBatchCount > 0 else {
+            throw EventLogError(code: .invalidConfiguration, "maximumGroupBytes and maximumBatchCount must be positive")
+        }
+    }
 }
 
 /// The embedded event log on segment files (docs/LOG-FORMAT.md).
@@ -28,6 +43,8 @@ public struct FileEventStoreConfiguration: Sendable, Hashable {
 /// find record offsets and then read with `pread`, so they run concurrently with appends.
 public final class FileEventStore: EventStore {
     public let directory: String
+    /// Where the segment files are: the directory itself, or a simulated disk in tests.
+    let storage: any SegmentStorage
     public let logID: LogID
     /// What opening the log found: a cut torn tail, finished redactions, and so on.
     public let recoveryReport: RecoveryReport
@@ -75,11 +92,20 @@ public final class FileEventStore: EventStore {
 
     /// Opens the log in `directory`, creating the directory and a new log if there is none.
     /// Recovery runs here: a torn tail is cut and reported in `recoveryReport`; damage elsewhere throws.
-    public init(directory: String, configuration: FileEventStoreConfiguration = .init()) throws(EventLogError) {
+    public convenience init(directory: String, configuration: FileEventStoreConfiguration = .init()) throws(EventLogError) {
+        try self.init(directory: directory, configuration: configuration, storage: POSIXSegmentStorage(directory: directory))
+    }
+
+    /// Opens the log whose segments `storage` holds; its other files (lock, journal, snapshot,
+    /// quarantined tails) are in `directory`. The storage fault simulator comes in here.
+    package init(directory: String, configuration: FileEventStoreConfiguration = .init(),
+                 storage: any SegmentStorage) throws(EventLogError) {
+        try configuration.validate()
         try FileSystem.createDirectory(directory)
         directoryLock = try DirectoryLock(directory: directory)
-        let opened = try LogRecovery.open(directory: directory)
+        let opened = try LogRecovery.open(directory: directory, storage: storage)
         self.directory = directory
+        self.storage = storage
         self.configuration = configuration
         logID = opened.logID
         recoveryReport = opened.report
@@ -95,6 +121,10 @@ public final class FileEventStore: EventStore {
             WriterThread.start(name: "netreach-log-verify") { verifier.run() }
         }
     }
+
+    /// Appends and redactions handed to the writer and not yet taken by it (for tests that must
+    /// know that two appends will be planned in one group).
+    package var pendingWriterJobs: Int { queue.count }
 
     /// The state of the background check of what an index snapshot let the open skip.
     public var integrity: IntegrityCheck { shared.withLock { $0.integrity } }

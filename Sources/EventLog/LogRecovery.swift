@@ -21,6 +21,13 @@ public struct RecoveryReport: Hashable, Sendable {
     public var snapshotEvents: UInt64?
     /// An empty segment file whose creation a crash interrupted, removed during the open.
     public var removedIncompleteSegment: String?
+    /// The file in the data directory that holds, unchanged, the bytes of a torn last write that
+    /// the open cut (docs/LOG-FORMAT.md, "Format 2: torn write or damage").
+    public var quarantinedAs: String?
+    /// The position of the first record cut with the torn last write (when `tornRecordsCut` > 0 or bytes were cut).
+    public var tornCutAt: UInt64?
+    /// A format-1 last segment that the open closed, so that new records are written in format 2.
+    public var rolledFromFormat1: String?
 
     public init() {}
 }
@@ -33,70 +40,133 @@ enum LogRecovery {
         var report: RecoveryReport
     }
 
-    static func segmentNames(in directory: String) throws(EventLogError) -> [(name: String, base: UInt64)] {
-        try FileSystem.list(directory).compactMap { name -> (String, UInt64)? in
+    static func segmentNames(in storage: any SegmentStorage) throws(EventLogError) -> [(name: String, base: UInt64)] {
+        try storage.list().compactMap { name -> (String, UInt64)? in
             guard name.count == 24, name.hasSuffix(".seg"), let base = UInt64(name.prefix(20)),
                   name.prefix(20).allSatisfy(\.isASCII) else { return nil }
             return (name, base)
         }.sorted { $0.1 < $1.1 }
     }
 
-    static func open(directory: String) throws(EventLogError) -> Opened {
+    /// Opens the log whose segments `storage` holds; `directory` holds its other files (the redaction
+    /// journal, the index snapshot, quarantined tails).
+    static func open(directory: String, storage: any SegmentStorage) throws(EventLogError) -> Opened {
         var report = RecoveryReport()
-        var names = try segmentNames(in: directory)
+        var names = try segmentNames(in: storage)
+        // Whatever else it is good for, a snapshot proves that the events it counts were durable:
+        // no cut may go below it (docs/LOG-FORMAT.md, rule 4).
+        var snapshot = IndexSnapshot.load(directory: directory)
 
         if names.isEmpty {
-            let logID = LogID.random()
-            let file = try SegmentFile.create(directory: directory, basePosition: 0, logID: logID)
-            report.createdNewLog = true
-            let index = LogIndex(segments: [SegmentIndex(file: file, offsets: [], end: SegmentHeader.count)], count: 0,
-                                 chain: RecordCodec.genesis(logID: logID), streams: [:], ids: EventIDTable())
-            return Opened(index: index, logID: logID, report: report)
+            if let snapshot, snapshot.count > 0 {
+                throw EventLogError(code: .missingSegment,
+                                    "no segment files, but the index snapshot proves \(snapshot.count) events were stored",
+                                    position: 0)
+            }
+            return try createLog(storage: storage, report: report)
         }
 
-        // A last segment shorter than its header is a creation a crash interrupted: records are
-        // written only after the header is durable, so it never held one. It is removed (and, if it
-        // was the only segment, the log is created anew).
+        // A last segment shorter than its header, or all zeros (the header never reached the disk),
+        // is a creation a crash interrupted: records are written only after the header is durable,
+        // so it never held one. It is removed (and, if it was the only segment, the log is created anew).
         if let last = names.last {
-            let file = try SegmentFile.open(directory: directory, name: last.name, basePosition: last.base)
-            if try file.size() < SegmentHeader.count {
-                try removeFile(directory + "/" + last.name, directory: directory)
+            let file = try SegmentFile.open(storage: storage, name: last.name, basePosition: last.base)
+            let size = try file.size()
+            // Only a file no longer than its header: the writer extends a segment only after its header is durable.
+            var headerNeverWritten = size < SegmentHeader.count
+            if size == SegmentHeader.count { headerNeverWritten = try file.isAllZero(size: size) }
+            if headerNeverWritten {
+                if let snapshot, snapshot.count > last.base {
+                    throw EventLogError(code: .corruptSegmentHeader,
+                                        "the last segment has no header, but the index snapshot proves events at "
+                                        + "positions \(last.base)..<\(snapshot.count) were stored in it",
+                                        position: last.base, segment: last.name)
+                }
+                try storage.remove(last.name)
+                try storage.syncDirectory()
                 report.removedIncompleteSegment = last.name
                 names.removeLast()
-                if names.isEmpty {
-                    var opened = try open(directory: directory)
-                    opened.report.removedIncompleteSegment = last.name
-                    return opened
-                }
+                if names.isEmpty { return try createLog(storage: storage, report: report) }
             }
         }
 
         let intents = try RedactionJournal.pendingIntents(directory: directory)
+        let floor = snapshot.map { (logID: $0.logID, count: $0.count) }
         // A snapshot is used only where nothing it covers needs repair: an interrupted redaction
         // inside it is finished by a full scan instead.
-        var snapshot = IndexSnapshot.load(directory: directory)
         if let seed = snapshot, intents.contains(where: { $0.position < seed.count }) { snapshot = nil }
-        if let seed = snapshot, let opened = try scan(directory: directory, names: names, intents: intents, seed: seed,
-                                                     report: report) {
-            return opened
+        var opened: Opened
+        if let seed = snapshot, let seeded = try scan(directory: directory, storage: storage, names: names, intents: intents,
+                                                      seed: seed, floor: floor, report: report) {
+            opened = seeded
+        } else {
+            opened = try scan(directory: directory, storage: storage, names: names, intents: intents, seed: nil, floor: floor,
+                              report: report)!
         }
-        return try scan(directory: directory, names: names, intents: intents, seed: nil, report: report)!
+        if let floor, floor.logID == opened.logID, opened.index.count < floor.count {
+            throw EventLogError(code: .missingSegment,
+                                "the segments hold \(opened.index.count) events, but the index snapshot proves \(floor.count) were stored",
+                                position: opened.index.count)
+        }
+        try rollFormat1(&opened, storage: storage)
+        return opened
+    }
+
+    private static func createLog(storage: any SegmentStorage, report: RecoveryReport) throws(EventLogError) -> Opened {
+        var report = report
+        let logID = LogID.random()
+        let file = try SegmentFile.create(storage: storage, basePosition: 0, logID: logID)
+        report.createdNewLog = true
+        let index = LogIndex(segments: [SegmentIndex(file: file, offsets: [], end: SegmentHeader.count)], count: 0,
+                             chain: RecordCodec.genesis(logID: logID), streams: [:], ids: EventIDTable())
+        return Opened(index: index, logID: logID, report: report)
+    }
+
+    /// New records are written in format 2 only: a format-1 last segment is closed (cut to its last
+    /// record and flushed) and a format-2 segment started after it, or, when it holds no record,
+    /// replaced by a format-2 segment through a temporary file and a rename.
+    private static func rollFormat1(_ opened: inout Opened, storage: any SegmentStorage) throws(EventLogError) {
+        let lastNumber = opened.index.segments.count - 1
+        let last = opened.index.segments[lastNumber]
+        guard last.file.format < SegmentHeader.formatVersion else { return }
+        let header = SegmentHeader(logID: opened.logID, basePosition: last.file.basePosition)
+        if last.offsets.isEmpty {
+            let temporary = last.file.name + ".tmp"
+            try? storage.remove(temporary)
+            let replacement = SegmentFile.adopting(try storage.create(temporary), basePosition: last.file.basePosition)
+            try replacement.write(header.encoded(), at: 0)
+            try replacement.sync()
+            try storage.rename(temporary, to: last.file.name)
+            try storage.syncDirectory()
+            let file = try SegmentFile.open(storage: storage, name: last.file.name, basePosition: last.file.basePosition)
+            opened.index.segments[lastNumber] = SegmentIndex(file: file, offsets: [], end: SegmentHeader.count)
+        } else {
+            if try last.file.size() > last.end {
+                try last.file.truncate(to: last.end)
+                try last.file.sync()
+            }
+            let file = try SegmentFile.create(storage: storage, basePosition: opened.index.count, logID: opened.logID)
+            opened.index.segments.append(SegmentIndex(file: file, offsets: [], end: SegmentHeader.count))
+        }
+        opened.report.rolledFromFormat1 = last.file.name
+        opened.report.unusedTailBytes = 0
     }
 
     /// Scans the segments into an index, starting from `seed` when given. Returns nil when the seed
     /// does not fit the files (then the caller scans without it); throws on damage to the log.
-    private static func scan(directory: String, names: [(name: String, base: UInt64)], intents: [RedactionJournal.Entry],
-                             seed: IndexSnapshot?, report: RecoveryReport) throws(EventLogError) -> Opened? {
+    private static func scan(directory: String, storage: any SegmentStorage, names: [(name: String, base: UInt64)],
+                             intents: [RedactionJournal.Entry], seed: IndexSnapshot?, floor: (logID: LogID, count: UInt64)?,
+                             report: RecoveryReport) throws(EventLogError) -> Opened? {
         var report = report
         var logID: LogID?
         var index = LogIndex(segments: [], count: 0, chain: .zero, streams: seed?.streams ?? [:], ids: seed?.ids ?? EventIDTable())
         if let seed {
-            guard seed.segments.count <= names.count, try boundaryHolds(seed, directory: directory, names: names) else { return nil }
+            guard seed.segments.count <= names.count, try boundaryHolds(seed, storage: storage, names: names) else { return nil }
             report.snapshotEvents = seed.count
         }
 
         for (number, entry) in names.enumerated() {
-            let file = try SegmentFile.open(directory: directory, name: entry.name, basePosition: entry.base)
+            var file = try SegmentFile.open(storage: storage, name: entry.name, basePosition: entry.base)
             let size = try file.size()
             let covered = seed.flatMap { number < $0.segments.count ? $0.segments[number] : nil }
             if let covered {
@@ -108,13 +178,14 @@ enum LogRecovery {
                 let header = try SegmentHeader.decode(try file.read(count: SegmentHeader.count, at: 0), segment: entry.name)
                 guard header.logID == seed!.logID, header.basePosition == entry.base, entry.base == index.count else { return nil }
                 logID = header.logID
-                index.segments.append(SegmentIndex(file: file, offsets: covered.offsets, end: covered.end))
+                index.segments.append(SegmentIndex(file: file.with(format: header.format), offsets: covered.offsets, end: covered.end))
                 index.count = entry.base + UInt64(covered.offsets.count)
                 continue
             }
 
             var bytes = try file.read(count: size, at: 0)
             let header = try SegmentHeader.decode(bytes, segment: entry.name)
+            file = file.with(format: header.format)
             if logID == nil {
                 logID = header.logID
                 index.chain = RecordCodec.genesis(logID: header.logID)
@@ -134,17 +205,43 @@ enum LogRecovery {
                                     position: index.count, segment: entry.name)
             }
             let segmentIntents = RedactionJournal.byOffset(intents, inSegment: entry.base)
-            let scanner = SegmentScanner(name: entry.name, basePosition: entry.base, isLast: number == names.count - 1,
+            var scanner = SegmentScanner(name: entry.name, basePosition: entry.base, isLast: number == names.count - 1,
                                          verifyPayloads: false, redactionIntents: segmentIntents)
+            scanner.format = header.format
             var streams = index.streams
             var ids = index.ids
             index.streams = [:]
             index.ids = EventIDTable(capacity: 0)
+            // A batch enters the indexes only once its last record is read: the records of a batch
+            // that a torn write left incomplete are cut, so they must not count in a stream's
+            // version or as a stored id.
+            var batch: [(stream: StreamName, position: UInt64, id: EventID)] = []
+            var batchCounts: [StreamName: Int] = [:]
             let start = covered.map { (offset: $0.end, position: seed!.count, chain: seed!.chain, known: $0.offsets) }
             let result = try scanner.scan(&bytes, previousChain: start?.chain ?? index.chain,
                                           startOffset: start?.offset ?? SegmentHeader.count, startPosition: start?.position,
                                           knownOffsets: start?.known ?? []) { (frame, frameBytes) throws(EventLogError) in
-                try LogRecovery.addToIndex(frame, frameBytes, streams: &streams, ids: &ids, segment: entry.name)
+                let stream = try frame.streamName(in: frameBytes)
+                let expected = UInt64((streams[stream]?.count ?? 0) + (batch.isEmpty ? 0 : batchCounts[stream, default: 0]))
+                guard frame.version == expected else {
+                    throw EventLogError(code: .corruptRecord, "stream \(stream) has version \(frame.version) where \(expected) was due",
+                                        position: frame.position, segment: entry.name)
+                }
+                if batch.isEmpty && !frame.batchContinues {  // a batch of one: the common case
+                    streams[stream, default: []].append(frame.position)
+                    ids.insert(frame.id, position: frame.position)
+                    return
+                }
+                batch.append((stream, frame.position, frame.id))
+                batchCounts[stream, default: 0] += 1
+                if !frame.batchContinues {
+                    for record in batch {
+                        streams[record.stream, default: []].append(record.position)
+                        ids.insert(record.id, position: record.position)
+                    }
+                    batch.removeAll(keepingCapacity: true)
+                    batchCounts.removeAll(keepingCapacity: true)
+                }
             }
             index.streams = streams
             index.ids = ids
@@ -155,10 +252,21 @@ enum LogRecovery {
             if !result.repairedFrames.isEmpty { try file.sync() }
             switch result.tail {
             case .torn(let cut, let records):
+                if let floor, floor.logID == header.logID, result.nextPosition < floor.count {
+                    throw EventLogError(code: .corruptRecord,
+                                        "damage at offset \(result.end) inside events the index snapshot proves were "
+                                        + "stored (\(floor.count)); it is not a torn last write",
+                                        position: result.nextPosition, segment: entry.name)
+                }
+                // The cut bytes are kept, unchanged, before the segment is truncated (W4: truncated and
+                // synced before the writer starts).
+                report.quarantinedAs = try quarantine(Array(bytes[result.end...]), position: result.nextPosition,
+                                                      directory: directory)
                 try file.truncate(to: result.end)
                 try file.sync()
                 report.tornBytesCut = cut
                 report.tornRecordsCut = records
+                report.tornCutAt = result.nextPosition
             case .unused(let bytes):
                 report.unusedTailBytes = bytes
             case .clean:
@@ -173,39 +281,35 @@ enum LogRecovery {
         return Opened(index: index, logID: logID!, report: report)
     }
 
+    /// Saves a cut tail as `quarantine-POSITION.bin` (or `-2`, `-3`, … when one exists) in `directory`,
+    /// durably, without the unused zeros it ends in; returns the file's name.
+    static func quarantine(_ cut: [UInt8], position: UInt64, directory: String) throws(EventLogError) -> String {
+        let bytes = Array(cut[..<(cut.lastIndex { $0 != 0 }.map { $0 + 1 } ?? 0)])
+        var name = "quarantine-\(position).bin"
+        var attempt = 1
+        while FileSystem.exists(directory + "/" + name) {
+            attempt += 1
+            name = "quarantine-\(position)-\(attempt).bin"
+        }
+        try FileSystem.writeAtomically(bytes, to: directory + "/" + name, directory: directory)
+        return name
+    }
+
     /// Whether the record at the snapshot's last covered position is there with exactly the
     /// snapshot's chain value (for an empty snapshot: the chain is the genesis value).
-    private static func boundaryHolds(_ seed: IndexSnapshot, directory: String,
+    private static func boundaryHolds(_ seed: IndexSnapshot, storage: any SegmentStorage,
                                       names: [(name: String, base: UInt64)]) throws(EventLogError) -> Bool {
         guard seed.count > 0 else { return seed.chain == RecordCodec.genesis(logID: seed.logID) }
         guard let number = seed.segments.lastIndex(where: { !$0.offsets.isEmpty && $0.base < seed.count }),
               number < names.count else { return false }
         let segment = seed.segments[number]
         guard segment.base + UInt64(segment.offsets.count) == seed.count else { return false }
-        let file = try SegmentFile.open(directory: directory, name: names[number].name, basePosition: names[number].base)
+        let file = try SegmentFile.open(storage: storage, name: names[number].name, basePosition: names[number].base)
         let offset = Int(segment.offsets[segment.offsets.count - 1])
         guard segment.end > offset else { return false }
         let frameBytes = try file.read(count: segment.end - offset, at: offset)
         guard case .frame(let frame) = frameBytes.withUnsafeBytes({ DecodedFrame.scan($0) }) else { return false }
         return frame.position == seed.count - 1 && frame.chain == seed.chain && frame.frameCount == frameBytes.count
-    }
-
-    /// Adds a scanned record to the stream and id indexes, checking that its stream version follows.
-    static func addToIndex(_ frame: DecodedFrame, _ frameBytes: UnsafeRawBufferPointer, streams: inout [StreamName: [UInt64]],
-                           ids: inout EventIDTable, segment: String) throws(EventLogError) {
-        let stream = try frame.streamName(in: frameBytes)
-        let expected = UInt64(streams[stream]?.count ?? 0)
-        guard frame.version == expected else {
-            throw EventLogError(code: .corruptRecord, "stream \(stream) has version \(frame.version) where \(expected) was due",
-                                position: frame.position, segment: segment)
-        }
-        streams[stream, default: []].append(frame.position)
-        ids.insert(frame.id, position: frame.position)
-    }
-
-    private static func removeFile(_ path: String, directory: String) throws(EventLogError) {
-        guard unlink(path) == 0 else { throw FileSystem.error("cannot remove", path: path) }
-        try FileSystem.syncDirectory(directory)
     }
 }
 

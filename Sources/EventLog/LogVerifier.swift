@@ -14,7 +14,8 @@ public struct LogVerification: Hashable, Sendable {
 /// unique event ids, payload hashes and the chain. It takes no lock, so it can check a live log.
 public enum LogVerifier {
     public static func verify(directory: String) throws(EventLogError) -> LogVerification {
-        let names = try LogRecovery.segmentNames(in: directory)
+        let storage = POSIXSegmentStorage(directory: directory)
+        let names = try LogRecovery.segmentNames(in: storage)
         guard !names.isEmpty else {
             throw EventLogError(code: .notFound, "no segment files in \(directory)")
         }
@@ -28,9 +29,10 @@ public enum LogVerifier {
         var tail = 0
         var repaired = 0
         for (number, entry) in names.enumerated() {
-            let file = try SegmentFile.open(directory: directory, name: entry.name, basePosition: entry.base)
+            let file = try SegmentFile.open(storage: storage, name: entry.name, basePosition: entry.base)
             var bytes = try file.read(count: try file.size(), at: 0)
-            if number == names.count - 1 && number > 0 && bytes.count < SegmentHeader.count && bytes.allSatisfy({ $0 == 0 }) {
+            // An interrupted creation (the header never reached the disk), which the next open removes.
+            if number == names.count - 1 && number > 0 && bytes.count <= SegmentHeader.count && bytes.allSatisfy({ $0 == 0 }) {
                 tail = bytes.count
                 break
             }
@@ -47,8 +49,9 @@ public enum LogVerifier {
                                     position: count, segment: entry.name)
             }
             let segmentIntents = RedactionJournal.byOffset(intents, inSegment: entry.base)
-            let scanner = SegmentScanner(name: entry.name, basePosition: entry.base, isLast: number == names.count - 1,
+            var scanner = SegmentScanner(name: entry.name, basePosition: entry.base, isLast: number == names.count - 1,
                                          verifyPayloads: true, redactionIntents: segmentIntents)
+            scanner.format = header.format
             let result = try scanner.scan(&bytes, previousChain: chain) { (frame, frameBytes) throws(EventLogError) in
                 let stream = try frame.streamName(in: frameBytes)
                 let expected = streams[stream].map { $0 + 1 } ?? 0

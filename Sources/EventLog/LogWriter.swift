@@ -38,6 +38,8 @@ final class LogWriter: @unchecked Sendable {
 
     /// One write and one flush worth of records.
     private struct Group {
+        /// The position of the group's first record: every record of it names this as its `group`.
+        var firstPosition: UInt64?
         var buffer: [UInt8] = []
         var offsets: [UInt32] = []
         var streamPositions: [StreamName: [UInt64]] = [:]
@@ -132,18 +134,26 @@ final class LogWriter: @unchecked Sendable {
         let batchBytes = job.events.reduce(0) { $0 + RecordCodec.frameCount(stream: job.stream, event: $1) }
         let used = segmentEnd + group.buffer.count
         if used > SegmentHeader.count && used + batchBytes > store.configuration.segmentSize {
+            // W3 (docs/LOG-FORMAT.md): the pending group is committed before the roll, so no write
+            // spans two segments.
             commit(&group)
             if let failure = failedStatus() { throw failure }
-            try roll()
+            // A refused commit can leave the segment without a record; a new one would have its name.
+            if segmentEnd > SegmentHeader.count { try roll() }
+            // The commit may have been refused (a full disk): then the versions and idempotency
+            // answers planned above counted on events that were never stored. Plan again from
+            // what is durable; the group is empty now and the segment new, so this does not recur.
+            return try plan(job, into: &group)
         }
 
         let firstVersion = current.map { $0 + 1 } ?? 0
         let firstPosition = nextPosition
+        if group.firstPosition == nil { group.firstPosition = nextPosition }
         for (k, (event, hash)) in zip(job.events, job.payloadHashes).enumerated() {
             let version = firstVersion + UInt64(k)
             group.offsets.append(UInt32(segmentEnd + group.buffer.count))
             chain = RecordCodec.encode(event, stream: job.stream, position: nextPosition, version: version,
-                                       batchContinues: k < job.events.count - 1, previous: chain, payloadHash: hash,
+                                       group: group.firstPosition!, batchContinues: k < job.events.count - 1, previous: chain, payloadHash: hash,
                                        into: &group.buffer)
             group.streamPositions[job.stream, default: []].append(nextPosition)
             group.planned[event.id] = Planned(stream: job.stream, event: event, payloadHash: hash,
@@ -265,8 +275,15 @@ final class LogWriter: @unchecked Sendable {
     private func zeroFill(through target: Int) throws(EventLogError) {
         while zeroFilledEnd < target {
             let count = min(LogWriter.zeroFillStep, target - zeroFilledEnd)
-            try withBytes(LogWriter.zeros) { (zeros) throws(EventLogError) in
-                try segment.write(UnsafeRawBufferPointer(rebasing: zeros[0..<count]), at: zeroFilledEnd)
+            do {
+                try withBytes(LogWriter.zeros) { (zeros) throws(EventLogError) in
+                    try segment.write(UnsafeRawBufferPointer(rebasing: zeros[0..<count]), at: zeroFilledEnd)
+                }
+            } catch {
+                // A step can be written in part before the disk fills: the file is then longer than
+                // `zeroFilledEnd` says, and a roll must cut what is really there (W4).
+                if let size = try? segment.size() { zeroFilledEnd = max(zeroFilledEnd, size) }
+                throw error
             }
             zeroFilledEnd += count
         }
@@ -277,7 +294,9 @@ final class LogWriter: @unchecked Sendable {
     private func roll() throws(EventLogError) {
         let file: SegmentFile
         do {
-            if zeroFilledEnd > segmentEnd {
+            // The file's real size, not what the writer believes: a failed zero-fill may have left
+            // more (W4: no zeros or abandoned bytes inside a segment that is no longer the last).
+            if try segment.size() > segmentEnd || zeroFilledEnd > segmentEnd {
                 try segment.truncate(to: segmentEnd)
                 try segment.sync()
                 zeroFilledEnd = segmentEnd
@@ -287,7 +306,7 @@ final class LogWriter: @unchecked Sendable {
             throw error
         }
         do {
-            file = try SegmentFile.create(directory: store.directory, basePosition: nextPosition, logID: store.logID)
+            file = try SegmentFile.create(storage: store.storage, basePosition: nextPosition, logID: store.logID)
         } catch where error.code == .noSpace {
             // No new segment on a full disk: this append is refused, the store stays open, and the
             // next append tries again (`create` removed what it began).

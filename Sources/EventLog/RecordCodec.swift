@@ -14,7 +14,9 @@ public enum RecordCodec {
     static let offsetFlags = 1
     static let offsetPayloadHash = 72
     static let offsetChain = 104
-    static let offsetReserved = 136
+    /// `group` (format 2): the position of the first record of the write this record was made in.
+    static let offsetGroup = 136
+    static let offsetReserved = 144
 
     /// The chain value before the first record of a log.
     public static func genesis(logID: LogID) -> Digest32 {
@@ -34,7 +36,7 @@ public enum RecordCodec {
     /// The chain value of a record body whose `payloadHash` field is filled in; `flags` are excluded.
     /// The chain input is assembled on the stack when it is small, so the common case allocates nothing.
     static func chain(previous: Digest32, body: UnsafeRawBufferPointer, variableCount: Int) -> Digest32 {
-        let inputCount = 32 + offsetPayloadHash + (bodyHeaderCount - offsetReserved) + variableCount + 32
+        let inputCount = 32 + offsetPayloadHash + (bodyHeaderCount - offsetGroup) + variableCount + 32
         return withUnsafeTemporaryAllocation(byteCount: inputCount, alignment: 8) { input in
             var at = 0
             func put(_ bytes: UnsafeRawBufferPointer) {
@@ -44,7 +46,10 @@ public enum RecordCodec {
             previous.withUnsafeBytes { put($0) }
             put(UnsafeRawBufferPointer(rebasing: body[0..<offsetPayloadHash]))
             input[32 + offsetFlags] = 0
-            put(UnsafeRawBufferPointer(rebasing: body[offsetReserved..<(bodyHeaderCount + variableCount)]))
+            // `group` depends on timing, so it is outside the chain: eight zero bytes stand in for it.
+            let groupAt = at
+            put(UnsafeRawBufferPointer(rebasing: body[offsetGroup..<(bodyHeaderCount + variableCount)]))
+            UnsafeMutableRawBufferPointer(rebasing: input[groupAt..<(groupAt + 8)]).initializeMemory(as: UInt8.self, repeating: 0)
             put(UnsafeRawBufferPointer(rebasing: body[offsetPayloadHash..<offsetChain]))
             return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { output in
                 try! GenericHash.hash(UnsafeRawBufferPointer(input), into: output)
@@ -72,7 +77,8 @@ public enum RecordCodec {
     }
 
     /// Appends the frame of `event` to `buffer` and returns its chain value.
-    static func encode(_ event: ProposedEvent, stream: StreamName, position: UInt64, version: UInt64,
+    /// `group` is the position of the first record of the write the frame is part of (0 in format 1).
+    static func encode(_ event: ProposedEvent, stream: StreamName, position: UInt64, version: UInt64, group: UInt64,
                        batchContinues: Bool, previous: Digest32, payloadHash: Digest32,
                        into buffer: inout [UInt8]) -> Digest32 {
         let streamCount = stream.value.utf8.count, typeCount = event.type.value.utf8.count
@@ -96,7 +102,9 @@ public enum RecordCodec {
         buffer.append(contentsOf: event.author.bytes)
         payloadHash.withUnsafeBytes { buffer.append(contentsOf: $0) }
         let chainOffset = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: 32 + 16))  // chain (filled below), reserved
+        buffer.append(contentsOf: repeatElement(0, count: 32))  // chain, filled in below
+        buffer.appendLittleEndian(group)
+        buffer.append(contentsOf: repeatElement(0, count: 8))  // reserved
         buffer.append(contentsOf: stream.value.utf8)
         buffer.append(contentsOf: event.type.value.utf8)
         buffer.append(contentsOf: event.metadata)
@@ -148,6 +156,8 @@ struct DecodedFrame {
     let author: AuthorID
     let payloadHash: Digest32
     let chain: Digest32
+    /// The position of the first record of the write this one was made in (0 in a format-1 segment).
+    let group: UInt64
 
     var isRedacted: Bool { flags & RecordCodec.flagRedacted != 0 }
     var batchContinues: Bool { flags & RecordCodec.flagBatchContinues != 0 }
@@ -179,7 +189,8 @@ struct DecodedFrame {
             id: ID16(reading: UnsafeRawBufferPointer(rebasing: body[40..<56])),
             author: ID16(reading: UnsafeRawBufferPointer(rebasing: body[56..<72])),
             payloadHash: Digest32(reading: UnsafeRawBufferPointer(rebasing: body[72..<104])),
-            chain: Digest32(reading: UnsafeRawBufferPointer(rebasing: body[104..<136])))
+            chain: Digest32(reading: UnsafeRawBufferPointer(rebasing: body[104..<136])),
+            group: u64(RecordCodec.offsetGroup))
         guard body[0] == RecordCodec.kindEvent else { return .damaged("unknown record kind \(body[0])") }
         guard flags & ~(RecordCodec.flagRedacted | RecordCodec.flagBatchContinues) == 0 else {
             return .damaged("unknown flags \(flags)")
@@ -188,6 +199,7 @@ struct DecodedFrame {
               frame.metadataCount <= RecordCodec.maximumMetadataCount,
               frame.payloadCount <= RecordCodec.maximumPayloadCount,
               RecordCodec.bodyHeaderCount + frame.variableCount + frame.payloadCount == bodyCount,
+              frame.group <= frame.position,
               body[RecordCodec.offsetReserved..<RecordCodec.bodyHeaderCount].allSatisfy({ $0 == 0 })
         else { return .damaged("inconsistent record fields") }
         // docs/LOG-FORMAT.md: a redacted payload is all zero. Bytes left there would be the content

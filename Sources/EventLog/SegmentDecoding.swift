@@ -8,6 +8,8 @@ package enum SegmentDecoding {
         package var records: [RecordedEvent]
         /// The offset of each record in the segment (header included).
         package var offsets: [Int]
+        /// Each record's write group (format 2; all 0 in a format-1 segment).
+        package var groups: [UInt64]
         /// The end of the last whole batch: where a torn tail would be cut.
         package var end: Int
         /// The chain value after the last whole batch.
@@ -24,11 +26,11 @@ package enum SegmentDecoding {
     /// Decodes the frame at the start of `bytes`; returns the event, whether its batch goes on, and
     /// the frame's length. Anything but a whole, consistent frame is a `corruptRecord` error.
     package static func decodeFrame(_ bytes: UnsafeRawBufferPointer)
-        throws(EventLogError) -> (event: RecordedEvent, batchContinues: Bool, frameCount: Int) {
+        throws(EventLogError) -> (event: RecordedEvent, batchContinues: Bool, group: UInt64, frameCount: Int) {
         switch DecodedFrame.scan(bytes) {
         case .frame(let frame):
             let event = try frame.event(in: UnsafeRawBufferPointer(rebasing: bytes[0..<frame.frameCount]))
-            return (event, frame.batchContinues, frame.frameCount)
+            return (event, frame.batchContinues, frame.group, frame.frameCount)
         case .incomplete:
             throw EventLogError(code: .corruptRecord, "a record is cut short")
         case .zero:
@@ -40,13 +42,13 @@ package enum SegmentDecoding {
 
     /// The frame of `event` exactly as the writer lays it out, with the event's own chain value
     /// (a redacted event's payload as zeros): what `decodeFrame` must have read it from.
-    package static func encodeFrame(_ event: RecordedEvent, batchContinues: Bool) -> [UInt8] {
+    package static func encodeFrame(_ event: RecordedEvent, batchContinues: Bool, group: UInt64 = 0) -> [UInt8] {
         let payload = event.isRedacted ? [UInt8](repeating: 0, count: event.payloadLength) : event.payload
         let proposed = ProposedEvent(id: event.id, type: event.type, author: event.author,
                                      timeMilliseconds: event.timeMilliseconds, metadata: event.metadata, payload: payload)
         var frame: [UInt8] = []
         _ = RecordCodec.encode(proposed, stream: event.stream, position: event.position, version: event.streamVersion,
-                               batchContinues: batchContinues, previous: .zero, payloadHash: event.payloadHash, into: &frame)
+                               group: group, batchContinues: batchContinues, previous: .zero, payloadHash: event.payloadHash, into: &frame)
         frame.withUnsafeMutableBytes { all in
             event.chain.withUnsafeBytes {
                 all.baseAddress!.advanced(by: 4 + RecordCodec.offsetChain).copyMemory(from: $0.baseAddress!, byteCount: 32)
@@ -68,14 +70,18 @@ package enum SegmentDecoding {
         }
         var bytes = segment
         var records: [RecordedEvent] = []
-        let scanner = SegmentScanner(name: name, basePosition: 0, isLast: isLast, verifyPayloads: true, redactionIntents: [:])
+        var groups: [UInt64] = []
+        var scanner = SegmentScanner(name: name, basePosition: 0, isLast: isLast, verifyPayloads: true, redactionIntents: [:])
+        scanner.format = header.format
         let result = try scanner.scan(&bytes, previousChain: RecordCodec.genesis(logID: header.logID)) {
             (frame, frameBytes) throws(EventLogError) in
             records.append(try frame.event(in: frameBytes))
+            groups.append(frame.group)
         }
         records.removeLast(records.count - result.offsets.count)
-        return Scanned(records: records, offsets: result.offsets.map { Int($0) }, end: result.end, chain: result.chain,
-                       endsCleanly: result.tail == .clean)
+        groups.removeLast(groups.count - result.offsets.count)
+        return Scanned(records: records, offsets: result.offsets.map { Int($0) }, groups: groups, end: result.end,
+                       chain: result.chain, endsCleanly: result.tail == .clean)
     }
 
     /// `segment` with every frame's checksum made right, and its chain value too when `rechain`,

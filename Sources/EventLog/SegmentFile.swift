@@ -5,70 +5,69 @@ import Darwin
 #endif
 import Synchronization
 
-/// One open segment file. The descriptor closes when the last reference goes, so a reader that
-/// holds the object can never read through a descriptor number that was closed and reused.
+/// One open segment, reached through the storage seam (`SegmentStorage`).
 final class SegmentFile: Sendable {
-    let descriptor: Int32
+    let file: any StorageFile
     let basePosition: UInt64
-    let name: String
-    let path: String
+    /// The header's format (1 or 2): whether its records name their write group.
+    let format: UInt32
+    var name: String { file.name }
 
-    private init(descriptor: Int32, basePosition: UInt64, name: String, path: String) {
-        self.descriptor = descriptor
+    private init(file: any StorageFile, basePosition: UInt64, format: UInt32) {
+        self.file = file
         self.basePosition = basePosition
-        self.name = name
-        self.path = path
+        self.format = format
     }
-
-    deinit { _ = close(descriptor) }
 
     static func fileName(basePosition: UInt64) -> String {
         let digits = String(basePosition)
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".seg"
     }
 
-    /// Opens an existing segment for reading and writing.
-    static func open(directory: String, name: String, basePosition: UInt64) throws(EventLogError) -> SegmentFile {
-        let path = directory + "/" + name
-        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw FileSystem.error("cannot open segment", path: path, segment: name) }
-        return SegmentFile(descriptor: fd, basePosition: basePosition, name: name, path: path)
+    /// Opens an existing segment for reading and writing; `format` is its header's, once read.
+    static func open(storage: any SegmentStorage, name: String, basePosition: UInt64,
+                     format: UInt32 = SegmentHeader.formatVersion) throws(EventLogError) -> SegmentFile {
+        SegmentFile(file: try storage.open(name), basePosition: basePosition, format: format)
     }
 
-    /// Creates a new segment with its header, durably: the file and the directory entry are fsynced.
-    static func create(directory: String, basePosition: UInt64, logID: LogID) throws(EventLogError) -> SegmentFile {
+    /// A file opened or created through the seam, as a segment in the current format.
+    static func adopting(_ file: any StorageFile, basePosition: UInt64) -> SegmentFile {
+        SegmentFile(file: file, basePosition: basePosition, format: SegmentHeader.formatVersion)
+    }
+
+    /// Whether the file's first `size` bytes are all zero.
+    func isAllZero(size: Int) throws(EventLogError) -> Bool {
+        try read(count: size, at: 0).allSatisfy { $0 == 0 }
+    }
+
+    /// The same file, known to be in `format`.
+    func with(format: UInt32) -> SegmentFile {
+        format == self.format ? self : SegmentFile(file: file, basePosition: basePosition, format: format)
+    }
+
+    /// Creates a new segment with its header, durably: the file and the directory entry are synced.
+    static func create(storage: any SegmentStorage, basePosition: UInt64, logID: LogID) throws(EventLogError) -> SegmentFile {
         let name = fileName(basePosition: basePosition)
-        let path = directory + "/" + name
-        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FileSystem.error("cannot create segment", path: path, segment: name) }
-        let file = SegmentFile(descriptor: fd, basePosition: basePosition, name: name, path: path)
+        let segment = SegmentFile(file: try storage.create(name), basePosition: basePosition, format: SegmentHeader.formatVersion)
         do {
-            try file.write(SegmentHeader(logID: logID, basePosition: basePosition).encoded(), at: 0)
-            try file.sync()
-            try FileSystem.syncDirectory(directory)
+            try segment.write(SegmentHeader(logID: logID, basePosition: basePosition).encoded(), at: 0)
+            try segment.sync()
+            try storage.syncDirectory()
         } catch {
             // Never used: remove it, so that a later attempt (once the disk has room) can create it again.
-            unlink(path)
+            try? storage.remove(name)
             throw error
         }
-        return file
+        return segment
     }
 
-    func size() throws(EventLogError) -> Int {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw FileSystem.error("cannot stat segment", path: path, segment: name) }
-        return Int(info.st_size)
-    }
+    func size() throws(EventLogError) -> Int { try file.size() }
 
     /// Reads exactly `buffer.count` bytes at `offset`, or fewer only at the end of the file; returns the count read.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(EventLogError) -> Int {
         var done = 0
         while done < buffer.count {
-            let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileSystem.error("cannot read segment", path: path, segment: name)
-            }
+            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), at: offset + done)
             if n == 0 { break }
             done += n
         }
@@ -85,15 +84,12 @@ final class SegmentFile: Sendable {
         return out
     }
 
-    /// Writes all of `bytes` at `offset`.
+    /// Writes all of `bytes` at `offset`. On an error, part of them may have been written.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(EventLogError) {
         var done = 0
         while done < bytes.count {
-            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileSystem.error("cannot write segment", path: path, segment: name)
-            }
+            let n = try file.write(UnsafeRawBufferPointer(rebasing: bytes[done...]), at: offset + done)
+            guard n > 0 else { throw EventLogError(code: .ioError, "a write to \(name) stored nothing", segment: name) }
             done += n
         }
     }
@@ -103,32 +99,26 @@ final class SegmentFile: Sendable {
     }
 
     /// Makes written data durable (`fdatasync`).
-    func sync() throws(EventLogError) {
-        while fdatasync(descriptor) != 0 {
-            if errno == EINTR { continue }
-            throw FileSystem.error("cannot flush segment", path: path, segment: name)
-        }
-    }
+    func sync() throws(EventLogError) { try file.sync() }
 
-    func truncate(to size: Int) throws(EventLogError) {
-        guard ftruncate(descriptor, off_t(size)) == 0 else {
-            throw FileSystem.error("cannot truncate segment", path: path, segment: name)
-        }
-    }
+    func truncate(to size: Int) throws(EventLogError) { try file.truncate(to: size) }
 }
 
 /// The 64-byte header at the start of every segment (docs/LOG-FORMAT.md).
 struct SegmentHeader: Equatable {
     static let count = 64
     static let magic = Array("NRLOGSEG".utf8)
-    static let formatVersion: UInt32 = 1
+    /// The format every new segment is written in; format 1 (no `group` in records) is still read.
+    static let formatVersion: UInt32 = 2
+    static let readableFormats: ClosedRange<UInt32> = 1...2
 
     let logID: LogID
     let basePosition: UInt64
+    var format: UInt32 = SegmentHeader.formatVersion
 
     func encoded() -> [UInt8] {
         var out = SegmentHeader.magic
-        out.appendLittleEndian(SegmentHeader.formatVersion)
+        out.appendLittleEndian(format)
         out.appendLittleEndian(UInt32(0))
         out.append(contentsOf: logID.bytes)
         out.appendLittleEndian(basePosition)
@@ -146,10 +136,10 @@ struct SegmentHeader: Equatable {
         guard CRC32C.checksum(Array(bytes[0..<60])) == crc else { throw bad("fails its checksum") }
         guard Array(bytes[0..<8]) == magic else { throw bad("has the wrong magic") }
         let version = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }
-        guard version == formatVersion else { throw bad("has unknown format version \(version)") }
+        guard readableFormats.contains(version) else { throw bad("has unknown format version \(version)") }
         let logID = bytes.withUnsafeBytes { ID16(reading: UnsafeRawBufferPointer(rebasing: $0[16..<32])) }
         let base = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 32, as: UInt64.self)) }
-        return SegmentHeader(logID: logID, basePosition: base)
+        return SegmentHeader(logID: logID, basePosition: base, format: version)
     }
 }
 

@@ -29,6 +29,8 @@ struct SegmentScanner {
     let verifyPayloads: Bool
     /// Pending redaction intents in this segment: offset → position.
     let redactionIntents: [Int: UInt64]
+    /// The segment header's format: 2 records each record's write group, 1 does not.
+    var format: UInt32 = SegmentHeader.formatVersion
 
     /// Scans `bytes`, the whole segment file (header included).
     /// Scans `bytes`, the whole segment file (header included), from `startOffset`, where the
@@ -44,6 +46,8 @@ struct SegmentScanner {
         var batchEnd = (records: knownOffsets.count, offset: offset, chain: previousChain, position: result.nextPosition)
         // Where a run of zeros that lasts to the end of the file begins, if the scan stopped at one.
         var zerosFrom: Int?
+        // The previous record's write group and whether it ended its batch (unknown after a snapshot's records).
+        var previous: (group: UInt64, endedBatch: Bool)?
 
         scanning: while offset < bytes.count {
             let scan = bytes.withUnsafeBytes { DecodedFrame.scan(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
@@ -54,6 +58,10 @@ struct SegmentScanner {
                                         "expected position \(result.nextPosition), found \(frame.position)",
                                         position: result.nextPosition, segment: name)
                 }
+                if let why = groupProblem(frame, previous: previous) {
+                    throw EventLogError(code: .corruptRecord, "\(why) (offset \(offset))", position: frame.position, segment: name)
+                }
+                previous = (frame.group, !frame.batchContinues)
                 try withBytes(bytes) { (all) throws(EventLogError) in
                     let frameBytes = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + frame.frameCount)])
                     guard frame.expectedChain(previous: result.chain, in: frameBytes) == frame.chain else {
@@ -80,17 +88,16 @@ struct SegmentScanner {
                     result.repairedFrames.append((offset, repaired))
                     continue scanning
                 }
-                if isLast && !hasValidFrame(in: bytes, after: offset, from: result.nextPosition) { break scanning }
-                throw EventLogError(code: .corruptRecord, "damaged record: \(why)", position: result.nextPosition, segment: name)
+                try decideAtDamage(bytes, offset: offset, position: result.nextPosition, what: "damaged record: \(why)")
+                break scanning
             case .incomplete, .zero:
                 if isLast && scan.isZero && bytes[offset...].allSatisfy({ $0 == 0 }) {
                     zerosFrom = offset
                     break scanning
                 }
-                if isLast && !hasValidFrame(in: bytes, after: offset, from: result.nextPosition) { break scanning }
-                throw EventLogError(code: .corruptRecord,
-                                    scan.isZero ? "zero-filled bytes inside the log" : "a record is cut short",
-                                    position: result.nextPosition, segment: name)
+                try decideAtDamage(bytes, offset: offset, position: result.nextPosition,
+                                   what: scan.isZero ? "zero-filled bytes inside the log" : "a record is cut short")
+                break scanning
             }
         }
 
@@ -110,9 +117,31 @@ struct SegmentScanner {
         return result
     }
 
-    /// Whether a whole, valid frame with a plausible later position starts anywhere after `offset`:
-    /// if one does, the damage at `offset` is in the middle of the log, not a torn tail.
-    private func hasValidFrame(in bytes: [UInt8], after offset: Int, from position: UInt64) -> Bool {
+    /// The rule at the first frame that is damaged, cut short or zero where a record is due
+    /// (docs/LOG-FORMAT.md, "Format 2: torn write or damage"). Returns when the damage lies in the
+    /// last write, which was never acknowledged (the caller cuts it); throws when it is damage to
+    /// durable data, or when it cannot be told apart from that.
+    private func decideAtDamage(_ bytes: [UInt8], offset: Int, position: UInt64, what: String) throws(EventLogError) {
+        guard isLast else {
+            throw EventLogError(code: .corruptRecord, "\(what) (offset \(offset))", position: position, segment: name)
+        }
+        guard let later = laterFrame(in: bytes, after: offset, from: position) else { return }
+        if format < 2 {
+            throw EventLogError(code: .corruptRecord,
+                                "\(what) (offset \(offset)), with whole records after it (position \(later.position)) "
+                                + "in a format-1 segment, which cannot tell a torn write from damage",
+                                position: position, segment: name)
+        }
+        throw EventLogError(code: .corruptRecord,
+                            "\(what) (offset \(offset)): damage to durable data, since a later write (its first "
+                            + "record at position \(later.group), found at position \(later.position)) followed it",
+                            position: position, segment: name)
+    }
+
+    /// The first whole, valid frame after `offset` with a plausible position from `position` on that
+    /// proves the damage at `offset` is not in the last write: in format 2 one of a later write
+    /// (`group` > `position`), in format 1 any (it cannot say which write a record belongs to).
+    private func laterFrame(in bytes: [UInt8], after offset: Int, from position: UInt64) -> DecodedFrame? {
         bytes.withUnsafeBytes { all in
             var candidate = offset + 1
             while candidate + RecordCodec.frameOverhead + RecordCodec.bodyHeaderCount <= all.count {
@@ -120,14 +149,30 @@ struct SegmentScanner {
                 if all[candidate + 4] == RecordCodec.kindEvent {
                     let found = UInt64(littleEndian: all.loadUnaligned(fromByteOffset: candidate + 4 + 16, as: UInt64.self))
                     if found >= position && found < position &+ 1 << 32,
-                       case .frame = DecodedFrame.scan(UnsafeRawBufferPointer(rebasing: all[candidate...])) {
-                        return true
+                       case .frame(let frame) = DecodedFrame.scan(UnsafeRawBufferPointer(rebasing: all[candidate...])),
+                       format < 2 || frame.group > position {
+                        return frame
                     }
                 }
                 candidate += 1
             }
-            return false
+            return nil
         }
+    }
+
+    /// Why a frame's `group` cannot be right, or nil: in format 1 it is 0; in format 2 a segment's
+    /// first record starts a write, and every later record continues its predecessor's write or
+    /// starts a new one at its own position, on a batch boundary (writes hold whole batches).
+    private func groupProblem(_ frame: DecodedFrame, previous: (group: UInt64, endedBatch: Bool)?) -> String? {
+        if format < 2 { return frame.group == 0 ? nil : "a format-1 record names a write group" }
+        if frame.position == basePosition {
+            return frame.group == frame.position ? nil : "a segment's first record does not start a write"
+        }
+        guard frame.group >= basePosition else { return "a record's write began in an earlier segment" }
+        guard let previous else { return nil }
+        if frame.group == previous.group { return nil }
+        if frame.group == frame.position { return previous.endedBatch ? nil : "a write begins inside a batch" }
+        return "a record names write \(frame.group), which is neither its predecessor's nor its own position"
     }
 
     /// Re-applies a redaction that a crash interrupted: the frame's fixed fields are intact, so setting

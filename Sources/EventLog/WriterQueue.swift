@@ -77,6 +77,13 @@ final class WriterQueue: @unchecked Sendable {
         return jobs
     }
 
+    /// Jobs waiting for the writer.
+    var count: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return pending.count
+    }
+
     /// Stops accepting work; what is already queued is still handed out.
     func close() {
         pthread_mutex_lock(mutex)

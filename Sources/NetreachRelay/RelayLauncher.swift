@@ -18,7 +18,17 @@ public enum RelayLauncher {
         let store = try FileEventStore(directory: configuration.dataDirectory)
         let report = store.recoveryReport
         if report.tornBytesCut > 0 {
-            logger.warning("cut a torn tail", metadata: ["bytes": "\(report.tornBytesCut)", "records": "\(report.tornRecordsCut)"])
+            // One line saying what was cut: a torn last write, never acknowledged, kept in a file.
+            logger.warning("cut a torn last write (never acknowledged)", metadata: [
+                "position": "\(report.tornCutAt.map(String.init) ?? "?")", "bytes": "\(report.tornBytesCut)",
+                "records": "\(report.tornRecordsCut)", "kept-in": "\(report.quarantinedAs ?? "-")",
+            ])
+        }
+        if let segment = report.rolledFromFormat1 {
+            logger.notice("closed the format-1 segment; new records are written in format 2", metadata: ["segment": "\(segment)"])
+        }
+        if let segment = report.removedIncompleteSegment {
+            logger.notice("removed a segment whose creation a crash interrupted", metadata: ["segment": "\(segment)"])
         }
         logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)"])
         let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,

@@ -24,9 +24,9 @@ public func fuzzEventLog(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// A decoded frame re-encodes to exactly the bytes it was read from; anything else is a typed error.
 func checkFrame(_ bytes: UnsafeRawBufferPointer) {
-    guard let (event, batchContinues, frameCount) = try? SegmentDecoding.decodeFrame(bytes) else { return }
+    guard let (event, batchContinues, group, frameCount) = try? SegmentDecoding.decodeFrame(bytes) else { return }
     precondition(frameCount <= bytes.count, "a frame longer than its input")
-    precondition(SegmentDecoding.encodeFrame(event, batchContinues: batchContinues) == Array(bytes[0..<frameCount]),
+    precondition(SegmentDecoding.encodeFrame(event, batchContinues: batchContinues, group: group) == Array(bytes[0..<frameCount]),
                  "a decoded frame does not re-encode to its bytes")
 }
 
@@ -40,7 +40,7 @@ func checkSegment(_ bytes: [UInt8], isLast: Bool) {
     precondition(scanned.records.count == scanned.offsets.count)
     for (number, (event, offset)) in zip(scanned.records, scanned.offsets).enumerated() {
         precondition(event.position == UInt64(number), "positions are not 0, 1, …")
-        let frame = SegmentDecoding.encodeFrame(event, batchContinues: false)
+        let frame = SegmentDecoding.encodeFrame(event, batchContinues: false, group: scanned.groups[number])
         precondition(offset + frame.count <= scanned.end, "a record reaches past the end")
         // The batch flag (body byte 1, bit 1) is the one field the event does not carry.
         var stored = Array(bytes[offset..<(offset + frame.count)])

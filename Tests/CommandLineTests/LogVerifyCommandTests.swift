@@ -46,7 +46,7 @@ struct LogVerifyCommandTests {
         #expect(outcome.standardError.contains("00000000000000000000.seg"))
     }
 
-    @Test("log cut-tail cuts only at the damage the open stops on, keeps the bytes, and the log verifies after")
+    @Test("log cut-tail is break-glass: it cuts only at the damage the open stops on, only with --discard-acknowledged, keeps the bytes, and the log verifies after")
     func cutTail() async throws {
         let dir = try await Self.makeLog(events: 5)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -55,9 +55,14 @@ struct LogVerifyCommandTests {
         try Self.damageThirdRecord(in: dir)
         let elsewhere = try await BinaryRunner.run("netreach-relay", ["log", "cut-tail", "--data-dir", dir, "--at", "3"])
         #expect(elsewhere.status == 1 && elsewhere.standardError.contains("cutRefused"), "\(elsewhere.standardError)")
-        let cut = try await BinaryRunner.run("netreach-relay", ["log", "cut-tail", "--data-dir", dir, "--at", "2"])
+        let unasked = try await BinaryRunner.run("netreach-relay", ["log", "cut-tail", "--data-dir", dir, "--at", "2"])
+        #expect(unasked.status == 1 && unasked.standardError.contains("--discard-acknowledged")
+                && unasked.standardError.contains("2 whole record(s)"), "\(unasked.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/cut-tail-2.bin"))
+        let cut = try await BinaryRunner.run("netreach-relay", ["log", "cut-tail", "--data-dir", dir, "--at", "2", "--discard-acknowledged"])
         #expect(cut.status == 0, "\(cut.standardError)")
         #expect(cut.standardOutput.contains("events now        2"), "\(cut.standardOutput)")
+        #expect(cut.standardOutput.contains("the damaged record and 2 whole record(s) after it"), "\(cut.standardOutput)")
         #expect(FileManager.default.fileExists(atPath: dir + "/cut-tail-2.bin"))
         let verify = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--data-dir", dir])
         #expect(verify.status == 0 && verify.standardOutput.contains("events            2"))

@@ -19,7 +19,7 @@ struct FuzzSeedTests {
             #expect(scanned.endsCleanly && scanned.end == bytes.count && !scanned.records.isEmpty, "\(name)")
             for (event, offset) in zip(scanned.records, scanned.offsets) {
                 let frame = try bytes.withUnsafeBytes { try SegmentDecoding.decodeFrame(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
-                #expect(SegmentDecoding.encodeFrame(frame.event, batchContinues: frame.batchContinues)
+                #expect(SegmentDecoding.encodeFrame(frame.event, batchContinues: frame.batchContinues, group: frame.group)
                         == Array(bytes[offset..<(offset + frame.frameCount)]))
                 #expect(frame.event == event)
             }
