@@ -11,7 +11,8 @@ struct SoakCommand: RootCommand {
             Example:
               netreach-soak crash --cycles 1000 --work-dir /tmp/netreach-crash
               netreach-soak relay-crash --cycles 200 --work-dir /tmp/netreach-relay-crash
+              netreach-soak power-cut --trials 5000 --work-dir /tmp/netreach-power-cut
             """,
-        subcommands: [Crash.self, CrashChild.self, RelayCrash.self]
+        subcommands: [Crash.self, CrashChild.self, RelayCrash.self, PowerCut.self]
     )
 }
