@@ -87,13 +87,16 @@ def databases(driver):
 
 
 def distance(a, b):
-    previous = list(range(len(b) + 1))
+    """Optimal string alignment: two neighbouring letters swapped count as one edit, as in phrase.js."""
+    rows = [[i] + [0] * len(b) for i in range(len(a) + 1)]
+    rows[0] = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
-        current = [i]
         for j in range(1, len(b) + 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1])))
-        previous = current
-    return previous[len(b)]
+            best = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                best = min(best, rows[i - 2][j - 2] + 1)
+            rows[i][j] = best
+    return rows[len(a)][len(b)]
 
 
 def suggestions(token, wordlist):
