@@ -97,12 +97,28 @@
 
   // ---- Start-up ----
 
+  // Quick exit is a plain link in index.html, so it works before (and without) any script; here
+  // it does the whole exit instead, and the first Tab on any screen goes to it.
+  function wireQuickExit() {
+    $('quick-exit').addEventListener('click', function (event) {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      quickExit();
+    });
+    doc.addEventListener('keydown', function (event) {
+      if (event.key !== 'Tab' || event.shiftKey || event.altKey || event.ctrlKey || event.metaKey) return;
+      var active = doc.activeElement;
+      // Each screen's heading takes focus when it shows (ui.js show): the next Tab is Quick exit.
+      if (active && active.tagName === 'H1' && active.closest('.screen')) {
+        event.preventDefault();
+        $('quick-exit').focus();
+      }
+    });
+  }
+
   function boot() {
+    wireQuickExit();
     U.fill();
-    $('main').hidden = false;
-    $('bar').hidden = false;
-    $('quick-exit').hidden = false;
-    $('quick-exit').addEventListener('click', quickExit);
     if (!root.nacl || !root.crypto || !root.crypto.getRandomValues || !root.WebSocket || !root.TextEncoder || !root.Promise) {
       U.setText('loading-text', t('oldBrowser'));
       return;
@@ -141,6 +157,7 @@
     Promise.all([getJSON('/v1/deployment'), getJSON('/v1/keyring'), getJSON('/static/wordlist-en.txt'), optional('/v1/alerts'),
       optional('/v1/referrals')]).then(function (got) {
       state.deployment = got[0];
+      if (/^https?:\/\//i.test(state.deployment.quickExitURL || '')) $('quick-exit').href = state.deployment.quickExitURL;
       state.wordList = new root.NetreachPhrase.WordList(got[2]);
       try {
         state.keyring = root.NetreachKeyring.check(got[1], state.deployment.organisationKey);
