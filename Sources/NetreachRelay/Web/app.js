@@ -100,6 +100,7 @@
   // Quick exit is a plain link in index.html, so it works before (and without) any script; here
   // it does the whole exit instead, and the first Tab on any screen goes to it.
   function wireQuickExit() {
+    root.NetreachQuickExit = quickExit;  // exit.js, which handled it until now, steps aside
     $('quick-exit').addEventListener('click', function (event) {
       if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
       event.preventDefault();
