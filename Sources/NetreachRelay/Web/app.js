@@ -353,6 +353,7 @@
       live: function () { chat.render(); },
       connected: function () {
         U.setText('status', '');
+        U.setText('connection', '');
         chat.flush();
       },
       status: connectionStatus,
@@ -444,9 +445,17 @@
     }
   }
 
+  // In the chat the connection's state shows beside the message box, where the visitor is typing
+  // (an aria-live line); on the other screens at the top.
   function connectionStatus(name, details) {
-    if (name === 'connecting') U.setText('status', t('connecting'));
-    if (name === 'reconnecting') U.setText('status', t('reconnectingIn', { seconds: details.seconds }));
+    var inChat = U.current() === 'screen-chat';
+    // A new attempt after a loss still says the connection was lost.
+    var text = name === 'connecting' ? t(inChat && $('connection').textContent ? 'reconnecting' : 'connecting')
+      : name === 'reconnecting' ? t(details.seconds === 1 ? 'reconnectingInOne' : 'reconnectingIn', { seconds: details.seconds })
+        : null;
+    if (text === null) return;
+    if (inChat) U.setText('connection', text);
+    else U.setText('status', text);
   }
 
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', boot);

@@ -59,6 +59,7 @@
     connecting: 'Connecting…',
     reconnecting: 'Connection lost. Trying again…',
     reconnectingIn: 'Connection lost. Trying again in {seconds} seconds…',
+    reconnectingInOne: 'Connection lost. Trying again in 1 second…',
     connected: 'Connected.',
     messageLabel: 'Your message',
     send: 'Send',
