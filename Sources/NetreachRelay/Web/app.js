@@ -282,8 +282,10 @@
     wipe();
     state = freshState();
     $('messages').textContent = '';
+    $('phrase-words').textContent = '';
     $('message').value = '';
     U.setText('status', '');
+    U.setText('connection', '');
     U.setText('start-error', '');
     U.setText('send-error', '');
     $('phrase-saved').disabled = $('phrase-back').disabled = $('remember-start').disabled = false;
@@ -410,6 +412,8 @@
     if (state.remember) {
       try { root.localStorage.setItem(REMEMBER_KEY, root.NetreachBytes.hex(state.entropy)); } catch (e) { state.remember = false; }
     }
+    // "We will not show these words again": from here on the page holds no word of the phrase.
+    $('phrase-words').textContent = '';
     $('resume-phrase').value = '';
     $('resume-open').disabled = false;
     U.setText('resume-error', '');
