@@ -220,6 +220,7 @@
       $('phrase-saved').disabled = $('phrase-back').disabled = $('remember-start').disabled = true;
       $('progress-box').hidden = false;
       progress(0);
+      $('progress-box').scrollIntoView({ block: 'nearest' });
       begin(state.entropy, 'start');
     });
     $('resume-back').addEventListener('click', function () { U.show('screen-home'); });
