@@ -188,6 +188,24 @@ def before_scripts():
         driver.find_element(By.ID, "quick-exit").click()
         check("no script: Quick exit leaves the page", wait(driver, lambda d: not d.current_url.startswith(BASE), 10),
               driver.current_url)
+
+        # A remembered phrase, and a Quick exit while the app's scripts have not arrived: exit.js,
+        # which is tiny and runs first, still empties this site's storage.
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        driver.get(BASE + "/health")
+        driver.execute_script("localStorage.setItem('netreach.v1.phrase', '00112233445566778899aabbccddeeff')")
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/static/app.js", "*bbc.co.uk*"]})
+        driver.get(BASE + "/")
+        wait(driver, lambda d: d.execute_script("return performance.getEntriesByType('resource').some("
+                                                "function (e) { return /exit\\.js$/.test(e.name); })"), 10)
+        check("app.js blocked: the app did not start", driver.execute_script("return typeof NetreachQuickExit") == "undefined")
+        driver.find_element(By.ID, "quick-exit").click()
+        check("app.js blocked: Quick exit leaves the page", wait(driver, lambda d: not d.current_url.startswith(BASE), 10),
+              driver.current_url)
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        driver.get(BASE + "/health")
+        left = driver.execute_script("return localStorage.length + sessionStorage.length")
+        check("app.js blocked: Quick exit still empties the site's storage (a remembered phrase)", left == 0, left)
     finally:
         driver.quit()
 
@@ -267,6 +285,14 @@ def visitor(wordlist):
         check("after confirmation no word's spoken label is left", "Word 1:" not in page and "Word 12:" not in page)
         tab_lands_on_quick_exit(driver, "chat")
 
+        # A chat long enough that the newest entry is below the screen's edge when the chat shows.
+        for n in range(8):
+            box = driver.find_element(By.ID, "message")
+            box.send_keys("Message number %d, to make the chat longer than the screen." % (n + 1))
+            box.send_keys(Keys.ENTER)
+        check("the messages are stored", wait(driver, lambda d: len(d.find_elements(
+            By.CSS_SELECTOR, "#messages li.mine .tick[data-state=stored]")) == 8, 30))
+
         # The report: errors go once their field is changed; the confirmation is in sight after sending.
         press(driver, "report-open")
         wait(driver, lambda d: visible(d, "screen-report"))
@@ -289,7 +315,6 @@ def visitor(wordlist):
         driver.execute_script("document.getElementById('report-harm-robbery').click(); document.getElementById('report-consent-1').click();")
         check("a box ticked clears its group's error", text(driver, "report-harms-error") == ""
               and text(driver, "report-consent-error") == "", [text(driver, "report-harms-error"), text(driver, "report-consent-error")])
-        # A long chat first, so that the report's entry would be below the screen's edge.
         driver.execute_script("document.getElementById('report-send').click()")
         check("after sending, the chat shows", wait(driver, lambda d: visible(d, "screen-chat")))
         got = driver.execute_script(
