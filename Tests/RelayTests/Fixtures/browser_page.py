@@ -206,6 +206,20 @@ def before_scripts():
         driver.get(BASE + "/health")
         left = driver.execute_script("return localStorage.length + sessionStorage.length")
         check("app.js blocked: Quick exit still empties the site's storage (a remembered phrase)", left == 0, left)
+
+        # The same with Escape pressed three times.
+        driver.execute_script("localStorage.setItem('netreach.v1.phrase', '00112233445566778899aabbccddeeff')")
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/static/app.js", "*bbc.co.uk*"]})
+        driver.get(BASE + "/")
+        wait(driver, lambda d: d.execute_script("return performance.getEntriesByType('resource').some("
+                                                "function (e) { return /exit\\.js$/.test(e.name); })"), 10)
+        ActionChains(driver).send_keys(Keys.ESCAPE).pause(0.1).send_keys(Keys.ESCAPE).pause(0.1).send_keys(Keys.ESCAPE).perform()
+        check("app.js blocked: Escape three times leaves the page", wait(driver, lambda d: not d.current_url.startswith(BASE), 10),
+              driver.current_url)
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        driver.get(BASE + "/health")
+        left = driver.execute_script("return localStorage.length + sessionStorage.length")
+        check("app.js blocked: Escape three times empties the site's storage", left == 0, left)
     finally:
         driver.quit()
 
