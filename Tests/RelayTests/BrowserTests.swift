@@ -108,6 +108,25 @@ struct BrowserTests {
         await neutral.stop()
     }
 
+    @Test("the page works for every visitor: large text and zoom, Quick exit first and without script, a phrase that is never kept, no false reassurance")
+    func pageForEveryVisitor() async throws {
+        let deployment = try Deployment()
+        let neutral = try await NeutralSite.start()
+        let web = WebConfiguration(settings: try VisitorPageSettings(
+            quickExitURL: neutral.url, emergencyNumbers: [.init(label: "Test emergency line", number: "999")], answerMinutes: 15))
+        let relay = try await TestRelay(directory: try deployment.keyring(), powBits: 12, web: web)
+        let browser = try ChildProcess("/usr/bin/python3", [Self.fixtures.appendingPathComponent("browser_page.py").path,
+                                                             relay.httpBase, neutral.url, Self.screenshots])
+        let deadline = ContinuousClock.now + .seconds(300)
+        while browser.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        let result = await Self.finish(browser, script: "browser_page.py")
+        #expect(result.status == 0, "browser_page.py exited \(result.status)")
+        await relay.stop()
+        await neutral.stop()
+    }
+
     /// Stops the browser script, records each of its checks as an expectation, and requires its summary line.
     static func finish(_ browser: ChildProcess, script: String) async -> ChildProcess.Outcome {
         browser.send(SIGTERM)

@@ -97,12 +97,29 @@
 
   // ---- Start-up ----
 
+  // Quick exit is a plain link in index.html, so it works before (and without) any script; here
+  // it does the whole exit instead, and the first Tab on any screen goes to it.
+  function wireQuickExit() {
+    root.NetreachQuickExit = quickExit;  // exit.js, which handled it until now, steps aside
+    $('quick-exit').addEventListener('click', function (event) {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      quickExit();
+    });
+    doc.addEventListener('keydown', function (event) {
+      if (event.key !== 'Tab' || event.shiftKey || event.altKey || event.ctrlKey || event.metaKey) return;
+      var active = doc.activeElement;
+      // Each screen's heading takes focus when it shows (ui.js show): the next Tab is Quick exit.
+      if (active && active.tagName === 'H1' && active.closest('.screen')) {
+        event.preventDefault();
+        $('quick-exit').focus();
+      }
+    });
+  }
+
   function boot() {
+    wireQuickExit();
     U.fill();
-    $('main').hidden = false;
-    $('bar').hidden = false;
-    $('quick-exit').hidden = false;
-    $('quick-exit').addEventListener('click', quickExit);
     if (!root.nacl || !root.crypto || !root.crypto.getRandomValues || !root.WebSocket || !root.TextEncoder || !root.Promise) {
       U.setText('loading-text', t('oldBrowser'));
       return;
@@ -141,6 +158,7 @@
     Promise.all([getJSON('/v1/deployment'), getJSON('/v1/keyring'), getJSON('/static/wordlist-en.txt'), optional('/v1/alerts'),
       optional('/v1/referrals')]).then(function (got) {
       state.deployment = got[0];
+      if (/^https?:\/\//i.test(state.deployment.quickExitURL || '')) $('quick-exit').href = state.deployment.quickExitURL;
       state.wordList = new root.NetreachPhrase.WordList(got[2]);
       try {
         state.keyring = root.NetreachKeyring.check(got[1], state.deployment.organisationKey);
@@ -202,6 +220,7 @@
       $('phrase-saved').disabled = $('phrase-back').disabled = $('remember-start').disabled = true;
       $('progress-box').hidden = false;
       progress(0);
+      $('progress-box').scrollIntoView({ block: 'nearest' });
       begin(state.entropy, 'start');
     });
     $('resume-back').addEventListener('click', function () { U.show('screen-home'); });
@@ -264,8 +283,10 @@
     wipe();
     state = freshState();
     $('messages').textContent = '';
+    $('phrase-words').textContent = '';
     $('message').value = '';
     U.setText('status', '');
+    U.setText('connection', '');
     U.setText('start-error', '');
     U.setText('send-error', '');
     $('phrase-saved').disabled = $('phrase-back').disabled = $('remember-start').disabled = false;
@@ -335,6 +356,7 @@
       live: function () { chat.render(); },
       connected: function () {
         U.setText('status', '');
+        U.setText('connection', '');
         chat.flush();
       },
       status: connectionStatus,
@@ -391,6 +413,8 @@
     if (state.remember) {
       try { root.localStorage.setItem(REMEMBER_KEY, root.NetreachBytes.hex(state.entropy)); } catch (e) { state.remember = false; }
     }
+    // "We will not show these words again": from here on the page holds no word of the phrase.
+    $('phrase-words').textContent = '';
     $('resume-phrase').value = '';
     $('resume-open').disabled = false;
     U.setText('resume-error', '');
@@ -426,9 +450,17 @@
     }
   }
 
+  // In the chat the connection's state shows beside the message box, where the visitor is typing
+  // (an aria-live line); on the other screens at the top.
   function connectionStatus(name, details) {
-    if (name === 'connecting') U.setText('status', t('connecting'));
-    if (name === 'reconnecting') U.setText('status', t('reconnectingIn', { seconds: details.seconds }));
+    var inChat = U.current() === 'screen-chat';
+    // A new attempt after a loss still says the connection was lost.
+    var text = name === 'connecting' ? t(inChat && $('connection').textContent ? 'reconnecting' : 'connecting')
+      : name === 'reconnecting' ? t(details.seconds === 1 ? 'reconnectingInOne' : 'reconnectingIn', { seconds: details.seconds })
+        : null;
+    if (text === null) return;
+    if (inChat) U.setText('connection', text);
+    else U.setText('status', text);
   }
 
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', boot);

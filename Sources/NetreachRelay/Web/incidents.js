@@ -143,10 +143,28 @@
     return 'plate';
   }
 
+  // Whether what was typed is a phone number, whole or not: a +, or no letter at all, or at most one
+  // letter among 5 or more digits (no UK plate has more than 4 digits).
+  function looksLikeNumber(typed) {
+    var text = trimSpaces(typed).replace(/[ \-().\t\/]/g, '');
+    var digits = (text.match(NUMBER) || []).length, others = characters(text).length - digits;
+    return text.charAt(0) === '+' || (digits > 0 && others === 0) || (digits >= 5 && others <= 1);
+  }
+
   // What the checker reads: `kind` is 'auto' or an identifier kind; a username may carry its platform as platform:name.
+  // A mistyped phone number must never be answered "no alert names this number plate": digits that
+  // are not a whole phone number are refused, asking for the full number.
   function checkedIdentifier(kind, typed, platform) {
     if (!trimSpaces(typed)) throw new Problem('check', 'checkEmpty', {});
     if (kind === 'auto') kind = guessKind(typed);
+    if (kind === 'plate' && looksLikeNumber(typed)) {
+      try {
+        return identifier('phone', typed, '');
+      } catch (e) {
+        if (!(e instanceof Problem)) throw e;
+        throw new Problem('check', 'checkWholeNumber', { typed: shortened(typed) });
+      }
+    }
     if (kind === 'handle' && !trimSpaces(platform || '') && typed.indexOf(':') >= 0) return parseIdentifier('handle', typed);
     return identifier(kind, typed, kind === 'handle' ? platform : '');
   }
@@ -510,7 +528,7 @@
   root.NetreachIncidents = {
     KIND: KIND, IDENTIFIER_KINDS: IDENTIFIER_KINDS, HARMS: HARMS, TIMES: TIMES, SETTINGS: SETTINGS, LIMITS: LIMITS,
     Problem: Problem, trimSpaces: trimSpaces, identifier: identifier, parseIdentifier: parseIdentifier, describe: describe,
-    guessKind: guessKind, checkedIdentifier: checkedIdentifier, feedSalt: feedSalt, identifierHash: identifierHash,
+    guessKind: guessKind, looksLikeNumber: looksLikeNumber, checkedIdentifier: checkedIdentifier, feedSalt: feedSalt, identifierHash: identifierHash,
     parseFlat: parseFlat, isDate: isDate, checkReport: checkReport, reportText: reportText, readReport: readReport,
     consentText: consentText, readConsent: readConsent, readAlert: readAlert, verifyAlert: verifyAlert, verifyFeed: verifyFeed,
     matching: matching, consentNow: consentNow

@@ -50,18 +50,24 @@
     return found.slice(0, limit || 3).map(function (pair) { return pair[0]; });
   };
 
+  // Optimal string alignment distance: insertions, deletions, substitutions, and two neighbouring
+  // letters swapped counted as one edit ("rdive" is one edit from "drive"), as people mistype.
   function editDistance(a, b) {
     if (Math.abs(a.length - b.length) > 2) return 3;
-    var previous = [], j;
-    for (j = 0; j <= b.length; j++) previous.push(j);
-    for (var i = 1; i <= a.length; i++) {
-      var current = [i];
-      for (j = 1; j <= b.length; j++) {
-        current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
-      }
-      previous = current;
+    var rows = [], i, j;
+    for (i = 0; i <= a.length; i++) {
+      rows.push([i]);
+      for (j = 1; j <= b.length; j++) rows[i].push(i === 0 ? j : 0);
     }
-    return previous[b.length];
+    for (i = 1; i <= a.length; i++) {
+      for (j = 1; j <= b.length; j++) {
+        var cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        var best = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2][j - 2] + 1);
+        rows[i][j] = best;
+      }
+    }
+    return rows[a.length][b.length];
   }
 
   function checksum(entropy) { return P.H(B.concat(P.ctx('phrase'), entropy))[0] >> 4; }

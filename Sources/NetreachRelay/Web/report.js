@@ -38,8 +38,9 @@
         var row = addRow();
         row.querySelector('input').focus();
       });
-      // A field the visitor is changing is no longer marked as at fault.
-      $('report-form').addEventListener('input', function (event) { event.target.removeAttribute('aria-invalid'); });
+      // A field the visitor is changing is no longer marked as at fault, and its problem goes.
+      $('report-form').addEventListener('input', fieldChanged);
+      $('report-form').addEventListener('change', fieldChanged);
       $('report-form').addEventListener('submit', function (event) {
         event.preventDefault();
         submit();
@@ -191,8 +192,9 @@
         showProblems(checked.problems, form.rowsUsed);
         return;
       }
+      var sent;
       try {
-        chat.report(checked.report);
+        sent = chat.report(checked.report);
       } catch (e) {
         if (e.code !== 'tooLong') throw e;
         showProblems([new I.Problem('account', 'reportTooLong')], form.rowsUsed);
@@ -200,6 +202,31 @@
       }
       clear();
       backToChat();
+      reveal(sent);
+    }
+
+    // After sending, the chat shows with what was sent in sight and focused (a screen reader reads it).
+    function reveal(entry) {
+      var item = entry && root.document.querySelector('#messages li[data-id="' + entry.id + '"]');
+      if (!item) return;
+      item.setAttribute('tabindex', '-1');
+      item.focus({ preventScroll: true });
+      item.scrollIntoView({ block: 'nearest' });
+    }
+
+    // The part of the form a control belongs to: its detail row, or its field.
+    function part(control) { return control.closest('.identifier') || control.closest('.field') || control; }
+
+    function fieldChanged(event) {
+      var changed = part(event.target);
+      event.target.removeAttribute('aria-invalid');
+      Array.prototype.forEach.call(changed.querySelectorAll('[aria-invalid]'), function (c) { c.removeAttribute('aria-invalid'); });
+      Array.prototype.forEach.call(changed.querySelectorAll('.error'), function (line) { line.textContent = ''; });
+      var summary = $('report-errors');
+      Array.prototype.forEach.call(summary.querySelectorAll('li'), function (item) {
+        if (item.netreachPart === changed) item.parentNode.removeChild(item);
+      });
+      if (!summary.querySelector('li')) summary.textContent = '';
     }
 
     // The control each problem points at, its own error line, and the words for it.
@@ -235,7 +262,9 @@
       var list = el('ul');
       problems.forEach(function (problem) {
         var text = words(problem, rowsUsed), place = target(problem, rowsUsed);
-        list.appendChild(el('li', null, text));
+        var item = el('li', null, text);
+        if (place.control) item.netreachPart = part(place.control);
+        list.appendChild(item);
         if (place.control) place.control.setAttribute('aria-invalid', 'true');
         if (place.line && !place.line.textContent) place.line.textContent = text;
       });
@@ -300,8 +329,9 @@
         U.setText('consent-error', t('consentSame'));
         return;
       }
-      chat.changeConsent(consentFor.incident, level);
+      var sent = chat.changeConsent(consentFor.incident, level);
       backToChat();
+      reveal(sent);
     }
 
     return { build: build, open: open, clear: clear, openConsent: openConsent };

@@ -59,6 +59,7 @@
     connecting: 'Connecting…',
     reconnecting: 'Connection lost. Trying again…',
     reconnectingIn: 'Connection lost. Trying again in {seconds} seconds…',
+    reconnectingInOne: 'Connection lost. Trying again in 1 second…',
     connected: 'Connected.',
     messageLabel: 'Your message',
     send: 'Send',
@@ -219,6 +220,7 @@
       platformNotHandle: 'Only a username has a website or app.',
       kind: 'Please choose what it is.',
       checkEmpty: 'Please type a phone number, email, username or plate to check.',
+      checkWholeNumber: '“{typed}” is not a whole phone number, so we cannot check it. Please type the full number, for example 07700 900123 or +44 7700 900123. (A number plate has letters too.)',
       unreadable: 'This could not be read.'
     },
 

@@ -28,9 +28,10 @@ def failure_count():
     return failures
 
 
-def start_browser(network_log=False):
+def start_browser(network_log=False, prefs=None):
     """Headless Chromium; with network_log, Chrome's performance log records every request and
-    WebSocket frame the page makes (driver.get_log("performance"))."""
+    WebSocket frame the page makes (driver.get_log("performance")); `prefs` are Chromium
+    preferences (e.g. {"webkit.webprefs.default_font_size": 32} for text at 200 %)."""
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
@@ -39,6 +40,8 @@ def start_browser(network_log=False):
     if network_log:
         logs["performance"] = "ALL"
     options.set_capability("goog:loggingPrefs", logs)
+    if prefs:
+        options.add_experimental_option("prefs", prefs)
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 

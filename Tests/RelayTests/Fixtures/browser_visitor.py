@@ -31,6 +31,18 @@ WORDLIST = "/usr/lib/python3/dist-packages/mnemonic/wordlist/english.txt"
 REPLY = "Hi, I'm Sam. You're safe to talk."
 
 
+# Keeps every text the connection line and the status line show, to read after the relay is back.
+RECORD_CONNECTION = """
+window.connectionTexts = [];
+['connection', 'status'].forEach(function (id) {
+  var element = document.getElementById(id);
+  if (!element) return;
+  new MutationObserver(function () { window.connectionTexts.push(element.textContent); })
+    .observe(element, {childList: true, characterData: true, subtree: true});
+});
+"""
+
+
 def shoot(driver, name):
     browser_common.shoot(driver, SHOTS, name)
 
@@ -87,13 +99,16 @@ def databases(driver):
 
 
 def distance(a, b):
-    previous = list(range(len(b) + 1))
+    """Optimal string alignment: two neighbouring letters swapped count as one edit, as in phrase.js."""
+    rows = [[i] + [0] * len(b) for i in range(len(a) + 1)]
+    rows[0] = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
-        current = [i]
         for j in range(1, len(b) + 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1])))
-        previous = current
-    return previous[len(b)]
+            best = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                best = min(best, rows[i - 2][j - 2] + 1)
+            rows[i][j] = best
+    return rows[len(a)][len(b)]
 
 
 def suggestions(token, wordlist):
@@ -191,13 +206,31 @@ def main():
         check("the staff name is back", "Sam is here." in text(driver, "chat-state"))
         shoot(driver, "resume")
 
-        # The relay goes away and comes back: the page says so, reconnects, misses nothing.
+        # The relay goes away and comes back: the page says so beside the message box, where the
+        # visitor is typing, and to screen readers; it reconnects and misses nothing.
+        driver.execute_script(RECORD_CONNECTION)
         send(driver, "please restart the relay")
-        check("while the relay is down the page says it is reconnecting",
-              wait(driver, lambda d: "Trying again" in text(d, "status"), 30), text(driver, "status"))
+        check("while the relay is down the page says it is reconnecting, beside the message box",
+              wait(driver, lambda d: "Trying again" in text(d, "connection"), 30), [text(driver, "connection"), text(driver, "status")])
+        line = driver.find_element(By.ID, "connection")
+        check("the connection line is in the message form and announced (aria-live)",
+              line.get_attribute("aria-live") == "polite" and line.get_attribute("role") == "status"
+              and driver.execute_script("return document.getElementById('send-form').contains(arguments[0])", line))
+        near = driver.execute_script(
+            "var box = document.getElementById('message'); box.scrollIntoView({block: 'end'}); box.focus();"
+            "var r = document.getElementById('connection').getBoundingClientRect();"
+            "return {top: r.top, bottom: r.bottom, height: innerHeight, text: document.getElementById('connection').textContent};")
+        check("with the message box in view, the connection line is on the screen too", near["top"] >= 0
+              and near["bottom"] <= near["height"] and "Connection lost" in near["text"], near)
+        driver.save_screenshot(os.path.join(SHOTS, "chat-connection-lost-360x740.png"))
         check("after the relay is back the staff message arrives",
               wait(driver, lambda d: "We are back." in messages(d), 60), messages(driver))
         check("a message sent after the reconnect is stored", send(driver, "after the restart"))
+        check("once connected again the connection line is empty", wait(driver, lambda d: text(d, "connection") == "", 10),
+              text(driver, "connection"))
+        seen = driver.execute_script("return window.connectionTexts || []")
+        check("the first retry says \"in 1 second\", not \"1 seconds\"", any("in 1 second…" in line for line in seen)
+              and not any("1 seconds" in line for line in seen), seen)
         check("nothing shows twice", messages(driver).count(REPLY) == 1 and messages(driver).count("We are back.") == 1,
               messages(driver))
 

@@ -58,6 +58,10 @@ check('an unknown word is named, with suggestions', (() => {
     return e.code === 'unknown' && e.position === 4 && e.token === 'amuont' && e.suggestions.indexOf('amount') >= 0;
   }
 })());
+check('two letters swapped are one edit: "rdive" suggests "drive" first', list.suggestions('rdive')[0] === 'drive',
+  list.suggestions('rdive'));
+check('a swap and a change are two edits: "rdivx" still suggests "drive"', list.suggestions('rdivx').indexOf('drive') >= 0,
+  list.suggestions('rdivx'));
 check('a three-letter token that is no word is unknown', throwsCode(() => {
   const typed = words.slice(); typed[0] = 'aba'; Phrase.parse(typed.join(' '), list);
 }, 'unknown'));
@@ -176,6 +180,18 @@ check('like netreach check, a value with @ is taken for an email', I.guessKind('
 check('the checker reads a username with its website', I.describe(I.checkedIdentifier('handle', '@BigDave', ' AdultWork')) === 'adultwork:bigdave');
 check('the checker refuses nothing typed', (refusal(() => I.checkedIdentifier('auto', '   ', '')) || {}).key === 'checkEmpty');
 check('the checker names a bad phone', (refusal(() => I.checkedIdentifier('auto', '7700 900 123', '')) || {}).key === 'phoneCountry');
+// A mistyped phone number is never read as a plate, so never answered "no alert names this number plate".
+for (const typed of ['0770090', '900123', '0770 090', '12', '+44 7700', '77009x']) {
+  const problem = refusal(() => I.checkedIdentifier('auto', typed, ''));
+  check('the checker asks for the whole number for ' + JSON.stringify(typed), problem && problem.key === 'checkWholeNumber', problem);
+}
+check('the checker takes no plate of digits alone', (refusal(() => I.checkedIdentifier('plate', '900123', '')) || {}).key
+  === 'checkWholeNumber');
+check('digits chosen as a plate that are a whole phone number are checked as that number',
+  I.describe(I.checkedIdentifier('plate', '07700 900123', '')) === '+447700900123');
+for (const typed of ['AB12 CDE', 'YX19ABC', 'A1', 'ABZ 1234', 'ab-12-cde']) {
+  check('the checker still reads ' + JSON.stringify(typed) + ' as a plate', I.checkedIdentifier('auto', typed, '').kind === 'plate');
+}
 
 // The report, byte for byte as IncidentReport.text writes it (IncidentVectors.swift reads the same text back in Swift).
 const checked = I.checkReport(vectors.report.input);
