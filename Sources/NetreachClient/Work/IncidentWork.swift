@@ -8,8 +8,9 @@ import Sodium
 public struct IncidentWork: Sendable {
     public let work: ConversationWork
 
-    public init(workspace: StaffWorkspace) {
-        work = ConversationWork(workspace: workspace)
+    /// `asColleague`: the person means to act on incidents of a colleague's conversation (ColleagueRule).
+    public init(workspace: StaffWorkspace, asColleague: Bool = false) {
+        work = ConversationWork(workspace: workspace, asColleague: asColleague)
     }
 
     var workspace: StaffWorkspace { work.workspace }
@@ -41,19 +42,34 @@ public struct IncidentWork: Sendable {
     /// The incident whose id starts with `text` (hex, as lists show it) or is its whole b64u id.
     public func incident(matching text: String) async throws -> IncidentRecord {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.count >= 4 else { throw WorkError.unknownConversation("an incident id needs at least 4 characters, got '\(text)'") }
-        let matches = try await all().records.filter { Hex.encode($0.id.bytes).hasPrefix(trimmed.lowercased()) || $0.id.base64URL == trimmed }
+        let hex = trimmed.lowercased()
+        let matches = try await all().records.filter { (!hex.isEmpty && Hex.encode($0.id.bytes).hasPrefix(hex)) || $0.id.base64URL == trimmed }
+        guard trimmed.count >= 4 else {
+            throw WorkError.badID("an incident id needs at least 4 hex digits, got '\(text)'" + Self.candidates(matches))
+        }
         switch matches.count {
         case 1: return matches[0]
         case 0: throw WorkError.unknownConversation("no incident starts with '\(trimmed)' (see netreach incidents)")
-        default: throw WorkError.unknownConversation("'\(trimmed)' matches \(matches.count) incidents; give more of the id")
+        default: throw WorkError.badID("'\(trimmed)' matches \(matches.count) incidents; give more of the id" + Self.candidates(matches))
         }
+    }
+
+    /// The incidents an id could mean, each as much of its id as tells them apart, with its date and area.
+    static func candidates(_ records: [IncidentRecord]) -> String {
+        guard !records.isEmpty else { return "" }
+        let hexes = records.map { Hex.encode($0.id.bytes) }.sorted()
+        let length = max(8, zip(hexes, hexes.dropFirst()).map { pair in 1 + zip(pair.0, pair.1).prefix { $0 == $1 }.count }.max() ?? 0)
+        let lines = records.sorted { Hex.encode($0.id.bytes) < Hex.encode($1.id.bytes) }.prefix(10).map {
+            "\n  \(Hex.encode($0.id.bytes).prefix(length))  \($0.report.date) \($0.report.area)"
+        }
+        return "; it could be:" + lines.joined() + (records.count > 10 ? "\n  … and \(records.count - 10) more" : "")
     }
 
     // MARK: Recording for the visitor
 
     /// Records a report the visitor gave a worker, sealed with the conversation key so the visitor can read it too.
     public func report(_ report: IncidentReport, in conversation: ConversationID) async throws -> IncidentID {
+        try await work.checkNotColleagues(conversation)
         let key = try await conversationKey(of: conversation)
         let event = try work.sign(.incidentReported, conversation, content: try SealedText.seal(report.text, key: key))
         _ = try await workspace.session.append(event)
@@ -66,6 +82,7 @@ public struct IncidentWork: Sendable {
         guard !change.visitorSaidOn.isEmpty else {
             throw IncidentError(.missingValue, "a worker records consent with the day the visitor said so", field: "visitorSaidOn")
         }
+        try await work.checkNotColleagues(record.conversation)
         let key = try await conversationKey(of: record.conversation)
         _ = try await workspace.session.append(try work.sign(.consentChanged, record.conversation,
                                                              content: try SealedText.seal(change.text, key: key)))
