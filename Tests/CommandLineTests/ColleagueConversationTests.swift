@@ -111,4 +111,28 @@ struct ColleagueConversationTests {
         await first.connection.close()
         await second.connection.close()
     }
+
+    @Test("small things said right: audit --staff nobody is a usage error, whoami names the role, the first note makes the staff key")
+    func saidRight() async throws {
+        let deployment = try await StaffDeployment.make()
+        defer { deployment.stop() }
+        try await deployment.login("sam")
+        try await deployment.login("jo")
+        let audit = try await deployment.netreach("jo", ["audit", "--staff", "nobody"])
+        #expect(audit.status == 2, "\(audit.standardOutput)\(audit.standardError)")
+        #expect(audit.standardError.contains("no staff member named nobody"), "\(audit.standardError)")
+        #expect(audit.standardError.contains("sam"), "the names are listed: \(audit.standardError)")
+
+        let whoami = try await deployment.netreach("jo", ["whoami", "--format", "json"])
+        #expect(whoami.status == 0, "\(whoami.standardError)")
+        #expect(whoami.standardOutput.contains(#""role":"supervisor""#), "\(whoami.standardOutput)")
+
+        let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "hello?")
+        #expect(try await deployment.netreach("sam", ["note", visitor.shortID, "first note"]).status == 0)
+        let transcript = try await deployment.netreach("sam", ["transcript", visitor.shortID])
+        #expect(!transcript.standardOutput.contains("with a colleague"), "\(transcript.standardOutput)")
+        #expect(transcript.standardOutput.contains("sam made the staff key (for notes and the wrap-up) for every staff member"),
+                "\(transcript.standardOutput)")
+        await visitor.connection.close()
+    }
 }
