@@ -131,6 +131,41 @@ struct ChatTerminalTests {
         await visitor.connection.close()
     }
 
+    @Test("handover at the end of a shift shows the safety alert published a minute before, verified, and what did not verify")
+    func handoverShowsAlerts() async throws {
+        let deployment = try await StaffDeployment.make()
+        defer { deployment.stop() }
+        try await deployment.login("sam")
+        try await deployment.login("jo")
+        let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "a punter attacked me")
+        let reported = try await deployment.netreach("sam", [
+            "report", "incident", visitor.shortID, "--date", "2026-11-20", "--time", "evening", "--area", "Leeds city centre",
+            "--setting", "indoor", "--what", "physical-assault", "--phone", "07700 900123", "--description", "Tall, grey hair, white van",
+            "--no-support", "--consent", "2"])
+        #expect(reported.status == 0, "\(reported.standardError)")
+        let incident = try #require(reported.standardOutput.split(separator: " ").dropFirst().first.map(String.init))
+        let draft = deployment.directory + "/alert.json"
+        #expect(try await deployment.netreach("sam", ["alert", "draft", incident, "--out", draft]).status == 0)
+        let published = try await deployment.netreach("sam", ["alert", "publish", draft])
+        #expect(published.status == 0, "\(published.standardError)")
+
+        let session = "netreach-handover-" + String(visitor.shortID.filter { $0.isLetter || $0.isNumber })
+        let binary = BinaryRunner.productsDirectory.appendingPathComponent("netreach").path
+        try await tmux(["new-session", "-d", "-s", session, "-x", "200", "-y", "40",
+                        "env NETREACH_HOME=\(deployment.home("jo")) \(binary) handover --passphrase-file \(deployment.passphraseFile); echo handover-exited-$?; sleep 60"])
+        defer { killSession(session) }
+        let screen = try await screen(session, until: { $0.contains("handover-exited-") })
+        #expect(screen?.contains("handover-exited-0") == true, "\(screen ?? "")")
+        #expect(screen?.contains("Tall, grey hair, white van") == true, "\(screen ?? "")")
+        #expect(screen?.contains("Leeds city centre") == true && screen?.contains("signed by sam") == true, "\(screen ?? "")")
+        #expect(screen?.contains("1 verified, 0 did not verify") == true, "\(screen ?? "")")
+        #expect(screen?.contains("no safety alerts") == false, "\(screen ?? "")")
+        // The checker says how much it checked: "no alert" over an empty or unverified feed is no all-clear.
+        let check = try await deployment.netreach("jo", ["check", "07700 900124"])
+        #expect(check.status == 0 && check.standardOutput.contains("(1 verified alert(s) checked)"), "\(check.standardOutput)")
+        await visitor.connection.close()
+    }
+
     /// Ends a test's tmux session (and the chat in it); quick, so it may run in a defer.
     private func killSession(_ session: String) {
         let tmux = try? ChildProcess("/usr/bin/tmux", ["kill-session", "-t", session])

@@ -136,15 +136,16 @@ public struct IncidentWork: Sendable {
     // MARK: The feed
 
     /// The feed as this replica holds it, newest first: only alerts that verify against the keyring;
-    /// the others are counted, not shown.
-    public func feed() async throws -> (alerts: [VerifiedAlert], unverified: Int) {
+    /// the others are counted, not shown. `since` (the relay's time, ms) keeps only what the relay
+    /// stored from then on, for the verified and the counted alike.
+    public func feed(since: UInt64 = 0) async throws -> (alerts: [FeedAlert], unverified: Int) {
         try await work.catchUp()
         let events = try await workspace.replica.events(of: .alertFeed)
-        var alerts: [VerifiedAlert] = []
+        var alerts: [FeedAlert] = []
         var unverified = 0
-        for stored in events.reversed() {
+        for stored in events.reversed() where stored.timeMilliseconds >= since {
             if let alert = try? VerifiedAlert.verify(stored.event, position: stored.position, keyring: workspace.keyring) {
-                alerts.append(alert)
+                alerts.append(FeedAlert(verified: alert, publishedAt: stored.timeMilliseconds))
             } else {
                 unverified += 1
             }
@@ -152,10 +153,12 @@ public struct IncidentWork: Sendable {
         return (alerts, unverified)
     }
 
-    /// The alerts that name `identifier`, hashed here: nothing of it leaves this machine.
-    public func check(_ identifier: PerpetratorIdentifier) async throws -> [VerifiedAlert] {
+    /// The verified alerts that name `identifier`, hashed here: nothing of it leaves this machine;
+    /// with how many verified alerts were checked and how many did not verify (and so were not).
+    public func check(_ identifier: PerpetratorIdentifier) async throws -> (matches: [VerifiedAlert], checked: Int, unverified: Int) {
         let salt = PerpetratorIdentifier.feedSalt(organisation: workspace.keyring.organisation.signKey)
-        return try await feed().alerts.filter { $0.alert.matches(identifier, salt: salt) }
+        let (alerts, unverified) = try await feed()
+        return (alerts.map(\.verified).filter { $0.alert.matches(identifier, salt: salt) }, alerts.count, unverified)
     }
 
     // MARK: Helpers
@@ -177,4 +180,11 @@ public struct IncidentWork: Sendable {
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: date)
     }
+}
+
+/// An alert of the feed that verified against the keyring, and when the relay stored it.
+public struct FeedAlert: Sendable {
+    public let verified: VerifiedAlert
+    /// The relay's time for the `alert.published` event, milliseconds since 1970.
+    public let publishedAt: UInt64
 }
