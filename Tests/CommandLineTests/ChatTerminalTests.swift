@@ -40,6 +40,12 @@ struct ChatTerminalTests {
         #expect(inbox.status == 0, "\(inbox.standardError)")
         #expect(inbox.standardOutput.contains("mine,\(visitor.shortID)"))
 
+        // /transfer to a name nobody has is refused before any note is asked for.
+        try await tmux(["send-keys", "-t", session, "-l", "/transfer bob"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
+        let transfer = try await screen(session, until: { $0.contains("no colleague named bob") })
+        #expect(transfer?.contains("jo") == true && transfer?.contains("Note for bob") == false, "\(transfer ?? "")")
+
         // /close asks for the wrap-up question by question; a bad answer is named at once and only that question asked again.
         try await tmux(["send-keys", "-t", session, "-l", "/close"])
         try await tmux(["send-keys", "-t", session, "Enter"])
