@@ -61,7 +61,7 @@ struct AuditCommand: AsyncParsableCommand {
                 try requireSupervisor(workspace, for: "audit")
                 if let staff, !workspace.keyring.certificates.contains(where: { $0.name.text == staff }) {
                     let names = Set(workspace.keyring.certificates.map(\.name.text)).sorted().joined(separator: ", ")
-                    throw ValidationError("no staff member named \(staff) in the keyring (staff: \(names))")
+                    throw UsageFailure("no staff member named \(staff) in the keyring (staff: \(names))")
                 }
                 let work = ConversationWork(workspace: workspace)
                 try await work.catchUp()
