@@ -115,6 +115,11 @@ public final class StaffSession: Sendable {
 
     // MARK: Keyring
 
+    /// The relay's keyring, verified under the organisation key; it is public, so no login is needed.
+    public static func keyring(relay: String, organisation: OrganisationPublicKey) async throws(Failure) -> Keyring {
+        try await fetchKeyring(base: try baseURL(relay), organisation: organisation)
+    }
+
     static func baseURL(_ relay: String) throws(Failure) -> String {
         var base = relay
         while base.hasSuffix("/") { base.removeLast() }

@@ -98,7 +98,7 @@ struct AlertCommand: AsyncParsableCommand {
             try await failing("alert list") {
                 try await withWorkspace(passphrase) { workspace in
                     let (alerts, unverified) = try await IncidentWork(workspace: workspace).feed()
-                    printTable(header: ["position", "month", "area", "what", "signed by", "summary"], rows: alerts.map {
+                    printTable(header: ["position", "month", "area", "what", "signed by", "summary"], rows: alerts.map(\.verified).map {
                         [String($0.position), $0.alert.month, $0.alert.area, $0.alert.harms.map(\.rawValue).joined(separator: " "),
                          $0.signer, $0.alert.summary]
                     }, format: format)

@@ -14,7 +14,9 @@ struct AuditCommand: AsyncParsableCommand {
             Actions: \(AuditEntry.Action.allCases.map(\.rawValue).joined(separator: ", ")).
             Dates are days in UTC, inclusive (YYYY-MM-DD). Enrolments and revocations come from the keyring and have
             no log position. The audit shows what the log shows in the clear; only a sharing record is opened (with
-            the conversation's staff key, when you hold it) to tell a police export from an alert.
+            the conversation's staff key, when you hold it) to tell a police export from an alert. An action taken on a
+            conversation that another staff member had at the time (netreach send --as-colleague, say) says
+            "on NAME's conversation" in its detail; who had it is read from the claims and transfers in the log.
 
             Example:
               netreach audit --staff sam --since 2026-07-01 --until 2026-09-30 --format csv > sam-q3.csv
@@ -57,6 +59,10 @@ struct AuditCommand: AsyncParsableCommand {
         try await failing("audit") {
             try await withWorkspace(passphrase) { workspace in
                 try requireSupervisor(workspace, for: "audit")
+                if let staff, !workspace.keyring.certificates.contains(where: { $0.name.text == staff }) {
+                    let names = Set(workspace.keyring.certificates.map(\.name.text)).sorted().joined(separator: ", ")
+                    throw UsageFailure("no staff member named \(staff) in the keyring (staff: \(names))")
+                }
                 let work = ConversationWork(workspace: workspace)
                 try await work.catchUp()
                 var conversationID: ConversationID?
@@ -77,9 +83,11 @@ struct AuditCommand: AsyncParsableCommand {
                                                 staff: staff, conversation: conversationID, since: try Self.day(since, "since"),
                                                 until: try Self.day(until, "until").map { $0 + 86_400_000 - 1 },
                                                 action: action.flatMap(AuditEntry.Action.init(rawValue:)))
+                let onColleagues = ColleagueRule.actionsOnColleagues(in: events)
                 printTable(header: ["position", "time", "action", "staff", "conversation", "detail"], rows: entries.map { entry in
-                    [entry.position.map(String.init) ?? "keyring", utcClock(entry.timeMilliseconds), entry.action.rawValue, entry.actor,
-                     entry.conversation.map(shortID) ?? "", entry.detail]
+                    let colleague = entry.position.flatMap { onColleagues[$0] }.map { "on \(work.name(of: $0))'s conversation" }
+                    return [entry.position.map(String.init) ?? "keyring", utcClock(entry.timeMilliseconds), entry.action.rawValue, entry.actor,
+                            entry.conversation.map(shortID) ?? "", [entry.detail, colleague ?? ""].filter { !$0.isEmpty }.joined(separator: "; ")]
                 }, format: format)
             }
         }

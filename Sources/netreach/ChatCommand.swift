@@ -11,7 +11,8 @@ struct ChatCommand: AsyncParsableCommand {
         commandName: "chat",
         abstract: "Chat with a visitor: history, live messages while you type, and /note, /canned, /transfer, /close, /help.",
         discussion: """
-            Opening the chat of a waiting conversation claims it for you. Lines you type are sent to the visitor;
+            Opening the chat of a waiting conversation claims it for you. A colleague's conversation opens to read:
+            what you type is refused unless you opened it with --as-colleague. Lines you type are sent to the visitor;
             lines starting with / are commands (/help lists them). If the network drops, the chat reconnects by
             itself and sends what you typed meanwhile, once. Ctrl-D or /quit leaves.
 
@@ -21,12 +22,13 @@ struct ChatCommand: AsyncParsableCommand {
     )
 
     @Argument(help: "The conversation id, or a unique prefix of it.") var id: String
+    @Flag(help: "Write in it although a colleague has the conversation, on purpose (netreach audit shows it).") var asColleague = false
     @OptionGroup var passphrase: PassphraseOptions
 
     func run() async throws {
         try await failing("chat") {
             let (workspace, secret) = try await openWorkspace(passphrase)
-            var chat = ChatLoop(work: ConversationWork(workspace: workspace), home: workspace.home, secret: secret)
+            var chat = ChatLoop(work: ConversationWork(workspace: workspace, asColleague: asColleague), home: workspace.home, secret: secret)
             defer { chat.editor?.stop() }
             do {
                 try await chat.run(id: id)
@@ -76,10 +78,17 @@ struct ChatLoop {
         case (.waiting, _):
             try await work.claim(conversation)
             printToStandardOutput("you have claimed it; the visitor sees that someone is here")
+        case (.closed, let owner?) where owner != work.workspace.credentials.keyID && !work.asColleague:
+            printToStandardOutput("this conversation is closed, and was \(work.name(of: owner))'s: you can read it here; to write to the "
+                                  + "visitor, open it with --as-colleague")
         case (.closed, _):
             printToStandardOutput("this conversation is closed; you can read it, and messages you send still reach the visitor")
+        case (_, let owner?) where owner != work.workspace.credentials.keyID && work.asColleague:
+            printToStandardOutput("\(work.name(of: owner)) has this conversation; you write in it as a colleague, under your name, "
+                                  + "and the audit shows it")
         case (_, let owner?) where owner != work.workspace.credentials.keyID:
-            printToStandardOutput("\(work.name(of: owner)) has this conversation; what you send is sent under your name")
+            printToStandardOutput("\(work.name(of: owner)) has this conversation: you can read it here; to write in it, ask them to "
+                                  + "transfer it to you, or open it with --as-colleague (handover: notes are always welcome)")
         default:
             break
         }
@@ -153,7 +162,8 @@ struct ChatLoop {
                     /note TEXT          a note only staff read
                     /canned NAME        send a canned reply (netreach canned list)
                     /transfer NAME      hand the chat to a colleague (asks for a note)
-                    /close              close with the wrap-up (asks for topics, referrals, outcome)
+                    /close              close with the wrap-up (topics, referrals, outcome, new or repeat,
+                                        then age band, gender and work setting if the visitor said)
                     /quit               leave the chat (Ctrl-D too)
                     """)
             case "/note":
@@ -169,10 +179,18 @@ struct ChatLoop {
                 try await send(text)
             case "/transfer":
                 guard let name = try? StaffName(argument) else { editor.printAbove("usage: /transfer NAME"); return true }
+                // The name first: a note typed for someone who is not there would be typed for nothing.
+                let others = work.workspace.keyring.active.filter { $0.keyID != work.workspace.credentials.keyID }
+                guard others.contains(where: { $0.name == name }) else {
+                    let names = others.map(\.name.text).sorted().joined(separator: ", ")
+                    editor.printAbove("! no colleague named \(name) can take it (active: \(names.isEmpty ? "nobody else" : names)); not transferred")
+                    return true
+                }
                 guard let note = await ask("Note for \(name): ", editor), !note.isEmpty else { editor.printAbove("not transferred"); return true }
                 try await work.transfer(conversation, to: name, note: note)
                 try await showNew()
             case "/close":
+                try await work.checkNotColleagues(conversation)  // before the questions, not after them
                 guard let wrapUp = await askWrapUp(editor) else { editor.printAbove("not closed"); return true }
                 try await work.close(conversation, wrapUp: wrapUp)
                 try await showNew()
@@ -226,8 +244,9 @@ struct ChatLoop {
         try await work.catchUp()
         let events = try await work.workspace.replica.events(of: conversation)
         let entries = Transcript.build(events: events, keys: work.keys(for: events), keyring: work.workspace.keyring)
+        let sharing = keySharing(in: events, keyring: work.workspace.keyring)
         for entry in entries where shownPosition.map({ entry.position > $0 }) ?? true {
-            let line = transcriptLine(entry)
+            let line = transcriptLine(entry, keySharing: sharing)
             if let editor { editor.printAbove(line) } else { printToStandardOutput(line) }
             shownPosition = entry.position
         }
@@ -252,7 +271,7 @@ struct ChatLoop {
             if let workspace = try? await StaffWorkspace.open(home: home, passphrase: secret) {
                 await work.workspace.session.close()
                 await work.workspace.replica.close()
-                work = ConversationWork(workspace: workspace)
+                work = ConversationWork(workspace: workspace, asColleague: work.asColleague)
                 watchRelay()
                 editor?.printAbove("— reconnected —")
                 return
@@ -280,22 +299,78 @@ struct ChatLoop {
         return nil
     }
 
-    mutating func askWrapUp(_ editor: LineEditor) async -> WrapUp? {
-        while true {
-            guard let topics = await ask("Topics, separated by commas (\(WrapUp.Topic.allCases.map(\.name).joined(separator: ", "))):", editor),
-                  let referrals = await ask("Referrals, separated by commas, or none (\(WrapUp.Referral.allCases.map(\.name).joined(separator: ", "))):", editor),
-                  let outcome = await ask("Outcome (\(WrapUp.Outcome.allCases.map(\.name).joined(separator: ", "))):", editor),
-                  let contact = await ask("Has this person been in touch before? (new/repeat):", editor)
-            else { return nil }
-            func list(_ text: String) -> [String] {
-                text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0 != "none" }
-            }
-            guard contact == "new" || contact == "repeat" else { editor.printAbove("! answer new or repeat"); continue }
+    /// Asks a question until the answer reads: a bad answer is named, with the valid values, and only
+    /// that question is asked again. Nil when the person leaves (Ctrl-D).
+    mutating func askUntilValid<Value>(_ question: String, _ editor: LineEditor, _ read: (String) throws -> Value) async -> Value? {
+        while let answer = await ask(question, editor) {
             do {
-                return try WrapUp.parse(topics: list(topics), referrals: list(referrals), outcome: outcome, contact: contact == "repeat" ? .repeat : .new)
+                return try read(answer)
+            } catch let error as ConversationError {
+                editor.printAbove("! \(error.message) (Ctrl-D to leave without closing)")
             } catch {
-                editor.printAbove("! \(error) — let's go through it again (Ctrl-D to leave without closing)")
+                editor.printAbove("! \(error) (Ctrl-D to leave without closing)")
             }
+        }
+        return nil
+    }
+
+    /// The wrap-up, question by question, each answer checked as it is given (the same lists and rules as `netreach close`).
+    mutating func askWrapUp(_ editor: LineEditor) async -> WrapUp? {
+        func list(_ text: String) -> [String] {
+            text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0.lowercased() != "none" }
+        }
+        func terms<Term: WrapUpTerm>(_ text: String, _ kind: Term.Type) throws(ConversationError) -> [Term] {
+            var values: [Term] = []
+            for name in list(text) {
+                let value = try Term.parse(name)
+                guard !values.contains(value) else {
+                    throw ConversationError(.duplicateValue, "\(Term.noun) '\(value.name)' is given twice", field: Term.field)
+                }
+                values.append(value)
+            }
+            return values
+        }
+        func optional<Term: WrapUpTerm>(_ text: String, _ kind: Term.Type) throws(ConversationError) -> Term? {
+            text.isEmpty ? nil : try Term.parse(text)
+        }
+        func choices(_ names: [String]) -> String { names.filter { $0 != "not-recorded" }.joined(separator: ", ") }
+
+        guard let topics = await askUntilValid("Topics, separated by commas (\(choices(WrapUp.Topic.names))):", editor, { answer in
+            let topics = try terms(answer, WrapUp.Topic.self)
+            guard !topics.isEmpty else {
+                throw ConversationError(.missingValue, "a wrap-up needs at least one topic; the topics are: " + choices(WrapUp.Topic.names),
+                                        field: WrapUp.Topic.field)
+            }
+            return topics
+        }),
+              let referrals = await askUntilValid("Referrals, separated by commas, or none (\(choices(WrapUp.Referral.names))):", editor, {
+                  try terms($0, WrapUp.Referral.self)
+              }),
+              let outcome = await askUntilValid("Outcome (\(choices(WrapUp.Outcome.names))):", editor, { answer in
+                  let outcome = try WrapUp.Outcome.parse(answer)
+                  if outcome == .referred && referrals.isEmpty {
+                      throw ConversationError(.inconsistent, "the outcome 'referred' needs a referral, and none was given: choose "
+                                              + "another outcome, or leave with Ctrl-D and /close again", field: WrapUp.Outcome.field)
+                  }
+                  return outcome
+              }),
+              let contact = await askUntilValid("Has this person been in touch before? (new/repeat):", editor, { try WrapUp.Contact.parse($0) }),
+              let age = await askUntilValid("Age band, only if the visitor said (\(choices(WrapUp.AgeBand.names)); empty: not recorded):",
+                                            editor, { try optional($0, WrapUp.AgeBand.self) }),
+              let gender = await askUntilValid("Gender, only if the visitor said (\(choices(WrapUp.Gender.names)); empty: not recorded):",
+                                               editor, { try optional($0, WrapUp.Gender.self) }),
+              let workSetting = await askUntilValid(
+                "Work setting, only if the visitor said (\(choices(WrapUp.WorkSetting.names)); empty: not recorded):", editor,
+                { try optional($0, WrapUp.WorkSetting.self) })
+        else { return nil }
+        do {
+            return try WrapUp(topics: topics, referrals: referrals, outcome: outcome, contact: contact,
+                              demographics: WrapUp.Demographics(age: age ?? .notRecorded, gender: gender ?? .notRecorded,
+                                                                workSetting: workSetting ?? .notRecorded))
+        } catch {
+            // Every rule of WrapUp was checked with its question above; this is a bug, said plainly.
+            editor.printAbove("! the wrap-up does not hold together: \(error.message); not closed")
+            return nil
         }
     }
 }

@@ -52,11 +52,16 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let identifier = try identifier()
-        let matches = try await failing("check") {
+        let (matches, checked, unverified) = try await failing("check") {
             try await withWorkspace(passphrase) { workspace in try await IncidentWork(workspace: workspace).check(identifier) }
         }
+        if unverified > 0 {
+            printToStandardError("netreach: check: \(unverified) alert(s) in the feed did not verify and were not checked (see netreach alert list)")
+        }
         guard !matches.isEmpty else {
-            print("no alert names this \(identifier.kind.rawValue)")
+            // How many were checked, so that "no alert" over an empty feed is never read as an all-clear.
+            print("no verified alert names this \(identifier.kind.rawValue) (\(checked) verified alert(s) checked"
+                  + (unverified > 0 ? "; \(unverified) did not verify and were not checked)" : ")"))
             return
         }
         print("WARNING: \(matches.count) alert(s) name this \(identifier.kind.rawValue):")

@@ -9,6 +9,7 @@ struct CloseCommand: AsyncParsableCommand {
         commandName: "close",
         abstract: "Close a conversation with its wrap-up (topics, referrals, outcome), which feeds the monitoring report.",
         discussion: """
+            A conversation a colleague has is refused (exit 1, naming them) unless you say --as-colleague.
             Topics: \(WrapUp.Topic.allCases.map(\.name).joined(separator: ", ")).
             Referrals: \(WrapUp.Referral.allCases.map(\.name).joined(separator: ", ")).
             Outcomes: \(WrapUp.Outcome.allCases.map(\.name).joined(separator: ", ")).
@@ -29,6 +30,7 @@ struct CloseCommand: AsyncParsableCommand {
     @Option(help: "Age band, only if the visitor said: \(WrapUp.AgeBand.names.joined(separator: ", ")).") var age: String?
     @Option(help: "Gender, only if the visitor said: \(WrapUp.Gender.names.joined(separator: ", ")).") var gender: String?
     @Option(help: "Work setting, only if the visitor said: \(WrapUp.WorkSetting.names.joined(separator: ", ")).") var workSetting: String?
+    @Flag(help: "Do it although a colleague has the conversation, on purpose (netreach audit shows it).") var asColleague = false
     @OptionGroup var passphrase: PassphraseOptions
 
     func validate() throws {
@@ -49,7 +51,7 @@ struct CloseCommand: AsyncParsableCommand {
         try await failing("close") {
             let wrapUp = try wrapUp()
             try await withWorkspace(passphrase) { workspace in
-                let work = ConversationWork(workspace: workspace)
+                let work = ConversationWork(workspace: workspace, asColleague: asColleague)
                 let conversation = try await work.conversation(matching: id)
                 try await work.close(conversation, wrapUp: wrapUp)
                 print("closed \(shortID(conversation))")

@@ -48,10 +48,24 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs `body`, turning every typed error into a clear message and exit status 1.
+/// The command line named something that is not there (a staff name the keyring does not hold):
+/// printed as `netreach: MESSAGE` on standard error, exit 2, without the usage text.
+struct UsageFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `body`, turning every typed error into a clear message and exit status 1 (2 for an id that
+/// names no single conversation or incident: the command line was wrong).
 func failing<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
+    } catch WorkError.badID(let message) {
+        printToStandardError("netreach: \(what): \(message)")
+        throw ExitCode(2)
+    } catch let error as UsageFailure {
+        printToStandardError("netreach: \(what): \(error.description)")
+        throw ExitCode(2)
     } catch let error as CommandFailure {
         printToStandardError("netreach: \(error.description)")
         throw ExitCode.failure

@@ -21,6 +21,7 @@ struct ConsentCommand: AsyncParsableCommand {
     @Argument(help: "The incident id, or a unique prefix of it (see netreach incidents).") var id: String
     @Argument(help: "The new level, 1 to 4.") var level: Int
     @Option(help: "The day the visitor said so, YYYY-MM-DD.") var visitorSaidOn: String
+    @Flag(help: "Do it although a colleague has the conversation, on purpose (netreach audit shows it).") var asColleague = false
     @OptionGroup var passphrase: PassphraseOptions
 
     func validate() throws {
@@ -35,7 +36,7 @@ struct ConsentCommand: AsyncParsableCommand {
     func run() async throws {
         try await failing("consent") {
             try await withWorkspace(passphrase) { workspace in
-                let work = IncidentWork(workspace: workspace)
+                let work = IncidentWork(workspace: workspace, asColleague: asColleague)
                 let record = try await work.incident(matching: id)
                 let level = try ConsentLevel(level: level)
                 try await work.changeConsent(of: record, to: level, visitorSaidOn: visitorSaidOn)

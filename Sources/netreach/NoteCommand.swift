@@ -9,7 +9,8 @@ struct NoteCommand: AsyncParsableCommand {
         commandName: "note",
         abstract: "Add a note to a conversation that only staff can read (the visitor never sees it).",
         discussion: """
-            Start the note with "handover:" to show it in netreach handover.
+            Start the note with "handover:" to show it in netreach handover. A handover note may go on any
+            conversation; another note on a conversation a colleague has is refused unless you say --as-colleague.
 
             Example:
               netreach note 3f9a0c1e "handover: wants a call back about housing on Monday"
@@ -18,6 +19,7 @@ struct NoteCommand: AsyncParsableCommand {
 
     @Argument(help: "The conversation id, or a unique prefix of it.") var id: String
     @Argument(help: "The note.") var text: String
+    @Flag(help: "Do it although a colleague has the conversation, on purpose (netreach audit shows it).") var asColleague = false
     @OptionGroup var passphrase: PassphraseOptions
 
     func validate() throws {
@@ -28,7 +30,7 @@ struct NoteCommand: AsyncParsableCommand {
     func run() async throws {
         try await failing("note") {
             try await withWorkspace(passphrase) { workspace in
-                let work = ConversationWork(workspace: workspace)
+                let work = ConversationWork(workspace: workspace, asColleague: asColleague)
                 let conversation = try await work.conversation(matching: id)
                 try await work.note(conversation, text: text)
                 print("note added to \(shortID(conversation))")

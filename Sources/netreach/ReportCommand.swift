@@ -45,6 +45,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Flag(inversion: .prefixedNo, help: "Whether the visitor wants support.") var support: Bool
         @Option(help: "The consent the visitor gave, 1 to 4 (see above).") var consent: Int
         @Option(help: "How the police may contact the visitor (consent 4 only).") var policeContact = ""
+        @Flag(help: "Record it although a colleague has the conversation, on purpose (netreach audit shows it).") var asColleague = false
         @OptionGroup var passphrase: PassphraseOptions
 
         func validate() throws { _ = try report() }
@@ -73,7 +74,7 @@ struct ReportCommand: AsyncParsableCommand {
             try await failing("report incident") {
                 let report = try report()
                 try await withWorkspace(passphrase) { workspace in
-                    let work = IncidentWork(workspace: workspace)
+                    let work = IncidentWork(workspace: workspace, asColleague: asColleague)
                     let conversation = try await work.work.conversation(matching: id)
                     let incident = try await work.report(report, in: conversation)
                     print("incident \(incident.shortID) recorded in \(shortID(conversation)) at consent \(report.consent.summary)")

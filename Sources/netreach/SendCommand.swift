@@ -9,6 +9,8 @@ struct SendCommand: AsyncParsableCommand {
         commandName: "send",
         abstract: "Send one message to the visitor (encrypted on this machine with the conversation key).",
         discussion: """
+            A conversation a colleague has is refused (exit 1, naming them) unless you say --as-colleague.
+
             Example:
               netreach send 3f9a0c1e "Hi, I'm Sam from the project. You can talk to me here."
             """
@@ -16,6 +18,7 @@ struct SendCommand: AsyncParsableCommand {
 
     @Argument(help: "The conversation id, or a unique prefix of it.") var id: String
     @Argument(help: "The message.") var text: String
+    @Flag(help: "Do it although a colleague has the conversation, on purpose (netreach audit shows it).") var asColleague = false
     @OptionGroup var passphrase: PassphraseOptions
 
     func validate() throws {
@@ -26,7 +29,7 @@ struct SendCommand: AsyncParsableCommand {
     func run() async throws {
         try await failing("send") {
             try await withWorkspace(passphrase) { workspace in
-                let work = ConversationWork(workspace: workspace)
+                let work = ConversationWork(workspace: workspace, asColleague: asColleague)
                 let conversation = try await work.conversation(matching: id)
                 try await work.send(conversation, text: text)
                 print("sent to \(shortID(conversation))")

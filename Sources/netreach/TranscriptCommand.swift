@@ -29,10 +29,12 @@ struct TranscriptCommand: AsyncParsableCommand {
                 let conversation = try await work.conversation(matching: id)
                 let events = try await work.events(of: conversation)
                 let entries = Transcript.build(events: events, keys: work.keys(for: events), keyring: workspace.keyring)
+                let sharing = keySharing(in: events, keyring: workspace.keyring)
                 if format == .table {
-                    for entry in entries { print(transcriptLine(entry)) }
+                    for entry in entries { print(transcriptLine(entry, keySharing: sharing)) }
                 } else {
-                    printTable(header: ["Position", "Time", "Speaker", "Kind", "Text"], rows: entries.map(row), format: format)
+                    printTable(header: ["Position", "Time", "Speaker", "Kind", "Text"], rows: entries.map { row($0, keySharing: sharing) },
+                               format: format)
                 }
                 if let last = events.last {
                     var marks = ReadMarks.load(home: workspace.home)
@@ -43,7 +45,7 @@ struct TranscriptCommand: AsyncParsableCommand {
         }
     }
 
-    func row(_ entry: TranscriptEntry) -> [String] {
+    func row(_ entry: TranscriptEntry, keySharing: [UInt64: String]) -> [String] {
         let speaker: String
         switch entry.speaker {
         case .visitor: speaker = "visitor"
@@ -57,7 +59,7 @@ struct TranscriptCommand: AsyncParsableCommand {
         case .transferred(_, let toName, let note): (kind, text) = ("transferred", "to \(toName ?? "?")" + (note.map { ": " + $0 } ?? ""))
         case .closed(let wrapUp): (kind, text) = ("closed", wrapUp.map(describe) ?? "")
         case .opened: (kind, text) = ("opened", "")
-        case .keysShared: (kind, text) = ("keys shared", "")
+        case .keysShared: (kind, text) = ("keys shared", keySharing[entry.position] ?? "")
         case .incident(let id, let report): (kind, text) = ("incident", describe(report, id: id))
         case .consent(let change): (kind, text) = ("consent", describe(change))
         case .shared(let shared): (kind, text) = ("shared", describe(shared))

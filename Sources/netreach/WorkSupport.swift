@@ -75,8 +75,26 @@ func describe(_ shared: IncidentShared) -> String {
         + "\(shared.level.rawValue)" + (shared.note.isEmpty ? "" : ": \(shared.note)")
 }
 
-/// One transcript entry as the chat and `transcript` print it.
-func transcriptLine(_ entry: TranscriptEntry) -> String {
+/// What each `key.wrapped` of a conversation did, by log position, in words: the first staff key is
+/// made for every staff member (no colleague is involved), a transfer shares keys with its receiver.
+func keySharing(in events: [StoredEvent], keyring: Keyring) -> [UInt64: String] {
+    var texts: [UInt64: String] = [:]
+    for stored in events where stored.kind == .keyWrapped {
+        guard let wrapped = try? KeyWrapped(content: stored.event.content) else { continue }
+        let key = wrapped.purpose == .staffKey ? "staff key (for notes and the wrap-up)" : "conversation key"
+        let recipients = wrapped.wraps.map(\.recipient).filter { $0 != stored.authorKeyID.bytes }
+        if wrapped.purpose == .staffKey && recipients.count < wrapped.wraps.count {
+            texts[stored.position] = "made the \(key) for every staff member (\(wrapped.wraps.count))"
+        } else {
+            let names = recipients.map { id in keyring.certificates.first { $0.keyID.bytes == id }?.name.text ?? "an unknown key" }
+            texts[stored.position] = "shared the \(key) with " + (names.isEmpty ? "nobody" : names.joined(separator: ", "))
+        }
+    }
+    return texts
+}
+
+/// One transcript entry as the chat and `transcript` print it; `keySharing` (above) words a `key.wrapped`.
+func transcriptLine(_ entry: TranscriptEntry, keySharing: [UInt64: String] = [:]) -> String {
     let time = clock(entry.timeMilliseconds).suffix(5)
     let who: String
     switch entry.speaker {
@@ -90,7 +108,7 @@ func transcriptLine(_ entry: TranscriptEntry) -> String {
     case .transferred(_, let toName, let note): return "[\(time)] — \(who) transferred it to \(toName ?? "someone")\(note.map { ": \($0)" } ?? "") —"
     case .closed(let wrapUp): return "[\(time)] — \(who) closed the conversation\(wrapUp.map { ": " + describe($0) } ?? "") —"
     case .opened: return "[\(time)] — the visitor opened the conversation —"
-    case .keysShared: return "[\(time)] — \(who) shared the keys with a colleague —"
+    case .keysShared: return "[\(time)] — \(who) \(keySharing[entry.position] ?? "shared keys for this conversation") —"
     case .incident(let id, let report): return "[\(time)] — \(who) reported an incident: \(describe(report, id: id)) —"
     case .consent(let change): return "[\(time)] — \(who) changed consent: \(describe(change)) —"
     case .shared(let shared): return "[\(time)] — \(who) shared an incident: \(describe(shared)) —"

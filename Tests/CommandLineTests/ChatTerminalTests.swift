@@ -7,7 +7,7 @@ import Testing
 /// `netreach chat` in a real terminal (tmux), typed at with send-keys and read with capture-pane.
 @Suite("netreach chat in a terminal", .serialized)
 struct ChatTerminalTests {
-    @Test("a visitor's message appears while the worker is mid-line, the line survives, and /close asks for the wrap-up")
+    @Test("a visitor's message appears while the worker is mid-line, the line survives, and /close asks each wrap-up question until it is answered")
     func chatInTmux() async throws {
         let deployment = try await StaffDeployment.make()
         defer { deployment.stop() }
@@ -40,19 +40,37 @@ struct ChatTerminalTests {
         #expect(inbox.status == 0, "\(inbox.standardError)")
         #expect(inbox.standardOutput.contains("mine,\(visitor.shortID)"))
 
-        // /close asks for the wrap-up, question by question.
+        // /transfer to a name nobody has is refused before any note is asked for.
+        try await tmux(["send-keys", "-t", session, "-l", "/transfer bob"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
+        let transfer = try await screen(session, until: { $0.contains("no colleague named bob") })
+        #expect(transfer?.contains("jo") == true && transfer?.contains("Note for bob") == false, "\(transfer ?? "")")
+
+        // /close asks for the wrap-up question by question; a bad answer is named at once and only that question asked again.
         try await tmux(["send-keys", "-t", session, "-l", "/close"])
         try await tmux(["send-keys", "-t", session, "Enter"])
-        #expect(try await screen(session, until: { $0.contains("Topics") }) != nil)
-        for (question, answer) in [("Referrals", "violence, safety-advice"), ("Outcome", "none"), ("new/repeat", WrapUp.Outcome.allCases[0].name),
-                                   ("chat-exited-0", "new")] {
-            try await tmux(["send-keys", "-t", session, "-l", answer])
+        let answers: [(answer: String, then: String)] = [
+            ("violence, weather", "unknown topic 'weather'"), ("violence, safety-advice", "Referrals, separated"), ("none", "Outcome ("),
+            ("maybe", "unknown outcome 'maybe'"), (WrapUp.Outcome.supportGiven.name, "new/repeat"), ("new", "Age band"),
+            ("25-34", "Gender"), ("", "Work setting"), ("street", "chat-exited-0"),
+        ]
+        #expect(try await screen(session, until: { $0.contains("Topics, separated") }) != nil)
+        for (answer, then) in answers {
+            if !answer.isEmpty { try await tmux(["send-keys", "-t", session, "-l", answer]) }
             try await tmux(["send-keys", "-t", session, "Enter"])
-            #expect(try await screen(session, until: { $0.contains(question) }) != nil, "waiting for \(question)")
+            #expect(try await screen(session, until: { $0.contains(then) }) != nil, "after '\(answer)', waiting for \(then)")
         }
+        let pane = try await tmux(["capture-pane", "-p", "-S", "-200", "-t", session])
+        func asked(_ question: String) -> Int { pane.components(separatedBy: question).count - 1 }
+        #expect(asked("Topics, separated") == 2, "\(pane)")
+        #expect(asked("Referrals, separated") == 1, "\(pane)")
+        #expect(asked("Outcome (") == 2, "\(pane)")
+        #expect(asked("new/repeat") == 1 && asked("Age band") == 1 && asked("Gender") == 1 && asked("Work setting") == 1, "\(pane)")
         let transcript = try await deployment.netreach("sam", ["transcript", visitor.shortID, "--format", "json"])
-        #expect(transcript.standardOutput.contains("\"kind\":\"closed\""))
-        #expect(transcript.standardOutput.contains("violence"))
+        let entries = try JSONSerialization.jsonObject(with: Data(transcript.standardOutput.utf8)) as? [[String: String]] ?? []
+        let closed = try #require(entries.first { $0["kind"] == "closed" }?["text"], "\(transcript.standardOutput)")
+        #expect(closed.contains("topics violence, safety-advice") && closed.contains("outcome support-given"), "\(closed)")
+        #expect(closed.contains("age 25-34, gender not-recorded, work setting street"), "\(closed)")
         await visitor.connection.close()
     }
 
@@ -85,6 +103,73 @@ struct ChatTerminalTests {
         let transcript = try await deployment.netreach("sam", ["transcript", visitor.shortID, "--format", "csv"])
         #expect(transcript.status == 0, "\(transcript.standardError)")
         #expect(transcript.standardOutput.components(separatedBy: "are you ok? I'm still here").count - 1 == 1, "\(transcript.standardOutput)")
+    }
+
+    @Test("a line typed in a colleague's chat is refused, naming the colleague, and never reaches the visitor")
+    func colleaguesChat() async throws {
+        let deployment = try await StaffDeployment.make()
+        defer { deployment.stop() }
+        try await deployment.login("sam")
+        try await deployment.login("jo")
+        let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "is anyone there?")
+        #expect(try await deployment.netreach("jo", ["claim", visitor.shortID]).status == 0)
+        let session = "netreach-colleague-" + String(visitor.shortID.filter { $0.isLetter || $0.isNumber })
+        let binary = BinaryRunner.productsDirectory.appendingPathComponent("netreach").path
+        try await tmux(["new-session", "-d", "-s", session, "-x", "160", "-y", "40",
+                        "env NETREACH_HOME=\(deployment.home("sam")) \(binary) chat \(visitor.shortID) --passphrase-file \(deployment.passphraseFile); echo chat-exited-$?; sleep 60"])
+        defer { killSession(session) }
+        #expect(try await screen(session, until: { $0.contains("sam>") && $0.contains("visitor: is anyone there?") }) != nil)
+        #expect(try await screen(session, until: { $0.contains("jo has this conversation") }) != nil)
+
+        for line in ["hi, this was meant for another chat", "/close"] {
+            try await tmux(["send-keys", "-t", session, "-l", line])
+            try await tmux(["send-keys", "-t", session, "Enter"])
+        }
+        let refused = try await screen(session, until: { $0.components(separatedBy: "! jo has conversation \(visitor.shortID)").count == 3 })
+        #expect(refused?.contains("--as-colleague") == true, "\(refused ?? "")")
+        #expect(await visitor.nextStaffMessage(timeout: .seconds(3)) == nil)
+        try await tmux(["send-keys", "-t", session, "-l", "/quit"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
+        #expect(try await screen(session, until: { $0.contains("chat-exited-0") }) != nil)
+        let transcript = try await deployment.netreach("jo", ["transcript", visitor.shortID, "--format", "json"])
+        let entries = try JSONSerialization.jsonObject(with: Data(transcript.standardOutput.utf8)) as? [[String: String]] ?? []
+        #expect(!entries.contains { $0["speaker"] == "sam" && ["message", "closed"].contains($0["kind"] ?? "") }, "\(entries)")
+        await visitor.connection.close()
+    }
+
+    @Test("handover at the end of a shift shows the safety alert published a minute before, verified, and what did not verify")
+    func handoverShowsAlerts() async throws {
+        let deployment = try await StaffDeployment.make()
+        defer { deployment.stop() }
+        try await deployment.login("sam")
+        try await deployment.login("jo")
+        let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "a punter attacked me")
+        let reported = try await deployment.netreach("sam", [
+            "report", "incident", visitor.shortID, "--date", "2026-11-20", "--time", "evening", "--area", "Leeds city centre",
+            "--setting", "indoor", "--what", "physical-assault", "--phone", "07700 900123", "--description", "Tall, grey hair, white van",
+            "--no-support", "--consent", "2"])
+        #expect(reported.status == 0, "\(reported.standardError)")
+        let incident = try #require(reported.standardOutput.split(separator: " ").dropFirst().first.map(String.init))
+        let draft = deployment.directory + "/alert.json"
+        #expect(try await deployment.netreach("sam", ["alert", "draft", incident, "--out", draft]).status == 0)
+        let published = try await deployment.netreach("sam", ["alert", "publish", draft])
+        #expect(published.status == 0, "\(published.standardError)")
+
+        let session = "netreach-handover-" + String(visitor.shortID.filter { $0.isLetter || $0.isNumber })
+        let binary = BinaryRunner.productsDirectory.appendingPathComponent("netreach").path
+        try await tmux(["new-session", "-d", "-s", session, "-x", "200", "-y", "40",
+                        "env NETREACH_HOME=\(deployment.home("jo")) \(binary) handover --passphrase-file \(deployment.passphraseFile); echo handover-exited-$?; sleep 60"])
+        defer { killSession(session) }
+        let screen = try await screen(session, until: { $0.contains("handover-exited-") })
+        #expect(screen?.contains("handover-exited-0") == true, "\(screen ?? "")")
+        #expect(screen?.contains("Tall, grey hair, white van") == true, "\(screen ?? "")")
+        #expect(screen?.contains("Leeds city centre") == true && screen?.contains("signed by sam") == true, "\(screen ?? "")")
+        #expect(screen?.contains("1 verified, 0 did not verify") == true, "\(screen ?? "")")
+        #expect(screen?.contains("no safety alerts") == false, "\(screen ?? "")")
+        // The checker says how much it checked: "no alert" over an empty or unverified feed is no all-clear.
+        let check = try await deployment.netreach("jo", ["check", "07700 900124"])
+        #expect(check.status == 0 && check.standardOutput.contains("(1 verified alert(s) checked)"), "\(check.standardOutput)")
+        await visitor.connection.close()
     }
 
     /// Ends a test's tmux session (and the chat in it); quick, so it may run in a defer.

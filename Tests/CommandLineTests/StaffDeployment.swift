@@ -96,15 +96,17 @@ struct HarnessError: Error, CustomStringConvertible {
 
 /// A visitor speaking the protocol with the Swift client, as the web page does.
 struct TestVisitor {
-    let identity = VisitorIdentity(phrase: .generate())
+    let identity: VisitorIdentity
     let key = SecretBox.generateKey()
     let connection: RelayConnection
 
-    static func open(base: String, keyring: Keyring, firstMessage: String) async throws -> TestVisitor {
+    /// `identity` lets a test choose the conversation id (two ids that share a prefix, say).
+    static func open(base: String, keyring: Keyring, firstMessage: String,
+                     identity: VisitorIdentity = VisitorIdentity(phrase: .generate())) async throws -> TestVisitor {
         // A generous wait for the hello: the relay is a separate process, and a loaded test machine may be slow to schedule it.
         let connection = try await RelayConnection(url: base.replacingOccurrences(of: "http://", with: "ws://") + "/v1/ws",
                                                    helloTimeout: .seconds(60))
-        let visitor = TestVisitor(connection: connection)
+        let visitor = TestVisitor(identity: identity, connection: connection)
         _ = await connection.authenticate(visitor.identity.signing, role: .visitor)
         let opened = try Event.opening(identity: visitor.identity, conversationKey: visitor.key, keyring: keyring)
         guard await connection.open(opened)?["t"] as? String == "ack" else { throw HarnessError("the conversation did not open") }

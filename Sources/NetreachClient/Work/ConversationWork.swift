@@ -7,30 +7,57 @@ import Sodium
 /// conversation from the caught-up replica, so it acts on what the relay has.
 public struct ConversationWork: Sendable {
     public let workspace: StaffWorkspace
+    /// Whether the person said (`--as-colleague`) that they mean to act on a colleague's conversation;
+    /// otherwise such an action is refused (ColleagueRule).
+    public let asColleague: Bool
 
-    public init(workspace: StaffWorkspace) {
+    public init(workspace: StaffWorkspace, asColleague: Bool = false) {
         self.workspace = workspace
+        self.asColleague = asColleague
     }
 
     var me: StaffSecrets { StaffSecrets(signing: workspace.credentials.signing, box: workspace.credentials.box) }
 
     /// The conversation whose id starts with `text` — hex digits as lists show them, or the whole
-    /// b64u id; it must match exactly one conversation the replica holds.
+    /// b64u id; it must match exactly one conversation the replica holds. Too short a prefix, or one
+    /// that matches several, is `WorkError.badID` listing the conversations it could mean.
     public func conversation(matching text: String) async throws -> ConversationID {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.count >= 4 else { throw WorkError.unknownConversation("a conversation id needs at least 4 characters, got '\(text)'") }
         let hex = trimmed.lowercased()
         let events = try await workspace.replica.allEvents()
         var ids = Set<ConversationID>()
         for stored in events where stored.event.kind == .conversationOpened {
             let id = stored.event.conversation
-            if Hex.encode(id.bytes).hasPrefix(hex) || id.base64URL == trimmed { ids.insert(id) }
+            if (!hex.isEmpty && Hex.encode(id.bytes).hasPrefix(hex)) || id.base64URL == trimmed { ids.insert(id) }
+        }
+        guard trimmed.count >= 4 else {
+            throw WorkError.badID("a conversation id needs at least 4 hex digits, got '\(text)'" + candidates(ids, events: events))
         }
         switch ids.count {
         case 1: return ids.first!
         case 0: throw WorkError.unknownConversation("no conversation starts with '\(trimmed)' (see netreach inbox)")
-        default: throw WorkError.unknownConversation("'\(trimmed)' matches \(ids.count) conversations; give more of the id")
+        default: throw WorkError.badID("'\(trimmed)' matches \(ids.count) conversations; give more of the id" + candidates(ids, events: events))
         }
+    }
+
+    /// The conversations an id could mean, each as much of its id as tells them apart and who has it.
+    private func candidates(_ ids: Set<ConversationID>, events: [StoredEvent]) -> String {
+        guard !ids.isEmpty else { return "" }
+        var inbox = Inbox()
+        inbox.apply(events)
+        let hexes = ids.map { Hex.encode($0.bytes) }.sorted()
+        let length = max(8, zip(hexes, hexes.dropFirst()).map { pair in 1 + zip(pair.0, pair.1).prefix { $0 == $1 }.count }.max() ?? 0)
+        let lines = ids.sorted { Hex.encode($0.bytes) < Hex.encode($1.bytes) }.prefix(10).map { id -> String in
+            let summary = inbox.summary(of: id)
+            let state: String
+            switch summary?.state {
+            case .claimed?: state = "claimed by " + (summary?.claimedBy.map(name(of:)) ?? "someone")
+            case .closed?: state = "closed"
+            default: state = "waiting"
+            }
+            return "\n  \(Hex.encode(id.bytes).prefix(length))  \(state)"
+        }
+        return "; it could be:" + lines.joined() + (ids.count > 10 ? "\n  … and \(ids.count - 10) more" : "")
     }
 
     /// The conversation's events, after catching up with whatever arrived since the session opened.
@@ -49,6 +76,19 @@ public struct ConversationWork: Sendable {
     }
 
     // MARK: Actions
+
+    /// Refuses to act on a conversation a colleague has, unless the person said `--as-colleague`:
+    /// the message names who has it and how to go on.
+    public func checkNotColleagues(_ conversation: ConversationID, events: [StoredEvent]? = nil) async throws {
+        guard !asColleague else { return }
+        let seen: [StoredEvent]
+        if let events { seen = events } else { seen = try await self.events(of: conversation) }
+        guard let holder = ColleagueRule.holder(of: conversation, in: seen), holder != me.keyID else { return }
+        let id = String(Hex.encode(conversation.bytes).prefix(8)), who = name(of: holder)
+        throw WorkError.refused("\(who) has conversation \(id); nothing was done. To take it over, ask \(who) or a supervisor to run "
+                                + "'netreach transfer \(id) --to \(workspace.credentials.name.text) --note TEXT'; to act on it on purpose, "
+                                + "repeat with --as-colleague (the audit shows it)")
+    }
 
     /// Claims the conversation; the relay decides a race by version. Returns who holds it when someone else won.
     public func claim(_ conversation: ConversationID) async throws {
@@ -86,7 +126,9 @@ public struct ConversationWork: Sendable {
     /// Seals and signs a message without sending it: the same event can be delivered again after a
     /// network drop, and the relay stores it once (it is the same event id and the same bytes).
     public func message(_ conversation: ConversationID, text: String) async throws -> Event {
-        let keys = try await keys(of: conversation)
+        let events = try await events(of: conversation)
+        try await checkNotColleagues(conversation, events: events)
+        let keys = keys(for: events)
         guard let key = keys.conversationKey else { throw WorkError.noKey(keys.conversationKeyProblem?.message ?? "the conversation key was never wrapped to your key") }
         return try sign(.messagePosted, conversation, content: try SealedText.seal(text, key: key))
     }
@@ -99,8 +141,9 @@ public struct ConversationWork: Sendable {
         _ = try await workspace.session.append(event)
     }
 
-    /// Adds a note only staff read.
+    /// Adds a note only staff read; a handover note may go on any conversation, others only on one that is not a colleague's.
     public func note(_ conversation: ConversationID, text: String) async throws {
+        if !ColleagueRule.isHandoverNote(text) { try await checkNotColleagues(conversation) }
         let key = try await staffKey(of: conversation)
         _ = try await workspace.session.append(try sign(.noteAdded, conversation, content: try SealedText.seal(text, key: key)))
     }
@@ -130,9 +173,11 @@ public struct ConversationWork: Sendable {
 
     /// Closes the conversation with its wrap-up (sealed under the staff key: the visitor sees only that it closed).
     public func close(_ conversation: ConversationID, wrapUp: WrapUp) async throws {
+        let events = try await events(of: conversation)
         var inbox = Inbox()
-        for event in try await events(of: conversation) { inbox.apply(event) }
+        inbox.apply(events)
         if inbox.summary(of: conversation)?.state == .closed { throw WorkError.refused("this conversation is already closed") }
+        try await checkNotColleagues(conversation, events: events)
         let key = try await staffKey(of: conversation)
         _ = try await workspace.session.append(try sign(.conversationClosed, conversation, content: try SealedText.seal(wrapUp.text, key: key)))
     }
@@ -204,12 +249,14 @@ public struct ConversationWork: Sendable {
 /// Why a work command could not do what was asked.
 public enum WorkError: Error, CustomStringConvertible, Sendable {
     case unknownConversation(String)
+    /// An id typed too short, or matching several: a usage error, with the candidates in the text.
+    case badID(String)
     case refused(String)
     case noKey(String)
 
     public var description: String {
         switch self {
-        case .unknownConversation(let text), .refused(let text), .noKey(let text): text
+        case .unknownConversation(let text), .badID(let text), .refused(let text), .noKey(let text): text
         }
     }
 }

@@ -8,8 +8,9 @@ import Sodium
 public struct IncidentWork: Sendable {
     public let work: ConversationWork
 
-    public init(workspace: StaffWorkspace) {
-        work = ConversationWork(workspace: workspace)
+    /// `asColleague`: the person means to act on incidents of a colleague's conversation (ColleagueRule).
+    public init(workspace: StaffWorkspace, asColleague: Bool = false) {
+        work = ConversationWork(workspace: workspace, asColleague: asColleague)
     }
 
     var workspace: StaffWorkspace { work.workspace }
@@ -41,19 +42,34 @@ public struct IncidentWork: Sendable {
     /// The incident whose id starts with `text` (hex, as lists show it) or is its whole b64u id.
     public func incident(matching text: String) async throws -> IncidentRecord {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.count >= 4 else { throw WorkError.unknownConversation("an incident id needs at least 4 characters, got '\(text)'") }
-        let matches = try await all().records.filter { Hex.encode($0.id.bytes).hasPrefix(trimmed.lowercased()) || $0.id.base64URL == trimmed }
+        let hex = trimmed.lowercased()
+        let matches = try await all().records.filter { (!hex.isEmpty && Hex.encode($0.id.bytes).hasPrefix(hex)) || $0.id.base64URL == trimmed }
+        guard trimmed.count >= 4 else {
+            throw WorkError.badID("an incident id needs at least 4 hex digits, got '\(text)'" + Self.candidates(matches))
+        }
         switch matches.count {
         case 1: return matches[0]
         case 0: throw WorkError.unknownConversation("no incident starts with '\(trimmed)' (see netreach incidents)")
-        default: throw WorkError.unknownConversation("'\(trimmed)' matches \(matches.count) incidents; give more of the id")
+        default: throw WorkError.badID("'\(trimmed)' matches \(matches.count) incidents; give more of the id" + Self.candidates(matches))
         }
+    }
+
+    /// The incidents an id could mean, each as much of its id as tells them apart, with its date and area.
+    static func candidates(_ records: [IncidentRecord]) -> String {
+        guard !records.isEmpty else { return "" }
+        let hexes = records.map { Hex.encode($0.id.bytes) }.sorted()
+        let length = max(8, zip(hexes, hexes.dropFirst()).map { pair in 1 + zip(pair.0, pair.1).prefix { $0 == $1 }.count }.max() ?? 0)
+        let lines = records.sorted { Hex.encode($0.id.bytes) < Hex.encode($1.id.bytes) }.prefix(10).map {
+            "\n  \(Hex.encode($0.id.bytes).prefix(length))  \($0.report.date) \($0.report.area)"
+        }
+        return "; it could be:" + lines.joined() + (records.count > 10 ? "\n  … and \(records.count - 10) more" : "")
     }
 
     // MARK: Recording for the visitor
 
     /// Records a report the visitor gave a worker, sealed with the conversation key so the visitor can read it too.
     public func report(_ report: IncidentReport, in conversation: ConversationID) async throws -> IncidentID {
+        try await work.checkNotColleagues(conversation)
         let key = try await conversationKey(of: conversation)
         let event = try work.sign(.incidentReported, conversation, content: try SealedText.seal(report.text, key: key))
         _ = try await workspace.session.append(event)
@@ -66,6 +82,7 @@ public struct IncidentWork: Sendable {
         guard !change.visitorSaidOn.isEmpty else {
             throw IncidentError(.missingValue, "a worker records consent with the day the visitor said so", field: "visitorSaidOn")
         }
+        try await work.checkNotColleagues(record.conversation)
         let key = try await conversationKey(of: record.conversation)
         _ = try await workspace.session.append(try work.sign(.consentChanged, record.conversation,
                                                              content: try SealedText.seal(change.text, key: key)))
@@ -119,15 +136,16 @@ public struct IncidentWork: Sendable {
     // MARK: The feed
 
     /// The feed as this replica holds it, newest first: only alerts that verify against the keyring;
-    /// the others are counted, not shown.
-    public func feed() async throws -> (alerts: [VerifiedAlert], unverified: Int) {
+    /// the others are counted, not shown. `since` (the relay's time, ms) keeps only what the relay
+    /// stored from then on, for the verified and the counted alike.
+    public func feed(since: UInt64 = 0) async throws -> (alerts: [FeedAlert], unverified: Int) {
         try await work.catchUp()
         let events = try await workspace.replica.events(of: .alertFeed)
-        var alerts: [VerifiedAlert] = []
+        var alerts: [FeedAlert] = []
         var unverified = 0
-        for stored in events.reversed() {
+        for stored in events.reversed() where stored.timeMilliseconds >= since {
             if let alert = try? VerifiedAlert.verify(stored.event, position: stored.position, keyring: workspace.keyring) {
-                alerts.append(alert)
+                alerts.append(FeedAlert(verified: alert, publishedAt: stored.timeMilliseconds))
             } else {
                 unverified += 1
             }
@@ -135,10 +153,12 @@ public struct IncidentWork: Sendable {
         return (alerts, unverified)
     }
 
-    /// The alerts that name `identifier`, hashed here: nothing of it leaves this machine.
-    public func check(_ identifier: PerpetratorIdentifier) async throws -> [VerifiedAlert] {
+    /// The verified alerts that name `identifier`, hashed here: nothing of it leaves this machine;
+    /// with how many verified alerts were checked and how many did not verify (and so were not).
+    public func check(_ identifier: PerpetratorIdentifier) async throws -> (matches: [VerifiedAlert], checked: Int, unverified: Int) {
         let salt = PerpetratorIdentifier.feedSalt(organisation: workspace.keyring.organisation.signKey)
-        return try await feed().alerts.filter { $0.alert.matches(identifier, salt: salt) }
+        let (alerts, unverified) = try await feed()
+        return (alerts.map(\.verified).filter { $0.alert.matches(identifier, salt: salt) }, alerts.count, unverified)
     }
 
     // MARK: Helpers
@@ -160,4 +180,11 @@ public struct IncidentWork: Sendable {
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: date)
     }
+}
+
+/// An alert of the feed that verified against the keyring, and when the relay stored it.
+public struct FeedAlert: Sendable {
+    public let verified: VerifiedAlert
+    /// The relay's time for the `alert.published` event, milliseconds since 1970.
+    public let publishedAt: UInt64
 }
