@@ -12,6 +12,22 @@ struct FullDiskDefectTests {
         event(tag + String(repeating: ".", count: max(0, count - tag.utf8.count)))
     }
 
+    /// Appends A (2 900 bytes) and then B (800 bytes) to the stream so that the writer plans them in
+    /// one group: it is held inside the flush of `behind` (appended to stream `t`) until both wait.
+    private func plannedTogether(_ store: FileEventStore, _ disk: SimulatedSegmentStorage, behind: ProposedEvent)
+        async throws -> (a: Task<AppendResult, any Error>, b: Task<AppendResult, any Error>) {
+        disk.holdSyncs()
+        let held = Task { try await store.append(to: "t", expectedVersion: .any, events: [behind]) }
+        while disk.syncsWaiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        let a = Task { try await store.append(to: Self.stream, expectedVersion: .any, events: [sized(2_900, "A")]) }
+        while store.pendingWriterJobs < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        let b = Task { try await store.append(to: Self.stream, expectedVersion: .any, events: [sized(800, "B")]) }
+        while store.pendingWriterJobs < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        disk.releaseSyncs()
+        _ = try await held.value
+        return (a, b)
+    }
+
     @Test("a group refused for space just before a roll leaves no gap in a stream's versions")
     func refusedCommitBeforeRollKeepsVersions() async throws {
         let dir = TemporaryDirectory()
@@ -20,20 +36,9 @@ struct FullDiskDefectTests {
         let store = try FileEventStore(directory: dir.path, configuration: .init(segmentSize: 4_096), storage: disk)
         _ = try await store.append(to: Self.stream, expectedVersion: .any, events: [sized(100, "e0")])
         _ = try await store.append(to: "t", expectedVersion: .any, events: [sized(80, "e1")])
-
-        // Hold the writer inside the flush of a third group, so that A and B are planned together.
-        disk.holdSyncs()
-        let held = Task { try await store.append(to: "t", expectedVersion: .any, events: [sized(40, "e2")]) }
-        while disk.syncsWaiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
         // A: too big for the space left in this segment's file, so its group is refused for space.
-        let a = Task { try await store.append(to: Self.stream, expectedVersion: .any, events: [sized(2_900, "A")]) }
-        while store.pendingWriterJobs < 1 { try await Task.sleep(for: .milliseconds(1)) }
         // B: does not fit the segment after A, so planning it commits A's group and rolls.
-        let b = Task { try await store.append(to: Self.stream, expectedVersion: .any, events: [sized(800, "B")]) }
-        while store.pendingWriterJobs < 2 { try await Task.sleep(for: .milliseconds(1)) }
-        disk.releaseSyncs()
-        _ = try await held.value
-
+        let (a, b) = try await plannedTogether(store, disk, behind: sized(40, "e2"))
         await #expect(throws: EventLogError.self) { _ = try await a.value }
         let stored = try await b.value
         #expect(stored.streamVersion == 1, "A was not stored, so B is version 1 of the stream, not \(stored.streamVersion)")
@@ -51,18 +56,9 @@ struct FullDiskDefectTests {
         let disk = SimulatedSegmentStorage(faults: .init(capacity: 3_000))
         let store = try FileEventStore(directory: dir.path, configuration: .init(segmentSize: 4_096), storage: disk)
         _ = try await store.append(to: Self.stream, expectedVersion: .any, events: [sized(600, "e0")])
-        disk.holdSyncs()
-        let held = Task { try await store.append(to: "t", expectedVersion: .any, events: [sized(600, "e1")]) }
-        while disk.syncsWaiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
         // A rolls to a new segment and is planned there; its group is then refused for space.
-        let a = Task { try await store.append(to: Self.stream, expectedVersion: .any, events: [sized(2_900, "A")]) }
-        while store.pendingWriterJobs < 1 { try await Task.sleep(for: .milliseconds(1)) }
         // B does not fit after A, so planning it commits A's group, which is refused: the new segment is still empty.
-        let b = Task { try await store.append(to: Self.stream, expectedVersion: .any, events: [sized(800, "B")]) }
-        while store.pendingWriterJobs < 2 { try await Task.sleep(for: .milliseconds(1)) }
-        disk.releaseSyncs()
-        _ = try await held.value
-
+        let (a, b) = try await plannedTogether(store, disk, behind: sized(600, "e1"))
         await #expect(throws: EventLogError.self) { _ = try await a.value }
         let stored = try await b.value
         #expect(stored.firstPosition == 2 && stored.streamVersion == 1)
