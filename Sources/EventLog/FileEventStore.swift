@@ -245,6 +245,12 @@ public final class FileEventStore: EventStore {
         }
     }
 
+    /// How many waits (log-wide and per stream) are registered now: lets a test know for certain
+    /// that a waiter is waiting before it acts.
+    package var waitingCount: Int {
+        shared.withLock { state in state.waiters.count + state.streamWaiters.values.reduce(0) { $0 + $1.count } }
+    }
+
     /// Called by the writer after it published new events; `streams` holds each stream the group
     /// wrote to, with its new version.
     func wakeWaiters(streams: [StreamName: UInt64]) {
