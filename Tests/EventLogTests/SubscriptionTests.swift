@@ -126,6 +126,8 @@ struct SubscriptionTests {
         let dir = TemporaryDirectory()
         try await withStore(dir) { store async throws in
             _ = try await store.append(to: "mine", expectedVersion: .any, events: [event("0")])
+            // Acknowledged only once the wake-ups of the append before it ran (see below).
+            _ = try await store.append(to: "other-0", expectedVersion: .any, events: [event("first synchronisation")])
             let mine = Task { await store.waitForEvents(in: "mine", beyond: 1) }
             let unopened = Task { await store.waitForEvents(in: "unopened", beyond: 0) }
             try await untilWaiting(store, count: 2)
