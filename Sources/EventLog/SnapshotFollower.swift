@@ -146,8 +146,7 @@ final class SnapshotFollower: @unchecked Sendable {
                     case .frame(let frame):
                         guard frame.position == count else { damaged = true; return }
                         do throws(EventLogError) {
-                            try LogRecovery.addToIndex(frame, UnsafeRawBufferPointer(rebasing: rest[0..<frame.frameCount]),
-                                                       streams: &streams, ids: &ids, segment: file.name)
+                            try add(frame, UnsafeRawBufferPointer(rebasing: rest[0..<frame.frameCount]), segment: file.name)
                         } catch {
                             outcome = .failure(error)
                             return
@@ -180,6 +179,19 @@ final class SnapshotFollower: @unchecked Sendable {
             }
         }
         return .caughtUp
+    }
+
+    /// Adds a record to the stream and id indexes, checking that its stream version follows. Only
+    /// published records are read, so every batch is whole: no record is ever taken back.
+    private func add(_ frame: DecodedFrame, _ frameBytes: UnsafeRawBufferPointer, segment: String) throws(EventLogError) {
+        let stream = try frame.streamName(in: frameBytes)
+        let expected = UInt64(streams[stream]?.count ?? 0)
+        guard frame.version == expected else {
+            throw EventLogError(code: .corruptRecord, "stream \(stream) has version \(frame.version) where \(expected) was due",
+                                position: frame.position, segment: segment)
+        }
+        streams[stream, default: []].append(frame.position)
+        ids.insert(frame.id, position: frame.position)
     }
 
     private func writeSnapshot() {
