@@ -11,13 +11,22 @@ public struct FileEventStoreConfiguration: Sendable, Hashable {
     /// How long the writer may wait for appenders of the previous group to come back before it
     /// flushes a smaller group. A lone appender never waits.
     public var groupCommitGather: Duration
+    /// A background thread writes `index.snapshot` once this many events were appended since the
+    /// last one, so that an open after a crash scans at most about this many; nil: not by count.
+    public var snapshotEveryEvents: Int?
+    /// … or once this many bytes of records were; nil: not by size. With both nil the snapshot is
+    /// written only by `close()`.
+    public var snapshotEveryBytes: Int?
 
     public init(segmentSize: Int = 64 << 20, maximumGroupBytes: Int = 8 << 20, maximumBatchCount: Int = 10_000,
-                groupCommitGather: Duration = .microseconds(100)) {
+                groupCommitGather: Duration = .microseconds(100), snapshotEveryEvents: Int? = 1_000_000,
+                snapshotEveryBytes: Int? = 256 << 20) {
         self.segmentSize = segmentSize
         self.maximumGroupBytes = maximumGroupBytes
         self.maximumBatchCount = maximumBatchCount
         self.groupCommitGather = groupCommitGather
+        self.snapshotEveryEvents = snapshotEveryEvents
+        self.snapshotEveryBytes = snapshotEveryBytes
     }
 
     /// The largest segment: record offsets in the index are 32-bit, and a batch may run one
@@ -79,6 +88,12 @@ public final class FileEventStore: EventStore {
         public var events: UInt64 = 0
         /// Appends refused with `noSpace` because the disk was full (nothing of them written).
         public var refusedForSpace: UInt64 = 0
+        /// Index snapshots written in the background as the log grew (not counting the one of `close()`).
+        public var snapshotsWritten: UInt64 = 0
+        /// Background snapshots that could not be written, or a follower that stopped; appends go on.
+        public var snapshotFailures: UInt64 = 0
+        /// Events covered by the last background snapshot written.
+        public var snapshotEvents: UInt64 = 0
     }
 
     /// The counters so far.
@@ -89,6 +104,9 @@ public final class FileEventStore: EventStore {
     let journal: RedactionJournal
     private let directoryLock: DirectoryLock
     private let writerExit: Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)> = Mutex((false, nil))
+    private let snapshotFollower = Mutex<SnapshotFollower?>(nil)
+    /// Held while `index.snapshot` is written: the background thread and `close()` share its temporary file.
+    private let snapshotFile = Mutex(())
 
     /// Opens the log in `directory`, creating the directory and a new log if there is none.
     /// Recovery runs here: a torn tail is cut and reported in `recoveryReport`; damage elsewhere throws.
@@ -119,6 +137,12 @@ public final class FileEventStore: EventStore {
             shared.withLock { $0.integrity = .running }
             let verifier = CoveredRangeVerifier(store: self, count: covered)
             WriterThread.start(name: "netreach-log-verify") { verifier.run() }
+        }
+        if configuration.snapshotEveryEvents != nil || configuration.snapshotEveryBytes != nil {
+            let follower = SnapshotFollower(store: self, everyEvents: configuration.snapshotEveryEvents,
+                                            everyBytes: configuration.snapshotEveryBytes)
+            snapshotFollower.withLock { $0 = follower }
+            follower.start()
         }
     }
 
@@ -251,6 +275,12 @@ public final class FileEventStore: EventStore {
         }
     }
 
+    /// How many waits (log-wide and per stream) are registered now: lets a test know for certain
+    /// that a waiter is waiting before it acts.
+    package var waitingCount: Int {
+        shared.withLock { state in state.waiters.count + state.streamWaiters.values.reduce(0) { $0 + $1.count } }
+    }
+
     /// Called by the writer after it published new events; `streams` holds each stream the group
     /// wrote to, with its new version.
     func wakeWaiters(streams: [StreamName: UInt64]) {
@@ -294,6 +324,7 @@ public final class FileEventStore: EventStore {
             return all
         }
         for waiter in waiters { waiter.resume(returning: false) }
+        await snapshotFollower.withLock({ $0 })?.stop()
         // The snapshot is a cache that only speeds up the next open; without it (write failed, or
         // the store failed) the next open scans the log, which is slower but loses nothing.
         try? writeIndexSnapshot()
@@ -308,7 +339,13 @@ public final class FileEventStore: EventStore {
             return (state.index, true)
         }
         guard healthy else { return }
-        try IndexSnapshot.write(index, logID: logID, directory: directory)
+        try writeSnapshotFile(index)
+    }
+
+    func writeSnapshotFile(_ index: LogIndex) throws(EventLogError) {
+        try snapshotFile.withLock { (_) throws(EventLogError) in
+            try IndexSnapshot.write(index, logID: logID, directory: directory)
+        }
     }
 
     private func startWriterThread(_ writer: LogWriter) {

@@ -15,9 +15,19 @@ public final class SecureBytes: @unchecked Sendable, ByteInput {
         UnsafeMutableRawBufferPointer(rebasing: allocation[0..<count])
     }
 
+    /// Sees the whole allocation after it was wiped and just before it is freed: how the tests check
+    /// the wipe, which cannot be observed once the memory is gone. Nil outside tests.
+    private let willFree: (@Sendable (UnsafeRawBufferPointer) -> Void)?
+
     /// Makes `count` bytes and lets `initializer` fill them; the buffer starts zeroed.
     /// If the initializer throws, the partly written bytes are wiped before the error propagates.
-    public init<E: Error>(count: Int, initializingWith initializer: (UnsafeMutableRawBufferPointer) throws(E) -> Void) throws(E) {
+    public convenience init<E: Error>(count: Int, initializingWith initializer: (UnsafeMutableRawBufferPointer) throws(E) -> Void) throws(E) {
+        try self.init(count: count, willFree: nil, initializingWith: initializer)
+    }
+
+    /// As `init(count:initializingWith:)`, with `willFree` called on the wiped memory before it is freed.
+    package init<E: Error>(count: Int, willFree: (@Sendable (UnsafeRawBufferPointer) -> Void)?,
+                           initializingWith initializer: (UnsafeMutableRawBufferPointer) throws(E) -> Void) throws(E) {
         Sodium.ensureInitialised()
         precondition(count >= 0, "a byte count cannot be negative")
         let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(count, 1), alignment: 16)
@@ -28,11 +38,13 @@ public final class SecureBytes: @unchecked Sendable, ByteInput {
             try initializer(UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]))
         } catch {
             Sodium.memzero(raw)
+            willFree?(UnsafeRawBufferPointer(raw))
             raw.deallocate()
             throw error
         }
         allocation = raw
         self.count = count
+        self.willFree = willFree
     }
 
     /// Copies the bytes in; the source is the caller's to wipe.
@@ -61,6 +73,7 @@ public final class SecureBytes: @unchecked Sendable, ByteInput {
 
     deinit {
         Sodium.memzero(allocation)
+        willFree?(UnsafeRawBufferPointer(allocation))
         allocation.deallocate()
     }
 

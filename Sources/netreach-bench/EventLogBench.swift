@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChildProcess
 import EventLog
 import Foundation
 import NetreachCommandLine
@@ -8,7 +9,7 @@ import Sodium
 struct EventLogBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eventlog",
-        abstract: "Durable appends/s (1 and 64 appenders) against SQLite WAL+FULL, replay events/s, reopen time.",
+        abstract: "Durable appends/s (1 and 64 appenders) against SQLite WAL+FULL, replay events/s, reopen time, restart after SIGKILL.",
         discussion: """
             Every figure comes from this run, on the disk under --work-dir.
 
@@ -72,7 +73,12 @@ struct EventLogBench: AsyncParsableCommand {
                "ratio, 64 appenders (log / SQLite)")
 
         let big = try await replayAndReopen(payload: payload, directory: workDir + "/log-big")
-        report("reopen_seconds", big.reopenSeconds, "reopen seconds (\(reopenEvents) events)")
+        report("crash_restart_seconds", big.crashRestartSeconds, "open after SIGKILL, seconds (\(reopenEvents) events)")
+        report("crash_snapshot_events", Double(big.crashSnapshotEvents), "of which covered by a background snapshot")
+        report("crash_records_scanned", Double(big.crashRecordsScanned), "records the open after SIGKILL scanned")
+        report("crash_check_seconds", big.crashCheckSeconds, "background check after it, seconds")
+        report("reopen_seconds", big.reopenSeconds, "reopen seconds after close (\(reopenEvents) events)")
+        report("ratio_crash_vs_clean", big.crashRestartSeconds / big.reopenSeconds, "ratio, open after SIGKILL / after close")
         report("reopen_events", Double(big.events), "events in the reopened log")
         report("reopen_snapshot_events", Double(big.snapshotEvents), "of which covered by the index snapshot")
         report("integrity_check_seconds", big.integritySeconds, "background check of the snapshot's range, seconds")
@@ -162,13 +168,12 @@ struct EventLogBench: AsyncParsableCommand {
 
     struct BigLog {
         var reopenSeconds = 0.0, integritySeconds = 0.0, replayPerSecond = 0.0, scanOpenSeconds = 0.0
-        var events: UInt64 = 0, snapshotEvents: UInt64 = 0
+        var crashRestartSeconds = 0.0, crashCheckSeconds = 0.0
+        var events: UInt64 = 0, snapshotEvents: UInt64 = 0, crashSnapshotEvents: UInt64 = 0, crashRecordsScanned: UInt64 = 0
     }
 
-    /// Builds a log of `reopenEvents` events, closes it, times a reopen (with the index snapshot),
-    /// waits for the background check, replays it all, then times an open that scans everything.
-    private func replayAndReopen(payload: [UInt8], directory: String) async throws -> BigLog {
-        let store = try FileEventStore(directory: directory)
+    /// Appends `events` events from 4 concurrent appenders, in batches of 1000.
+    static func fill(_ store: FileEventStore, events total: Int, payload: [UInt8]) async throws {
         let batch = 1000
         try await withThrowingTaskGroup(of: Void.self) { group in
             let writers = 4
@@ -176,8 +181,8 @@ struct EventLogBench: AsyncParsableCommand {
                 group.addTask {
                     let stream = try StreamName("fill-\(writer)")
                     var mine = writer * batch
-                    while mine < reopenEvents {
-                        let size = min(batch, reopenEvents - mine)
+                    while mine < total {
+                        let size = min(batch, total - mine)
                         let events = (0..<size).map { _ in ProposedEvent(type: "bench.event", timeMilliseconds: 0, payload: payload) }
                         _ = try await store.append(to: stream, expectedVersion: .any, events: events)
                         mine += writers * batch
@@ -186,9 +191,37 @@ struct EventLogBench: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        let written = store.currentHead().count
-        await store.close()
+    }
+
+    /// Builds a log of `reopenEvents` events in a child process and kills it with SIGKILL once every
+    /// event is acknowledged (no close, so no close-time snapshot: only the writer's background
+    /// snapshots), times the open after that crash, closes, then times a reopen (with the close-time
+    /// snapshot), waits for the background check, replays it all, and times an open that scans everything.
+    private func replayAndReopen(payload: [UInt8], directory: String) async throws -> BigLog {
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let child = try ChildProcess(me, ["eventlog-fill", "--data-dir", directory, "--events", "\(reopenEvents)",
+                                          "--payload-bytes", "\(payloadBytes)"])
+        guard let line = await child.waitForOutputLine(containing: "filled", timeout: .seconds(3600)),
+              let written = line.split(separator: " ").last.flatMap({ UInt64($0) }) else {
+            await child.killGroup()
+            throw BenchError("the process filling the log ended without filling it: \(child.errors)")
+        }
+        await child.killGroup()
+        guard child.termination == .signalled(SIGKILL) else { throw BenchError("the filling process was not killed: \(String(describing: child.termination))") }
         var result = BigLog()
+
+        let crashStart = ContinuousClock.now
+        let crashed = try FileEventStore(directory: directory)
+        result.crashRestartSeconds = (ContinuousClock.now - crashStart).seconds
+        result.crashSnapshotEvents = crashed.recoveryReport.snapshotEvents ?? 0
+        result.crashRecordsScanned = crashed.recoveryReport.recordsScanned
+        guard crashed.currentHead().count == written else {
+            throw BenchError("after SIGKILL the log has \(crashed.currentHead().count) events, \(written) were acknowledged")
+        }
+        let crashCheck = await crashed.integrityCheckResult()
+        result.crashCheckSeconds = (ContinuousClock.now - crashStart).seconds - result.crashRestartSeconds
+        guard crashCheck == .passed || crashCheck == .notNeeded else { throw BenchError("the integrity check failed: \(crashCheck)") }
+        await crashed.close()
 
         var start = ContinuousClock.now
         let reopened = try FileEventStore(directory: directory)

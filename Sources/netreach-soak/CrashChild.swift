@@ -19,7 +19,10 @@ extension SoakCommand {
         var maximumSeconds = 30.0
 
         func run() async throws {
-            let store = try FileEventStore(directory: dataDir, configuration: .init(segmentSize: 1 << 20))
+            // Background index snapshots every 500 events, so that kills land during them too and the
+            // reopens use them.
+            let store = try FileEventStore(directory: dataDir,
+                                           configuration: .init(segmentSize: 1 << 20, snapshotEveryEvents: 500))
             let deadline = ContinuousClock.now + .seconds(maximumSeconds)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<writers {

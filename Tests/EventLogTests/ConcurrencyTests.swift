@@ -23,29 +23,38 @@ struct ConcurrencyTests {
         }
     }
 
-    @Test("of many writers racing for the same version, exactly one wins each version")
+    @Test("of many writers racing for the same version, exactly one wins it and every other is told the version it lost to")
     func racingWriters() async throws {
         let dir = TemporaryDirectory()
         try await withStore(dir) { store async throws in
-            let winners = await withTaskGroup(of: Int.self) { group in
-                for writer in 0..<32 {
-                    group.addTask {
-                        var wins = 0
-                        for version in 0..<20 {
-                            let expected: ExpectedVersion = version == 0 ? .noStream : .exact(UInt64(version - 1))
-                            if (try? await store.append(to: "claim", expectedVersion: expected,
-                                                        events: [event("w\(writer) v\(version)")])) != nil {
-                                wins += 1
+            for version in 0..<UInt64(20) {
+                let expected: ExpectedVersion = version == 0 ? .noStream : .exact(version - 1)
+                let outcomes = await withTaskGroup(of: Result<AppendResult, EventLogError>.self) { group in
+                    for writer in 0..<32 {
+                        group.addTask {
+                            do throws(EventLogError) {
+                                return .success(try await store.append(to: "claim", expectedVersion: expected,
+                                                                       events: [event("w\(writer) v\(version)")]))
+                            } catch {
+                                return .failure(error)
                             }
                         }
-                        return wins
                     }
+                    return await group.reduce(into: []) { $0.append($1) }
                 }
-                return await group.reduce(0, +)
+                let winners = outcomes.compactMap { try? $0.get() }
+                let losers = outcomes.compactMap { outcome -> EventLogError? in
+                    if case .failure(let error) = outcome { return error } else { return nil }
+                }
+                try #require(winners.count == 1, "version \(version): \(winners.count) winners")
+                #expect(winners[0].streamVersion == version && !winners[0].wasAlreadyPresent)
+                #expect(losers.count == 31)
+                #expect(losers.allSatisfy { $0.code == .wrongExpectedVersion && $0.actualVersion == version },
+                        "version \(version): \(losers.filter { $0.code != .wrongExpectedVersion || $0.actualVersion != version })")
             }
             let stream = try await store.readStream("claim", fromVersion: 0, maxCount: 1000)
-            #expect(winners == stream.count)
-            #expect(stream.map(\.streamVersion) == (0..<UInt64(stream.count)).map { $0 })
+            #expect(stream.map(\.streamVersion) == Array(0..<20))
+            #expect(try await store.head().count == 20)
         }
     }
 

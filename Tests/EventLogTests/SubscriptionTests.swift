@@ -2,11 +2,14 @@ import EventLog
 import Synchronization
 import Testing
 
-/// Set once a wait has returned, so that a test can see a waiter is still waiting.
-private final class Returned: Sendable {
-    private let value = Mutex(false)
-    func set() { value.withLock { $0 = true } }
-    var isSet: Bool { value.withLock { $0 } }
+/// Waits until `count` waits are registered in `store`: a synchronisation point, so that what a
+/// test does next happens to a waiter that is really waiting. The bound only stops a hang.
+private func untilWaiting(_ store: FileEventStore, count: Int = 1) async throws {
+    let deadline = ContinuousClock.now + .seconds(60)
+    while store.waitingCount < count {
+        try #require(ContinuousClock.now < deadline, "\(store.waitingCount) of \(count) waiters registered")
+        try await Task.sleep(for: .milliseconds(1))
+    }
 }
 
 @Suite("EventLog: subscriptions")
@@ -39,7 +42,7 @@ struct SubscriptionTests {
                 for try await recorded in store.subscribe(from: 1) { return text(recorded) }
                 return nil
             }
-            try await Task.sleep(for: .milliseconds(50))
+            try await untilWaiting(store)
             _ = try await store.append(to: "s", expectedVersion: .any, events: [event("new")])
             #expect(try await reader.value == "new")
         }
@@ -49,13 +52,16 @@ struct SubscriptionTests {
     func endsOnClose() async throws {
         let dir = TemporaryDirectory()
         let store = try FileEventStore(directory: dir.path)
+        let received = Mutex(0)
         let reader = Task { () -> Int in
-            var count = 0
-            for try await _ in store.subscribe(from: 0) { count += 1 }
-            return count
+            for try await _ in store.subscribe(from: 0) { received.withLock { $0 += 1 } }
+            return received.withLock { $0 }
         }
         _ = try await store.append(to: "s", expectedVersion: .any, events: [event("only")])
-        try await Task.sleep(for: .milliseconds(50))
+        // Once it has the event, any earlier wait of its own is over: the one registered now waits for the next.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while received.withLock({ $0 }) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        try await untilWaiting(store)
         await store.close()
         #expect(try await reader.value == 1)
     }
@@ -69,7 +75,7 @@ struct SubscriptionTests {
                 for try await _ in store.subscribe(from: 0) { count += 1 }
                 return count
             }
-            try await Task.sleep(for: .milliseconds(50))
+            try await untilWaiting(store)
             reader.cancel()
             #expect(try await reader.value == 0)
         }
@@ -88,7 +94,7 @@ struct SubscriptionTests {
                 let position = try await live.next()?.position
                 return (position, live)
             }
-            try await Task.sleep(for: .milliseconds(50))
+            try await untilWaiting(store)
             _ = try await store.append(to: "s", expectedVersion: .any, events: [event("second")])
             let (position, live) = try await waiting.value
             #expect(position == 1)
@@ -115,36 +121,49 @@ struct SubscriptionTests {
         }
     }
 
-    @Test("a stream waiter wakes for its own stream only, at once when it is already past, and ends on cancel or close")
+    @Test("a stream waiter is not woken by appends to other streams")
+    func streamWaiterIgnoresOthers() async throws {
+        let dir = TemporaryDirectory()
+        try await withStore(dir) { store async throws in
+            _ = try await store.append(to: "mine", expectedVersion: .any, events: [event("0")])
+            // Acknowledged only once the wake-ups of the append before it ran (see below).
+            _ = try await store.append(to: "other-0", expectedVersion: .any, events: [event("first synchronisation")])
+            let mine = Task { await store.waitForEvents(in: "mine", beyond: 1) }
+            let unopened = Task { await store.waitForEvents(in: "unopened", beyond: 0) }
+            try await untilWaiting(store, count: 2)
+            for n in 0..<20 { _ = try await store.append(to: try StreamName("other-\(n % 3)"), expectedVersion: .any, events: [event("\(n)")]) }
+            // The writer wakes a group's waiters before it acknowledges the next group, so once this
+            // append is acknowledged every wake-up the appends above caused has happened.
+            _ = try await store.append(to: "other-0", expectedVersion: .any, events: [event("synchronisation")])
+            // Cancelling now tells the two outcomes apart for certain: a waiter that was woken has
+            // already returned true; one still waiting returns false.
+            #expect(store.waitingCount == 2)
+            mine.cancel()
+            unopened.cancel()
+            #expect(await mine.value == false, "woken by appends to other streams")
+            #expect(await unopened.value == false, "woken by appends to other streams")
+        }
+    }
+
+    @Test("a stream waiter returns at once when its stream is already past, wakes when it grows, and ends on cancel or close")
     func streamWaiters() async throws {
         let dir = TemporaryDirectory()
         let store = try FileEventStore(directory: dir.path)
         _ = try await store.append(to: "mine", expectedVersion: .any, events: [event("0")])
         #expect(await store.waitForEvents(in: "mine", beyond: 0), "one event is more than none: no wait")
 
-        let (wokenReturned, neverReturned) = (Returned(), Returned())
-        let woken = Task {
-            defer { wokenReturned.set() }
-            return await store.waitForEvents(in: "mine", beyond: 1)
-        }
-        let neverOpened = Task {
-            defer { neverReturned.set() }
-            return await store.waitForEvents(in: "unopened", beyond: 0)
-        }
-        try await Task.sleep(for: .milliseconds(50))
-        for n in 0..<20 { _ = try await store.append(to: try StreamName("other-\(n % 3)"), expectedVersion: .any, events: [event("\(n)")]) }
-        try await Task.sleep(for: .milliseconds(100))
-        // Appends elsewhere leave both waiting: the first wakes only when its stream grows.
-        #expect(!wokenReturned.isSet && !neverReturned.isSet)
+        let woken = Task { await store.waitForEvents(in: "mine", beyond: 1) }
+        try await untilWaiting(store)
         _ = try await store.append(to: "mine", expectedVersion: .any, events: [event("1")])
         #expect(await woken.value)
-        #expect(!neverReturned.isSet)
 
         let cancelled = Task { await store.waitForEvents(in: "mine", beyond: 5) }
-        try await Task.sleep(for: .milliseconds(20))
+        try await untilWaiting(store)
         cancelled.cancel()
         #expect(await cancelled.value == false)
 
+        let neverOpened = Task { await store.waitForEvents(in: "unopened", beyond: 0) }
+        try await untilWaiting(store)
         await store.close()
         #expect(await neverOpened.value == false, "closing the store ends every wait")
     }

@@ -1,5 +1,15 @@
 import Sodium
+import Synchronization
 import Testing
+
+/// What a secret's memory held just before it was freed.
+private final class FreedMemory: Sendable {
+    private let bytes = Mutex<[UInt8]?>(nil)
+    var seen: [UInt8]? { bytes.withLock { $0 } }
+    var observer: @Sendable (UnsafeRawBufferPointer) -> Void {
+        { memory in self.bytes.withLock { $0 = Array(memory) } }
+    }
+}
 
 @Suite("Secure memory, constant-time comparison and randomness")
 struct MemoryTests {
@@ -19,8 +29,23 @@ struct MemoryTests {
         #expect(secret == [UInt8](repeating: 0, count: 64))
     }
 
-    @Test("moving bytes into SecureBytes wipes and empties the source")
+    @Test("a secret's memory is all zero before it is freed")
+    func wipedWhenReleased() {
+        let freed = FreedMemory()
+        do {
+            let secret = SecureBytes(count: 32, willFree: freed.observer) { buffer in
+                for k in buffer.indices { buffer[k] = UInt8(k + 1) }
+            }
+            #expect(secret.copyBytes() == (1...32).map { UInt8($0) })
+            withExtendedLifetime(secret) { #expect(freed.seen == nil, "the memory is not freed while the secret lives") }
+        }
+        #expect(freed.seen == [UInt8](repeating: 0, count: 32))
+    }
+
+    @Test("moving bytes into SecureBytes empties the source and keeps the bytes")
     func zeroingSource() {
+        // That the source's bytes are wiped before it is emptied cannot be seen afterwards (its
+        // memory is freed); `Sodium.memzero`, which does it, is checked above.
         var source: [UInt8] = [9, 8, 7, 6]
         let secure = SecureBytes(zeroingSource: &source)
         #expect(source.isEmpty)
@@ -35,15 +60,17 @@ struct MemoryTests {
         #expect(empty.copyBytes().isEmpty)
     }
 
-    @Test("an initializer that throws leaves no secret behind and passes its error on")
+    @Test("an initializer that throws passes its error on, and what it wrote is wiped before the memory is freed")
     func throwingInitializer() {
         struct Refused: Error {}
+        let freed = FreedMemory()
         #expect(throws: Refused.self) {
-            _ = try SecureBytes(count: 8) { (buffer: UnsafeMutableRawBufferPointer) throws(Refused) in
-                buffer[0] = 1
+            _ = try SecureBytes(count: 8, willFree: freed.observer) { (buffer: UnsafeMutableRawBufferPointer) throws(Refused) in
+                for k in buffer.indices { buffer[k] = 0xA5 }
                 throw Refused()
             }
         }
+        #expect(freed.seen == [UInt8](repeating: 0, count: 8))
     }
 
     @Test("random bytes differ between calls and uniform stays below its bound")
