@@ -12,7 +12,7 @@ extension SoakCommand {
             discussion: """
                 Each trial runs the real event log on the storage fault simulator: rounds of concurrent
                 appends from several writers to several streams, small segments (so groups roll), some
-                redactions, and one kind of fault (none, a full disk that is later freed, a short write,
+                redactions, index snapshots written in the background, and one kind of fault (none, a full disk that is later freed, a short write,
                 an EIO on a write, an EIO on a flush). Then the power goes: of the writes since each
                 file's last sync, any subset of 512-byte sectors survives, the old or the new size, and
                 names not yet synced to the directory may vanish. The log is reopened and must open
@@ -70,6 +70,7 @@ struct PowerCutTally {
     var lost = 0
     var acknowledged = 0
     var faults: [String: Int] = [:]
+    var fromSnapshot = 0
     var damageTrials = 0
     var damageRefused = 0
     var failures = 0
@@ -84,6 +85,7 @@ struct PowerCutTally {
         let kinds = faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         return """
             acknowledged events checked: \(acknowledged)
+            reopens that started from a background index snapshot: \(fromSnapshot)
             faults: \(kinds)
             damage to a completed write: \(damageTrials) trials, \(damageRefused) refused
             trials that could not run: \(failures)
@@ -130,7 +132,10 @@ struct PowerCutTrial {
         let disk = SimulatedSegmentStorage(faults: faults)
         let first = directory + "/first"
         try FileManager.default.createDirectory(atPath: first, withIntermediateDirectories: true)
-        let configuration = FileEventStoreConfiguration(segmentSize: Int.random(in: 2_048...16_384, using: &random))
+        // Background index snapshots every few dozen events, so that power cuts meet them too and
+        // the rule "never cut below what the snapshot proves" is exercised.
+        let configuration = FileEventStoreConfiguration(segmentSize: Int.random(in: 2_048...16_384, using: &random),
+                                                        snapshotEveryEvents: Int.random(in: 10...200, using: &random))
         let store = try FileEventStore(directory: first, configuration: configuration, storage: disk)
 
         var acknowledged: [EventID: Acknowledged] = [:]
@@ -201,6 +206,7 @@ struct PowerCutTrial {
             return
         }
         if reopened.recoveryReport.tornBytesCut > 0 { tally.cut += 1 }
+        if (reopened.recoveryReport.snapshotEvents ?? 0) > 0 { tally.fromSnapshot += 1 }
         let lost = try await check(reopened, acknowledged: acknowledged, redacted: redactedOrMaybe)
         tally.lost += lost
         // Writing goes on after the cut (W4: nothing of the abandoned tail is in the way).
