@@ -1,5 +1,8 @@
 import EventLog
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Hummingbird
 import Logging
 import NetreachCore
@@ -91,6 +94,41 @@ final class TestRelay: Sendable {
     }
 }
 
+/// Runs `body` against a fresh relay, then stops it and removes its folder — also when an
+/// expectation, a `#require` or the body itself fails (as Hummingbird's `app.test(.live)` does).
+func withTestRelay<Result: Sendable>(
+    directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60), opensPerAddressPerHour: Int = 30,
+    tls: (certificate: String, key: String)? = nil, idleTimeout: Duration = .seconds(30), requestHeadTimeout: Duration = .seconds(10),
+    web: WebConfiguration = WebConfiguration(), _ body: (TestRelay) async throws -> Result
+) async throws -> Result {
+    let relay = try await TestRelay(directory: directory, powBits: powBits, challengeLifetime: challengeLifetime,
+                                    opensPerAddressPerHour: opensPerAddressPerHour, tls: tls, idleTimeout: idleTimeout,
+                                    requestHeadTimeout: requestHeadTimeout, web: web)
+    let result: Result
+    do {
+        result = try await body(relay)
+    } catch {
+        await relay.stop()
+        throw error
+    }
+    await relay.stop()
+    return result
+}
+
+/// The Prometheus text a relay serves at `/metrics`, fetched over HTTP like a scraper would.
+func scrapeMetrics(_ relay: TestRelay) async throws -> String {
+    let (data, _) = try await URLSession.shared.data(from: URL(string: relay.httpBase + "/metrics")!)
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// A metric's value in Prometheus text (`name 3` or `name{labels} 3`), or nil when the relay does not serve it.
+func metricValue(_ text: String, _ series: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+        return Double(line.dropFirst(series.count + 1))
+    }
+    return nil
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
@@ -110,6 +148,32 @@ func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
 
 /// The start most relay tests share: a deployment, a relay, and a visitor whose conversation is open.
 enum OpenConversation {
+    /// Runs `body` with a relay, its deployment, and a visitor whose conversation is open; the
+    /// client is closed and the relay stopped and removed afterwards, whatever happens in `body`.
+    static func with<Result: Sendable>(
+        _ body: (TestRelay, Deployment, VisitorClient, TestClient) async throws -> Result
+    ) async throws -> Result {
+        let deployment = try Deployment()
+        return try await withTestRelay(directory: try deployment.keyring()) { relay in
+            let visitor = VisitorClient()
+            let client = try await TestClient(url: relay.webSocketURL)
+            let result: Result
+            do {
+                _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+                guard await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack" else {
+                    throw TestFailure("the conversation did not open")
+                }
+                result = try await body(relay, deployment, visitor, client)
+            } catch {
+                await client.close()
+                throw error
+            }
+            await client.close()
+            return result
+        }
+    }
+
+
     static func start() async throws -> (TestRelay, Deployment, VisitorClient, TestClient) {
         let deployment = try Deployment()
         let relay = try await TestRelay(directory: try deployment.keyring())
