@@ -6,8 +6,8 @@ import Synchronization
 /// How a session reaches its client: the WebSocket in the server, an in-memory pipe in tests.
 public protocol SessionTransport: Sendable {
     func send(_ message: ServerMessage) async throws
-    /// Ends the connection (close code 1008).
-    func close(reason: String) async
+    /// Ends the connection with a WebSocket close code (docs/PROTOCOL.md, "Errors": 1008, or 1009 for `tooLarge`).
+    func close(code: UInt16, reason: String) async
 }
 
 /// One client connection: its challenge, who it authenticated as, its subscription, its rate limit.
@@ -64,6 +64,12 @@ public final class RelaySession: Sendable {
         let task = state.withLock { $0.subscription }
         task?.cancel()
         core.unregister(self)
+    }
+
+    /// The connection did not authenticate within the challenge's lifetime: say so and end it.
+    public func authenticationTimedOut() async {
+        guard identity == nil else { return }
+        _ = await reply(.error(rid: nil, ProtocolError(.badChallenge, "authentication timed out: the challenge has expired; reconnect")))
     }
 
     /// The key was revoked while connected: say so and end the connection.
@@ -132,7 +138,7 @@ public final class RelaySession: Sendable {
             return false
         }
         if message.endsConnection {
-            if case .error(_, let error) = message { await transport.close(reason: error.code.name) }
+            if case .error(_, let error) = message { await transport.close(code: error.code.closeCode, reason: error.code.name) }
             return false
         }
         return true

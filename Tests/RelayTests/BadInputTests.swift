@@ -156,7 +156,7 @@ struct BadInputTests {
         case .binaryFrame:
             client.sendBinary([1, 2, 3]); expected = "tooLarge"; fatal = true
         case .oversizeFrame:
-            client.sendRaw(String(repeating: "x", count: ClientMessage.maximumFrameCount + 1)); fatal = true
+            client.sendRaw(String(repeating: "x", count: ClientMessage.maximumFrameCount + 1)); expected = "tooLarge"; fatal = true
         case .invalidUTF8:
             // A valid append whose rid holds a byte that is never UTF-8: the WebSocket layer closes (1007).
             let frame = #"{"t":"append","rid":"\#u{01}","event":"\#(Base64URL.encode(try visitor.message("x").bytes))"}"#
