@@ -11,11 +11,11 @@ import Sodium
 
 /// Builds the relay's HTTP and WebSocket application (docs/PROTOCOL.md, "Transport" and "HTTP").
 public enum RelayServer {
-    public static func makeApplication(core: RelayCore, configuration: RelayConfiguration, metrics: RelayMetrics,
-                                       logger: Logger,
+    public static func makeApplication(core: RelayCore, configuration: RelayConfiguration, logger: Logger,
                                        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         throws -> some ApplicationProtocol {
         let started = ContinuousClock.now
+        let metrics = core.metrics
         let router = Router()
         router.add(middleware: SecurityHeadersMiddleware())
         router.get("/health") { _, _ -> Response in
@@ -132,7 +132,6 @@ struct WebSocketTransport: SessionTransport {
 
     func send(_ message: ServerMessage) async throws {
         if case .error(_, let error) = message { metrics.rejected(error.code.name) }
-        if case .ack = message { metrics.eventsAppended.increment() }
         try await outbound.write(.text(message.text))
     }
 

@@ -45,6 +45,7 @@ public final class RelaySession: Sendable {
 
     /// Handles one text frame; false when the connection must end.
     public func receive(_ text: String) async -> Bool {
+        let received = ContinuousClock.now
         let (rid, parsed) = ClientMessage.parse(text)
         guard takeToken() else { return await reply(.error(rid: rid, ProtocolError(.rateLimited, "too many requests; slow down"))) }
         switch parsed {
@@ -52,7 +53,7 @@ public final class RelaySession: Sendable {
             return await reply(.error(rid: rid, error))
         case .success(let message):
             do {
-                return try await handle(message)
+                return try await handle(message, received: received)
             } catch {
                 return await reply(.error(rid: rid, error))
             }
@@ -78,7 +79,7 @@ public final class RelaySession: Sendable {
         finish()
     }
 
-    private func handle(_ message: ClientMessage) async throws(ProtocolError) -> Bool {
+    private func handle(_ message: ClientMessage, received: ContinuousClock.Instant) async throws(ProtocolError) -> Bool {
         if case .auth(let role, let key, let signature) = message {
             guard identity == nil else { throw ProtocolError(.badChallenge, "this connection has already authenticated") }
             guard ContinuousClock.now - helloAt <= core.challengeLifetime else {
@@ -103,9 +104,11 @@ public final class RelaySession: Sendable {
                 throw ProtocolError(.rateLimited, "too many new conversations from this network; try again later")
             }
             let result = try await core.open(event, pow: pow, challenge: challenge, by: identity)
+            core.metrics.appendLatency.record(ContinuousClock.now - received)
             return await reply(.ack(rid: rid, position: result.lastPosition, version: result.streamVersion, duplicate: result.wasAlreadyPresent))
         case .append(let rid, let event, let expect):
             let result = try await core.append(event, expect: expect, by: identity)
+            core.metrics.appendLatency.record(ContinuousClock.now - received)
             return await reply(.ack(rid: rid, position: result.lastPosition, version: result.streamVersion, duplicate: result.wasAlreadyPresent))
         case .subscribe(let from):
             startSubscription(from: from, identity: identity)

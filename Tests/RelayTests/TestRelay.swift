@@ -13,7 +13,7 @@ import Sodium
 final class TestRelay: Sendable {
     let dataDirectory: String
     let core: RelayCore
-    let metrics = RelayMetrics()
+    var metrics: RelayMetrics { core.metrics }
     let port: Int
     private let server: Task<Void, any Error>
 
@@ -31,7 +31,7 @@ final class TestRelay: Sendable {
         var logger = Logger(label: "test-relay")
         logger.logLevel = .warning
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let application = try RelayServer.makeApplication(core: core, configuration: configuration, metrics: metrics,
+        let application = try RelayServer.makeApplication(core: core, configuration: configuration,
                                                           logger: logger) { port in portSink.yield(port) }
         // A server that cannot start (its port taken) ends the stream, so this fails instead of waiting forever.
         let server = Task {
