@@ -33,6 +33,8 @@ public final class RelayCore: Sendable {
     public let requestsPerSecond: Double
     /// What the relay counts (served at `/metrics`).
     public let metrics: RelayMetrics
+    /// The clock of rate windows (the address limiter, each connection's request budget); tests move it by hand.
+    public let now: @Sendable () -> ContinuousClock.Instant
     private let directory: Mutex<any StaffDirectory>
     /// Authenticated staff sessions, so that a revocation reaches connections that are open and idle.
     private let staffSessions = Mutex<[ObjectIdentifier: RelaySession]>([:])
@@ -46,14 +48,15 @@ public final class RelayCore: Sendable {
     public init(store: FileEventStore, relayKey: SigningKeyPair, directory: any StaffDirectory, powBits: Int = 16,
                 challengeLifetime: Duration = .seconds(60), opensPerAddressPerHour: Int = 30,
                 requestBurst: Double = 60, requestsPerSecond: Double = 30, clock: (@Sendable () -> UInt64)? = nil,
-                metrics: RelayMetrics = RelayMetrics(),
+                metrics: RelayMetrics = RelayMetrics(), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
                 logger: Logger = Logger(label: "netreach.relay", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.store = store
         self.relayKey = relayKey
         self.powBits = powBits
         self.challengeLifetime = challengeLifetime
-        addressLimiter = AddressLimiter(limit: opensPerAddressPerHour)
+        addressLimiter = AddressLimiter(limit: opensPerAddressPerHour, now: now)
         self.metrics = metrics
+        self.now = now
         self.requestBurst = requestBurst
         self.requestsPerSecond = requestsPerSecond
         self.directory = Mutex(directory)

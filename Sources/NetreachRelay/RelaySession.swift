@@ -23,7 +23,7 @@ public final class RelaySession: Sendable {
         var identity: Identity?
         var subscription: Task<Void, Never>?
         var tokens: Double
-        var refilledAt = ContinuousClock.now
+        var refilledAt: ContinuousClock.Instant
     }
 
     private let state: Mutex<State>
@@ -33,7 +33,7 @@ public final class RelaySession: Sendable {
         self.transport = transport
         self.addressToken = addressToken
         challenge = Random.bytes(count: 32)
-        state = Mutex(State(tokens: core.requestBurst))
+        state = Mutex(State(tokens: core.requestBurst, refilledAt: core.now()))
     }
 
     public var identity: Identity? { state.withLock { $0.identity } }
@@ -149,7 +149,7 @@ public final class RelaySession: Sendable {
 
     private func takeToken() -> Bool {
         state.withLock { state in
-            let now = ContinuousClock.now
+            let now = core.now()
             let elapsed = now - state.refilledAt
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             state.tokens = min(core.requestBurst, state.tokens + seconds * core.requestsPerSecond)

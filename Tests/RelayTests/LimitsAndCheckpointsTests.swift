@@ -45,17 +45,19 @@ struct LimitsAndCheckpointsTests {
 
     @Test("a connection sending faster than its rate limit is told to slow down, and stays open")
     func rateLimit() async throws {
-        try await withTestRelay(directory: try Deployment().keyring()) { relay in
+        // The clock of rate windows stands still until the test moves it: the burst is exactly 60 requests.
+        let clock = ManualClock()
+        try await withTestRelay(directory: try Deployment().keyring(), now: clock.now) { relay in
             let client = try await TestClient(url: relay.webSocketURL)
             for n in 0..<200 { client.send(["t": "ping", "rid": "p\(n)"]) }
             var pongs = 0, limited = 0
-            while let message = await client.next(timeout: .seconds(2)) {
+            while pongs + limited < 200, let message = await client.next() {
                 if message["t"] as? String == "pong" { pongs += 1 }
                 if message["code"] as? String == "rateLimited" { limited += 1 }
-                if pongs + limited == 200 { break }
             }
-            #expect(limited > 0 && pongs >= 60)
-            try await Task.sleep(for: .seconds(1))
+            #expect(pongs == 60 && limited == 140)
+            // A second later the budget holds 30 requests again.
+            clock.advance(by: .seconds(1))
             client.send(["t": "ping", "rid": "later"])
             #expect(await client.next("pong")?["rid"] as? String == "later")
             await client.close()
@@ -81,12 +83,15 @@ struct LimitsAndCheckpointsTests {
     }
 
     @Test("the limiter forgets every address when its window ends")
-    func limiterRotates() async throws {
-        let limiter = AddressLimiter(limit: 1, window: .milliseconds(200))
+    func limiterRotates() throws {
+        let clock = ManualClock()
+        let limiter = AddressLimiter(limit: 1, window: .seconds(3600), now: clock.now)
         let address = try SocketAddress(ipAddress: "192.0.2.7", port: 1234)
         let token = try #require(limiter.token(for: address))
         #expect(limiter.allowOpen(token) && !limiter.allowOpen(token))
-        try await Task.sleep(for: .milliseconds(300))
+        clock.advance(by: .seconds(3599))
+        #expect(limiter.token(for: address) == token && !limiter.allowOpen(token), "the window has not ended yet")
+        clock.advance(by: .seconds(1))
         let fresh = try #require(limiter.token(for: address))
         #expect(fresh != token, "a new secret: tokens cannot be linked across windows")
         #expect(limiter.allowOpen(fresh))

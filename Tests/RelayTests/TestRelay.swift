@@ -8,6 +8,7 @@ import Logging
 import NetreachCore
 import NetreachRelay
 import Sodium
+import Synchronization
 
 /// A real relay on 127.0.0.1 with a port the system chose, on a log in a temporary directory.
 final class TestRelay: Sendable {
@@ -20,11 +21,12 @@ final class TestRelay: Sendable {
     init(directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60),
          opensPerAddressPerHour: Int = 30, tls: (certificate: String, key: String)? = nil,
          idleTimeout: Duration = .seconds(30), requestHeadTimeout: Duration = .seconds(10), web: WebConfiguration = WebConfiguration(),
-         port requestedPort: Int = 0, dataDirectory existing: String? = nil) async throws {
+         port requestedPort: Int = 0, dataDirectory existing: String? = nil,
+         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) async throws {
         dataDirectory = existing ?? NSTemporaryDirectory() + "netreach-relay-" + UUID().uuidString
         let store = try FileEventStore(directory: dataDirectory)
         core = RelayCore(store: store, relayKey: .generate(), directory: directory, powBits: powBits,
-                         challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour)
+                         challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour, now: now)
         let configuration = try RelayConfiguration(host: "127.0.0.1", port: requestedPort, dataDirectory: dataDirectory,
                                                    keysDirectory: "unused", tlsCertificate: tls?.certificate, tlsKey: tls?.key,
                                                    idleTimeout: idleTimeout, requestHeadTimeout: requestHeadTimeout, web: web)
@@ -99,11 +101,12 @@ final class TestRelay: Sendable {
 func withTestRelay<Result: Sendable>(
     directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60), opensPerAddressPerHour: Int = 30,
     tls: (certificate: String, key: String)? = nil, idleTimeout: Duration = .seconds(30), requestHeadTimeout: Duration = .seconds(10),
-    web: WebConfiguration = WebConfiguration(), _ body: (TestRelay) async throws -> Result
+    web: WebConfiguration = WebConfiguration(), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+    _ body: (TestRelay) async throws -> Result
 ) async throws -> Result {
     let relay = try await TestRelay(directory: directory, powBits: powBits, challengeLifetime: challengeLifetime,
                                     opensPerAddressPerHour: opensPerAddressPerHour, tls: tls, idleTimeout: idleTimeout,
-                                    requestHeadTimeout: requestHeadTimeout, web: web)
+                                    requestHeadTimeout: requestHeadTimeout, web: web, now: now)
     let result: Result
     do {
         result = try await body(relay)
@@ -127,6 +130,13 @@ func metricValue(_ text: String, _ series: String) -> Double? {
         return Double(line.dropFirst(series.count + 1))
     }
     return nil
+}
+
+/// The clock of a relay's rate windows, moved only by the test.
+final class ManualClock: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+    var now: @Sendable () -> ContinuousClock.Instant { { self.instant.withLock { $0 } } }
+    func advance(by duration: Duration) { instant.withLock { $0 += duration } }
 }
 
 struct TestFailure: Error, CustomStringConvertible {
