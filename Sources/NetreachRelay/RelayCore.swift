@@ -128,6 +128,10 @@ public final class RelayCore: Sendable {
     /// before its signature: a request refused by one of those never costs a signature check.
     public func append(_ event: UnverifiedEvent, expect: UInt64?, by identity: Identity) async throws(ProtocolError) -> AppendResult {
         try authorise(event, by: identity)
+        // Only `open` starts a conversation: it carries the proof of work and counts against the address limit.
+        guard event.kind != .conversationOpened else {
+            throw ProtocolError(.malformed, "conversation.opened is sent with open (and a proof of work), not append")
+        }
         try RelayCore.validateContent(event)
         return try await persist(try verify(event), expect: expect)
     }

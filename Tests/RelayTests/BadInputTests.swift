@@ -17,7 +17,7 @@ struct BadInputTests {
         case missingProofOfWork, openTwice, appendToUnopened, versionConflict, duplicateIDOtherContent, unpaddedMessage
         case openWithoutSelfWrap, eventSignedByOtherKey, openCutInVisitorKey, openCutInNonce, keyWrappedCutInNonce
         case replayedChallenge, revokedStaffKey, unknownStaffKey, secondAuth, binaryFrame, oversizeFrame, invalidUTF8
-        case tamperedEventBeforeAuth, tamperedEventOfOtherAuthor, tamperedStaffKindFromVisitor
+        case tamperedEventBeforeAuth, tamperedEventOfOtherAuthor, tamperedStaffKindFromVisitor, openedByAppend
 
         var testDescription: String { rawValue }
     }
@@ -172,6 +172,10 @@ struct BadInputTests {
             let claim = try Event(kind: .conversationClaimed, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
                                   content: [], signer: visitor.identity.signing)
             answer = await client.append(try Self.tampered(claim)); expected = "forbidden"
+        case .openedByAppend:
+            // `open` is the only way in: it carries the proof of work and counts against the address limit.
+            _ = await client.authenticate(other.identity.signing, role: .visitor)
+            answer = await client.append(try other.openedEvent(for: deployment)); expected = "malformed"
         }
         if answer == nil && expected != nil { answer = await client.next("error") }
         if let expected {
