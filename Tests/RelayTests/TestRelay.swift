@@ -182,17 +182,4 @@ enum OpenConversation {
             return result
         }
     }
-
-
-    static func start() async throws -> (TestRelay, Deployment, VisitorClient, TestClient) {
-        let deployment = try Deployment()
-        let relay = try await TestRelay(directory: try deployment.keyring())
-        let visitor = VisitorClient()
-        let client = try await TestClient(url: relay.webSocketURL)
-        _ = await client.authenticate(visitor.identity.signing, role: .visitor)
-        guard await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack" else {
-            throw TestFailure("the conversation did not open")
-        }
-        return (relay, deployment, visitor, client)
-    }
 }
