@@ -58,4 +58,19 @@ struct IndependentClientTests {
             #expect(resumed["history"] as? [String] == ["hello from python", "second message", "hello from Swift staff"])
         }
     }
+
+    @Test("the Python client, breaking each transport rule, gets the error and close code the protocol document states")
+    func pythonTransportRules() async throws {
+        try await withTestRelay(directory: try Deployment().keyring()) { relay in
+            let result = try await Self.python(["transport", relay.httpBase])
+            func outcome(_ name: String) -> String {
+                let fields = result[name] as? [String: Any]
+                return "\((fields?["errors"] as? [String]) ?? ["?"]) \(fields?["close"] as? Int ?? 0)"
+            }
+            #expect(outcome("invalidUTF8") == "[] 1007")
+            #expect(outcome("oversize") == "[\"tooLarge\"] 1009")
+            #expect(outcome("fragmented") == "[\"tooLarge\"] 1009")
+            #expect(outcome("binary") == "[\"tooLarge\"] 1009")
+        }
+    }
 }
