@@ -11,6 +11,8 @@ import Synchronization
 public final class AddressLimiter: Sendable {
     public let limit: Int
     public let window: Duration
+    /// The clock that ends windows (tests move it by hand).
+    private let now: @Sendable () -> ContinuousClock.Instant
 
     private struct State {
         var secret: SecureBytes
@@ -21,10 +23,11 @@ public final class AddressLimiter: Sendable {
     private let state: Mutex<State>
 
     /// `limit` opens per address per `window`; 0 means no limit.
-    public init(limit: Int, window: Duration = .seconds(3600)) {
+    public init(limit: Int, window: Duration = .seconds(3600), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.limit = limit
         self.window = window
-        state = Mutex(State(secret: SecureBytes.random(count: 32), windowStart: .now, counts: [:]))
+        self.now = now
+        state = Mutex(State(secret: SecureBytes.random(count: 32), windowStart: now(), counts: [:]))
     }
 
     /// An opaque token for the address, valid until the window ends (nil when there is no address or no limit).
@@ -55,9 +58,10 @@ public final class AddressLimiter: Sendable {
     }
 
     private func rotateIfDue(_ state: inout State) {
-        guard ContinuousClock.now - state.windowStart >= window else { return }
+        let instant = now()
+        guard instant - state.windowStart >= window else { return }
         state.secret = SecureBytes.random(count: 32)
         state.counts = [:]
-        state.windowStart = .now
+        state.windowStart = instant
     }
 }

@@ -31,6 +31,10 @@ public final class RelayCore: Sendable {
     /// Requests one connection may make in a burst, and per second after it.
     public let requestBurst: Double
     public let requestsPerSecond: Double
+    /// What the relay counts (served at `/metrics`).
+    public let metrics: RelayMetrics
+    /// The clock of rate windows (the address limiter, each connection's request budget); tests move it by hand.
+    public let now: @Sendable () -> ContinuousClock.Instant
     private let directory: Mutex<any StaffDirectory>
     /// Authenticated staff sessions, so that a revocation reaches connections that are open and idle.
     private let staffSessions = Mutex<[ObjectIdentifier: RelaySession]>([:])
@@ -44,12 +48,15 @@ public final class RelayCore: Sendable {
     public init(store: FileEventStore, relayKey: SigningKeyPair, directory: any StaffDirectory, powBits: Int = 16,
                 challengeLifetime: Duration = .seconds(60), opensPerAddressPerHour: Int = 30,
                 requestBurst: Double = 60, requestsPerSecond: Double = 30, clock: (@Sendable () -> UInt64)? = nil,
+                metrics: RelayMetrics = RelayMetrics(), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
                 logger: Logger = Logger(label: "netreach.relay", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.store = store
         self.relayKey = relayKey
         self.powBits = powBits
         self.challengeLifetime = challengeLifetime
-        addressLimiter = AddressLimiter(limit: opensPerAddressPerHour)
+        addressLimiter = AddressLimiter(limit: opensPerAddressPerHour, now: now)
+        self.metrics = metrics
+        self.now = now
         self.requestBurst = requestBurst
         self.requestsPerSecond = requestsPerSecond
         self.directory = Mutex(directory)
@@ -104,19 +111,37 @@ public final class RelayCore: Sendable {
 
     // MARK: Appending
 
-    /// Opens the visitor's conversation: checks the proof of work, then appends `conversation.opened` as its first event.
-    public func open(_ event: Event, pow: [UInt8], challenge: [UInt8], by identity: Identity) async throws(ProtocolError) -> AppendResult {
+    /// Opens the visitor's conversation: the cheap checks (who, which kind, layout, then the proof of
+    /// work, one hash), then the signature, then `conversation.opened` is appended as its first event.
+    public func open(_ event: UnverifiedEvent, pow: [UInt8], challenge: [UInt8], by identity: Identity) async throws(ProtocolError) -> AppendResult {
         guard event.kind == .conversationOpened else { throw ProtocolError(.malformed, "open carries a conversation.opened event") }
+        try authorise(event, by: identity)
+        try RelayCore.validateContent(event)
         guard ProofOfWork.isValid(nonce: pow, challenge: challenge, conversation: event.conversation, bits: powBits) else {
             throw ProtocolError(.powRequired, "the proof of work does not meet \(powBits) bits for this connection")
         }
-        return try await append(event, expect: nil, by: identity)
+        return try await persist(try verify(event), expect: nil)
     }
 
-    /// Validates `event` for `identity` and appends it; returns once it is durable.
-    public func append(_ event: Event, expect: UInt64?, by identity: Identity) async throws(ProtocolError) -> AppendResult {
+    /// Validates `event` for `identity` and appends it; returns once it is durable. Everything that
+    /// costs little (who sends it, its kind and conversation, its layout and sizes) is checked
+    /// before its signature: a request refused by one of those never costs a signature check.
+    public func append(_ event: UnverifiedEvent, expect: UInt64?, by identity: Identity) async throws(ProtocolError) -> AppendResult {
         try authorise(event, by: identity)
+        // Only `open` starts a conversation: it carries the proof of work and counts against the address limit.
+        guard event.kind != .conversationOpened else {
+            throw ProtocolError(.malformed, "conversation.opened is sent with open (and a proof of work), not append")
+        }
         try RelayCore.validateContent(event)
+        return try await persist(try verify(event), expect: expect)
+    }
+
+    private func verify(_ event: UnverifiedEvent) throws(ProtocolError) -> Event {
+        metrics.eventSignatureChecks.increment()
+        return try event.verified()
+    }
+
+    private func persist(_ event: Event, expect: UInt64?) async throws(ProtocolError) -> AppendResult {
         let stream = try stream(of: event.conversation)
         let expected: ExpectedVersion
         if event.kind == .conversationOpened {
@@ -134,12 +159,15 @@ public final class RelayCore: Sendable {
         let stored = ProposedEvent(id: try! EventID(event.id), type: try! EventType(event.kind.name),
                                    author: KeyID(event.author).authorID,
                                    timeMilliseconds: clock() / minute * minute, payload: event.bytes)
+        let result: AppendResult
         do {
-            return try await store.append(to: stream, expectedVersion: expected, events: [stored])
+            result = try await store.append(to: stream, expectedVersion: expected, events: [stored])
         } catch {
             if [.noSpace, .ioError, .failed].contains(error.code) { logStorageFault(error) }
             throw RelayCore.protocolError(for: error, kind: event.kind)
         }
+        (result.wasAlreadyPresent ? metrics.eventsDuplicate : metrics.eventsAppended).increment()
+        return result
     }
 
     private func logStorageFault(_ error: EventLogError) {
@@ -158,7 +186,7 @@ public final class RelayCore: Sendable {
         logger.error("\(what)", metadata: ["error": "\(error)", "alsoRefusedSinceLastLine": "\(suppressed)"])
     }
 
-    private func authorise(_ event: Event, by identity: Identity) throws(ProtocolError) {
+    private func authorise(_ event: UnverifiedEvent, by identity: Identity) throws(ProtocolError) {
         guard event.author == identity.signingKey else {
             throw ProtocolError(.forbidden, "the event is signed by another key than this connection's")
         }
@@ -182,7 +210,7 @@ public final class RelayCore: Sendable {
     private static let sealedSizes = Set(SealedText.buckets.map { Nonce.count + SecretBox.macCount + $0 })
 
     /// Checks each kind's content layout, so that nothing unparseable or unpadded is ever stored.
-    static func validateContent(_ event: Event) throws(ProtocolError) {
+    static func validateContent(_ event: UnverifiedEvent) throws(ProtocolError) {
         switch event.kind {
         case .conversationOpened:
             let opened = try ConversationOpened(content: event.content)

@@ -33,8 +33,7 @@ public enum RelayLauncher {
         logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)"])
         let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,
                              opensPerAddressPerHour: opensPerAddressPerHour, logger: logger)
-        let metrics = RelayMetrics()
-        let application = try RelayServer.makeApplication(core: core, configuration: configuration, metrics: metrics,
+        let application = try RelayServer.makeApplication(core: core, configuration: configuration,
                                                           logger: logger, onServerRunning: onServerRunning)
         let checkpoints = CheckpointService(core: core, logger: logger)
         let reloader = KeyringReloader(core: core, directory: configuration.keysDirectory, logger: logger)

@@ -7,17 +7,23 @@ public final class RelayMetrics: Sendable {
     let connectionsOpen: Gauge
     let connectionsTotal: Counter
     let eventsAppended: Counter
+    let eventsDuplicate: Counter
+    let eventSignatureChecks: Counter
     let appendLatency: DurationHistogram
     let requestHeadTimeouts: Counter
 
     public init() {
         connectionsOpen = registry.makeGauge(descriptor: Self.name("connections_open", "WebSocket connections open now"))
         connectionsTotal = registry.makeCounter(descriptor: Self.name("connections_total", "WebSocket connections accepted"))
-        eventsAppended = registry.makeCounter(descriptor: Self.name("events_appended_total", "Events stored durably"))
+        eventsAppended = registry.makeCounter(descriptor: Self.name("events_appended_total", "Events stored durably (not counting retries)"))
+        eventsDuplicate = registry.makeCounter(
+            descriptor: Self.name("events_duplicate_total", "Retried events acknowledged as already stored (nothing written)"))
+        eventSignatureChecks = registry.makeCounter(
+            descriptor: Self.name("event_signature_checks_total", "Event signatures verified (after every cheap check passed)"))
         requestHeadTimeouts = registry.makeCounter(
             descriptor: Self.name("request_head_timeouts_total", "Connections closed because their first request head came too slowly"))
         appendLatency = registry.makeDurationHistogram(
-            descriptor: Self.name("append_seconds", "Time from receiving an append to its acknowledgement"),
+            descriptor: Self.name("append_seconds", "Time from receiving an open or append to its acknowledgement"),
             buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
                       .milliseconds(10), .milliseconds(25), .milliseconds(100), .seconds(1)])
     }

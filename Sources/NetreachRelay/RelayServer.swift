@@ -11,11 +11,11 @@ import Sodium
 
 /// Builds the relay's HTTP and WebSocket application (docs/PROTOCOL.md, "Transport" and "HTTP").
 public enum RelayServer {
-    public static func makeApplication(core: RelayCore, configuration: RelayConfiguration, metrics: RelayMetrics,
-                                       logger: Logger,
+    public static func makeApplication(core: RelayCore, configuration: RelayConfiguration, logger: Logger,
                                        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         throws -> some ApplicationProtocol {
         let started = ContinuousClock.now
+        let metrics = core.metrics
         let router = Router()
         router.add(middleware: SecurityHeadersMiddleware())
         router.get("/health") { _, _ -> Response in
@@ -53,36 +53,43 @@ public enum RelayServer {
             let session = RelaySession(core: core, transport: transport,
                                        addressToken: core.addressLimiter.token(for: context.requestContext.peerAddress))
             await session.start()
-            // A connection that does not authenticate in time is closed: it holds resources and proves nothing.
+            // A connection that does not authenticate in time is told so and closed: it holds resources and proves nothing.
             let watchdog = Task {
                 // Cancelled when the connection ends: there is nothing left to close then.
                 do { try await Task.sleep(for: core.challengeLifetime) } catch { return }
-                if session.identity == nil { await transport.close(reason: "authentication timed out") }
+                await session.authenticationTimedOut()
             }
             defer {
                 watchdog.cancel()
                 session.finish()
             }
-            do {
-                for try await message in inbound.messages(maxSize: ClientMessage.maximumFrameCount) {
-                    switch message {
-                    case .text(let text):
-                        guard await session.receive(text) else { return }
-                    case .binary:
-                        try? await transport.send(.error(rid: nil, ProtocolError(.tooLarge, "binary frames are not part of the protocol")))
-                        await transport.close(reason: "binary frame")
+            // An error thrown here goes back to the WebSocket library, which closes with the code it
+            // carries: 1007 for a text frame that is not UTF-8, 1009 for a message over the library's
+            // limit, 1002 for a protocol error. Catching it would turn every one of them into 1000.
+            for try await message in inbound.messages(maxSize: libraryMessageLimit) {
+                switch message {
+                case .text(let text):
+                    // The relay's own limit answers first, with an error message the client can show.
+                    guard text.utf8.count <= ClientMessage.maximumFrameCount else {
+                        let error = ProtocolError(.tooLarge, "a message is at most \(ClientMessage.maximumFrameCount) bytes")
+                        try? await transport.send(.error(rid: nil, error))
+                        await transport.close(code: error.code.closeCode, reason: error.code.name)
                         return
                     }
+                    guard await session.receive(text) else { return }
+                case .binary:
+                    let error = ProtocolError(.tooLarge, "binary frames are not part of the protocol")
+                    try? await transport.send(.error(rid: nil, error))
+                    await transport.close(code: error.code.closeCode, reason: "binary frame")
+                    return
                 }
-            } catch {
-                // The peer went away or broke the WebSocket protocol; the session simply ends.
-                logger.debug("connection ended", metadata: ["reason": "\(type(of: error))"])
             }
         }
 
         // A text frame that is not UTF-8 ends the connection (close code 1007, RFC 6455 §8.1) instead of
-        // being read with replacement characters.
-        let ws = WebSocketServerConfiguration(maxFrameSize: ClientMessage.maximumFrameCount, closeTimeout: .seconds(5), validateUTF8: true)
+        // being read with replacement characters. The library's limits sit above the relay's, so that a
+        // message just over the relay's limit gets the relay's `tooLarge` answer, not a bare close.
+        let ws = WebSocketServerConfiguration(maxFrameSize: libraryMessageLimit, closeTimeout: .seconds(5), validateUTF8: true)
         let idle = configuration.idleTimeout.components
         let http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))
         let upgrade = HTTP1WebSocketUpgradeChannel.Configuration(http1: http1, ws: ws)
@@ -108,6 +115,10 @@ public enum RelayServer {
             logger: logger)
     }
 
+    /// The largest frame or message the WebSocket library reads at all: beyond it the library closes
+    /// with 1009 and no error message, without buffering the rest (docs/PROTOCOL.md, "Transport").
+    static let libraryMessageLimit = 2 * ClientMessage.maximumFrameCount
+
     static func json(_ object: [String: any Sendable]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -121,11 +132,10 @@ struct WebSocketTransport: SessionTransport {
 
     func send(_ message: ServerMessage) async throws {
         if case .error(_, let error) = message { metrics.rejected(error.code.name) }
-        if case .ack = message { metrics.eventsAppended.increment() }
         try await outbound.write(.text(message.text))
     }
 
-    func close(reason: String) async {
-        try? await outbound.close(.policyViolation, reason: reason)
+    func close(code: UInt16, reason: String) async {
+        try? await outbound.close(code == 1009 ? .messageTooLarge : .policyViolation, reason: reason)
     }
 }

@@ -6,8 +6,8 @@ import Synchronization
 /// How a session reaches its client: the WebSocket in the server, an in-memory pipe in tests.
 public protocol SessionTransport: Sendable {
     func send(_ message: ServerMessage) async throws
-    /// Ends the connection (close code 1008).
-    func close(reason: String) async
+    /// Ends the connection with a WebSocket close code (docs/PROTOCOL.md, "Errors": 1008, or 1009 for `tooLarge`).
+    func close(code: UInt16, reason: String) async
 }
 
 /// One client connection: its challenge, who it authenticated as, its subscription, its rate limit.
@@ -23,7 +23,7 @@ public final class RelaySession: Sendable {
         var identity: Identity?
         var subscription: Task<Void, Never>?
         var tokens: Double
-        var refilledAt = ContinuousClock.now
+        var refilledAt: ContinuousClock.Instant
     }
 
     private let state: Mutex<State>
@@ -33,7 +33,7 @@ public final class RelaySession: Sendable {
         self.transport = transport
         self.addressToken = addressToken
         challenge = Random.bytes(count: 32)
-        state = Mutex(State(tokens: core.requestBurst))
+        state = Mutex(State(tokens: core.requestBurst, refilledAt: core.now()))
     }
 
     public var identity: Identity? { state.withLock { $0.identity } }
@@ -45,6 +45,7 @@ public final class RelaySession: Sendable {
 
     /// Handles one text frame; false when the connection must end.
     public func receive(_ text: String) async -> Bool {
+        let received = ContinuousClock.now
         let (rid, parsed) = ClientMessage.parse(text)
         guard takeToken() else { return await reply(.error(rid: rid, ProtocolError(.rateLimited, "too many requests; slow down"))) }
         switch parsed {
@@ -52,7 +53,7 @@ public final class RelaySession: Sendable {
             return await reply(.error(rid: rid, error))
         case .success(let message):
             do {
-                return try await handle(message)
+                return try await handle(message, received: received)
             } catch {
                 return await reply(.error(rid: rid, error))
             }
@@ -66,13 +67,19 @@ public final class RelaySession: Sendable {
         core.unregister(self)
     }
 
+    /// The connection did not authenticate within the challenge's lifetime: say so and end it.
+    public func authenticationTimedOut() async {
+        guard identity == nil else { return }
+        _ = await reply(.error(rid: nil, ProtocolError(.badChallenge, "authentication timed out: the challenge has expired; reconnect")))
+    }
+
     /// The key was revoked while connected: say so and end the connection.
     func endRevoked() async {
         _ = await reply(.error(rid: nil, ProtocolError(.revokedKey, "this staff key has been revoked")))
         finish()
     }
 
-    private func handle(_ message: ClientMessage) async throws(ProtocolError) -> Bool {
+    private func handle(_ message: ClientMessage, received: ContinuousClock.Instant) async throws(ProtocolError) -> Bool {
         if case .auth(let role, let key, let signature) = message {
             guard identity == nil else { throw ProtocolError(.badChallenge, "this connection has already authenticated") }
             guard ContinuousClock.now - helloAt <= core.challengeLifetime else {
@@ -97,9 +104,11 @@ public final class RelaySession: Sendable {
                 throw ProtocolError(.rateLimited, "too many new conversations from this network; try again later")
             }
             let result = try await core.open(event, pow: pow, challenge: challenge, by: identity)
+            core.metrics.appendLatency.record(ContinuousClock.now - received)
             return await reply(.ack(rid: rid, position: result.lastPosition, version: result.streamVersion, duplicate: result.wasAlreadyPresent))
         case .append(let rid, let event, let expect):
             let result = try await core.append(event, expect: expect, by: identity)
+            core.metrics.appendLatency.record(ContinuousClock.now - received)
             return await reply(.ack(rid: rid, position: result.lastPosition, version: result.streamVersion, duplicate: result.wasAlreadyPresent))
         case .subscribe(let from):
             startSubscription(from: from, identity: identity)
@@ -132,7 +141,7 @@ public final class RelaySession: Sendable {
             return false
         }
         if message.endsConnection {
-            if case .error(_, let error) = message { await transport.close(reason: error.code.name) }
+            if case .error(_, let error) = message { await transport.close(code: error.code.closeCode, reason: error.code.name) }
             return false
         }
         return true
@@ -140,7 +149,7 @@ public final class RelaySession: Sendable {
 
     private func takeToken() -> Bool {
         state.withLock { state in
-            let now = ContinuousClock.now
+            let now = core.now()
             let elapsed = now - state.refilledAt
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             state.tokens = min(core.requestBurst, state.tokens + seconds * core.requestsPerSecond)

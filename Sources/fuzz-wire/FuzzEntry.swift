@@ -59,10 +59,10 @@ func checkClientMessage(_ text: String) {
     case .auth: precondition(type == "auth", "auth read from \(type)")
     case .open(_, let event, let pow):
         precondition(type == "open" && pow.count == ProofOfWork.nonceCount, "open read wrongly")
-        precondition((try? Event(bytes: event.bytes)) == event, "an opened event does not round-trip")
+        precondition((try? UnverifiedEvent(bytes: event.bytes)) == event, "an opened event does not round-trip")
     case .append(_, let event, _):
         precondition(type == "append", "append read from \(type)")
-        precondition((try? Event(bytes: event.bytes)) == event, "an appended event does not round-trip")
+        precondition((try? UnverifiedEvent(bytes: event.bytes)) == event, "an appended event does not round-trip")
     case .subscribe: precondition(type == "subscribe", "subscribe read from \(type)")
     case .ping: precondition(type == "ping", "ping read from \(type)")
     case .records(_, _, let limit):

@@ -179,7 +179,7 @@ enum RelayThroughput {
         let (ports, sink) = AsyncStream.makeStream(of: Int.self)
         let application = try RelayServer.makeApplication(
             core: core, configuration: try RelayConfiguration(host: "127.0.0.1", port: 0, dataDirectory: directory, keysDirectory: "-"),
-            metrics: RelayMetrics(), logger: logger) { sink.yield($0) }
+            logger: logger) { sink.yield($0) }
         let server = Task {
             defer { sink.finish() }  // a server that cannot start ends the wait for its port
             try await application.runService(gracefulShutdownSignals: [])

@@ -1,4 +1,7 @@
 import Foundation
+import HummingbirdWSClient
+import NIOCore
+import NIOWebSocket
 import NetreachCore
 import NetreachRelay
 import Sodium
@@ -14,6 +17,7 @@ struct BadInputTests {
         case missingProofOfWork, openTwice, appendToUnopened, versionConflict, duplicateIDOtherContent, unpaddedMessage
         case openWithoutSelfWrap, eventSignedByOtherKey, openCutInVisitorKey, openCutInNonce, keyWrappedCutInNonce
         case replayedChallenge, revokedStaffKey, unknownStaffKey, secondAuth, binaryFrame, oversizeFrame, invalidUTF8
+        case tamperedEventBeforeAuth, tamperedEventOfOtherAuthor, tamperedStaffKindFromVisitor, openedByAppend
 
         var testDescription: String { rawValue }
     }
@@ -21,7 +25,12 @@ struct BadInputTests {
     @Test("each bad input gets its documented answer and nothing is stored", arguments: Case.allCases)
     func catalogue(_ badCase: Case) async throws {
         let deployment = try Deployment(staffNames: ["sam", "alex", "gone"])
-        let relay = try await TestRelay(directory: try deployment.keyring(revoking: ["gone"]))
+        try await withTestRelay(directory: try deployment.keyring(revoking: ["gone"])) { relay in
+            try await Self.check(badCase, deployment: deployment, relay: relay)
+        }
+    }
+
+    static func check(_ badCase: Case, deployment: Deployment, relay: TestRelay) async throws {
         let visitor = VisitorClient(), other = VisitorClient()
         // A conversation that exists, so that appends to it are otherwise valid.
         let setup = try await TestClient(url: relay.webSocketURL)
@@ -147,11 +156,26 @@ struct BadInputTests {
         case .binaryFrame:
             client.sendBinary([1, 2, 3]); expected = "tooLarge"; fatal = true
         case .oversizeFrame:
-            client.sendRaw(String(repeating: "x", count: ClientMessage.maximumFrameCount + 1)); fatal = true
+            client.sendRaw(String(repeating: "x", count: ClientMessage.maximumFrameCount + 1)); expected = "tooLarge"; fatal = true
         case .invalidUTF8:
             // A valid append whose rid holds a byte that is never UTF-8: the WebSocket layer closes (1007).
             let frame = #"{"t":"append","rid":"\#u{01}","event":"\#(Base64URL.encode(try visitor.message("x").bytes))"}"#
             client.sendText(bytes: Array(frame.utf8).map { $0 == 0x01 ? 0xFF : $0 }); fatal = true
+        // Cheap checks come before the signature check: a tampered event is refused for who sends it, not for its signature.
+        case .tamperedEventBeforeAuth:
+            answer = await client.append(try Self.tampered(visitor.message("too early and forged"))); expected = "notAuthenticated"
+        case .tamperedEventOfOtherAuthor:
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            answer = await client.append(try Self.tampered(other.message("forged, and not mine"))); expected = "forbidden"
+        case .tamperedStaffKindFromVisitor:
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            let claim = try Event(kind: .conversationClaimed, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                  content: [], signer: visitor.identity.signing)
+            answer = await client.append(try Self.tampered(claim)); expected = "forbidden"
+        case .openedByAppend:
+            // `open` is the only way in: it carries the proof of work and counts against the address limit.
+            _ = await client.authenticate(other.identity.signing, role: .visitor)
+            answer = await client.append(try other.openedEvent(for: deployment)); expected = "malformed"
         }
         if answer == nil && expected != nil { answer = await client.next("error") }
         if let expected {
@@ -159,7 +183,8 @@ struct BadInputTests {
             #expect(answer?["code"] as? String == expected, "\(String(describing: answer))")
         }
         if fatal {
-            #expect(await client.next(timeout: .seconds(5)) == nil, "a fatal error ends the connection")
+            #expect(await client.next(timeout: .seconds(5)) == nil, "nothing follows a fatal error")
+            #expect(await client.isClosed, "a fatal error ends the connection")
         } else {
             client.send(["t": "ping", "rid": "still-there"])
             #expect(await client.next("pong")?["rid"] as? String == "still-there", "the connection goes on")
@@ -172,6 +197,72 @@ struct BadInputTests {
         await fresh.close()
         await client.close()
         await setup.close()
-        await relay.stop()
+    }
+
+    /// The event with one bit of its signature flipped: its layout parses, its signature does not verify.
+    static func tampered(_ event: Event) throws -> TamperedEvent { TamperedEvent(event) }
+
+    enum Transport: String, CaseIterable, CustomTestStringConvertible {
+        case invalidUTF8, oversizeFrame, fragmentedOversize, farOversizeFrame, binaryFrame, badAuthSignature
+        var testDescription: String { rawValue }
+    }
+
+    /// The WebSocket rules of docs/PROTOCOL.md ("Transport", "Errors"), seen on the wire: the error
+    /// message (if any) and the close code.
+    @Test("each transport fault gets its documented error message and close code", arguments: Transport.allCases)
+    func transport(_ fault: Transport) async throws {
+        let limit = ClientMessage.maximumFrameCount
+        let expected: (error: String?, close: WebSocketErrorCode)
+        let frames: @Sendable ([String: any Sendable]) -> [WebSocketFrame]
+        switch fault {
+        case .invalidUTF8:
+            // RFC 6455 §8.1: 1007, and no error message (there is no valid text to answer).
+            let bytes = Array(#"{"t":"ping","rid":""#.utf8) + [0xFF] + Array(#""}"#.utf8)
+            frames = { _ in [WebSocketProbe.frame(.text, bytes)] }
+            expected = (nil, .dataInconsistentWithMessage)
+        case .oversizeFrame:
+            frames = { _ in [WebSocketProbe.text(String(repeating: "x", count: limit + 1))] }
+            expected = ("tooLarge", .messageTooLarge)
+        case .fragmentedOversize:
+            let half = Array(repeating: UInt8(ascii: "x"), count: limit / 2 + 1)
+            frames = { _ in [WebSocketProbe.frame(.text, half, fin: false), WebSocketProbe.frame(.continuation, half)] }
+            expected = ("tooLarge", .messageTooLarge)
+        case .farOversizeFrame:
+            // Beyond twice the limit the WebSocket layer closes without reading the frame.
+            frames = { _ in [WebSocketProbe.text(String(repeating: "x", count: 2 * limit + 1))] }
+            expected = (nil, .messageTooLarge)
+        case .binaryFrame:
+            frames = { _ in [WebSocketProbe.frame(.binary, [1, 2, 3])] }
+            expected = ("tooLarge", .messageTooLarge)
+        case .badAuthSignature:
+            let key = SigningKeyPair.generate().publicKey
+            frames = { _ in [WebSocketProbe.text(#"{"t":"auth","role":"visitor","key":"\#(Base64URL.encode(key.bytes))","sig":"\#(Base64URL.encode(Random.bytes(count: 64)))"}"#)] }
+            expected = ("badChallenge", .policyViolation)
+        }
+        try await withTestRelay(directory: try Deployment().keyring()) { relay in
+            let outcome = try await WebSocketProbe.run(url: relay.webSocketURL, frames: frames)
+            let errors = outcome.messages.filter { $0["t"] as? String == "error" }.map { $0["code"] as? String }
+            #expect(errors == (expected.error.map { [$0] } ?? []), "\(outcome.messages)")
+            #expect(outcome.closeCode == expected.close)
+            #expect(relay.core.store.currentHead().count == 0)
+        }
+    }
+}
+
+/// An event's bytes with one bit of the signature flipped.
+struct TamperedEvent {
+    let bytes: [UInt8]
+    init(_ event: Event) {
+        var bytes = event.bytes
+        bytes[bytes.count - 3] ^= 1
+        self.bytes = bytes
+    }
+}
+
+extension TestClient {
+    /// Sends an append of bytes that are not a valid signed event.
+    func append(_ tampered: TamperedEvent, rid: String = "r") async -> [String: any Sendable]? {
+        send(["t": "append", "rid": rid, "event": Base64URL.encode(tampered.bytes)])
+        return await answer(to: rid)
     }
 }

@@ -15,7 +15,7 @@ struct HTTPTests {
 
     @Test("every response carries the strict headers and no cookie", arguments: ["/health", "/v1/keyring", "/metrics", "/nothing-here"])
     func headers(path: String) async throws {
-        let relay = try await TestRelay(directory: try Deployment().keyring())
+        try await withTestRelay(directory: try Deployment().keyring()) { relay in
         let (response, _) = try await Self.get(relay.httpBase + path)
         #expect(response.value(forHTTPHeaderField: "Content-Security-Policy")?.contains("default-src 'self'") == true)
         #expect(response.value(forHTTPHeaderField: "Referrer-Policy") == "no-referrer")
@@ -23,25 +23,24 @@ struct HTTPTests {
         #expect(response.value(forHTTPHeaderField: "Cache-Control") == "no-store")
         #expect(response.value(forHTTPHeaderField: "Set-Cookie") == nil)
         #expect(response.statusCode == (path == "/nothing-here" ? 404 : 200))
-        await relay.stop()
+        }
     }
 
     @Test("health reports the log head and uptime")
     func health() async throws {
-        let (relay, _, _, client) = try await OpenConversation.start()
+        try await OpenConversation.with { relay, _, _, _ in
         let (_, data) = try await Self.get(relay.httpBase + "/health")
         let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(fields["status"] as? String == "ok")
         #expect(fields["position"] as? Int == 1)
         #expect(fields["uptimeSeconds"] is Int)
-        await client.close()
-        await relay.stop()
+        }
     }
 
     @Test("the keyring endpoint serves the files' texts, which verify against the organisation key")
     func keyring() async throws {
         let deployment = try Deployment(staffNames: ["sam", "alex", "gone"])
-        let relay = try await TestRelay(directory: try deployment.keyring(revoking: ["gone"]))
+        try await withTestRelay(directory: try deployment.keyring(revoking: ["gone"])) { relay in
         let (_, data) = try await Self.get(relay.httpBase + "/v1/keyring")
         let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let certificates = try #require(fields["staff"] as? [String])
@@ -52,12 +51,12 @@ struct HTTPTests {
                                   certificates: certificates.map { KeyFile(label: "served", bytes: Array($0.utf8)) },
                                   revocations: revocations.map { KeyFile(label: "served", bytes: Array($0.utf8)) })
         #expect(rebuilt.active.count == 2)
-        await relay.stop()
+        }
     }
 
     @Test("metrics count connections, stored events and refusals by reason, and name no conversation")
     func metrics() async throws {
-        let (relay, _, visitor, client) = try await OpenConversation.start()
+        try await OpenConversation.with { relay, _, visitor, client in
         client.send(["t": "dance"])
         _ = await client.next("error")
         let (_, data) = try await Self.get(relay.httpBase + "/metrics")
@@ -66,7 +65,47 @@ struct HTTPTests {
         #expect(text.contains("netreach_events_appended_total 1"))
         #expect(text.contains(#"netreach_rejected_total{reason="unknownType"} 1"#))
         #expect(!text.contains(visitor.identity.conversation.base64URL))
-        await client.close()
-        await relay.stop()
+        }
+    }
+
+    @Test("a retried append is counted as a duplicate, not as a stored event, and every acknowledgement's latency is recorded")
+    func appendMetrics() async throws {
+        try await OpenConversation.with { relay, _, visitor, client in
+            let message = try visitor.message("sent twice")
+            #expect(await client.append(message, rid: "first")?["duplicate"] as? Bool == false)
+            #expect(await client.append(message, rid: "again")?["duplicate"] as? Bool == true)
+            let text = try await scrapeMetrics(relay)
+            #expect(metricValue(text, "netreach_events_appended_total") == 2, "the open and the first append")
+            #expect(metricValue(text, "netreach_events_duplicate_total") == 1)
+            #expect(metricValue(text, "netreach_append_seconds_count") == 3, "the open and both appends were acknowledged")
+        }
+    }
+
+    @Test("frames refused by a cheap check never reach the signature check")
+    func cheapChecksFirst() async throws {
+        let deployment = try Deployment()
+        try await withTestRelay(directory: try deployment.keyring()) { relay in
+            let visitor = VisitorClient(), other = VisitorClient()
+            // Not authenticated: refused before anything in the event is looked at.
+            let stranger = try await TestClient(url: relay.webSocketURL)
+            for n in 0..<5 {
+                #expect(await stranger.append(try visitor.message("unauthenticated \(n)"), rid: "u\(n)")?["code"] as? String == "notAuthenticated")
+            }
+            let client = try await TestClient(url: relay.webSocketURL)
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            // Authored by another key, or a staff kind: refused for who sends it.
+            for n in 0..<5 {
+                #expect(await client.append(try other.message("not mine \(n)"), rid: "o\(n)")?["code"] as? String == "forbidden")
+            }
+            let claim = try Event(kind: .conversationClaimed, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                  content: [], signer: visitor.identity.signing)
+            #expect(await client.append(claim, rid: "claim")?["code"] as? String == "forbidden")
+            #expect(metricValue(try await scrapeMetrics(relay), "netreach_event_signature_checks_total") == 0)
+            // A request that passes every cheap check is verified, once.
+            #expect(await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
+            #expect(metricValue(try await scrapeMetrics(relay), "netreach_event_signature_checks_total") == 1)
+            await stranger.close()
+            await client.close()
+        }
     }
 }

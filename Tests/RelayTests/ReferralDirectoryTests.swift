@@ -13,15 +13,15 @@ struct ReferralDirectoryTests {
     @Test("the directory is served at /v1/referrals as the file gives it")
     func served() async throws {
         let directory = try ReferralDirectory(json: Data(Self.good.utf8), file: "referrals.json")
-        let relay = try await TestRelay(directory: try Deployment().keyring(), web: WebConfiguration(referrals: directory))
-        let (data, response) = try await URLSession.shared.data(from: URL(string: relay.httpBase + "/v1/referrals")!)
-        #expect((response as? HTTPURLResponse)?.statusCode == 200)
-        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let services = try #require(object["services"] as? [[String: Any]])
-        #expect(services.count == 1)
-        #expect(services.first?["name"] as? String == "Housing Line")
-        #expect(services.first?["helpsWith"] as? [String] == ["housing", "money"])
-        await relay.stop()
+        try await withTestRelay(directory: try Deployment().keyring(), web: WebConfiguration(referrals: directory)) { relay in
+            let (data, response) = try await URLSession.shared.data(from: URL(string: relay.httpBase + "/v1/referrals")!)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let services = try #require(object["services"] as? [[String: Any]])
+            #expect(services.count == 1)
+            #expect(services.first?["name"] as? String == "Housing Line")
+            #expect(services.first?["helpsWith"] as? [String] == ["housing", "money"])
+        }
     }
 
     @Test("a directory that breaks a rule is refused, naming the service and the field", arguments: [

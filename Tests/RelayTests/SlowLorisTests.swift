@@ -25,22 +25,21 @@ struct SlowLorisTests {
     @Test("a head trickled a byte at a time is cut off; a whole head and an open WebSocket are not")
     func slowHead() async throws {
         // The idle timeout is long, so only the head deadline can close the slow client within its 30 s.
-        let relay = try await TestRelay(directory: try Deployment().keyring(), idleTimeout: .seconds(120),
-                                        requestHeadTimeout: .seconds(1))
-        let webSocket = try await TestClient(url: relay.webSocketURL)
-        _ = await webSocket.authenticate(VisitorClient().identity.signing, role: .visitor)
+        try await withTestRelay(directory: try Deployment().keyring(), idleTimeout: .seconds(120), requestHeadTimeout: .seconds(1)) { relay in
+            let webSocket = try await TestClient(url: relay.webSocketURL)
+            _ = await webSocket.authenticate(VisitorClient().identity.signing, role: .visitor)
 
-        let slow = try await Self.client(relay, ["30"])
-        #expect(slow["closed"] as? Bool == true, "the slow client was not cut off: \(slow)")
-        #expect(String(decoding: relay.metrics.render(), as: UTF8.self).contains("netreach_request_head_timeouts_total 1"))
+            let slow = try await Self.client(relay, ["30"])
+            #expect(slow["closed"] as? Bool == true, "the slow client was not cut off: \(slow)")
+            #expect(String(decoding: relay.metrics.render(), as: UTF8.self).contains("netreach_request_head_timeouts_total 1"))
 
-        let whole = try await Self.client(relay, ["30", "complete"])
-        #expect(whole["status"] as? String == "HTTP/1.1 200 OK")
-        // The WebSocket opened before has long outlived the head deadline and still works.
-        webSocket.send(["t": "ping", "rid": "later"])
-        #expect(await webSocket.next("pong")?["rid"] as? String == "later")
-        await webSocket.close()
-        await relay.stop()
+            let whole = try await Self.client(relay, ["30", "complete"])
+            #expect(whole["status"] as? String == "HTTP/1.1 200 OK")
+            // The WebSocket opened before has long outlived the head deadline and still works.
+            webSocket.send(["t": "ping", "rid": "later"])
+            #expect(await webSocket.next("pong")?["rid"] as? String == "later")
+            await webSocket.close()
+        }
     }
 
     @Test("thousands of half-open requests are all closed, and the relay answers throughout")
@@ -52,19 +51,19 @@ struct SlowLorisTests {
         setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         let count = 2000
         try #require(limit.rlim_cur >= rlim_t(count + 512), "this machine allows only \(limit.rlim_cur) open files")
-        let relay = try await TestRelay(directory: try Deployment().keyring(), idleTimeout: .seconds(120), requestHeadTimeout: .seconds(2))
-        let flood = try ChildProcess("/usr/bin/python3", [Self.script, String(relay.port), "30", "many", String(count)])
-        guard await flood.waitForOutputLine(containing: "opened", timeout: .seconds(60)) != nil else {
-            throw TestFailure("the flood did not open its connections: \(flood.errors)")
+        try await withTestRelay(directory: try Deployment().keyring(), idleTimeout: .seconds(120), requestHeadTimeout: .seconds(2)) { relay in
+            let flood = try ChildProcess("/usr/bin/python3", [Self.script, String(relay.port), "30", "many", String(count)])
+            guard await flood.waitForOutputLine(containing: "opened", timeout: .seconds(60)) != nil else {
+                throw TestFailure("the flood did not open its connections: \(flood.errors)")
+            }
+            // While they hang, the relay still serves.
+            let (data, _) = try await URLSession.shared.data(from: URL(string: relay.httpBase + "/health")!)
+            #expect(String(decoding: data, as: UTF8.self).contains("\"ok\""))
+            let outcome = await flood.finish(timeout: .seconds(90))
+            let result = try JSONSerialization.jsonObject(with: Data((outcome.output.split(separator: "\n").last ?? "").utf8)) as? [String: Any]
+            #expect(result?["closed"] as? Int == count, "\(outcome.output) \(outcome.errors)")
+            #expect(String(decoding: relay.metrics.render(), as: UTF8.self).contains("netreach_request_head_timeouts_total \(count)"))
         }
-        // While they hang, the relay still serves.
-        let (data, _) = try await URLSession.shared.data(from: URL(string: relay.httpBase + "/health")!)
-        #expect(String(decoding: data, as: UTF8.self).contains("\"ok\""))
-        let outcome = await flood.finish(timeout: .seconds(90))
-        let result = try JSONSerialization.jsonObject(with: Data((outcome.output.split(separator: "\n").last ?? "").utf8)) as? [String: Any]
-        #expect(result?["closed"] as? Int == count, "\(outcome.output) \(outcome.errors)")
-        #expect(String(decoding: relay.metrics.render(), as: UTF8.self).contains("netreach_request_head_timeouts_total \(count)"))
-        await relay.stop()
     }
 
     @Test("the deadline is checked when a relay is configured")

@@ -20,19 +20,19 @@ struct TLSTests {
         try #require(openssl.status == 0, "\(openssl.errors)")
 
         let deployment = try Deployment()
-        let relay = try await TestRelay(directory: try deployment.keyring(), tls: (dir + "/cert.pem", dir + "/key.pem"))
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(dir + "/cert.pem"))
-        // NIOSSL sends the host as SNI, which may not be an IP address: the loopback name is used instead.
-        let secure = try await TestClient(url: "wss://localhost:\(relay.port)/v1/ws", tls: tls)
-        let visitor = VisitorClient()
-        #expect(await secure.authenticate(visitor.identity.signing, role: .visitor)?["t"] as? String == "ready")
-        await secure.close()
-        // Plain http to the TLS port gets no answer it can use.
-        var plain = URLRequest(url: URL(string: relay.httpBase + "/health")!)
-        plain.timeoutInterval = 3
-        await #expect(throws: (any Error).self) { _ = try await URLSession.shared.data(for: plain) }
-        await relay.stop()
+        try await withTestRelay(directory: try deployment.keyring(), tls: (dir + "/cert.pem", dir + "/key.pem")) { relay in
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(dir + "/cert.pem"))
+            // NIOSSL sends the host as SNI, which may not be an IP address: the loopback name is used instead.
+            let secure = try await TestClient(url: "wss://localhost:\(relay.port)/v1/ws", tls: tls)
+            let visitor = VisitorClient()
+            #expect(await secure.authenticate(visitor.identity.signing, role: .visitor)?["t"] as? String == "ready")
+            await secure.close()
+            // Plain http to the TLS port gets no answer it can use.
+            var plain = URLRequest(url: URL(string: relay.httpBase + "/health")!)
+            plain.timeoutInterval = 3
+            await #expect(throws: (any Error).self) { _ = try await URLSession.shared.data(for: plain) }
+        }
     }
 }
 
@@ -40,13 +40,13 @@ struct TLSTests {
 struct IdleTests {
     @Test("an idle WebSocket stays open past the idle timeout")
     func idleWebSocketStays() async throws {
-        let relay = try await TestRelay(directory: try Deployment().keyring(), idleTimeout: .seconds(1))
-        let client = try await TestClient(url: relay.webSocketURL)
-        _ = await client.authenticate(VisitorClient().identity.signing, role: .visitor)
-        try await Task.sleep(for: .seconds(2))
-        client.send(["t": "ping", "rid": "after-idle"])
-        #expect(await client.next("pong")?["rid"] as? String == "after-idle")
-        await client.close()
-        await relay.stop()
+        try await withTestRelay(directory: try Deployment().keyring(), idleTimeout: .seconds(1)) { relay in
+            let client = try await TestClient(url: relay.webSocketURL)
+            _ = await client.authenticate(VisitorClient().identity.signing, role: .visitor)
+            try await Task.sleep(for: .seconds(2))
+            client.send(["t": "ping", "rid": "after-idle"])
+            #expect(await client.next("pong")?["rid"] as? String == "after-idle")
+            await client.close()
+        }
     }
 }

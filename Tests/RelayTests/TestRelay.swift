@@ -1,34 +1,39 @@
 import EventLog
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Hummingbird
 import Logging
 import NetreachCore
 import NetreachRelay
 import Sodium
+import Synchronization
 
 /// A real relay on 127.0.0.1 with a port the system chose, on a log in a temporary directory.
 final class TestRelay: Sendable {
     let dataDirectory: String
     let core: RelayCore
-    let metrics = RelayMetrics()
+    var metrics: RelayMetrics { core.metrics }
     let port: Int
     private let server: Task<Void, any Error>
 
     init(directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60),
          opensPerAddressPerHour: Int = 30, tls: (certificate: String, key: String)? = nil,
          idleTimeout: Duration = .seconds(30), requestHeadTimeout: Duration = .seconds(10), web: WebConfiguration = WebConfiguration(),
-         port requestedPort: Int = 0, dataDirectory existing: String? = nil) async throws {
+         port requestedPort: Int = 0, dataDirectory existing: String? = nil,
+         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) async throws {
         dataDirectory = existing ?? NSTemporaryDirectory() + "netreach-relay-" + UUID().uuidString
         let store = try FileEventStore(directory: dataDirectory)
         core = RelayCore(store: store, relayKey: .generate(), directory: directory, powBits: powBits,
-                         challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour)
+                         challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour, now: now)
         let configuration = try RelayConfiguration(host: "127.0.0.1", port: requestedPort, dataDirectory: dataDirectory,
                                                    keysDirectory: "unused", tlsCertificate: tls?.certificate, tlsKey: tls?.key,
                                                    idleTimeout: idleTimeout, requestHeadTimeout: requestHeadTimeout, web: web)
         var logger = Logger(label: "test-relay")
         logger.logLevel = .warning
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let application = try RelayServer.makeApplication(core: core, configuration: configuration, metrics: metrics,
+        let application = try RelayServer.makeApplication(core: core, configuration: configuration,
                                                           logger: logger) { port in portSink.yield(port) }
         // A server that cannot start (its port taken) ends the stream, so this fails instead of waiting forever.
         let server = Task {
@@ -91,6 +96,49 @@ final class TestRelay: Sendable {
     }
 }
 
+/// Runs `body` against a fresh relay, then stops it and removes its folder — also when an
+/// expectation, a `#require` or the body itself fails (as Hummingbird's `app.test(.live)` does).
+func withTestRelay<Result: Sendable>(
+    directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60), opensPerAddressPerHour: Int = 30,
+    tls: (certificate: String, key: String)? = nil, idleTimeout: Duration = .seconds(30), requestHeadTimeout: Duration = .seconds(10),
+    web: WebConfiguration = WebConfiguration(), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+    _ body: (TestRelay) async throws -> Result
+) async throws -> Result {
+    let relay = try await TestRelay(directory: directory, powBits: powBits, challengeLifetime: challengeLifetime,
+                                    opensPerAddressPerHour: opensPerAddressPerHour, tls: tls, idleTimeout: idleTimeout,
+                                    requestHeadTimeout: requestHeadTimeout, web: web, now: now)
+    let result: Result
+    do {
+        result = try await body(relay)
+    } catch {
+        await relay.stop()
+        throw error
+    }
+    await relay.stop()
+    return result
+}
+
+/// The Prometheus text a relay serves at `/metrics`, fetched over HTTP like a scraper would.
+func scrapeMetrics(_ relay: TestRelay) async throws -> String {
+    let (data, _) = try await URLSession.shared.data(from: URL(string: relay.httpBase + "/metrics")!)
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// A metric's value in Prometheus text (`name 3` or `name{labels} 3`), or nil when the relay does not serve it.
+func metricValue(_ text: String, _ series: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+        return Double(line.dropFirst(series.count + 1))
+    }
+    return nil
+}
+
+/// The clock of a relay's rate windows, moved only by the test.
+final class ManualClock: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+    var now: @Sendable () -> ContinuousClock.Instant { { self.instant.withLock { $0 } } }
+    func advance(by duration: Duration) { instant.withLock { $0 += duration } }
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
@@ -110,15 +158,28 @@ func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
 
 /// The start most relay tests share: a deployment, a relay, and a visitor whose conversation is open.
 enum OpenConversation {
-    static func start() async throws -> (TestRelay, Deployment, VisitorClient, TestClient) {
+    /// Runs `body` with a relay, its deployment, and a visitor whose conversation is open; the
+    /// client is closed and the relay stopped and removed afterwards, whatever happens in `body`.
+    static func with<Result: Sendable>(
+        _ body: (TestRelay, Deployment, VisitorClient, TestClient) async throws -> Result
+    ) async throws -> Result {
         let deployment = try Deployment()
-        let relay = try await TestRelay(directory: try deployment.keyring())
-        let visitor = VisitorClient()
-        let client = try await TestClient(url: relay.webSocketURL)
-        _ = await client.authenticate(visitor.identity.signing, role: .visitor)
-        guard await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack" else {
-            throw TestFailure("the conversation did not open")
+        return try await withTestRelay(directory: try deployment.keyring()) { relay in
+            let visitor = VisitorClient()
+            let client = try await TestClient(url: relay.webSocketURL)
+            let result: Result
+            do {
+                _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+                guard await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack" else {
+                    throw TestFailure("the conversation did not open")
+                }
+                result = try await body(relay, deployment, visitor, client)
+            } catch {
+                await client.close()
+                throw error
+            }
+            await client.close()
+            return result
         }
-        return (relay, deployment, visitor, client)
     }
 }

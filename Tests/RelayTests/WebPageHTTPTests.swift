@@ -21,26 +21,26 @@ struct WebPageHTTPTests {
                       ("/static/favicon.ico", "image/x-icon"), ("/static/wordlist-en.txt", "text/plain; charset=utf-8"),
                       ("/v1/deployment", "application/json")])
     func served(path: String, type: String) async throws {
-        let relay = try await TestRelay(directory: try Deployment().keyring())
-        let (response, data) = try await Self.get(relay.httpBase + path)
-        #expect(response.statusCode == 200)
-        #expect(response.value(forHTTPHeaderField: "Content-Type") == type)
-        #expect(response.value(forHTTPHeaderField: "Content-Security-Policy")?.hasPrefix("default-src 'self'") == true)
-        #expect(response.value(forHTTPHeaderField: "Cache-Control") == "no-store")
-        #expect(response.value(forHTTPHeaderField: "Referrer-Policy") == "no-referrer")
-        #expect(response.value(forHTTPHeaderField: "Set-Cookie") == nil)
-        #expect(!data.isEmpty)
-        await relay.stop()
+        try await withTestRelay(directory: try Deployment().keyring()) { relay in
+            let (response, data) = try await Self.get(relay.httpBase + path)
+            #expect(response.statusCode == 200)
+            #expect(response.value(forHTTPHeaderField: "Content-Type") == type)
+            #expect(response.value(forHTTPHeaderField: "Content-Security-Policy")?.hasPrefix("default-src 'self'") == true)
+            #expect(response.value(forHTTPHeaderField: "Cache-Control") == "no-store")
+            #expect(response.value(forHTTPHeaderField: "Referrer-Policy") == "no-referrer")
+            #expect(response.value(forHTTPHeaderField: "Set-Cookie") == nil)
+            #expect(!data.isEmpty)
+        }
     }
 
     @Test("the word list and tweetnacl are the very files Debian ships")
     func sameFiles() async throws {
-        let relay = try await TestRelay(directory: try Deployment().keyring())
-        let (_, words) = try await Self.get(relay.httpBase + "/static/wordlist-en.txt")
-        #expect(words == FileManager.default.contents(atPath: WordList.debianPath))
-        let (_, nacl) = try await Self.get(relay.httpBase + "/static/nacl-fast.min.js")
-        #expect(nacl == FileManager.default.contents(atPath: "/usr/share/nodejs/tweetnacl/nacl-fast.min.js"))
-        await relay.stop()
+        try await withTestRelay(directory: try Deployment().keyring()) { relay in
+            let (_, words) = try await Self.get(relay.httpBase + "/static/wordlist-en.txt")
+            #expect(words == FileManager.default.contents(atPath: WordList.debianPath))
+            let (_, nacl) = try await Self.get(relay.httpBase + "/static/nacl-fast.min.js")
+            #expect(nacl == FileManager.default.contents(atPath: "/usr/share/nodejs/tweetnacl/nacl-fast.min.js"))
+        }
     }
 
     @Test("nothing outside the page's own files is served", arguments: [
@@ -48,38 +48,38 @@ struct WebPageHTTPTests {
         "/static/index.html", "/static/", "/static/.gitignore", "/static/app.js.bak", "/static/APP.JS", "/index.html", "/Web/app.js",
     ])
     func refused(path: String) async throws {
-        let relay = try await TestRelay(directory: try Deployment().keyring())
-        let (response, _) = try await Self.get(relay.httpBase + path)
-        #expect(response.statusCode == 404)
-        await relay.stop()
+        try await withTestRelay(directory: try Deployment().keyring()) { relay in
+            let (response, _) = try await Self.get(relay.httpBase + path)
+            #expect(response.statusCode == 404)
+        }
     }
 
     @Test("the deployment settings carry the quick-exit address, numbers, hours, duty and the organisation key")
     func deploymentSettings() async throws {
         let deployment = try Deployment()
         let settings = try VisitorPageSettings(json: Data(VisitorPageSettings.demoJSON.utf8), file: "demo")
-        let relay = try await TestRelay(directory: try deployment.keyring(), web: WebConfiguration(settings: settings))
-        let (_, data) = try await Self.get(relay.httpBase + "/v1/deployment")
-        let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(fields["quickExitURL"] as? String == "https://www.bbc.co.uk/weather")
-        #expect(fields["answerMinutes"] as? Int == 20)
-        #expect(fields["organisationKey"] as? String == Base64URL.encode(deployment.organisation.signKey.bytes))
-        #expect((fields["emergencyNumbers"] as? [[String: String]])?.first?["number"] == "999")
-        #expect(fields["onDuty"] is Bool)
-        let hours = try #require(fields["openingHours"] as? [String: Any])
-        #expect(hours["timeZone"] as? String == "Europe/London")
-        #expect((hours["sessions"] as? [Any])?.count == 2)
-        await relay.stop()
+        try await withTestRelay(directory: try deployment.keyring(), web: WebConfiguration(settings: settings)) { relay in
+            let (_, data) = try await Self.get(relay.httpBase + "/v1/deployment")
+            let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            #expect(fields["quickExitURL"] as? String == "https://www.bbc.co.uk/weather")
+            #expect(fields["answerMinutes"] as? Int == 20)
+            #expect(fields["organisationKey"] as? String == Base64URL.encode(deployment.organisation.signKey.bytes))
+            #expect((fields["emergencyNumbers"] as? [[String: String]])?.first?["number"] == "999")
+            #expect(fields["onDuty"] is Bool)
+            let hours = try #require(fields["openingHours"] as? [String: Any])
+            #expect(hours["timeZone"] as? String == "Europe/London")
+            #expect((hours["sessions"] as? [Any])?.count == 2)
+        }
     }
 
     @Test("without a schedule the page is told neither on nor off duty")
     func noSchedule() async throws {
-        let relay = try await TestRelay(directory: try Deployment().keyring())
-        let (_, data) = try await Self.get(relay.httpBase + "/v1/deployment")
-        let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(fields["onDuty"] is NSNull)
-        #expect(fields["quickExitURL"] as? String == VisitorPageSettings.defaultQuickExitURL)
-        await relay.stop()
+        try await withTestRelay(directory: try Deployment().keyring()) { relay in
+            let (_, data) = try await Self.get(relay.httpBase + "/v1/deployment")
+            let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            #expect(fields["onDuty"] is NSNull)
+            #expect(fields["quickExitURL"] as? String == VisitorPageSettings.defaultQuickExitURL)
+        }
     }
 
     @Test("a web folder without tweetnacl answers 503 and stops a real relay from starting")
@@ -89,10 +89,10 @@ struct WebPageHTTPTests {
         try Data("<!doctype html>".utf8).write(to: URL(fileURLWithPath: folder + "/index.html"))
         let deployment = try Deployment()
         let web = WebConfiguration(directory: folder)
-        let relay = try await TestRelay(directory: try deployment.keyring(), web: web)
-        let (response, _) = try await Self.get(relay.httpBase + "/")
-        #expect(response.statusCode == 503)
-        await relay.stop()
+        try await withTestRelay(directory: try deployment.keyring(), web: web) { relay in
+            let (response, _) = try await Self.get(relay.httpBase + "/")
+            #expect(response.statusCode == 503)
+        }
         #expect {
             try RelayLauncher.checkWebPage(web, organisationKey: deployment.organisation.signKey)
         } throws: { error in

@@ -3,8 +3,9 @@ public import Sodium
 /// A message from a client, validated into types that cannot be invalid (docs/PROTOCOL.md, "Session").
 public enum ClientMessage: Sendable, Equatable {
     case auth(role: AuthProof.Role, key: SigningPublicKey, signature: Signature)
-    case open(rid: String?, event: Event, pow: [UInt8])
-    case append(rid: String?, event: Event, expect: UInt64?)
+    /// The event's signature is not checked here: the relay checks who is asking first (docs/PROTOCOL.md, "Who may append what").
+    case open(rid: String?, event: UnverifiedEvent, pow: [UInt8])
+    case append(rid: String?, event: UnverifiedEvent, expect: UInt64?)
     case subscribe(from: UInt64)
     case ping(rid: String?)
     /// A supervisor's request for the log's records themselves, to check its chain (docs/PROTOCOL.md, "Records").
@@ -16,7 +17,7 @@ public enum ClientMessage: Sendable, Equatable {
     /// The longest frame the relay accepts.
     public static let maximumFrameCount = 131_072
 
-    /// Parses one text frame. `rid` is returned separately so that an error can still echo it.
+    /// Parses one text frame; no signature is checked. `rid` is returned separately so that an error can still echo it.
     public static func parse(_ text: String) -> (rid: String?, result: Result<ClientMessage, ProtocolError>) {
         guard text.utf8.count <= maximumFrameCount else {
             return (nil, .failure(ProtocolError(.tooLarge, "a frame is at most \(maximumFrameCount) bytes")))
@@ -51,11 +52,11 @@ public enum ClientMessage: Sendable, Equatable {
         case "open":
             let pow = try base64(fields, "pow")
             guard pow.count == ProofOfWork.nonceCount else { throw ProtocolError(.malformed, "pow is 8 bytes") }
-            return .open(rid: rid, event: try Event(bytes: try base64(fields, "event")), pow: pow)
+            return .open(rid: rid, event: try UnverifiedEvent(bytes: try base64(fields, "event")), pow: pow)
         case "append":
             var expect: UInt64?
             if let value = fields["expect"], value != .null { expect = try integer(value, "expect") }
-            return .append(rid: rid, event: try Event(bytes: try base64(fields, "event")), expect: expect)
+            return .append(rid: rid, event: try UnverifiedEvent(bytes: try base64(fields, "event")), expect: expect)
         case "subscribe":
             guard let value = fields["from"] else { throw ProtocolError(.malformed, "field from is missing") }
             return .subscribe(from: try integer(value, "from"))

@@ -134,8 +134,7 @@ public struct Event: Hashable, Sendable {
         let content = try reader.take(count)
         guard let signature = try? Signature(try reader.take(Signature.count)) else { throw ProtocolError(.malformed, "bad signature") }
         try reader.finish()
-        let body = Array(bytes[0..<(Event.headerCount + count)])
-        guard !checkingSignature || author.isValidSignature(signature, for: DomainSeparation.event.input(body)) else {
+        guard !checkingSignature || Event.signatureVerifies(bytes, contentCount: count, author: author, signature: signature) else {
             throw ProtocolError(.badSignature, "the event's signature does not verify for its author")
         }
         self.kind = kind
@@ -145,6 +144,11 @@ public struct Event: Hashable, Sendable {
         self.author = author
         self.content = content
         self.signature = signature
+    }
+
+    /// Whether `signature` is the author's over the body of `bytes` (an event of `contentCount` bytes of content).
+    static func signatureVerifies(_ bytes: [UInt8], contentCount: Int, author: SigningPublicKey, signature: Signature) -> Bool {
+        author.isValidSignature(signature, for: DomainSeparation.event.input(Array(bytes[0..<(Event.headerCount + contentCount)])))
     }
 
     /// The event's bytes: body then signature.

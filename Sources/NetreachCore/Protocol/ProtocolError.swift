@@ -38,6 +38,10 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
             .powRequired, .versionConflict, .duplicateConflict, .rateLimited, .unavailable,
         ]
 
+        /// The WebSocket close code that follows a fatal error: 1009 (message too big) for
+        /// `tooLarge`, 1008 (policy violation) for every other.
+        public var closeCode: UInt16 { self == .tooLarge ? 1009 : 1008 }
+
         public var description: String { name }
     }
 

@@ -5,6 +5,7 @@ Swift implementation.
 
   visitor_client.py open   URL ORG_KEY_B64U ENTROPY_HEX TEXT...   open a conversation and post each TEXT
   visitor_client.py resume URL ENTROPY_HEX                         reconnect with the phrase's entropy, print the history
+  visitor_client.py transport URL                                  break each transport rule; print the errors and close codes
 
 URL is the relay's base, e.g. http://127.0.0.1:8080. It prints one JSON object on its last line.
 """
@@ -172,11 +173,43 @@ async def resume(base, entropy):
     return {"conversation": b64u(visitor.conversation), "history": history}
 
 
+async def transport(base):
+    """Breaks each rule of the protocol's "Transport" section once, on a fresh connection, and
+    reports the error codes the relay sent and its close code."""
+    url = base.replace("http", "ws", 1) + "/v1/ws"
+
+    async def probe(send):
+        socket = await websockets.connect(url, max_size=None)
+        assert json.loads(await socket.recv())["t"] == "hello"
+        await send(socket)
+        errors = []
+        try:
+            while True:
+                message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                if message["t"] == "error":
+                    errors.append(message["code"])
+        except websockets.ConnectionClosed:
+            pass
+        return {"errors": errors, "close": socket.close_code}
+
+    limit = 131072
+    return {
+        # A text frame whose bytes are not UTF-8 (0xFF never is).
+        "invalidUTF8": await probe(lambda s: s.write_frame(True, 0x1, b'{"t":"ping","rid":"\xff"}')),
+        "oversize": await probe(lambda s: s.send("x" * (limit + 1))),
+        # One text message in two frames, together one byte over the limit.
+        "fragmented": await probe(lambda s: s.send(["x" * (limit // 2), "x" * (limit // 2 + 1)])),
+        "binary": await probe(lambda s: s.send(b"\x01\x02\x03")),
+    }
+
+
 def main():
     if len(sys.argv) >= 5 and sys.argv[1] == "open":
         result = asyncio.run(open_conversation(sys.argv[2], unb64u(sys.argv[3]), bytes.fromhex(sys.argv[4]), sys.argv[5:]))
     elif len(sys.argv) == 4 and sys.argv[1] == "resume":
         result = asyncio.run(resume(sys.argv[2], bytes.fromhex(sys.argv[3])))
+    elif len(sys.argv) == 3 and sys.argv[1] == "transport":
+        result = asyncio.run(transport(sys.argv[2]))
     else:
         print(__doc__, file=sys.stderr)
         return 2
