@@ -150,6 +150,15 @@ public final class FileEventStore: EventStore {
     /// know that two appends will be planned in one group).
     package var pendingWriterJobs: Int { queue.count }
 
+    /// Why the store has stopped accepting appends (a failed write or flush, or damage the
+    /// background check found), or nil while it accepts them.
+    public var stoppedBecause: EventLogError? {
+        shared.withLock { state in
+            if case .failed(let cause) = state.status { return cause }
+            return nil
+        }
+    }
+
     /// The state of the background check of what an index snapshot let the open skip.
     public var integrity: IntegrityCheck { shared.withLock { $0.integrity } }
 

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 public import Hummingbird
 import HummingbirdCore
@@ -20,7 +21,14 @@ public enum RelayServer {
         router.add(middleware: SecurityHeadersMiddleware())
         router.get("/health") { _, _ -> Response in
             let uptime = (ContinuousClock.now - started).components.seconds
-            return json(["status": "ok", "position": core.store.currentHead().count, "uptimeSeconds": uptime])
+            let position = core.store.currentHead().count
+            // A store that has stopped refuses every write: a monitor must not read that as healthy.
+            if let cause = core.store.stoppedBecause {
+                let damage: [EventLogError.Code] = [.corruptRecord, .brokenChain, .positionGap, .missingSegment, .corruptSegmentHeader]
+                return json(["status": damage.contains(cause.code) ? "damaged" : "failed", "reason": cause.code.name,
+                             "position": position, "uptimeSeconds": uptime], status: .serviceUnavailable)
+            }
+            return json(["status": "ok", "position": position, "uptimeSeconds": uptime])
         }
         router.get("/v1/keyring") { _, _ -> Response in
             json(core.staffDirectory.keyringDocument)
@@ -119,9 +127,9 @@ public enum RelayServer {
     /// with 1009 and no error message, without buffering the rest (docs/PROTOCOL.md, "Transport").
     static let libraryMessageLimit = 2 * ClientMessage.maximumFrameCount
 
-    static func json(_ object: [String: any Sendable]) -> Response {
+    static func json(_ object: [String: any Sendable], status: HTTPResponse.Status = .ok) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -35,6 +36,37 @@ struct HTTPTests {
         #expect(fields["position"] as? Int == 1)
         #expect(fields["uptimeSeconds"] is Int)
         }
+    }
+
+    @Test("health says damaged, with HTTP 503, once the log's background check has found damage and writes are refused")
+    func healthReportsDamage() async throws {
+        // A log closed cleanly (so its index snapshot covers every record), then damaged inside that range:
+        // the open uses the snapshot, and the background check finds the damage just after.
+        let dataDirectory = NSTemporaryDirectory() + "netreach-relay-damaged-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        let store = try FileEventStore(directory: dataDirectory)
+        for n in 0..<8 {
+            _ = try await store.append(to: "s", expectedVersion: .any,
+                                       events: [ProposedEvent(type: "t", timeMilliseconds: 0, payload: Array("event \(n)".utf8))])
+        }
+        await store.close()
+        let segment = dataDirectory + "/00000000000000000000.seg"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segment)))
+        bytes[64 + 200] ^= 0x20  // inside the first record, long before the snapshot's last one
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+
+        let relay = try await TestRelay(directory: try Deployment().keyring(), dataDirectory: dataDirectory)
+        guard case .failed = await relay.core.store.integrityCheckResult() else {
+            await relay.stop(keepingData: true)
+            Issue.record("the background check did not find the damage")
+            return
+        }
+        let (response, data) = try await Self.get(relay.httpBase + "/health")
+        await relay.stop(keepingData: true)
+        let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(response.statusCode == 503)
+        #expect(fields["status"] as? String == "damaged", "\(fields)")
+        #expect(fields["reason"] as? String == "corruptRecord" && fields["position"] as? Int == 8, "\(fields)")
     }
 
     @Test("the keyring endpoint serves the files' texts, which verify against the organisation key")
