@@ -10,7 +10,7 @@ struct AccessTests {
     /// authenticated; both are closed and the relay stopped and removed afterwards.
     static func conversation(_ body: (TestRelay, Deployment, VisitorClient, TestClient, TestClient) async throws -> Void) async throws {
         try await OpenConversation.with { relay, deployment, visitor, visitorClient in
-            let staff = try await TestClient(url: relay.webSocketURL)
+            let staff = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await staff.authenticate(deployment.member("sam").signing, role: .staff)
             do {
                 try await body(relay, deployment, visitor, visitorClient, staff)
@@ -70,7 +70,7 @@ struct AccessTests {
             await staff.close()
             // Written while the staff client is away.
             for n in 0..<5 { _ = await visitorClient.append(try visitor.message("while away \(n)"), rid: "a\(n)") }
-            let back = try await TestClient(url: relay.webSocketURL)
+            let back = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await back.authenticate(sam.signing, role: .staff)
             back.send(["t": "subscribe", "from": seen.last! + 1])
             var after: [Int] = []
@@ -90,7 +90,7 @@ struct AccessTests {
     @Test("revoking a staff key closes that key's open connection at once, and it cannot come back")
     func revocationOnOpenConnection() async throws {
         try await Self.conversation { relay, deployment, _, visitorClient, staff in
-            let alex = try await TestClient(url: relay.webSocketURL)
+            let alex = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await alex.authenticate(deployment.member("alex").signing, role: .staff)
             await relay.core.replaceDirectory(try deployment.keyring(revoking: ["sam"]))
             let notice = await staff.next("error")
@@ -100,7 +100,7 @@ struct AccessTests {
             // Others are unaffected.
             alex.send(["t": "ping", "rid": "p"])
             #expect(await alex.next("pong") != nil)
-            let again = try await TestClient(url: relay.webSocketURL)
+            let again = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             #expect(await again.authenticate(deployment.member("sam").signing, role: .staff)?["code"] as? String == "revokedKey")
             await again.close()
             await alex.close()

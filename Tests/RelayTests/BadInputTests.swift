@@ -33,12 +33,12 @@ struct BadInputTests {
     static func check(_ badCase: Case, deployment: Deployment, relay: TestRelay) async throws {
         let visitor = VisitorClient(), other = VisitorClient()
         // A conversation that exists, so that appends to it are otherwise valid.
-        let setup = try await TestClient(url: relay.webSocketURL)
+        let setup = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
         _ = await setup.authenticate(visitor.identity.signing, role: .visitor)
         #expect(await setup.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
         let headBefore = relay.core.store.currentHead().count
 
-        let client = try await TestClient(url: relay.webSocketURL)
+        let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
         let sam = deployment.member("sam")
         var expected: String?
         var fatal = false
@@ -192,7 +192,7 @@ struct BadInputTests {
         let expectedHead = badCase == .duplicateIDOtherContent ? headBefore + 1 : headBefore
         #expect(relay.core.store.currentHead().count == expectedHead, "nothing is stored for a refused request")
         // The relay still serves new connections.
-        let fresh = try await TestClient(url: relay.webSocketURL)
+        let fresh = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
         #expect(await fresh.authenticate(other.identity.signing, role: .visitor)?["t"] as? String == "ready")
         await fresh.close()
         await client.close()

@@ -32,7 +32,7 @@ extension BrowserTests {
         ]
         for (name, alert) in alerts {
             let member = deployment.member(name)
-            let staff = try await TestClient(url: relay.webSocketURL)
+            let staff = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             guard await staff.authenticate(member.signing, role: .staff)?["t"] as? String == "ready" else {
                 throw TestFailure("\(name) could not authenticate")
             }

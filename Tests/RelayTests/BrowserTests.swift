@@ -146,7 +146,7 @@ struct BrowserTests {
     }
 
     static func staffConnection(_ relay: TestRelay, _ member: Deployment.Staff, from: Int) async throws -> TestClient {
-        let client = try await TestClient(url: relay.webSocketURL)
+        let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
         guard await client.authenticate(member.signing, role: .staff)?["t"] as? String == "ready" else {
             throw TestFailure("staff could not authenticate")
         }

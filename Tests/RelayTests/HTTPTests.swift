@@ -119,11 +119,11 @@ struct HTTPTests {
         try await withTestRelay(directory: try deployment.keyring()) { relay in
             let visitor = VisitorClient(), other = VisitorClient()
             // Not authenticated: refused before anything in the event is looked at.
-            let stranger = try await TestClient(url: relay.webSocketURL)
+            let stranger = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             for n in 0..<5 {
                 #expect(await stranger.append(try visitor.message("unauthenticated \(n)"), rid: "u\(n)")?["code"] as? String == "notAuthenticated")
             }
-            let client = try await TestClient(url: relay.webSocketURL)
+            let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await client.authenticate(visitor.identity.signing, role: .visitor)
             // Authored by another key, or a staff kind: refused for who sends it.
             for n in 0..<5 {

@@ -44,7 +44,7 @@ struct IncidentRelayTests {
                                 content: Array(change.text.utf8), signer: visitor.identity.signing)
             #expect(await client.append(raw, rid: "raw")?["code"] as? String == "malformed")
 
-            let staff = try await TestClient(url: relay.webSocketURL)
+            let staff = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await staff.authenticate(deployment.member("sam").signing, role: .staff)
             staff.send(["t": "subscribe", "from": 0])
             var kinds: [String] = []
@@ -69,7 +69,7 @@ struct IncidentRelayTests {
         try await withTestRelay(directory: keyring) { relay in
             #expect(try await Self.feed(relay).isEmpty)
             let sam = deployment.member("sam")
-            let staff = try await TestClient(url: relay.webSocketURL)
+            let staff = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await staff.authenticate(sam.signing, role: .staff)
             let salt = PerpetratorIdentifier.feedSalt(organisation: deployment.organisation.signKey)
             var published: [Event] = []
@@ -97,7 +97,7 @@ struct IncidentRelayTests {
     func feedRules() async throws {
         try await OpenConversation.with { relay, deployment, visitor, client in
             let sam = deployment.member("sam")
-            let staff = try await TestClient(url: relay.webSocketURL)
+            let staff = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await staff.authenticate(sam.signing, role: .staff)
             let alert = try SafetyAlert(month: "2026-11", area: "Leeds", harms: [.threats], summary: "", hashes: [])
             func event(_ kind: EventKind, _ conversation: ConversationID, _ content: [UInt8], _ signer: SigningKeyPair) throws -> Event {

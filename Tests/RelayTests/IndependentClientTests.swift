@@ -33,7 +33,7 @@ struct IndependentClientTests {
 
             // Swift staff read it and answer.
             let sam = deployment.member("sam")
-            let staff = try await TestClient(url: relay.webSocketURL)
+            let staff = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await staff.authenticate(sam.signing, role: .staff)
             staff.send(["t": "subscribe", "from": 0])
             var key: SecureBytes?

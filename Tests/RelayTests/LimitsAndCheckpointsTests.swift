@@ -27,12 +27,12 @@ struct LimitsAndCheckpointsTests {
         try await withTestRelay(directory: try deployment.keyring()) { relay in
             let visitor = VisitorClient()
             let opened = try visitor.openedEvent(for: deployment)
-            let client = try await TestClient(url: relay.webSocketURL)
+            let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await client.authenticate(visitor.identity.signing, role: .visitor)
             let first = await client.open(opened)
             await client.close()
             // The answer was lost: the client reconnects and sends the same event, with a proof of work for the new connection.
-            let again = try await TestClient(url: relay.webSocketURL)
+            let again = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await again.authenticate(visitor.identity.signing, role: .visitor)
             let second = await again.open(opened)
             #expect(first?["t"] as? String == "ack" && first?["duplicate"] as? Bool == false && first?["version"] as? Int == 0)
@@ -48,7 +48,7 @@ struct LimitsAndCheckpointsTests {
         // The clock of rate windows stands still until the test moves it: the burst is exactly 60 requests.
         let clock = ManualClock()
         try await withTestRelay(directory: try Deployment().keyring(), now: clock.now) { relay in
-            let client = try await TestClient(url: relay.webSocketURL)
+            let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             for n in 0..<200 { client.send(["t": "ping", "rid": "p\(n)"]) }
             var pongs = 0, limited = 0
             while pongs + limited < 200, let message = await client.next() {
@@ -71,7 +71,7 @@ struct LimitsAndCheckpointsTests {
             var answers: [String] = []
             for _ in 0..<5 {
                 let visitor = VisitorClient()
-                let client = try await TestClient(url: relay.webSocketURL)
+                let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
                 _ = await client.authenticate(visitor.identity.signing, role: .visitor)
                 let answer = await client.open(try visitor.openedEvent(for: deployment))
                 answers.append(answer?["t"] as? String == "ack" ? "ack" : answer?["code"] as? String ?? "?")

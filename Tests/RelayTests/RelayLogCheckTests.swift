@@ -28,7 +28,7 @@ struct RelayLogCheckTests {
                 let checkpoint = Checkpoint(signing: LogHead(logID: head.logID, count: head.count - 1, chain: try #require(
                     try await relay.core.store.read(from: head.count - 2, maxCount: 1).first).chain), with: relay.core.relayKey)
                 let other = VisitorClient()
-                let second = try await TestClient(url: relay.webSocketURL)
+                let second = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
                 _ = await second.authenticate(other.identity.signing, role: .visitor)
                 _ = await second.open(try other.openedEvent(for: deployment))
                 _ = await second.append(try other.message("three"))
@@ -165,7 +165,7 @@ struct RelayLogCheckTests {
     @Test("records are for supervisors, and a limit outside 1…500 is malformed")
     func recordsRequest() async throws {
         try await OpenConversation.with { relay, deployment, _, client in
-            let worker = try await TestClient(url: relay.webSocketURL)
+            let worker = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await worker.authenticate(deployment.member("sam").signing, role: .staff)
             worker.send(["t": "records", "rid": "r1", "from": 0, "limit": 10])
             #expect(await worker.next("error")?["code"] as? String == "forbidden")

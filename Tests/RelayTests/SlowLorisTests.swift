@@ -26,7 +26,7 @@ struct SlowLorisTests {
     func slowHead() async throws {
         // The idle timeout is long, so only the head deadline can close the slow client within its 30 s.
         try await withTestRelay(directory: try Deployment().keyring(), idleTimeout: .seconds(120), requestHeadTimeout: .seconds(1)) { relay in
-            let webSocket = try await TestClient(url: relay.webSocketURL)
+            let webSocket = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await webSocket.authenticate(VisitorClient().identity.signing, role: .visitor)
 
             let slow = try await Self.client(relay, ["30"])

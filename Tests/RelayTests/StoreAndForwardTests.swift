@@ -16,14 +16,14 @@ struct StoreAndForwardTests {
                          "Yes, I'm here. You're safe to talk.", "Are you somewhere safe right now?"]
 
             // Staff: authenticate and follow everything.
-            let staff = try await TestClient(url: relay.webSocketURL)
+            let staff = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             let staffReady = await staff.authenticate(sam.signing, role: .staff)
             #expect(staffReady?["t"] as? String == "ready" && staffReady?["role"] as? String == "staff")
             staff.send(["t": "subscribe", "from": 0])
             #expect(await staff.next("live") != nil)
 
             // Visitor: authenticate with the phrase's key, open with proof of work, write twice.
-            let first = try await TestClient(url: relay.webSocketURL)
+            let first = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             let ready = await first.authenticate(visitor.identity.signing, role: .visitor)
             #expect(ready?["conversation"] as? String == visitor.identity.conversation.base64URL)
             #expect(ready?["exists"] as? Bool == false)
@@ -57,7 +57,7 @@ struct StoreAndForwardTests {
             let resumed = VisitorIdentity(phrase: try ResumePhrase(
                 parsing: words.joined(separator: " "),
                 words: try WordList(text: String(contentsOfFile: WordList.debianPath, encoding: .utf8))))
-            let second = try await TestClient(url: relay.webSocketURL)
+            let second = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             let again = await second.authenticate(resumed.signing, role: .visitor)
             #expect(again?["exists"] as? Bool == true)
             second.send(["t": "subscribe", "from": 0])

@@ -24,7 +24,7 @@ struct TLSTests {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(dir + "/cert.pem"))
             // NIOSSL sends the host as SNI, which may not be an IP address: the loopback name is used instead.
-            let secure = try await TestClient(url: "wss://localhost:\(relay.port)/v1/ws", tls: tls)
+            let secure = try await TestClient(url: "wss://localhost:\(relay.port)/v1/ws", tls: tls, helloTimeout: testHelloTimeout)
             let visitor = VisitorClient()
             #expect(await secure.authenticate(visitor.identity.signing, role: .visitor)?["t"] as? String == "ready")
             await secure.close()
@@ -41,7 +41,7 @@ struct IdleTests {
     @Test("an idle WebSocket stays open past the idle timeout")
     func idleWebSocketStays() async throws {
         try await withTestRelay(directory: try Deployment().keyring(), idleTimeout: .seconds(1)) { relay in
-            let client = try await TestClient(url: relay.webSocketURL)
+            let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             _ = await client.authenticate(VisitorClient().identity.signing, role: .visitor)
             try await Task.sleep(for: .seconds(2))
             client.send(["t": "ping", "rid": "after-idle"])

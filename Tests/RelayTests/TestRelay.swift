@@ -166,7 +166,7 @@ enum OpenConversation {
         let deployment = try Deployment()
         return try await withTestRelay(directory: try deployment.keyring()) { relay in
             let visitor = VisitorClient()
-            let client = try await TestClient(url: relay.webSocketURL)
+            let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
             let result: Result
             do {
                 _ = await client.authenticate(visitor.identity.signing, role: .visitor)
