@@ -96,7 +96,6 @@ let package = Package(
             dependencies: [
                 "NetreachClient",
                 "NetreachCore",
-                "NetreachRelay",  // the opening hours, to count out-of-hours contacts in the quarterly report
                 "EventLog",
                 "Sodium",
                 "NetreachCommandLine",
@@ -124,6 +123,7 @@ let package = Package(
         .executableTarget(name: "fuzz-keys", dependencies: ["NetreachCore", "Sodium"], swiftSettings: strict),
         .executableTarget(name: "fuzz-phrase", dependencies: ["NetreachCore"], swiftSettings: strict),
         .executableTarget(name: "fuzz-incidents", dependencies: ["NetreachCore"], swiftSettings: strict),
+        .executableTarget(name: "fuzz-client", dependencies: ["NetreachCore"], swiftSettings: strict),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .executableTarget(
             name: "netreach-bench",
@@ -148,13 +148,14 @@ let package = Package(
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"], swiftSettings: strict),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Sodium"], swiftSettings: strict),
-        .testTarget(name: "ProtocolTests", dependencies: ["NetreachCore", "Sodium", "ChildProcess"], swiftSettings: strict),
+        .testTarget(name: "ProtocolTests", dependencies: ["NetreachCore", "EventLog", "Sodium", "ChildProcess"], swiftSettings: strict),
         .testTarget(name: "NetreachCoreTests", dependencies: ["NetreachCore", "Sodium", "ChildProcess"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "RelayTests",
             dependencies: [
                 "NetreachRelay", "NetreachCore", "NetreachClient", "EventLog", "Sodium", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

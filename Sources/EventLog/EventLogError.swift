@@ -43,6 +43,12 @@ public struct EventLogError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let subscriberFellBehind = Code("subscriberFellBehind")
 
         public var description: String { name }
+
+        /// Whether the code names damage to what the log holds (a checksum, the chain, a gap, a lost
+        /// segment or header), as opposed to a refusal or a failure of the machine.
+        public var isDamage: Bool {
+            [Code.corruptRecord, .brokenChain, .positionGap, .missingSegment, .corruptSegmentHeader].contains(self)
+        }
     }
 
     public let code: Code

@@ -21,10 +21,14 @@ public final class RelayConnection: Sendable {
     }
     let inbox = MessageInbox()
     private let connection: Task<Void, any Error>
-    /// The relay's `hello`.
-    public let hello: [String: any Sendable]
+    /// The relay's challenge, its signing key and the proof of work it asks for, from its `hello`.
+    public let challenge: [UInt8]
+    public let relayKey: SigningPublicKey
+    public let powBits: Int
 
-    /// Connects and waits up to `helloTimeout` for the relay's `hello`.
+    /// Connects and waits up to `helloTimeout` for the relay's `hello`. Every frame the relay sends is
+    /// read strictly (`ServerMessage.parse`); the first that is not a valid message ends the
+    /// connection, and `violation` says why: a client never acts on a frame it cannot read.
     public init(url: String, tls: TLSConfiguration? = nil, logger: Logger? = nil, helloTimeout: Duration = .seconds(10)) async throws {
         let (outgoingStream, outgoing) = AsyncStream.makeStream(of: Outgoing.self)
         self.outgoing = outgoing
@@ -36,8 +40,8 @@ public final class RelayConnection: Sendable {
         }()
         connection = Task {
             defer { Task { await inbox.finish() } }
-            try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), tlsConfiguration: tls,
-                                              logger: logger) { inbound, outbound, _ in
+            try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: ServerMessage.maximumFrameCount),
+                                              tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
                 let writer = Task {
                     for await frame in outgoingStream {
                         switch frame {
@@ -50,27 +54,43 @@ public final class RelayConnection: Sendable {
                     try await outbound.close(.normalClosure, reason: nil)
                 }
                 defer { writer.cancel() }
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    if case .text(let text) = message,
-                       let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: any Sendable] {
-                        await inbox.push(object)
+                for try await message in inbound.messages(maxSize: ServerMessage.maximumFrameCount) {
+                    guard case .text(let text) = message else {
+                        await inbox.finish(violation: "the relay sent a binary frame")
+                        break
+                    }
+                    do {
+                        await inbox.push(RelayMessage(message: try ServerMessage.parse(text), text: text))
+                    } catch {
+                        await inbox.finish(violation: "the relay sent a message this client cannot read (\(error))")
+                        break
                     }
                 }
             }
         }
-        guard let hello = await inbox.next(timeout: helloTimeout), hello["t"] as? String == "hello" else {
+        let first = await inbox.next(timeout: helloTimeout)
+        guard case .hello(let challenge, let relay, let powBits)? = first?.message else {
             connection.cancel()
-            throw ConnectionError(description: "no hello from the relay at \(url)")
+            let why = await inbox.violation ?? (first == nil ? "no hello" : "\(first?.message.type ?? "?") instead of hello")
+            throw ConnectionError(description: "\(why) from the relay at \(url)")
         }
-        self.hello = hello
+        self.challenge = challenge
+        self.relayKey = relay
+        self.powBits = powBits
     }
 
-    public var challenge: [UInt8] { try! Base64URL.decode(hello["challenge"] as! String) }
-    public var relayKey: SigningPublicKey { try! SigningPublicKey(Base64URL.decode(hello["relay"] as! String)) }
-    public var powBits: Int { hello["powBits"] as! Int }
+    /// Why the connection was ended on this side: the relay sent something that is not the protocol.
+    public var violation: String? {
+        get async { await inbox.violation }
+    }
 
+    /// Sends a frame built from `fields`, which must be JSON values (strings, numbers, booleans, arrays,
+    /// dictionaries, NSNull): a programming error otherwise, never something from the network.
     public func send(_ fields: [String: Any]) {
-        let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        guard JSONSerialization.isValidJSONObject(fields),
+              let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else {
+            preconditionFailure("RelayConnection.send: not JSON: \(fields)")
+        }
         outgoing.yield(.text(String(decoding: data, as: UTF8.self)))
     }
 
@@ -82,44 +102,47 @@ public final class RelayConnection: Sendable {
     public func sendText(bytes: [UInt8]) { outgoing.yield(.textBytes(bytes)) }
 
     /// The next message from the relay, or nil when the connection ended or nothing came within the timeout.
-    public func next(timeout: Duration = .seconds(10)) async -> [String: any Sendable]? {
+    public func next(timeout: Duration = .seconds(10)) async -> RelayMessage? {
         await inbox.next(timeout: timeout)
     }
 
     /// Whether a message of `type` is waiting or arrives within the timeout, without taking it.
     public func peek(_ type: String, timeout: Duration) async -> Bool {
-        await inbox.peek(timeout: timeout) { $0["t"] as? String == type }
+        await inbox.peek(timeout: timeout) { $0.message.type == type }
     }
 
     /// The next message whose type is `type`, skipping others.
-    public func next(_ type: String, timeout: Duration = .seconds(10)) async -> [String: any Sendable]? {
-        await inbox.next(timeout: timeout) { $0["t"] as? String == type }
+    public func next(_ type: String, timeout: Duration = .seconds(10)) async -> RelayMessage? {
+        await inbox.next(timeout: timeout) { $0.message.type == type }
     }
 
-    public func authenticate(_ signing: SigningKeyPair, role: AuthProof.Role) async -> [String: any Sendable]? {
+    public func authenticate(_ signing: SigningKeyPair, role: AuthProof.Role) async -> RelayMessage? {
         let signature = signing.sign(AuthProof.signedInput(challenge: challenge, relay: relayKey, role: role))
         send(["t": "auth", "role": role.name, "key": Base64URL.encode(signing.publicKey.bytes), "sig": Base64URL.encode(signature.bytes)])
         return await next()
     }
 
-    public func append(_ event: Event, rid: String = "r", expect: UInt64? = nil) async -> [String: any Sendable]? {
+    public func append(_ event: Event, rid: String = "r", expect: UInt64? = nil) async -> RelayMessage? {
         var fields: [String: Any] = ["t": "append", "rid": rid, "event": Base64URL.encode(event.bytes)]
         if let expect { fields["expect"] = expect }
         send(fields)
         return await answer(to: rid)
     }
 
-    public func open(_ event: Event, pow: [UInt8]? = nil) async -> [String: any Sendable]? {
+    public func open(_ event: Event, pow: [UInt8]? = nil) async -> RelayMessage? {
         let pow = pow ?? ProofOfWork.solve(challenge: challenge, conversation: event.conversation, bits: powBits)
         send(["t": "open", "rid": "open", "event": Base64URL.encode(event.bytes), "pow": Base64URL.encode(pow)])
         return await answer(to: "open")
     }
 
     /// The `ack` or `error` for request `rid`; events that arrive meanwhile stay queued.
-    public func answer(to rid: String, timeout: Duration = .seconds(10)) async -> [String: any Sendable]? {
-        await inbox.next(timeout: timeout) { message in
-            let type = message["t"] as? String
-            return (type == "ack" || type == "error") && (message["rid"] as? String == rid || message["rid"] is NSNull)
+    public func answer(to rid: String, timeout: Duration = .seconds(10)) async -> RelayMessage? {
+        await inbox.next(timeout: timeout) { received in
+            switch received.message {
+            case .ack(let answered, _, _, _): answered == rid
+            case .error(let answered, _): answered == rid || answered == nil
+            default: false
+            }
         }
     }
 
@@ -134,11 +157,29 @@ public final class RelayConnection: Sendable {
     }
 }
 
+/// A message from the relay: what it says, read strictly, and the text it came in.
+public struct RelayMessage: Sendable {
+    public let message: ServerMessage
+    /// The frame exactly as it arrived.
+    public let text: String
+
+    public init(message: ServerMessage, text: String) {
+        self.message = message
+        self.text = text
+    }
+
+    /// One JSON field of the frame as Foundation reads it (a string, a number, a boolean or NSNull), for tests and
+    /// diagnostics that look at the wire itself; code that acts on a message switches over `message`.
+    public subscript(field: String) -> Any? {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?[field]
+    }
+}
+
 /// Messages from the relay, buffered so that a wait that times out never loses the next one.
 /// Several tasks may wait at once, each for the messages it wants (an acknowledgement for its
 /// request, or the next event); a message goes to the first waiter that wants it, or to the buffer.
 actor MessageInbox {
-    typealias Message = [String: any Sendable]
+    typealias Message = RelayMessage
     private struct Waiter {
         let id: Int
         let matches: @Sendable (Message) -> Bool
@@ -154,6 +195,8 @@ actor MessageInbox {
     private var waiters: [Waiter] = []
     private var finished = false
     private var nextID = 0
+    /// Why this side ended the connection, if it did.
+    private(set) var violation: String?
 
     var isFinished: Bool { finished }
 
@@ -170,6 +213,12 @@ actor MessageInbox {
         }
         waiters = remaining
         if !consumed { buffer.append(message) }
+    }
+
+    /// Ends the inbox because the relay broke the protocol: what is buffered stays readable, nothing more arrives.
+    func finish(violation: String) {
+        if self.violation == nil { self.violation = violation }
+        finish()
     }
 
     func finish() {

@@ -44,11 +44,17 @@ public final class StaffSession: Sendable {
             throw Failure(reason: .unreachable, description: "cannot reach the relay at \(relay): \(error)")
         }
         let answer = await connection.authenticate(credentials.signing, role: .staff)
-        guard let answer, answer["t"] as? String == "ready" else {
+        switch answer?.message {
+        case .ready(.staff, _, _):
+            break
+        case .error(_, let error):
             await connection.close()
-            let code = answer?["code"] as? String
-            if code == "revokedKey" { throw Failure(reason: .revoked, description: "the relay says your key has been revoked") }
-            throw Failure(reason: .refused, description: "the relay refused the login: \(answer?["message"] as? String ?? "no answer")")
+            if error.code == .revokedKey { throw Failure(reason: .revoked, description: "the relay says your key has been revoked") }
+            throw Failure(reason: .refused, description: "the relay refused the login: \(error.message)")
+        case let other:
+            let why = await connection.violation ?? other.map { "it answered \($0.type)" } ?? "no answer"
+            await connection.close()
+            throw Failure(reason: .refused, description: "the relay refused the login: \(why)")
         }
         return StaffSession(connection: connection, credentials: credentials, keyring: keyring, relay: relay)
     }
@@ -65,38 +71,42 @@ public final class StaffSession: Sendable {
         var received = 0
         var batch: [StoredEvent] = []
         while true {
-            guard let message = await connection.next(timeout: .seconds(30)) else {
+            guard let incoming = await connection.next(timeout: .seconds(30)) else {
+                if let violation = await connection.violation { throw Failure(reason: .protocolError, description: violation) }
                 throw Failure(reason: .unreachable, description: "the relay stopped answering while catching up")
             }
-            switch message["t"] as? String {
-            case "event":
-                batch.append(try Self.storedEvent(message))
+            switch incoming.message {
+            case .event(let position, let version, let time, _, let bytes):
+                batch.append(try Self.storedEvent(position: position, version: version, timeMilliseconds: time, bytes: bytes))
                 received += 1
                 if batch.count >= 512 {
                     try await replica.append(batch)
                     batch.removeAll(keepingCapacity: true)
                 }
-            case "live":
+            case .live:
                 try await replica.append(batch)
                 return received
-            case "error":
-                throw Failure(reason: .protocolError, description: "the relay refused: \(message["message"] as? String ?? "?")")
+            case .error(_, let error):
+                throw Failure(reason: .protocolError, description: "the relay refused: \(error.message)")
             default:
                 continue
             }
         }
     }
 
-    /// Parses a relay `event` message, checking the event's signature.
-    public static func storedEvent(_ message: [String: any Sendable]) throws -> StoredEvent {
-        guard let position = message["position"] as? Int, let version = message["version"] as? Int, let time = message["time"] as? Int,
-              let text = message["event"] as? String
-        else { throw Failure(reason: .protocolError, description: "the relay sent an event message without its fields") }
-        let bytes: [UInt8]
-        do { bytes = try Base64URL.decode(text) } catch {
-            throw Failure(reason: .protocolError, description: "the relay sent an event that is not b64u")
+    /// A relay `event` message as stored in the replica, checking the event's signature.
+    public static func storedEvent(position: UInt64, version: UInt64, timeMilliseconds: UInt64, bytes: [UInt8]) throws -> StoredEvent {
+        let event: Event
+        do { event = try Event(bytes: bytes) } catch {
+            throw Failure(reason: .protocolError, description: "the relay sent event \(position) that does not verify: \(error)")
         }
-        return StoredEvent(position: UInt64(position), version: UInt64(version), timeMilliseconds: UInt64(time), event: try Event(bytes: bytes))
+        return StoredEvent(position: position, version: version, timeMilliseconds: timeMilliseconds, event: event)
+    }
+
+    /// The stored form of a live `event` message, or nil for any other message.
+    public static func storedEvent(_ received: RelayMessage) throws -> StoredEvent? {
+        guard case .event(let position, let version, let time, _, let bytes) = received.message else { return nil }
+        return try storedEvent(position: position, version: version, timeMilliseconds: time, bytes: bytes)
     }
 
     /// Appends one event; returns the relay's acknowledgement or its refusal as a `ProtocolError`.
@@ -105,12 +115,11 @@ public final class StaffSession: Sendable {
         guard let answer = await connection.append(event, rid: rid, expect: expect) else {
             throw Failure(reason: .unreachable, description: "no answer from the relay (the event may be stored; retrying is safe)")
         }
-        if answer["t"] as? String == "ack", let position = answer["position"] as? Int, let version = answer["version"] as? Int {
-            return (UInt64(position), UInt64(version), answer["duplicate"] as? Bool ?? false)
+        switch answer.message {
+        case .ack(_, let position, let version, let duplicate): return (position, version, duplicate)
+        case .error(_, let error): throw error
+        default: throw Failure(reason: .protocolError, description: "the relay answered an append with \(answer.message.type)")
         }
-        let code = answer["code"] as? String ?? "?"
-        let message = answer["message"] as? String ?? "refused"
-        throw ProtocolError(ProtocolError.Code.all.first { $0.name == code } ?? .malformed, message)
     }
 
     // MARK: Keyring

@@ -1,10 +1,9 @@
+public import NetreachCore
+
 /// Where and how a relay runs. Validated when made, so a relay is never started half-configured.
 public struct RelayConfiguration: Sendable, Hashable {
     /// Why a configuration was refused.
-    public struct Error: Swift.Error, Hashable, Sendable, CustomStringConvertible {
-        public let message: String
-        public var description: String { message }
-    }
+    public typealias Error = ConfigurationError
 
     public var host: String
     public var port: Int

@@ -164,6 +164,11 @@ public final class RelayCore: Sendable {
             result = try await store.append(to: stream, expectedVersion: expected, events: [stored])
         } catch {
             if [.noSpace, .ioError, .failed].contains(error.code) { logStorageFault(error) }
+            if let damage = store.stoppedBecause, damage.code.isDamage {
+                // `unavailable`, so that a client keeps the event and tries again once an operator has repaired the log.
+                throw ProtocolError(.unavailable, "the relay's log is damaged (\(damage.code)): it stores nothing until an operator "
+                                    + "repairs it; nothing was stored, retry later with the same event")
+            }
             throw RelayCore.protocolError(for: error, kind: event.kind)
         }
         (result.wasAlreadyPresent ? metrics.eventsDuplicate : metrics.eventsAppended).increment()
@@ -238,6 +243,17 @@ public final class RelayCore: Sendable {
         case .conversationClaimed:
             guard event.content.isEmpty else { throw ProtocolError(.malformed, "conversation.claimed has no content") }
         }
+    }
+
+    /// The answer to a request whose read of the log failed: `damaged` when the log is damaged (the
+    /// read found it, or the background check did and the store has stopped), else `unavailable`.
+    func readFailure(_ error: any Error) -> ProtocolError {
+        if let damage = (error as? EventLogError).flatMap({ $0.code.isDamage ? $0 : nil })
+            ?? store.stoppedBecause.flatMap({ $0.code.isDamage ? $0 : nil }) {
+            return ProtocolError(.damaged, "the relay's log is damaged (\(damage)); an operator must run 'netreach-relay log verify' "
+                                 + "(docs/OPERATIONS.md)")
+        }
+        return ProtocolError(.unavailable, "the relay cannot read its log right now; retry later")
     }
 
     static func protocolError(for error: EventLogError, kind: EventKind) -> ProtocolError {

@@ -2,7 +2,7 @@ import EventLog
 import Foundation
 import Hummingbird
 public import Logging
-import NetreachCore
+public import NetreachCore
 import ServiceLifecycle
 import UnixSignals
 public import Sodium

@@ -24,8 +24,7 @@ public enum RelayServer {
             let position = core.store.currentHead().count
             // A store that has stopped refuses every write: a monitor must not read that as healthy.
             if let cause = core.store.stoppedBecause {
-                let damage: [EventLogError.Code] = [.corruptRecord, .brokenChain, .positionGap, .missingSegment, .corruptSegmentHeader]
-                return json(["status": damage.contains(cause.code) ? "damaged" : "failed", "reason": cause.code.name,
+                return json(["status": cause.code.isDamage ? "damaged" : "failed", "reason": cause.code.name,
                              "position": position, "uptimeSeconds": uptime], status: .serviceUnavailable)
             }
             return json(["status": "ok", "position": position, "uptimeSeconds": uptime])

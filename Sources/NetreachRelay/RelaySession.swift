@@ -1,5 +1,5 @@
 import EventLog
-import NetreachCore
+public import NetreachCore
 import Sodium
 import Synchronization
 
@@ -123,10 +123,12 @@ public final class RelaySession: Sendable {
             do {
                 records = from < head.count ? try await core.store.read(from: from, maxCount: min(limit, Int(head.count - from))) : []
             } catch {
-                throw ProtocolError(.unavailable, "the relay cannot read its log right now; retry later")
+                throw core.readFailure(error)
             }
             for record in records {
-                guard await reply(.record(rid: rid, record, includePayload: record.stream == CheckpointService.stream)) else { return false }
+                // Every payload the log still holds, so that the supervisor recomputes its hash; only a
+                // redacted record's payload is gone (its hash stays in the chain).
+                guard await reply(.record(rid: rid, record, includePayload: !record.isRedacted)) else { return false }
             }
             return await reply(.records(rid: rid, head: head, next: records.last.map { $0.position + 1 } ?? max(from, head.count)))
         case .auth, .ping:

@@ -1,5 +1,5 @@
 import Foundation
-import NetreachCore
+public import NetreachCore
 
 /// Where the visitor web page's files come from and what it tells visitors (docs/WEB.md).
 public struct WebConfiguration: Sendable, Hashable {

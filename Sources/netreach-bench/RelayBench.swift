@@ -348,7 +348,7 @@ enum IdleMemory {
                 for _ in 0..<min(100, connections - open.count) {
                     group.addTask {
                         let connection = try await RelayConnection(url: url)
-                        guard await connection.authenticate(VisitorIdentity(phrase: .generate()).signing, role: .visitor)?["t"] as? String == "ready"
+                        guard await connection.authenticate(VisitorIdentity(phrase: .generate()).signing, role: .visitor)?.message.type == "ready"
                         else { throw BenchError("a visitor could not authenticate") }
                         return connection
                     }

@@ -48,7 +48,7 @@ extension NetreachRelayCommand {
 
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
-            guard (0...24).contains(powBits) else { throw ValidationError("--pow-bits must be 0…24") }
+            guard (0...ProofOfWork.maximumBits).contains(powBits) else { throw ValidationError("--pow-bits must be 0…\(ProofOfWork.maximumBits)") }
             guard (1...300).contains(requestHeadTimeout) else { throw ValidationError("--request-head-timeout must be 1…300 seconds") }
             guard opensPerAddressPerHour >= 0 else { throw ValidationError("--opens-per-address-per-hour cannot be negative") }
             guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }

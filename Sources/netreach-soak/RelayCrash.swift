@@ -198,12 +198,13 @@ final class Talker: Sendable {
 
     private func connect(_ url: String) async -> RelayConnection? {
         guard let connection = try? await RelayConnection(url: url, helloTimeout: .seconds(30)),
-              await connection.authenticate(identity.signing, role: .visitor)?["t"] as? String == "ready" else { return nil }
+              await connection.authenticate(identity.signing, role: .visitor)?.message.type == "ready" else { return nil }
         if !state.withLock({ $0.opened }) {
             guard let opening = try? Event.opening(identity: identity, conversationKey: key, keyring: keyring) else { return nil }
             let answer = await connection.open(opening)
             // Opened now, or by the attempt the kill interrupted.
-            guard answer?["t"] as? String == "ack" || answer?["code"] as? String == "conversationExists" else {
+            let exists = if case .error(_, let error)? = answer?.message { error.code == .conversationExists } else { false }
+            guard answer?.message.type == "ack" || exists else {
                 await connection.close()
                 return nil
             }
@@ -224,7 +225,7 @@ final class Talker: Sendable {
             event = made
             state.withLock { $0.pending = made }
         }
-        guard await connection.append(event, rid: Hex.encode(event.id))?["t"] as? String == "ack" else { return false }
+        guard await connection.append(event, rid: Hex.encode(event.id))?.message.type == "ack" else { return false }
         state.withLock {
             $0.acked.append(event.id)
             $0.pending = nil
@@ -245,18 +246,17 @@ final class Follower: Sendable {
 
     func connect(_ url: String) async throws {
         let connection = try await RelayConnection(url: url, helloTimeout: .seconds(30))
-        guard await connection.authenticate(staff, role: .staff)?["t"] as? String == "ready" else {
+        guard await connection.authenticate(staff, role: .staff)?.message.type == "ready" else {
             throw ValidationError("the staff member could not authenticate")
         }
         connection.send(["t": "subscribe", "from": Int(state.withLock { $0.next })])
         let reader = Task { [self] in
             while !(await connection.isClosed) && !Task.isCancelled {
-                guard let message = await connection.next("event", timeout: .milliseconds(500)),
-                      let position = message["position"] as? Int, let text = message["event"] as? String,
-                      let bytes = try? Base64URL.decode(text), let event = try? Event(bytes: bytes) else { continue }
+                guard case .event(let position, _, _, _, let bytes)? = await connection.next("event", timeout: .milliseconds(500))?.message,
+                      let event = try? Event(bytes: bytes) else { continue }
                 self.state.withLock { state in
-                    guard UInt64(position) >= state.next else { return }
-                    state.next = UInt64(position) + 1
+                    guard position >= state.next else { return }
+                    state.next = position + 1
                     if event.kind == .messagePosted { state.seen.append(event.id) }
                 }
             }

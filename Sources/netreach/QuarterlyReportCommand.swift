@@ -6,7 +6,6 @@ import FoundationNetworking
 import NetreachClient
 import NetreachCommandLine
 import NetreachCore
-import NetreachRelay
 
 extension ReportCommand {
     /// `netreach report quarterly --quarter 2026Q3 [--format html|csv|json] [--out FILE] [--target-contacts 80]` (supervisors)

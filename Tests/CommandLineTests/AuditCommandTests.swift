@@ -1,4 +1,5 @@
 import ChildProcess
+import EventLog
 import Foundation
 import NetreachClient
 import NetreachCore
@@ -139,5 +140,47 @@ struct AuditCommandTests {
         #expect(refused.status == 1 && refused.standardError.contains("for supervisors"))
         let badFile = try await deployment.netreach("jo", ["verify", "--against", deployment.passphraseFile])
         #expect(badFile.status == 2)
+    }
+
+    @Test("verify recomputes every payload's hash: a payload altered on the relay's disk, its checksum made right, is DAMAGED at its position")
+    func verifyAlteredPayload() async throws {
+        let (deployment, _) = try await Self.answeredChat()
+        defer { deployment.stop() }
+        let first = try await deployment.netreach("jo", ["verify"])
+        #expect(first.status == 0, "\(first.standardError)")
+
+        try await deployment.stopRelay()
+        let position = try Self.alterLastConversationPayload(segment: deployment.directory + "/data/00000000000000000000.seg")
+        deployment.relay = try await StaffDeployment.startRelay(directory: deployment.directory, port: deployment.port).0
+        let altered = try await deployment.netreach("jo", ["verify"])
+        #expect(altered.status == 1, "\(altered.standardOutput)")
+        #expect(altered.standardError.contains("DAMAGED at position \(position): payload does not match its hash"), "\(altered.standardError)")
+    }
+
+    /// Flips one byte of the last conversation record's payload and makes the frame's checksum right
+    /// again, as someone editing the relay's disk would; returns the record's position.
+    static func alterLastConversationPayload(segment: String) throws -> UInt64 {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segment)))
+        func integer<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T {
+            bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+        }
+        var offset = 64, last: (frame: Int, length: Int, position: UInt64)?
+        while offset + 4 <= bytes.count {
+            let length = Int(integer(offset, UInt32.self))
+            guard length >= 152, offset + 8 + length <= bytes.count else { break }
+            let body = offset + 4
+            let streamLength = Int(integer(body + 2, UInt16.self))
+            if String(decoding: bytes[(body + 152)..<(body + 152 + streamLength)], as: UTF8.self).hasPrefix("conv:") {
+                last = (offset, length, integer(body + 16, UInt64.self))
+            }
+            offset += 8 + length
+        }
+        let found = try #require(last, "no conversation record in \(segment)")
+        // The payload is the body's end; its last byte is just before the checksum.
+        bytes[found.frame + 4 + found.length - 1] ^= 0x01
+        let crc = CRC32C.checksum(Array(bytes[found.frame..<(found.frame + 4 + found.length)]))
+        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((found.frame + 4 + found.length)..<(found.frame + 8 + found.length), with: $0) }
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        return found.position
     }
 }

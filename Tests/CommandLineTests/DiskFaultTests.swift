@@ -162,7 +162,7 @@ struct DiskFaultTests {
         }
         let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "hello")
         var said = ["hello"]
-        var refused: (event: Event, reply: [String: any Sendable])?
+        var refused: (event: Event, reply: RelayMessage)?
         func message(_ text: String) throws -> Event {
             try Event(kind: .messagePosted, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
                       content: SealedText.seal(text, key: visitor.key), signer: visitor.identity.signing)
@@ -191,11 +191,11 @@ struct DiskFaultTests {
         // Space returns: the refused event, sent again unchanged, is stored (once).
         disk?.freeBallast()
         let retried = await appendPatiently(refused.event, on: visitor.connection)
-        #expect(retried?["t"] as? String == "ack", "\(retried ?? [:])")
+        #expect(retried?["t"] as? String == "ack", "\(retried?.text ?? "no answer")")
         #expect(retried?["duplicate"] as? Bool != true)
         said.append(try SealedText.open(refused.event.content, key: visitor.key))
         let last = await appendPatiently(try message("after the disk had room again"), on: visitor.connection)
-        #expect(last?["t"] as? String == "ack", "\(last ?? [:])")
+        #expect(last?["t"] as? String == "ack", "\(last?.text ?? "no answer")")
         said.append("after the disk had room again")
         await visitor.connection.close()
 
@@ -244,7 +244,7 @@ struct DiskFaultTests {
 
     /// Appends, waiting out the relay's per-connection rate limit (30 a second), which a test
     /// writing as fast as it can meets long before the disk fills; returns the first other answer.
-    private func appendPatiently(_ event: Event, on connection: RelayConnection) async -> [String: any Sendable]? {
+    private func appendPatiently(_ event: Event, on connection: RelayConnection) async -> RelayMessage? {
         while true {
             let reply = await connection.append(event, rid: Hex.encode(event.id))
             guard reply?["code"] as? String == "rateLimited" else { return reply }

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWSClient
 import NIOCore
 import NIOWebSocket
+import NetreachClient
 import NetreachCore
 import NetreachRelay
 import Sodium
@@ -42,7 +43,7 @@ struct BadInputTests {
         let sam = deployment.member("sam")
         var expected: String?
         var fatal = false
-        var answer: [String: any Sendable]?
+        var answer: RelayMessage?
         switch badCase {
         case .notJSON:
             client.sendRaw("hello?"); expected = "malformed"
@@ -261,7 +262,7 @@ struct TamperedEvent {
 
 extension TestClient {
     /// Sends an append of bytes that are not a valid signed event.
-    func append(_ tampered: TamperedEvent, rid: String = "r") async -> [String: any Sendable]? {
+    func append(_ tampered: TamperedEvent, rid: String = "r") async -> RelayMessage? {
         send(["t": "append", "rid": rid, "event": Base64URL.encode(tampered.bytes)])
         return await answer(to: rid)
     }

@@ -158,7 +158,7 @@ struct BrowserTests {
                        _ member: Deployment.Staff) async throws {
         let event = try Event(kind: kind, conversation: conversation, clientTimeMilliseconds: 0, content: content, signer: member.signing)
         let answer = await client.append(event)
-        guard answer?["t"] as? String == "ack" else { throw TestFailure("staff \(kind.name) was refused: \(answer ?? [:])") }
+        guard answer?["t"] as? String == "ack" else { throw TestFailure("staff \(kind.name) was refused: \(answer?.text ?? "no answer")") }
     }
 }
 

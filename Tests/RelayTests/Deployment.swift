@@ -18,7 +18,8 @@ struct Deployment: Sendable {
     let organisation: OrganisationPublicKey
     let staff: [Staff]
 
-    init(staffNames: [String] = ["sam", "alex"]) throws {
+    /// Staff named in `supervisors` are enrolled as supervisors, the others as workers.
+    init(staffNames: [String] = ["sam", "alex"], supervisors: Set<String> = []) throws {
         let organisationKey = SigningKeyPair.generate()
         self.organisationKey = organisationKey
         organisation = OrganisationPublicKey(name: try DeploymentName("test-deployment"), signKey: organisationKey.publicKey)
@@ -27,7 +28,7 @@ struct Deployment: Sendable {
             let signing = SigningKeyPair.generate(), box = BoxKeyPair.generate()
             let publicKey = StaffPublicKey(name: try StaffName(name), signKey: signing.publicKey, boxKey: box.publicKey)
             return Staff(name: name, signing: signing, box: box,
-                         certificate: EnrolmentCertificate.issue(enrolling: publicKey, role: .worker, issued: issued,
+                         certificate: EnrolmentCertificate.issue(enrolling: publicKey, role: supervisors.contains(name) ? .supervisor : .worker, issued: issued,
                                                                  organisationKey: organisationKey))
         }
     }

@@ -38,7 +38,7 @@ struct HTTPTests {
         }
     }
 
-    @Test("health says damaged, with HTTP 503, once the log's background check has found damage and writes are refused")
+    @Test("health says damaged, with HTTP 503, once the log's background check has found damage; records and writes are refused as damaged")
     func healthReportsDamage() async throws {
         // A log closed cleanly (so its index snapshot covers every record), then damaged inside that range:
         // the open uses the snapshot, and the background check finds the damage just after.
@@ -55,14 +55,29 @@ struct HTTPTests {
         bytes[64 + 200] ^= 0x20  // inside the first record, long before the snapshot's last one
         try Data(bytes).write(to: URL(fileURLWithPath: segment))
 
-        let relay = try await TestRelay(directory: try Deployment().keyring(), dataDirectory: dataDirectory)
+        let deployment = try Deployment(staffNames: ["jo"], supervisors: ["jo"])
+        let relay = try await TestRelay(directory: try deployment.keyring(), dataDirectory: dataDirectory)
         guard case .failed = await relay.core.store.integrityCheckResult() else {
             await relay.stop(keepingData: true)
             Issue.record("the background check did not find the damage")
             return
         }
         let (response, data) = try await Self.get(relay.httpBase + "/health")
+        // A supervisor's records request is told the log is damaged (not "retry later"), and so is a write.
+        let supervisor = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+        _ = await supervisor.authenticate(deployment.member("jo").signing, role: .staff)
+        supervisor.send(["t": "records", "rid": "r", "from": 0, "limit": 10])
+        let refusal = await supervisor.next("error")
+        await supervisor.close()
+        let visitor = VisitorClient()
+        let opener = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+        _ = await opener.authenticate(visitor.identity.signing, role: .visitor)
+        let write = await opener.open(try visitor.openedEvent(for: deployment))
+        await opener.close()
         await relay.stop(keepingData: true)
+        #expect(refusal?["code"] as? String == "damaged", "\(refusal?.text ?? "no answer")")
+        #expect(write?["code"] as? String == "unavailable" && (write?["message"] as? String)?.contains("damaged") == true,
+                "\(write?.text ?? "no answer")")
         let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(response.statusCode == 503)
         #expect(fields["status"] as? String == "damaged", "\(fields)")

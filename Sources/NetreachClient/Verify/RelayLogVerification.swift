@@ -17,51 +17,49 @@ extension StaffSession {
         connection.send(["t": "records", "rid": rid, "from": Int(from), "limit": limit])
         var records: [RecordedEvent] = []
         while true {
-            guard let message = await connection.inbox.next(timeout: .seconds(30), where: { $0["rid"] as? String == rid }) else {
+            guard let received = await connection.inbox.next(timeout: .seconds(30), where: { $0.message.rid == rid }) else {
+                if let violation = await connection.violation { throw Failure(reason: .protocolError, description: violation) }
                 throw Failure(reason: .unreachable, description: "the relay did not answer the records request")
             }
-            switch message["t"] as? String {
-            case "record":
-                records.append(try Self.record(message))
-            case "records":
-                guard let log = message["log"] as? String, let count = message["count"] as? Int, let chain = message["chain"] as? String,
-                      let next = message["next"] as? Int, let logID = try? LogID(Base64URL.decode(log)),
-                      let digest = try? Digest32(Base64URL.decode(chain)) else {
-                    throw Failure(reason: .protocolError, description: "the relay's records answer is malformed")
-                }
-                return RelayRecordsPage(records: records, head: LogHead(logID: logID, count: UInt64(count), chain: digest), next: UInt64(next))
-            case "error":
-                throw Failure(reason: .protocolError, description: "the relay refused the records request: \(message["message"] as? String ?? "")")
+            switch received.message {
+            case .record(_, let record, let includesPayload):
+                try Self.checkPayload(of: record, included: includesPayload)
+                // Only checkpoints are read again; other payloads were checked and need not stay in memory.
+                records.append(record.stream.value == "system" ? record : record.withoutPayload)
+            case .records(_, let head, let next):
+                return RelayRecordsPage(records: records, head: head, next: next)
+            case .error(_, let error) where error.code == .damaged:
+                throw RelayLogCheck.Problem(position: nil, message: "the relay reports that its log is damaged: \(error.message)")
+            case .error(_, let error):
+                throw Failure(reason: .protocolError, description: "the relay refused the records request: \(error.message)")
             default:
-                throw Failure(reason: .protocolError, description: "the relay answered the records request with \(message["t"] ?? "nothing")")
+                throw Failure(reason: .protocolError, description: "the relay answered the records request with \(received.message.type)")
             }
         }
     }
+}
 
-    static func record(_ message: [String: any Sendable]) throws -> RecordedEvent {
-        func bytes(_ name: String) throws -> [UInt8] {
-            guard let text = message[name] as? String, let value = try? Base64URL.decode(text) else {
-                throw Failure(reason: .protocolError, description: "a record's \(name) is missing or not b64u")
-            }
-            return value
+extension StaffSession {
+    /// Recomputes a record's payload hash from the payload the relay sent: the chain covers only the
+    /// hash, so a payload altered on the relay's disk (with its frame checksum made right) shows here.
+    static func checkPayload(of record: RecordedEvent, included: Bool) throws {
+        guard !record.isRedacted else { return }
+        guard included else {
+            throw RelayLogCheck.Problem(position: record.position, message: "the relay did not send this record's payload, so its hash cannot be checked")
         }
-        guard let position = message["position"] as? Int, let stream = message["stream"] as? String, let version = message["version"] as? Int,
-              let type = message["type"] as? String, let time = message["time"] as? Int, let length = message["length"] as? Int,
-              let redacted = message["redacted"] as? Bool,
-              let streamName = try? StreamName(stream), let eventType = try? EventType(type) else {
-            throw Failure(reason: .protocolError, description: "a record from the relay is malformed")
+        guard record.payload.count == record.payloadLength,
+              (try? Digest32(GenericHash.hash(record.payload, outputCount: 32))) == record.payloadHash else {
+            throw RelayLogCheck.Problem(position: record.position, message: "payload does not match its hash")
         }
-        let payload = message["payload"] is String ? try bytes("payload") : []
-        do {
-            return RecordedEvent(position: UInt64(position), stream: streamName, streamVersion: UInt64(version), id: try EventID(try bytes("id")),
-                                 type: eventType, author: try AuthorID(try bytes("author")), timeMilliseconds: UInt64(time),
-                                 metadata: try bytes("metadata"), payload: payload, payloadLength: length,
-                                 payloadHash: try Digest32(try bytes("payloadHash")), chain: try Digest32(try bytes("chain")), isRedacted: redacted)
-        } catch let failure as Failure {
-            throw failure
-        } catch {
-            throw Failure(reason: .protocolError, description: "a record from the relay is malformed: \(error)")
-        }
+    }
+}
+
+extension RecordedEvent {
+    /// The same record without its payload bytes (every field the chain covers stays).
+    var withoutPayload: RecordedEvent {
+        RecordedEvent(position: position, stream: stream, streamVersion: streamVersion, id: id, type: type, author: author,
+                      timeMilliseconds: timeMilliseconds, metadata: metadata, payload: [], payloadLength: payloadLength,
+                      payloadHash: payloadHash, chain: chain, isRedacted: isRedacted)
     }
 }
 

@@ -70,7 +70,7 @@ public struct ConversationWork: Sendable {
     public func catchUp() async throws {
         var batch: [StoredEvent] = []
         while let message = await workspace.session.connection.next("event", timeout: .milliseconds(1)) {
-            batch.append(try StaffSession.storedEvent(message))
+            if let event = try StaffSession.storedEvent(message) { batch.append(event) }
         }
         try await workspace.replica.append(batch)
     }

@@ -4,6 +4,10 @@ public import Sodium
 public enum ProofOfWork {
     public static let nonceCount = 8
 
+    /// The most bits a relay may ask for (about 16 million hashes, some seconds on a phone); a client
+    /// refuses a `hello` that asks for more rather than search for ever.
+    public static let maximumBits = 24
+
     /// Whether `H(ctx("pow") ‖ challenge ‖ conversation ‖ nonce)` starts with `bits` zero bits.
     public static func isValid(nonce: [UInt8], challenge: [UInt8], conversation: ConversationID, bits: Int) -> Bool {
         guard nonce.count == nonceCount else { return false }

@@ -30,12 +30,13 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let duplicateConflict = Code("duplicateConflict")
         public static let rateLimited = Code("rateLimited")
         public static let unavailable = Code("unavailable")
+        public static let damaged = Code("damaged")
 
         /// Every code, for the catalogue tests and for clients that map names back.
         public static let all: [Code] = [
             .malformed, .badBase64, .unknownType, .tooLarge, .notAuthenticated, .badChallenge, .badSignature,
             .unknownKey, .revokedKey, .forbidden, .unknownKind, .noSuchConversation, .conversationExists,
-            .powRequired, .versionConflict, .duplicateConflict, .rateLimited, .unavailable,
+            .powRequired, .versionConflict, .duplicateConflict, .rateLimited, .unavailable, .damaged,
         ]
 
         /// The WebSocket close code that follows a fatal error: 1009 (message too big) for

@@ -16,13 +16,13 @@ public struct OpeningHours: Sendable, Hashable {
         public let closes: Int
 
         /// `opens` and `closes` as "HH:MM" ("24:00" for a closing time of midnight).
-        public init(days: [Day], opens: String, closes: String) throws(RelayConfiguration.Error) {
-            guard !days.isEmpty else { throw RelayConfiguration.Error(message: "an opening-hours session names no days") }
+        public init(days: [Day], opens: String, closes: String) throws(ConfigurationError) {
+            guard !days.isEmpty else { throw ConfigurationError(message: "an opening-hours session names no days") }
             guard let open = Self.minutes(opens), open < 1440 else {
-                throw RelayConfiguration.Error(message: "opening time '\(opens)' is not HH:MM between 00:00 and 23:59")
+                throw ConfigurationError(message: "opening time '\(opens)' is not HH:MM between 00:00 and 23:59")
             }
             guard let close = Self.minutes(closes), close > 0 else {
-                throw RelayConfiguration.Error(message: "closing time '\(closes)' is not HH:MM between 00:01 and 24:00")
+                throw ConfigurationError(message: "closing time '\(closes)' is not HH:MM between 00:01 and 24:00")
             }
             self.days = days
             self.opens = open
@@ -51,9 +51,9 @@ public struct OpeningHours: Sendable, Hashable {
     public let timeZone: String
     public let sessions: [Session]
 
-    public init(timeZone: String, sessions: [Session]) throws(RelayConfiguration.Error) {
+    public init(timeZone: String, sessions: [Session]) throws(ConfigurationError) {
         guard TimeZone(identifier: timeZone) != nil else {
-            throw RelayConfiguration.Error(message: "'\(timeZone)' is not a time zone name (e.g. Europe/London)")
+            throw ConfigurationError(message: "'\(timeZone)' is not a time zone name (e.g. Europe/London)")
         }
         self.timeZone = timeZone
         self.sessions = sessions
@@ -86,7 +86,8 @@ public struct OpeningHours: Sendable, Hashable {
         }
     }
 
-    var json: [String: any Sendable] {
+    /// The schedule as `/v1/deployment` serves it.
+    public var json: [String: any Sendable] {
         ["timeZone": timeZone, "sessions": sessions.map(\.json)]
     }
 }

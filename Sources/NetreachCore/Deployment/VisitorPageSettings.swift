@@ -1,5 +1,4 @@
 public import Foundation
-import NetreachCore
 public import Sodium
 
 /// What the deployment tells visitors through the web page (docs/WEB.md, `--web-config FILE`):
@@ -11,13 +10,13 @@ public struct VisitorPageSettings: Sendable, Hashable {
         public let label: String
         public let number: String
 
-        public init(label: String, number: String) throws(RelayConfiguration.Error) {
+        public init(label: String, number: String) throws(ConfigurationError) {
             guard (1...80).contains(label.count), !label.contains(where: \.isNewline) else {
-                throw RelayConfiguration.Error(message: "an emergency number's label must be 1–80 characters on one line")
+                throw ConfigurationError(message: "an emergency number's label must be 1–80 characters on one line")
             }
             guard (1...24).contains(number.count), number.allSatisfy({ $0.isASCII && ($0.isNumber || "+ -".contains($0)) }),
                   number.contains(where: \.isNumber) else {
-                throw RelayConfiguration.Error(message: "emergency number '\(number)' may hold only digits, spaces, '+' and '-'")
+                throw ConfigurationError(message: "emergency number '\(number)' may hold only digits, spaces, '+' and '-'")
             }
             self.label = label
             self.number = number
@@ -43,15 +42,15 @@ public struct VisitorPageSettings: Sendable, Hashable {
 
     public init(quickExitURL: String = defaultQuickExitURL, emergencyNumbers: [EmergencyNumber] = standard.emergencyNumbers,
                 openingHours: OpeningHours = .unset, answerMinutes: Int = 30,
-                organisationKey: SigningPublicKey? = nil) throws(RelayConfiguration.Error) {
+                organisationKey: SigningPublicKey? = nil) throws(ConfigurationError) {
         guard let url = URL(string: quickExitURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
               !(url.host ?? "").isEmpty, !quickExitURL.contains(where: { $0.isWhitespace }) else {
-            throw RelayConfiguration.Error(message: "quickExitURL '\(quickExitURL)' is not an http or https address")
+            throw ConfigurationError(message: "quickExitURL '\(quickExitURL)' is not an http or https address")
         }
         guard (1...10_080).contains(answerMinutes) else {
-            throw RelayConfiguration.Error(message: "answerMinutes must be 1…10080 (a week), got \(answerMinutes)")
+            throw ConfigurationError(message: "answerMinutes must be 1…10080 (a week), got \(answerMinutes)")
         }
-        guard emergencyNumbers.count <= 10 else { throw RelayConfiguration.Error(message: "at most 10 emergency numbers") }
+        guard emergencyNumbers.count <= 10 else { throw ConfigurationError(message: "at most 10 emergency numbers") }
         self.init(checked: quickExitURL, emergencyNumbers: emergencyNumbers, openingHours: openingHours,
                   answerMinutes: answerMinutes, organisationKey: organisationKey)
     }
@@ -67,8 +66,8 @@ public struct VisitorPageSettings: Sendable, Hashable {
 
     /// Reads the JSON file of docs/WEB.md. Unknown fields are refused: a misspelt field would
     /// otherwise be silently ignored and a visitor shown the default.
-    public init(json data: Data, file: String) throws(RelayConfiguration.Error) {
-        func fail(_ message: String) -> RelayConfiguration.Error { RelayConfiguration.Error(message: "\(file): \(message)") }
+    public init(json data: Data, file: String) throws(ConfigurationError) {
+        func fail(_ message: String) -> ConfigurationError { ConfigurationError(message: "\(file): \(message)") }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw fail("not a JSON object")
         }
@@ -76,7 +75,7 @@ public struct VisitorPageSettings: Sendable, Hashable {
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw fail("unknown field '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
         }
-        do throws(RelayConfiguration.Error) {
+        do throws(ConfigurationError) {
             var url = Self.defaultQuickExitURL
             if let value = object["quickExitURL"] {
                 guard let text = value as? String else { throw fail("quickExitURL must be a string") }
@@ -99,12 +98,12 @@ public struct VisitorPageSettings: Sendable, Hashable {
                       let sessions = fields["sessions"] as? [[String: Any]], fields.count == 2 else {
                     throw fail("openingHours is {\"timeZone\": name, \"sessions\": [{\"days\", \"opens\", \"closes\"}]}")
                 }
-                hours = try OpeningHours(timeZone: zone, sessions: sessions.map { session throws(RelayConfiguration.Error) in
+                hours = try OpeningHours(timeZone: zone, sessions: sessions.map { session throws(ConfigurationError) in
                     guard session.count == 3, let dayNames = session["days"] as? [String], let opens = session["opens"] as? String,
                           let closes = session["closes"] as? String else {
                         throw fail("each opening-hours session is {\"days\": [\"mon\", …], \"opens\": \"HH:MM\", \"closes\": \"HH:MM\"}")
                     }
-                    let days = try dayNames.map { name throws(RelayConfiguration.Error) in
+                    let days = try dayNames.map { name throws(ConfigurationError) in
                         guard let day = OpeningHours.Day(rawValue: name) else {
                             throw fail("'\(name)' is not a day (mon, tue, wed, thu, fri, sat, sun)")
                         }
