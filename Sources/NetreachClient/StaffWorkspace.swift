@@ -16,9 +16,14 @@ public struct StaffWorkspace: Sendable {
     /// Opens and catches up. On failure everything opened so far is closed again.
     public static func open(home: NetreachHome, passphrase: SecureBytes) async throws -> StaffWorkspace {
         let settings = try ClientSettings.load(home: home)
+        return try await open(home: home, credentials: try StaffCredentials.load(home: home, name: settings.name, passphrase: passphrase))
+    }
+
+    /// Opens and catches up with keys already at hand (from the unlock agent, or kept by `chat` to reconnect).
+    public static func open(home: NetreachHome, credentials: StaffCredentials) async throws -> StaffWorkspace {
+        let settings = try ClientSettings.load(home: home)
         let organisation = try OrganisationPublicKey(parsing: try KeyFileStorage.read(path: home.organisationKeyPath),
                                                      fileName: home.organisationKeyPath)
-        let credentials = try StaffCredentials.load(home: home, name: settings.name, passphrase: passphrase)
         let replica = LocalReplica(directory: home.replicaPath)
         let session: StaffSession
         do {

@@ -71,6 +71,13 @@ public final class SecureBytes: @unchecked Sendable, ByteInput {
         }
     }
 
+    /// Keeps the secret's pages out of swap and out of core dumps (`sodium_mlock`: mlock and
+    /// MADV_DONTDUMP) for the rest of the process's life: for a secret a long-lived process holds,
+    /// such as the key agent's. Returns false when the system refuses (RLIMIT_MEMLOCK).
+    public func lockInMemory() -> Bool {
+        sodium_mlock(allocation.baseAddress!, allocation.count) == 0
+    }
+
     deinit {
         Sodium.memzero(allocation)
         willFree?(UnsafeRawBufferPointer(allocation))

@@ -27,8 +27,8 @@ struct ChatCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await failing("chat") {
-            let (workspace, secret) = try await openWorkspace(passphrase)
-            var chat = ChatLoop(work: ConversationWork(workspace: workspace, asColleague: asColleague), home: workspace.home, secret: secret)
+            let workspace = try await openWorkspace(passphrase)
+            var chat = ChatLoop(work: ConversationWork(workspace: workspace, asColleague: asColleague), home: workspace.home)
             defer { chat.editor?.stop() }
             do {
                 try await chat.run(id: id)
@@ -51,7 +51,6 @@ struct ChatLoop {
 
     var work: ConversationWork
     let home: NetreachHome
-    let secret: SecureBytes
     var conversation: ConversationID?
     var shownPosition: UInt64?
     /// Messages typed and signed but not yet acknowledged by the relay, in order.
@@ -61,10 +60,9 @@ struct ChatLoop {
     var inputs: AsyncStream<Input>.Iterator?
     var merged: AsyncStream<Input>.Continuation?
 
-    init(work: ConversationWork, home: NetreachHome, secret: SecureBytes) {
+    init(work: ConversationWork, home: NetreachHome) {
         self.work = work
         self.home = home
-        self.secret = secret
     }
 
     mutating func run(id: String) async throws {
@@ -268,7 +266,7 @@ struct ChatLoop {
         var delay = 1.0
         while true {
             try? await Task.sleep(for: .seconds(delay))
-            if let workspace = try? await StaffWorkspace.open(home: home, passphrase: secret) {
+            if let workspace = try? await StaffWorkspace.open(home: home, credentials: work.workspace.credentials) {
                 await work.workspace.session.close()
                 await work.workspace.replica.close()
                 work = ConversationWork(workspace: workspace, asColleague: work.asColleague)

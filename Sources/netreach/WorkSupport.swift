@@ -4,14 +4,21 @@ import NetreachCommandLine
 import NetreachCore
 import Sodium
 
-/// Opens the workspace (settings, keys, relay, replica); also returns the passphrase, which `chat`
-/// keeps to reconnect.
-func openWorkspace(_ passphrase: PassphraseOptions) async throws -> (StaffWorkspace, SecureBytes) {
+/// Opens the workspace (settings, keys, relay, replica). The keys come from the unlock agent when one
+/// runs and no passphrase was given to this command; otherwise from the key file and the passphrase.
+func openWorkspace(_ passphrase: PassphraseOptions) async throws -> StaffWorkspace {
     let home = try netreachHome()
     let settings = try ClientSettings.load(home: home)
-    let secret = try passphrase.obtain(prompt: "Passphrase for \(settings.name): ")
+    let credentials: StaffCredentials
+    if passphrase.passphraseFile == nil, ProcessInfo.processInfo.environment["NETREACH_PASSPHRASE"] == nil,
+       let name = try? StaffName(settings.name), let unlocked = KeyAgent.credentials(home: home, name: name) {
+        credentials = unlocked
+    } else {
+        let secret = try passphrase.obtain(prompt: "Passphrase for \(settings.name): ")
+        credentials = try StaffCredentials.load(home: home, name: settings.name, passphrase: secret)
+    }
     do {
-        return (try await StaffWorkspace.open(home: home, passphrase: secret), secret)
+        return try await StaffWorkspace.open(home: home, credentials: credentials)
     } catch let failure as StaffSession.Failure {
         throw CommandFailure(failure.description)
     }
@@ -19,7 +26,7 @@ func openWorkspace(_ passphrase: PassphraseOptions) async throws -> (StaffWorksp
 
 /// Opens the workspace, runs `body`, and closes it whatever happens.
 func withWorkspace<T>(_ passphrase: PassphraseOptions, _ body: (StaffWorkspace) async throws -> T) async throws -> T {
-    let (workspace, _) = try await openWorkspace(passphrase)
+    let workspace = try await openWorkspace(passphrase)
     do {
         let result = try await body(workspace)
         await workspace.close()

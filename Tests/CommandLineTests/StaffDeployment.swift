@@ -59,7 +59,7 @@ final class StaffDeployment: @unchecked Sendable {
     /// Runs `netreach` as `name`, with the demo passphrase from its file.
     func netreach(_ name: String, _ arguments: [String], passphraseFile: String? = nil) async throws -> BinaryRunner.Outcome {
         var arguments = arguments
-        if !["whoami", "canned", "referrals"].contains(arguments.first ?? "") && !arguments.contains("--help") {
+        if !["whoami", "canned", "referrals", "lock"].contains(arguments.first ?? "") && !arguments.contains("--help") {
             arguments += ["--passphrase-file", passphraseFile ?? self.passphraseFile]
         }
         return try await BinaryRunner.run("netreach", arguments, environment: ["NETREACH_HOME": home(name)])

@@ -23,12 +23,8 @@ public struct StaffCredentials: Sendable {
             throw KeyError(code: .ioError, "\(path) already exists; a staff member has one key (remove it only if you mean to lose it)")
         }
         let credentials = StaffCredentials(name: name, signing: .generate(), box: .generate())
-        let secrets = SecureBytes(count: 64) { out in
-            credentials.signing.seed.withByteInput { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
-            credentials.box.secretKey.withByteInput { (out.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
-        }
         try EncryptedPrivateKeyFile.write(
-            try EncryptedPrivateKeyFile.create(kind: .staff, name: name.text, secrets: secrets, passphrase: passphrase, limits: limits),
+            try EncryptedPrivateKeyFile.create(kind: .staff, name: name.text, secrets: credentials.secrets, passphrase: passphrase, limits: limits),
             to: keyPath)
         try KeyFileStorage.writeAtomically(credentials.publicKey.fileBytes, to: publicPath, permissions: 0o644)
         return credentials
@@ -42,12 +38,34 @@ public struct StaffCredentials: Sendable {
         guard file.kind == .staff else { throw KeyError(code: .invalidValue, "\(path) holds a \(file.kind) key, not a staff key") }
         let secrets = try file.open(passphrase: passphrase)
         do {
-            return try secrets.withByteInput { bytes in
-                StaffCredentials(name: chosen, signing: try SigningKeyPair(seed: UnsafeRawBufferPointer(rebasing: bytes[0..<32])),
-                                 box: try BoxKeyPair(secretKey: UnsafeRawBufferPointer(rebasing: bytes[32..<64])))
-            }
+            return try StaffCredentials(name: chosen, secrets: secrets)
         } catch {
             throw KeyError(code: .invalidValue, "\(path) does not hold staff keys")
+        }
+    }
+
+    init(name: StaffName, signing: SigningKeyPair, box: BoxKeyPair) {
+        self.name = name
+        self.signing = signing
+        self.box = box
+    }
+
+    /// The keys from their 64 secret bytes: the Ed25519 seed, then the X25519 secret key (the key
+    /// file's layout, and what the unlock agent holds).
+    public init(name: StaffName, secrets: SecureBytes) throws {
+        guard secrets.count == 64 else { throw KeyError(code: .invalidValue, "staff keys are 64 secret bytes, not \(secrets.count)") }
+        (signing, box) = try secrets.withByteInput { bytes in
+            (try SigningKeyPair(seed: UnsafeRawBufferPointer(rebasing: bytes[0..<32])),
+             try BoxKeyPair(secretKey: UnsafeRawBufferPointer(rebasing: bytes[32..<64])))
+        }
+        self.name = name
+    }
+
+    /// The 64 secret bytes of `init(name:secrets:)`, for the unlock agent.
+    public var secrets: SecureBytes {
+        SecureBytes(count: 64) { out in
+            signing.seed.withByteInput { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            box.secretKey.withByteInput { (out.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
         }
     }
 
