@@ -29,13 +29,17 @@ extension ReportCommand {
         @Option(help: "html, csv or json.") var format: String = "html"
         @Option(help: "Write to this file (it must not exist yet) instead of printing.") var out: String?
         @Option(help: "Contacts a month the funder expects.") var targetContacts: Int?
-        @Option(help: "Counts below this are hidden (0 or 1: none).") var threshold = 5
+        @Option(help: "Counts below this are hidden (0 or 1: none; not 2).") var threshold = 5
+        @Flag(help: "Write the report although your key cannot read some wrap-ups or reports (they are left out, and the report says how many).")
+        var allowUnreadable = false
         @OptionGroup var passphrase: PassphraseOptions
 
         func validate() throws {
             do { _ = try Quarter(quarter) } catch { throw ValidationError(error.message) }
             guard ["html", "csv", "json"].contains(format) else { throw ValidationError("--format is html, csv or json") }
-            guard (0...100).contains(threshold) else { throw ValidationError("--threshold is 0…100") }
+            guard (0...100).contains(threshold), threshold != 2 else {
+                throw ValidationError("--threshold is 0 or 1 (hide nothing) or 3…100: at 2, \"<2\" would say the count is 1")
+            }
             if let targetContacts, !(1...100_000).contains(targetContacts) { throw ValidationError("--target-contacts is 1…100000") }
             if let out, FileManager.default.fileExists(atPath: out) { throw ValidationError("\(out) exists already; name a new file") }
         }
@@ -43,6 +47,13 @@ extension ReportCommand {
         func run() async throws {
             try await failing("report quarterly") {
                 let quarter = try Quarter(quarter)
+                guard quarter.start <= nowMilliseconds() else {
+                    printToStandardError("netreach: report quarterly: \(quarter) has not begun yet: there is nothing to count; nothing was written")
+                    throw ExitCode(2)
+                }
+                if quarter.end > nowMilliseconds() {
+                    printToStandardError("netreach: report quarterly: \(quarter) is not over: the figures are those up to now")
+                }
                 let text = try await withWorkspace(passphrase) { workspace -> String in
                     try requireSupervisor(workspace, for: "report quarterly")
                     let work = ConversationWork(workspace: workspace)
@@ -57,7 +68,15 @@ extension ReportCommand {
                         organisation: workspace.keyring.organisation.name.text,
                         current: QuarterlyFigures.build(quarter: quarter, events: events, keys: keys, onDuty: onDuty),
                         previous: quarter.previous.map { QuarterlyFigures.build(quarter: $0, events: events, keys: keys, onDuty: onDuty) },
-                        monthlyTarget: targetContacts, threshold: threshold)
+                        monthlyTarget: targetContacts, threshold: threshold, madeMilliseconds: nowMilliseconds())
+                    if report.current.unreadable > 0 {
+                        printToStandardError("netreach: report quarterly: your key cannot read \(report.current.unreadable) wrap-up(s) or report(s) "
+                                             + "of \(quarter) (written before you were enrolled, or not shared with you); they are not counted")
+                        guard allowUnreadable else {
+                            throw CommandFailure("report quarterly: nothing was written; --allow-unreadable writes the report without them "
+                                                 + "(every format says how many were left out)")
+                        }
+                    }
                     switch format {
                     case "csv": return report.csv
                     case "json": return report.json

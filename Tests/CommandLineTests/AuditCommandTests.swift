@@ -142,6 +142,57 @@ struct AuditCommandTests {
         #expect(badFile.status == 2)
     }
 
+    @Test("a supervisor enrolled after the chats is told the report cannot read them: exit 1 and nothing written, unless --allow-unreadable, and then every format says how many")
+    func lateSupervisor() async throws {
+        let (deployment, visitor) = try await Self.answeredChat()
+        defer { deployment.stop() }
+        #expect(try await deployment.netreach("sam", ["close", visitor.shortID, "--topic", "housing", "--referral", "housing-service",
+                                                      "--outcome", "referred", "--new"]).status == 0)
+        // kim makes keys, is enrolled as a supervisor now, and the relay reloads its keyring.
+        let made = try await deployment.netreach("kim", ["staff", "init", "--name", "kim", "--kdf", "interactive"])
+        #expect(made.status == 0, "\(made.standardError)")
+        let who = try await deployment.netreach("kim", ["whoami", "--format", "json"])
+        let fingerprint = try #require((try JSONSerialization.jsonObject(with: Data(who.standardOutput.utf8)) as? [String: Any])?["fingerprint"] as? String,
+                                       "\(who.standardOutput)")
+        let enrolled = try await deployment.netreach("kim", ["org", "enrol", deployment.home("kim") + "/kim.pub", "--role", "supervisor",
+                                                              "--keys", deployment.directory + "/Keys", "--private-key",
+                                                              deployment.directory + "/private/org.key", "--fingerprint", fingerprint])
+        #expect(enrolled.status == 0, "\(enrolled.standardError)")
+        deployment.relay.send(SIGHUP)
+        var loggedIn = false
+        for _ in 0..<50 where !loggedIn {
+            loggedIn = (try? await deployment.login("kim")) != nil
+            if !loggedIn { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(loggedIn, "kim could not log in after the keyring was reloaded")
+        let quarter = Self.currentQuarter()
+        let refused = try await deployment.netreach("kim", ["report", "quarterly", "--quarter", quarter, "--format", "csv"])
+        #expect(refused.status == 1, "\(refused.standardOutput)")
+        #expect(refused.standardError.contains("your key cannot read 1 wrap-up(s) or report(s)"), "\(refused.standardError)")
+        #expect(refused.standardOutput.isEmpty, "a report was written: \(refused.standardOutput)")
+        let allowed = try await deployment.netreach("kim", ["report", "quarterly", "--quarter", quarter, "--format", "csv", "--allow-unreadable"])
+        #expect(allowed.status == 0, "\(allowed.standardError)")
+        #expect(allowed.standardError.contains("cannot read"), "\(allowed.standardError)")
+        #expect(allowed.standardOutput.contains("report,unreadable,,<5"), "\(allowed.standardOutput)")
+        let json = try await deployment.netreach("kim", ["report", "quarterly", "--quarter", quarter, "--format", "json", "--allow-unreadable"])
+        #expect(json.standardOutput.contains(#""unreadable":"<5""#), "\(json.standardOutput)")
+        // jo, enrolled before, reads it all.
+        let jo = try await deployment.netreach("jo", ["report", "quarterly", "--quarter", quarter, "--format", "csv"])
+        #expect(jo.status == 0 && jo.standardOutput.contains("report,unreadable,,0"), "\(jo.standardError)")
+        // A quarter that has not begun is refused, and so is a threshold of 2.
+        let next = try await deployment.netreach("jo", ["report", "quarterly", "--quarter", "2099Q1"])
+        #expect(next.status == 2 && next.standardError.contains("has not begun"), "\(next.standardError)")
+        #expect(try await deployment.netreach("jo", ["report", "quarterly", "--quarter", quarter, "--threshold", "2"]).status == 2)
+    }
+
+    /// The quarter the relay's clock is in now, e.g. 2026Q4.
+    static func currentQuarter() -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month], from: Date())
+        return "\(parts.year!)Q\((parts.month! - 1) / 3 + 1)"
+    }
+
     @Test("verify recomputes every payload's hash: a payload altered on the relay's disk, its checksum made right, is DAMAGED at its position")
     func verifyAlteredPayload() async throws {
         let (deployment, _) = try await Self.answeredChat()

@@ -49,6 +49,26 @@ public struct Quarter: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public func contains(_ milliseconds: UInt64) -> Bool { milliseconds >= start && milliseconds < end }
 
+    /// Its first and last days, `YYYY-MM-DD` (UTC).
+    public var firstDay: String { Quarter.date(start) }
+    public var lastDay: String { Quarter.date(end - 86_400_000) }
+
+    /// A time as its UTC date, `YYYY-MM-DD`, without Foundation.
+    public static func date(_ milliseconds: UInt64) -> String {
+        // The inverse of daysSince1970 (civil-from-days).
+        let z = Int(milliseconds / 86_400_000) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(year)-\(two(month))-\(two(day))"
+    }
+
     /// 0, 1 or 2 for a time in the quarter, else nil.
     public func monthIndex(of milliseconds: UInt64) -> Int? {
         guard contains(milliseconds) else { return nil }

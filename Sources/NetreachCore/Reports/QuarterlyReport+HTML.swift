@@ -7,9 +7,12 @@ extension QuarterlyReport {
         var body = ""
         body += "<h1>\(Self.escape(organisation)): monitoring report, \(current.quarter)</h1>\n"
         body += "<p class=\"note\">Counts from 1 to \(threshold - 1) are shown as “&lt;\(threshold)”, and where a total would let one be "
-            + "worked out, another count is hidden too. Figures come from the staff wrap-ups and reports; nothing identifies a visitor."
+            + "worked out, other counts are hidden too, shown as “\(ReportTable.complementaryMark)”. Figures come from the staff wrap-ups "
+            + "and reports; nothing identifies a visitor."
         if current.unreadable > 0 { body += " \(Self.escape(suppressed(current.unreadable))) wrap-ups or reports could not be read and are not counted." }
-        body += "</p>\n"
+        body += "</p>\n<dl class=\"facts\">"
+        for fact in facts { body += "<dt>\(Self.escape(fact.name))</dt><dd>\(Self.escape(fact.value))</dd>" }
+        body += "</dl>\n"
         if let contacts = tables.first {
             let shown = contacts.shown(threshold: threshold)
             let bars = current.quarter.months.indices.map { index in
@@ -40,6 +43,7 @@ extension QuarterlyReport {
             td.n { text-align: right; font-variant-numeric: tabular-nums; }
             caption { text-align: left; font-weight: bold; padding-bottom: 0.3rem; }
             .note { color: #333; font-size: 0.9rem; }
+            dl.facts { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; } dl.facts dd { margin: 0; }
             svg { max-width: 100%; height: auto; page-break-inside: avoid; }
             @media print { body { margin: 0; } }
             </style>

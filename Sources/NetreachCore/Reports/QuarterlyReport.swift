@@ -9,13 +9,38 @@ public struct QuarterlyReport: Sendable {
     public let monthlyTarget: Int?
     /// Counts from 1 to threshold − 1 are shown as "<threshold".
     public let threshold: Int
+    /// When the report was made, in milliseconds since 1970.
+    public let madeMilliseconds: UInt64
 
-    public init(organisation: String, current: QuarterlyFigures, previous: QuarterlyFigures?, monthlyTarget: Int?, threshold: Int = 5) {
+    public init(organisation: String, current: QuarterlyFigures, previous: QuarterlyFigures?, monthlyTarget: Int?, threshold: Int = 5,
+                madeMilliseconds: UInt64 = 0) {
         self.organisation = organisation
         self.current = current
         self.previous = previous
         self.monthlyTarget = monthlyTarget
         self.threshold = threshold
+        self.madeMilliseconds = madeMilliseconds
+    }
+
+    /// What every format states before its tables: the period, the date made, contacts against the
+    /// target, what could not be read, and the footnote for complementary suppression when it is used.
+    public var facts: [(name: String, value: String)] {
+        var facts: [(String, String)] = [("period", "\(current.quarter.firstDay) to \(current.quarter.lastDay)"),
+                                         ("made", Quarter.date(madeMilliseconds))]
+        if let monthlyTarget, monthlyTarget > 0 {
+            let shown = suppressed(current.contacts)
+            facts.append(("contacts as a percentage of target", shown == String(current.contacts)
+                ? "\(current.contacts * 100 / (monthlyTarget * 3))% (\(current.contacts) of \(monthlyTarget * 3))"
+                : "not shown: \(shown) contacts"))
+        }
+        facts.append(("unreadable", suppressed(current.unreadable)))
+        if usesComplementarySuppression { facts.append(("note", ReportTable.complementaryNote)) }
+        return facts
+    }
+
+    /// Whether some table hides a count only to protect another.
+    public var usesComplementarySuppression: Bool {
+        tables.contains { $0.shown(threshold: threshold).joined().contains(ReportTable.complementaryMark) }
     }
 
     private var columns: [String] { [current.quarter.description] + (previous.map { [$0.quarter.description] } ?? []) }
@@ -92,9 +117,10 @@ public struct QuarterlyReport: Sendable {
 
     // MARK: Formats
 
-    /// `table,row,column,value`, one line per cell, RFC 4180 quoting.
+    /// `table,row,column,value`, one line per cell, RFC 4180 quoting; first the `facts` as table `report`.
     public var csv: String {
         var lines = ["table,row,column,value"]
+        for fact in facts { lines.append(["report", fact.name, "", fact.value].map(CSV.field).joined(separator: ",")) }
         for table in tables {
             let shown = table.shown(threshold: threshold)
             for (row, values) in zip(table.rows, shown) {
@@ -106,7 +132,7 @@ public struct QuarterlyReport: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `{"organisation","quarter","previous","threshold","unreadable","tables":[{"title","columns","rows":[{"label","values"}]}]}`.
+    /// `{"organisation","quarter","previous","threshold","unreadable","facts":{name: value},"tables":[{"title","columns","rows":[{"label","values"}]}]}`.
     public var json: String {
         func string(_ text: String) -> String { Self.jsonString(text) }
         let tableTexts = tables.map { table -> String in
@@ -118,7 +144,9 @@ public struct QuarterlyReport: Sendable {
         }
         return "{\"organisation\":\(string(organisation)),\"quarter\":\(string(current.quarter.description)),"
             + "\"previous\":\(previous.map { string($0.quarter.description) } ?? "null"),\"threshold\":\(threshold),"
-            + "\"unreadable\":\(string(suppressed(current.unreadable))),\"tables\":[\(tableTexts.joined(separator: ","))]}\n"
+            + "\"unreadable\":\(string(suppressed(current.unreadable))),"
+            + "\"facts\":{\(facts.map { string($0.name) + ":" + string($0.value) }.joined(separator: ","))},"
+            + "\"tables\":[\(tableTexts.joined(separator: ","))]}\n"
     }
 
     /// A count as the report may show it.

@@ -204,8 +204,9 @@ struct QuarterlyReportTests {
             .init("total", [.count(25), .count(16), .count(24)]),
         ], hasTotal: true)
         let shown = table.shown(threshold: 5)
-        // Column a: 3 hidden, and the next smallest (10) too. Column b: nothing small. Column c: two hidden already.
-        #expect(shown.map { $0[0] } == ["<5", "<5", "12", "25"])
+        // Column a: 3 hidden, and the next smallest (10) too, as "*": it is not under 5. Column b: nothing small.
+        // Column c: two hidden already, whose sum (4) leaves each 1…3.
+        #expect(shown.map { $0[0] } == ["<5", "*", "12", "25"])
         #expect(shown.map { $0[1] } == ["0", "7", "9", "16"])
         #expect(shown.map { $0[2] } == ["<5", "<5", "20", "24"])
         // Only one non-zero cell: the total goes instead.
@@ -214,6 +215,73 @@ struct QuarterlyReportTests {
         #expect(lone.shown(threshold: 5).map { $0[0] } == ["<5", "0", "<5"])
         #expect(table.shown(threshold: 0) == table.rows.map { $0.cells.map { if case .count(let n) = $0 { String(n) } else { "" } } })
         #expect(table.shown(threshold: 3).map { $0[0] } == ["3", "10", "12", "25"])
+    }
+
+    @Test("the funder's cases: a cell hidden to protect another never shows a false range, and two small cells cannot be worked out by subtraction")
+    func reportedCases() {
+        // 46 − 9 − 5 − 30 = 2 left two "<5" cells that could only be 1 each.
+        let pair = ReportTable(title: "t", columns: ["q"], rows: [
+            .init("a", [.count(1)]), .init("b", [.count(1)]), .init("c", [.count(9)]), .init("d", [.count(5)]), .init("e", [.count(30)]),
+            .init("total", [.count(46)]),
+        ], hasTotal: true)
+        let naive = [["<5"], ["<5"], ["9"], ["5"], ["30"], ["46"]]
+        #expect(ReportTable.derivableCells(naive, hasTotal: true, threshold: 5).map(\.row) == [0, 1], "the check sees the old output's leak")
+        let shown = pair.shown(threshold: 5)
+        #expect(shown.map { $0[0] } == ["<5", "<5", "9", "*", "30", "46"])
+        #expect(ReportTable.derivableCells(shown, hasTotal: true, threshold: 5).isEmpty)
+        // With --threshold 10, a 37 hidden to protect a 9 showed as "<10" beside a total of 46.
+        let large = ReportTable(title: "t", columns: ["q"], rows: [.init("a", [.count(9)]), .init("b", [.count(37)]),
+                                                                   .init("total", [.count(46)])], hasTotal: true)
+        #expect(large.shown(threshold: 10).map { $0[0] } == ["<10", "*", "46"])
+    }
+
+    @Test("random tables: every hidden cell is hidden truthfully, every shown cell is its count, and nothing hidden can be worked out")
+    func randomTables() {
+        var generator = SeededGenerator(state: 20_261_202)
+        for _ in 0..<3_000 {
+            let threshold = Int.random(in: 3...10, using: &generator)
+            let parts = Int.random(in: 1...8, using: &generator), columnCount = Int.random(in: 1...3, using: &generator)
+            // Mostly small counts, so that suppression has work to do.
+            let counts = (0..<parts).map { _ in
+                (0..<columnCount).map { _ in
+                    Bool.random(using: &generator) ? Int.random(in: 0...threshold, using: &generator) : Int.random(in: 0...60, using: &generator)
+                }
+            }
+            let totals = (0..<columnCount).map { c in counts.reduce(0) { $0 + $1[c] } }
+            let table = ReportTable(title: "t", columns: (0..<columnCount).map { "c\($0)" },
+                                    rows: counts.enumerated().map { .init("r\($0)", $1.map { .count($0) }) } + [.init("total", totals.map { .count($0) })],
+                                    hasTotal: true)
+            let shown = table.shown(threshold: threshold)
+            let values = counts + [totals]
+            for (r, row) in shown.enumerated() {
+                for (c, text) in row.enumerated() {
+                    let value = values[r][c]
+                    // A small count is hidden: with its range, or, where even the range would give it away, without.
+                    if value > 0 && value < threshold { #expect(text == "<\(threshold)" || text == ReportTable.complementaryMark, "\(values) \(shown)") }
+                    if text == "<\(threshold)" { #expect(value > 0 && value < threshold) }
+                    if let number = Int(text) { #expect(number == value) }
+                }
+            }
+            #expect(ReportTable.derivableCells(shown, hasTotal: true, threshold: threshold).isEmpty, "\(values) → \(shown)")
+        }
+    }
+
+    @Test("every format states the period, the date made, contacts against the target, what could not be read, and the footnote")
+    func facts() throws {
+        let generated = try GeneratedQuarter(conversations: 60, seed: 7, quarter: Self.quarter)
+        let report = QuarterlyReport(organisation: "p", current: generated.figures(for: Self.quarter), previous: nil, monthlyTarget: 10,
+                                     madeMilliseconds: 1_764_633_600_000)
+        let period = "\(Self.quarter.firstDay) to \(Self.quarter.lastDay)"
+        #expect(Self.quarter.firstDay.hasSuffix("-01"))
+        #expect(report.csv.contains("report,period,,\(period)\n") && report.csv.contains("report,made,,2025-12-02\n"), "\(report.csv.prefix(400))")
+        #expect(report.csv.contains("report,unreadable,,"))
+        #expect(report.csv.contains("report,contacts as a percentage of target,,"))
+        #expect(report.json.contains("\"period\":\"\(period)\"") && report.json.contains("\"made\":\"2025-12-02\""))
+        #expect(report.html.contains(period))
+        if report.usesComplementarySuppression {
+            for text in [report.csv, report.json, report.html] { #expect(text.contains("hidden so that a small count elsewhere")) }
+        }
+        #expect(Quarter.date(0) == "1970-01-01" && Quarter.date(951_782_400_000) == "2000-02-29")
     }
 
     @Test("no format shows a hidden count: CSV, JSON and HTML agree cell for cell")
