@@ -41,6 +41,10 @@ public struct NetreachHome: Sendable, Hashable {
     public var cannedPath: String { path + "/canned" }
     /// How far this staff member has read each conversation (positions only).
     public var readMarksPath: String { path + "/read-marks" }
+    /// The relay's keyring as last fetched (public; verified again when read), for working offline.
+    public var keyringPath: String { path + "/keyring.json" }
+    /// When the replica last caught up with the relay: `POSITION MILLISECONDS` (nothing secret).
+    public var syncedPath: String { path + "/synced" }
 
     /// Creates the folder, readable by its owner only.
     public func createFolder() throws(KeyError) {

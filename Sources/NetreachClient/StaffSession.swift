@@ -14,22 +14,53 @@ public final class StaffSession: Sendable {
         public let description: String
     }
 
-    public let connection: RelayConnection
+    private let link: RelayConnection?
     public let credentials: StaffCredentials
     public let keyring: Keyring
     public let relay: String
+    /// Why the relay could not be reached, for a session opened offline (read from the replica only).
+    public let offlineBecause: String?
 
-    private init(connection: RelayConnection, credentials: StaffCredentials, keyring: Keyring, relay: String) {
-        self.connection = connection
+    private init(link: RelayConnection?, credentials: StaffCredentials, keyring: Keyring, relay: String, offlineBecause: String? = nil) {
+        self.link = link
         self.credentials = credentials
         self.keyring = keyring
         self.relay = relay
+        self.offlineBecause = offlineBecause
+    }
+
+    /// The connection to the relay; an offline session has none, and says so.
+    public var connection: RelayConnection {
+        get throws(Failure) {
+            guard let link else {
+                throw Failure(reason: .unreachable, description: "offline: the relay at \(relay) cannot be reached (\(offlineBecause ?? "?")); "
+                              + "nothing was sent")
+            }
+            return link
+        }
+    }
+
+    public var isOffline: Bool { link == nil }
+
+    /// A session without a relay, for reading the replica: the keyring is the one saved at the last
+    /// login or command, verified again under the organisation key.
+    public static func offline(relay: String, credentials: StaffCredentials, organisation: OrganisationPublicKey, keyringFile: String,
+                               because reason: String) throws(Failure) -> StaffSession {
+        guard let data = FileManager.default.contents(atPath: keyringFile) else {
+            throw Failure(reason: .unreachable, description: "\(reason); and there is no saved keyring (\(keyringFile)) to read the replica "
+                          + "with offline: run a command once while the relay is reachable")
+        }
+        let keyring = try parseKeyring(data, organisation: organisation, from: keyringFile)
+        return StaffSession(link: nil, credentials: credentials, keyring: keyring, relay: relay, offlineBecause: reason)
     }
 
     /// Fetches and verifies the keyring, connects, and answers the challenge.
-    public static func open(relay: String, credentials: StaffCredentials, organisation: OrganisationPublicKey) async throws(Failure) -> StaffSession {
+    /// `keyringFile`: where the verified keyring document is saved, for reading offline later.
+    public static func open(relay: String, credentials: StaffCredentials, organisation: OrganisationPublicKey,
+                            keyringFile: String? = nil) async throws(Failure) -> StaffSession {
         let base = try baseURL(relay)
-        let keyring = try await fetchKeyring(base: base, organisation: organisation)
+        let (keyring, document) = try await fetchKeyring(base: base, organisation: organisation)
+        if let keyringFile { try? KeyFileStorage.writeAtomically(Array(document), to: keyringFile, permissions: 0o644, replacing: true) }
         if keyring.isRevoked(credentials.signing.publicKey) {
             throw Failure(reason: .revoked, description: "your key (\(credentials.name)) has been revoked by the organisation")
         }
@@ -56,16 +87,17 @@ public final class StaffSession: Sendable {
             await connection.close()
             throw Failure(reason: .refused, description: "the relay refused the login: \(why)")
         }
-        return StaffSession(connection: connection, credentials: credentials, keyring: keyring, relay: relay)
+        return StaffSession(link: connection, credentials: credentials, keyring: keyring, relay: relay)
     }
 
-    public func close() async { await connection.close() }
+    public func close() async { await link?.close() }
 
     /// Subscribes from the replica's next position and stores everything up to `live`, checking each
     /// event's signature; returns the number of new events. The subscription then stays open:
     /// `next()` on the connection yields live events.
     @discardableResult
     public func sync(into replica: LocalReplica) async throws -> Int {
+        let connection = try self.connection
         let from = (try await replica.lastRelayPosition()).map { $0 + 1 } ?? 0
         connection.send(["t": "subscribe", "from": from])
         var received = 0
@@ -112,7 +144,7 @@ public final class StaffSession: Sendable {
     /// Appends one event; returns the relay's acknowledgement or its refusal as a `ProtocolError`.
     public func append(_ event: Event, expect: UInt64? = nil) async throws -> (position: UInt64, version: UInt64, duplicate: Bool) {
         let rid = Hex.encode(event.id)
-        guard let answer = await connection.append(event, rid: rid, expect: expect) else {
+        guard let answer = await try connection.append(event, rid: rid, expect: expect) else {
             throw Failure(reason: .unreachable, description: "no answer from the relay (the event may be stored; retrying is safe)")
         }
         switch answer.message {
@@ -126,7 +158,7 @@ public final class StaffSession: Sendable {
 
     /// The relay's keyring, verified under the organisation key; it is public, so no login is needed.
     public static func keyring(relay: String, organisation: OrganisationPublicKey) async throws(Failure) -> Keyring {
-        try await fetchKeyring(base: try baseURL(relay), organisation: organisation)
+        try await fetchKeyring(base: try baseURL(relay), organisation: organisation).keyring
     }
 
     static func baseURL(_ relay: String) throws(Failure) -> String {
@@ -139,7 +171,7 @@ public final class StaffSession: Sendable {
     }
 
     /// `GET /v1/keyring`, verified under the organisation key this machine was given out of band.
-    static func fetchKeyring(base: String, organisation: OrganisationPublicKey) async throws(Failure) -> Keyring {
+    static func fetchKeyring(base: String, organisation: OrganisationPublicKey) async throws(Failure) -> (keyring: Keyring, document: Data) {
         let data: Data
         do {
             var request = URLRequest(url: URL(string: base + "/v1/keyring")!)
@@ -154,9 +186,14 @@ public final class StaffSession: Sendable {
         } catch {
             throw Failure(reason: .unreachable, description: "cannot reach the relay at \(base): \(error.localizedDescription)")
         }
+        return (try parseKeyring(data, organisation: organisation, from: base), data)
+    }
+
+    /// The keyring document (`{"org","staff","revoked"}`), verified under the organisation key.
+    static func parseKeyring(_ data: Data, organisation: OrganisationPublicKey, from source: String) throws(Failure) -> Keyring {
         guard let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let org = document["org"] as? String,
               let staff = document["staff"] as? [String], let revoked = document["revoked"] as? [String]
-        else { throw Failure(reason: .keyring, description: "the relay's keyring document is malformed") }
+        else { throw Failure(reason: .keyring, description: "the keyring document from \(source) is malformed") }
         guard Array(org.utf8) == organisation.fileBytes else {
             throw Failure(reason: .keyring, description: "the relay serves another organisation's key than yours (\(organisation.fingerprint)); do not use it")
         }

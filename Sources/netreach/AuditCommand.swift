@@ -57,7 +57,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await failing("audit") {
-            try await withWorkspace(passphrase) { workspace in
+            try await withWorkspace(passphrase, allowOffline: true) { workspace in
                 try requireSupervisor(workspace, for: "audit")
                 if let staff, !workspace.keyring.certificates.contains(where: { $0.name.text == staff }) {
                     let names = Set(workspace.keyring.certificates.map(\.name.text)).sorted().joined(separator: ", ")

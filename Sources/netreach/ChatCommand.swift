@@ -127,7 +127,7 @@ struct ChatLoop {
 
     func watchRelay() {
         guard let continuation = merged else { return }
-        let connection = work.workspace.session.connection
+        guard let connection = try? work.workspace.session.connection else { continuation.yield(.disconnected); return }
         Task {
             while !Task.isCancelled {
                 if await connection.isClosed { continuation.yield(.disconnected); return }

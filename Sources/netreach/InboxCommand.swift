@@ -23,7 +23,7 @@ struct InboxCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await failing("inbox") {
-            try await withWorkspace(passphrase) { workspace in
+            try await withWorkspace(passphrase, allowOffline: true) { workspace in
                 let work = ConversationWork(workspace: workspace)
                 var inbox = Inbox()
                 for event in try await workspace.replica.allEvents() { inbox.apply(event) }

@@ -22,7 +22,7 @@ struct IncidentsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await failing("incidents") {
-            try await withWorkspace(passphrase) { workspace in
+            try await withWorkspace(passphrase, allowOffline: true) { workspace in
                 let (records, problems) = try await IncidentWork(workspace: workspace).all()
                 let rows = records.map { record in
                     [record.id.shortID, shortID(record.conversation), record.report.date, record.report.area,

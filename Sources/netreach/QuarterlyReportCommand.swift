@@ -54,7 +54,7 @@ extension ReportCommand {
                 if quarter.end > nowMilliseconds() {
                     printToStandardError("netreach: report quarterly: \(quarter) is not over: the figures are those up to now")
                 }
-                let text = try await withWorkspace(passphrase) { workspace -> String in
+                let text = try await withWorkspace(passphrase, allowOffline: true) { workspace -> String in
                     try requireSupervisor(workspace, for: "report quarterly")
                     let work = ConversationWork(workspace: workspace)
                     try await work.catchUp()

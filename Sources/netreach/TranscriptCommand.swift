@@ -24,7 +24,7 @@ struct TranscriptCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await failing("transcript") {
-            try await withWorkspace(passphrase) { workspace in
+            try await withWorkspace(passphrase, allowOffline: true) { workspace in
                 let work = ConversationWork(workspace: workspace)
                 let conversation = try await work.conversation(matching: id)
                 let events = try await work.events(of: conversation)

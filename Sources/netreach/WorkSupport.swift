@@ -6,7 +6,9 @@ import Sodium
 
 /// Opens the workspace (settings, keys, relay, replica). The keys come from the unlock agent when one
 /// runs and no passphrase was given to this command; otherwise from the key file and the passphrase.
-func openWorkspace(_ passphrase: PassphraseOptions) async throws -> StaffWorkspace {
+/// With `allowOffline` (commands that only read), an unreachable relay opens the replica as it is,
+/// and the first line on stderr says so and how old it is (docs/CLI.md, "Offline").
+func openWorkspace(_ passphrase: PassphraseOptions, allowOffline: Bool = false) async throws -> StaffWorkspace {
     let home = try netreachHome()
     let settings = try ClientSettings.load(home: home)
     let credentials: StaffCredentials
@@ -18,15 +20,18 @@ func openWorkspace(_ passphrase: PassphraseOptions) async throws -> StaffWorkspa
         credentials = try StaffCredentials.load(home: home, name: settings.name, passphrase: secret)
     }
     do {
-        return try await StaffWorkspace.open(home: home, credentials: credentials)
+        let workspace = try await StaffWorkspace.open(home: home, credentials: credentials, allowOffline: allowOffline)
+        if let note = await workspace.offlineNote { printToStandardError(note) }
+        return workspace
     } catch let failure as StaffSession.Failure {
         throw CommandFailure(failure.description)
     }
 }
 
 /// Opens the workspace, runs `body`, and closes it whatever happens.
-func withWorkspace<T>(_ passphrase: PassphraseOptions, _ body: (StaffWorkspace) async throws -> T) async throws -> T {
-    let workspace = try await openWorkspace(passphrase)
+func withWorkspace<T>(_ passphrase: PassphraseOptions, allowOffline: Bool = false,
+                      _ body: (StaffWorkspace) async throws -> T) async throws -> T {
+    let workspace = try await openWorkspace(passphrase, allowOffline: allowOffline)
     do {
         let result = try await body(workspace)
         await workspace.close()

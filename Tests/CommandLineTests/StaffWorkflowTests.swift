@@ -109,11 +109,41 @@ struct StaffWorkflowTests {
         #expect(revoked.status == 1)
         #expect(revoked.standardError.contains("revoked"))
 
-        // The relay goes away: a clear message and exit 1.
+        // The relay goes away: a command that must write says so clearly, exit 1.
         try await deployment.stopRelay()
-        let down = try await deployment.netreach("sam", ["inbox"])
+        let down = try await deployment.netreach("sam", ["claim", "abcd"])
         #expect(down.status == 1)
-        #expect(down.standardError.contains("cannot reach the relay"))
+        #expect(down.standardError.contains("cannot reach the relay"), "\(down.standardError)")
+    }
+
+    @Test("offline: with the relay down, inbox, transcript, incidents, audit and the report read the replica, first saying how old it is; writing fails clearly")
+    func offlineReading() async throws {
+        let (deployment, visitor) = try await AuditCommandTests.answeredChat()
+        defer { deployment.stop() }
+        #expect(try await deployment.netreach("jo", ["inbox"]).status == 0)
+        #expect(try await deployment.netreach("sam", ["inbox"]).status == 0)
+        try await deployment.stopRelay()
+
+        let inbox = try await deployment.netreach("sam", ["inbox"])
+        #expect(inbox.status == 0, "\(inbox.standardError)")
+        #expect(inbox.standardError.hasPrefix("offline: as of "), "\(inbox.standardError)")
+        #expect(inbox.standardError.contains("(position "), "\(inbox.standardError)")
+        #expect(inbox.standardOutput.contains(visitor.shortID), "\(inbox.standardOutput)")
+        let transcript = try await deployment.netreach("sam", ["transcript", visitor.shortID])
+        #expect(transcript.status == 0 && transcript.standardOutput.contains("visitor: hello") && transcript.standardOutput.contains("sam: hi"),
+                "\(transcript.standardOutput) \(transcript.standardError)")
+        #expect(try await deployment.netreach("sam", ["incidents"]).status == 0)
+        let audit = try await deployment.netreach("jo", ["audit"])
+        #expect(audit.status == 0 && audit.standardError.hasPrefix("offline: "), "\(audit.standardError)")
+        let report = try await deployment.netreach("jo", ["report", "quarterly", "--quarter", AuditCommandTests.currentQuarter(), "--format", "csv"])
+        #expect(report.status == 0 && report.standardOutput.contains("New and repeat contacts"), "\(report.standardError)")
+
+        let send = try await deployment.netreach("sam", ["send", visitor.shortID, "are you there?"])
+        #expect(send.status == 1 && send.standardError.contains("cannot reach the relay"), "\(send.standardError)")
+        // Without a keyring saved by an earlier command, there is nothing to read the replica with.
+        try FileManager.default.removeItem(atPath: deployment.home("sam") + "/keyring.json")
+        let bare = try await deployment.netreach("sam", ["inbox"])
+        #expect(bare.status == 1 && bare.standardError.contains("cannot reach the relay") && bare.standardError.contains("no saved keyring"), "\(bare.standardError)")
     }
 
     private func contains(folder: String, _ needle: [UInt8]) throws -> Bool {

@@ -14,6 +14,7 @@ extension StaffSession {
     /// The relay's log records from `from`, at most `limit` (supervisors only).
     public func records(from: UInt64, limit: Int = 500) async throws -> RelayRecordsPage {
         let rid = "records-\(from)"
+        let connection = try self.connection
         connection.send(["t": "records", "rid": rid, "from": Int(from), "limit": limit])
         var records: [RecordedEvent] = []
         while true {
@@ -142,7 +143,7 @@ public enum RelayLogVerification {
                 throw RelayLogCheck.Problem(position: stored.position, message: "an event in your replica does not verify against its author's signature")
             }
         }
-        var check = RelayLogCheck(relayKey: workspace.session.connection.relayKey, replica: replica)
+        var check = RelayLogCheck(relayKey: try workspace.session.connection.relayKey, replica: replica)
         for page in pages { check.check(page.records, logID: head.logID) }
         check.finish(head: head)
         let against = check.isIntact ? saved.flatMap { check.extends($0) } : nil

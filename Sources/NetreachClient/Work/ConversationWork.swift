@@ -68,8 +68,11 @@ public struct ConversationWork: Sendable {
 
     /// Stores what the relay pushed on the open subscription since the last look.
     public func catchUp() async throws {
+        // Offline there is nothing to catch up with: the replica is what there is.
+        guard !workspace.session.isOffline else { return }
+        let connection = try workspace.session.connection
         var batch: [StoredEvent] = []
-        while let message = await workspace.session.connection.next("event", timeout: .milliseconds(1)) {
+        while let message = await connection.next("event", timeout: .milliseconds(1)) {
             if let event = try StaffSession.storedEvent(message) { batch.append(event) }
         }
         try await workspace.replica.append(batch)
@@ -135,7 +138,7 @@ public struct ConversationWork: Sendable {
 
     /// Appends a prepared event; a retry of one already stored is acknowledged as a duplicate.
     public func deliver(_ event: Event) async throws {
-        guard await !workspace.session.connection.isClosed else {
+        guard await !(try workspace.session.connection).isClosed else {
             throw StaffSession.Failure(reason: .unreachable, description: "not connected to the relay")
         }
         _ = try await workspace.session.append(event)
