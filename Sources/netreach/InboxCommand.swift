@@ -31,25 +31,41 @@ struct InboxCommand: AsyncParsableCommand {
                 let me = workspace.credentials.keyID
                 let now = nowMilliseconds()
                 let startOfDay = now - now % 86_400_000
-                func row(_ section: String, _ summary: ConversationSummary) -> [String] {
+                var byConversation: [ConversationID: [StoredEvent]] = [:]
+                for event in try await workspace.replica.allEvents() { byConversation[event.event.conversation, default: []].append(event) }
+                func row(_ section: String, _ summary: ConversationSummary) -> [OutputCell] {
                     let unread = inbox.unreadCount(conversation: summary.id, readUpTo: marks.position(of: summary.id))
                     let waitingSince = summary.lastVisitorMessageAt ?? summary.openedAt
-                    let waiting = summary.unanswered || summary.state == .waiting ? duration(milliseconds: now - min(now, waitingSince)) : ""
-                    return [section, shortID(summary.id), owner(summary, work), clock(summary.openedAt), waiting,
-                            String(summary.messageCount), String(unread)]
+                    let waiting = summary.unanswered || summary.state == .waiting ? Int((now - min(now, waitingSince)) / 1000) : nil
+                    return [.text(section), .text(shortID(summary.id)), .text(owner(summary, work)), .text(clock(summary.openedAt)),
+                            .duration(seconds: waiting), .number(summary.messageCount), .number(unread),
+                            .text(Self.preview(byConversation[summary.id] ?? [], work: work, keyring: workspace.keyring))]
                 }
-                var rows: [[String]] = []
+                var rows: [[OutputCell]] = []
                 rows += inbox.waiting().map { row("waiting", $0) }
                 rows += inbox.mine(me).map { row("mine", $0) }
                 rows += inbox.others(me).map { row("others", $0) }
                 rows += inbox.closed(since: startOfDay).map { row("closed today", $0) }
-                printTable(header: ["Section", "ID", "Owner", "Opened", "Waiting", "Messages", "Unread"], rows: rows, format: format)
+                printTable(header: ["Section", "ID", "Owner", "Opened", "Waiting", "Messages", "Unread", "First line"], cells: rows, format: format)
                 if rows.isEmpty && format == .table { print("(no conversations)") }
             }
         }
     }
 
+    /// Who has it; for a closed conversation, who closed it.
     private func owner(_ summary: ConversationSummary, _ work: ConversationWork) -> String {
-        summary.claimedBy.map { work.name(of: $0) } ?? "-"
+        if summary.state == .closed, let closer = summary.closedBy { return "closed by " + work.name(of: closer) }
+        return summary.claimedBy.map { work.name(of: $0) } ?? "-"
+    }
+
+    /// The visitor's first message, on one line, at most 40 characters; empty when there is none yet
+    /// or it cannot be read with your keys.
+    static func preview(_ events: [StoredEvent], work: ConversationWork, keyring: Keyring) -> String {
+        guard let opened = events.first(where: { $0.kind == .conversationOpened }),
+              let first = events.firstIndex(where: { $0.kind == .messagePosted && $0.event.author == opened.event.author }) else { return "" }
+        let entries = Transcript.build(events: Array(events[...first]), keys: work.keys(for: events), keyring: keyring)
+        guard case .message(let text)? = entries.last(where: { if case .visitor = $0.speaker { true } else { false } })?.content else { return "" }
+        let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return line.count > 40 ? String(line.prefix(39)) + "…" : line
     }
 }

@@ -41,6 +41,44 @@ func printTable(header: [String], rows: [[String]], format: OutputFormat) {
     }
 }
 
+/// One cell of a table whose JSON keeps numbers as numbers: text, a whole number, or a duration
+/// (shown as "12 min", given in JSON as seconds under the column's name + "_seconds", null when none).
+enum OutputCell {
+    case text(String)
+    case number(Int)
+    case duration(seconds: Int?)
+
+    var shown: String {
+        switch self {
+        case .text(let text): text
+        case .number(let number): String(number)
+        case .duration(let seconds): seconds.map { netreach.duration(milliseconds: UInt64($0) * 1000) } ?? ""
+        }
+    }
+}
+
+/// As `printTable(header:rows:format:)`, with typed cells: JSON gives numbers and seconds as numbers.
+func printTable(header: [String], cells: [[OutputCell]], format: OutputFormat) {
+    guard format == .json else {
+        printTable(header: header, rows: cells.map { $0.map(\.shown) }, format: format)
+        return
+    }
+    let keys = header.map { $0.lowercased().replacingOccurrences(of: " ", with: "_") }
+    let objects: [[String: Any]] = cells.map { row in
+        var object: [String: Any] = [:]
+        for (key, cell) in zip(keys, row) {
+            switch cell {
+            case .text(let text): object[key] = text
+            case .number(let number): object[key] = number
+            case .duration(let seconds): object[key + "_seconds"] = seconds.map { $0 as Any } ?? NSNull()
+            }
+        }
+        return object
+    }
+    let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("[]".utf8)
+    print(String(decoding: data, as: UTF8.self))
+}
+
 func jsonText(_ object: [String: String]) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)

@@ -106,8 +106,8 @@ struct ColleagueConversationTests {
         #expect(chat.status == 2, "\(chat.standardError)")
 
         let inbox = try await deployment.netreach("sam", ["inbox", "--format", "json"])
-        let rows = try JSONSerialization.jsonObject(with: Data(inbox.standardOutput.utf8)) as? [[String: String]] ?? []
-        #expect(rows.filter { $0["section"] == "waiting" }.count == 2, "nothing was claimed or closed: \(inbox.standardOutput)")
+        let rows = try JSONSerialization.jsonObject(with: Data(inbox.standardOutput.utf8)) as? [[String: Any]] ?? []
+        #expect(rows.filter { $0["section"] as? String == "waiting" }.count == 2, "nothing was claimed or closed: \(inbox.standardOutput)")
         await first.connection.close()
         await second.connection.close()
     }

@@ -18,8 +18,11 @@ struct StaffWorkflowTests {
         // It waits in both inboxes.
         let inbox = try await deployment.netreach("sam", ["inbox", "--format", "json"])
         #expect(inbox.status == 0, "\(inbox.standardError)")
-        let rows = try JSONSerialization.jsonObject(with: Data(inbox.standardOutput.utf8)) as? [[String: String]] ?? []
-        #expect(rows.contains { $0["id"] == visitor.shortID && $0["section"] == "waiting" && $0["unread"] == "1" })
+        let rows = try JSONSerialization.jsonObject(with: Data(inbox.standardOutput.utf8)) as? [[String: Any]] ?? []
+        // Numbers are numbers, the waiting time is in seconds, and the visitor's first line is there to tell chats apart.
+        #expect(rows.contains { $0["id"] as? String == visitor.shortID && $0["section"] as? String == "waiting" && $0["unread"] as? Int == 1
+                && $0["messages"] as? Int == 1 && ($0["waiting_seconds"] as? Int).map { $0 >= 0 && $0 < 600 } == true
+                && ($0["first_line"] as? String)?.hasPrefix("hi, is anyone there? I had a bad date") == true }, "\(inbox.standardOutput)")
 
         // Both claim at once: exactly one wins, the other is told who has it.
         async let samClaim = deployment.netreach("sam", ["claim", visitor.shortID])
@@ -45,6 +48,9 @@ struct StaffWorkflowTests {
         let close = try await deployment.netreach(loserName, ["close", visitor.shortID, "--topic", "violence", "--topic", "safety-advice",
                                                         "--referral", "advocacy-isva", "--outcome", "referred", "--new"])
         #expect(close.status == 0, "\(close.standardError)")
+        // The inbox names who closed it, not who first claimed it.
+        let closedInbox = try await deployment.netreach(winnerName, ["inbox"])
+        #expect(closedInbox.standardOutput.contains("closed by \(loserName)"), "\(closedInbox.standardOutput)")
 
         // The transcript, decrypted by the colleague, is what was said, in order.
         let transcript = try await deployment.netreach(loserName, ["transcript", visitor.shortID, "--format", "json"])
