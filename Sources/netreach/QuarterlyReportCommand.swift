@@ -73,8 +73,9 @@ extension ReportCommand {
                         printToStandardError("netreach: report quarterly: your key cannot read \(report.current.unreadable) wrap-up(s) or report(s) "
                                              + "of \(quarter) (written before you were enrolled, or not shared with you); they are not counted")
                         guard allowUnreadable else {
-                            throw CommandFailure("report quarterly: nothing was written; --allow-unreadable writes the report without them "
-                                                 + "(every format says how many were left out)")
+                            throw CommandFailure("report quarterly: nothing was written; a colleague who can read them can share them "
+                                                 + "with you ('netreach grant NAME --all'), or --allow-unreadable writes the report without "
+                                                 + "them (every format says how many were left out)")
                         }
                     }
                     switch format {

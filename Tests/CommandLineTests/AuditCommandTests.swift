@@ -142,7 +142,7 @@ struct AuditCommandTests {
         #expect(badFile.status == 2)
     }
 
-    @Test("a supervisor enrolled after the chats is told the report cannot read them: exit 1 and nothing written, unless --allow-unreadable, and then every format says how many")
+    @Test("a supervisor enrolled after the chats is told the report cannot read them: exit 1 and nothing written, unless --allow-unreadable; grant shares the keys, recorded in the log")
     func lateSupervisor() async throws {
         let (deployment, visitor) = try await Self.answeredChat()
         defer { deployment.stop() }
@@ -176,9 +176,20 @@ struct AuditCommandTests {
         #expect(allowed.standardOutput.contains("report,unreadable,,<5"), "\(allowed.standardOutput)")
         let json = try await deployment.netreach("kim", ["report", "quarterly", "--quarter", quarter, "--format", "json", "--allow-unreadable"])
         #expect(json.standardOutput.contains(#""unreadable":"<5""#), "\(json.standardOutput)")
-        // jo, enrolled before, reads it all.
+        // jo, enrolled before, reads it all, and shares the keys with kim, which the log keeps.
         let jo = try await deployment.netreach("jo", ["report", "quarterly", "--quarter", quarter, "--format", "csv"])
         #expect(jo.status == 0 && jo.standardOutput.contains("report,unreadable,,0"), "\(jo.standardError)")
+        let grant = try await deployment.netreach("jo", ["grant", "kim", "--all"])
+        #expect(grant.status == 0 && grant.standardOutput.contains("shared the keys of 1 conversation(s) with kim"), "\(grant.standardOutput) \(grant.standardError)")
+        let again = try await deployment.netreach("jo", ["grant", "kim", "--all"])
+        #expect(again.status == 0 && again.standardOutput.contains("0 conversation(s) with kim; 1 they could read already"), "\(again.standardOutput)")
+        let readable = try await deployment.netreach("kim", ["report", "quarterly", "--quarter", quarter, "--format", "csv"])
+        #expect(readable.status == 0 && readable.standardOutput.contains("report,unreadable,,0"), "\(readable.standardError)")
+        let transcript = try await deployment.netreach("kim", ["transcript", visitor.shortID])
+        #expect(transcript.standardOutput.contains("visitor: hello") && transcript.standardOutput.contains("shared the conversation key with kim"),
+                "\(transcript.standardOutput)")
+        #expect(try await deployment.netreach("jo", ["grant", "nobody", "--all"]).status == 2)
+        #expect(try await deployment.netreach("jo", ["grant", "kim"]).status == 2)
         // A quarter that has not begun is refused, and so is a threshold of 2.
         let next = try await deployment.netreach("jo", ["report", "quarterly", "--quarter", "2099Q1"])
         #expect(next.status == 2 && next.standardError.contains("has not begun"), "\(next.standardError)")

@@ -174,6 +174,35 @@ public struct ConversationWork: Sendable {
         _ = try await workspace.session.append(try sign(.conversationTransferred, conversation, content: member.keyID.bytes + sealed))
     }
 
+    /// What `grant` did with one conversation.
+    public enum Grant: Sendable, Equatable {
+        /// Keys were wrapped to the colleague (how many key.wrapped events).
+        case shared(Int)
+        /// The colleague already held every key this staff member holds.
+        case alreadyHeld
+        /// This staff member holds no key of it to share.
+        case notHeld
+    }
+
+    /// Gives an active colleague the conversation's keys they lack (the conversation key and, if one
+    /// exists, the staff key), wrapped to their key as `key.wrapped` events the log and `audit` keep.
+    /// For a supervisor enrolled after conversations began, who cannot otherwise read them.
+    public func grant(_ conversation: ConversationID, to member: EnrolledStaff) async throws -> Grant {
+        let events = try await events(of: conversation)
+        let keys = keys(for: events)
+        let held: [(KeyWrapped.Purpose, SecureBytes)] = [(.conversationKey, keys.conversationKey), (.staffKey, keys.staffKey)]
+            .compactMap { purpose, key in key.map { (purpose, $0) } }
+        guard !held.isEmpty else { return .notHeld }
+        let holders = Self.recipients(in: events)
+        var appended = 0
+        for (purpose, key) in held where !(holders[purpose]?.contains(member.keyID.bytes) ?? false) {
+            let wrap = Wrap(key: key, to: member.keyID.bytes, recipientKey: member.boxKey, from: me.box)
+            _ = try await workspace.session.append(try sign(.keyWrapped, conversation, content: KeyWrapped(purpose: purpose, wraps: [wrap]).content))
+            appended += 1
+        }
+        return appended == 0 ? .alreadyHeld : .shared(appended)
+    }
+
     /// Closes the conversation with its wrap-up (sealed under the staff key: the visitor sees only that it closed).
     public func close(_ conversation: ConversationID, wrapUp: WrapUp) async throws {
         let events = try await events(of: conversation)
