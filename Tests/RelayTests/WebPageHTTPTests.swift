@@ -19,7 +19,7 @@ struct WebPageHTTPTests {
                       ("/static/strings.js", "text/javascript; charset=utf-8"), ("/static/style.css", "text/css; charset=utf-8"),
                       ("/static/nacl-fast.min.js", "text/javascript; charset=utf-8"), ("/favicon.ico", "image/x-icon"),
                       ("/static/favicon.ico", "image/x-icon"), ("/static/wordlist-en.txt", "text/plain; charset=utf-8"),
-                      ("/static/wordlist-es.txt", "text/plain; charset=utf-8"),
+                      ("/static/wordlist-es.txt", "text/plain; charset=utf-8"), ("/static/strings-bg.js", "text/javascript; charset=utf-8"),
                       ("/v1/deployment", "application/json")])
     func served(path: String, type: String) async throws {
         try await withTestRelay(directory: try Deployment().keyring()) { relay in
