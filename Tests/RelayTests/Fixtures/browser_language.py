@@ -284,6 +284,13 @@ def bulgarian_device():
         check("bg: every language's file and both word lists are fetched, whatever the language",
               all(any(n.endswith("/static/" + w) for n in loaded) for w in wanted), loaded)
         picker_there(driver, "bg home")
+        driver.execute_script("document.getElementById('home-title').focus()")
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        first = driver.execute_script("return document.activeElement.id")
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        second = driver.execute_script("return document.activeElement.id")
+        check("bg: Tab goes to Quick exit first, then to the language picker", [first, second] == ["quick-exit", "language"],
+              [first, second])
         accessible(driver, "bg home")
         pick(driver, "ro")
         check("switching to Romanian changes the page and <html lang>", lang(driver) == "ro"
