@@ -1,6 +1,7 @@
 // Spanish: strings.js key for key (docs/WEB.md, "Languages": the glossary, and which texts a
-// native speaker has not reviewed yet). Addresses the visitor as "tú". A Spanish page writes the
-// phrase in BIP39's Spanish word list.
+// native speaker has not reviewed yet). Addresses the visitor as "tú", and avoids words only one
+// country uses ("pueden", not "podéis"; "teléfono", not "móvil"), as visitors come from Spain and
+// Latin America. A Spanish page writes the phrase in BIP39's Spanish word list.
 (function (root) {
   'use strict';
   root.NetreachLanguages = root.NetreachLanguages || {};
@@ -19,7 +20,7 @@
     loadFailed: 'No podemos conectar con el chat ahora. Lo intentamos de nuevo…',
 
     homeTitle: 'Habla con nosotros en privado',
-    homeIntro: 'Chatea con nuestro equipo. No te pedimos tu nombre, número ni correo. Tus mensajes se cierran con llave en tu móvil antes de enviarse, así que solo tú y nuestro equipo podéis leerlos.',
+    homeIntro: 'Chatea con nuestro equipo. No te pedimos tu nombre, número ni correo. Tus mensajes se cierran con llave en tu teléfono antes de enviarse, así que solo tú y nuestro equipo pueden leerlos.',
     startChat: 'Empezar un chat',
     haveAPhrase: 'Tengo una frase',
     reportDanger: 'Informar de una persona peligrosa',
@@ -32,7 +33,7 @@
     phraseOnce: 'No volveremos a mostrar estas palabras. Quien las tenga puede leer este chat, así que guárdalas en un lugar seguro.',
     phraseWord: 'Palabra {n}',
     rememberLabel: 'Recordarme en este dispositivo',
-    rememberHelp: 'Si lo marcas, este móvil guarda la llave de tu chat. Cualquiera que abra esta página en este móvil podrá leerlo. La salida rápida la borra. Si no lo marcas, no se guarda nada en este móvil.',
+    rememberHelp: 'Si lo marcas, este teléfono guarda la llave de tu chat. Cualquiera que abra esta página en este teléfono podrá leerlo. La salida rápida la borra. Si no lo marcas, no se guarda nada en este teléfono.',
     phraseSaved: 'Ya la he guardado: empezar el chat',
     phraseForReport: 'Tu informe llega a nuestro equipo por este chat privado, para que podamos contestarte. Después de este paso se abre el formulario.',
     back: 'Atrás',
@@ -74,9 +75,9 @@
     retry: 'Intentar de nuevo',
     tooLong: 'Este mensaje es demasiado largo. Divídelo en mensajes más cortos.',
     noMessages: 'Todavía no hay mensajes. Saluda cuando quieras.',
-    remembered: 'Este móvil recuerda este chat.',
-    forget: 'Olvidarlo en este móvil',
-    forgotten: 'Este móvil ya no recuerda este chat.',
+    remembered: 'Este teléfono recuerda este chat.',
+    forget: 'Olvidarlo en este teléfono',
+    forgotten: 'Este teléfono ya no recuerda este chat.',
     unreadable: 'No se pudo abrir un mensaje.',
 
     safetyTitle: 'Seguridad y ayuda',
@@ -93,7 +94,7 @@
     alertWhat: 'Qué pasó: {harms}',
 
     checkTitle: 'Comprobar un número o una matrícula',
-    checkIntro: 'Mira si un número de teléfono, un correo, un nombre de usuario o una matrícula aparece en nuestras alertas. La comprobación se hace en este móvil: nadie sabe lo que escribes.',
+    checkIntro: 'Mira si un número de teléfono, un correo, un nombre de usuario o una matrícula aparece en nuestras alertas. La comprobación se hace en este teléfono: nadie sabe lo que escribes.',
     checkKindLabel: '¿Qué es?',
     checkKinds: { auto: 'Averígualo por mí', phone: 'Número de teléfono', email: 'Correo electrónico', handle: 'Nombre de usuario', plate: 'Matrícula' },
     checkValueLabel: 'Número, correo, nombre de usuario o matrícula',
@@ -102,14 +103,14 @@
     checkButton: 'Comprobar',
     checkRead: 'Lo hemos leído como {value}.',
     checkMatch: { plural: 'count', one: 'Atención: {count} alerta menciona este {kind}.', many: 'Atención: {count} de alertas mencionan este {kind}.', other: 'Atención: {count} alertas mencionan este {kind}.' },
-    checkMatchAdvice: 'Piénsalo bien antes de quedar. Si quedas, dile a alguien de confianza dónde vas a estar. En una emergencia, llama a los números de abajo.',
+    checkMatchAdvice: 'Piénsalo bien antes de verte con alguien. Si vas, dile a alguien de confianza dónde vas a estar. En una emergencia, llama a los números de abajo.',
     checkNone: 'Ninguna alerta menciona este {kind}.',
     checkNoneAdvice: 'Que no haya alerta no demuestra que alguien sea seguro. Fíate de tu instinto y dile a alguien de confianza dónde vas a estar.',
     checkUnavailable: 'No se pudieron cargar las alertas, así que ahora no podemos comprobarlo.',
     kindNames: { phone: 'número de teléfono', email: 'correo electrónico', handle: 'nombre de usuario', plate: 'número de matrícula' },
     emergencyTitle: 'En una emergencia',
     privacyTitle: 'Cómo mantener esto en privado',
-    privacyTip: 'La salida rápida vacía esta página, pero tu navegador puede seguir mostrando este sitio en su historial. Una ventana privada (de incógnito) no guarda historial.',
+    privacyTip: 'La salida rápida vacía esta página, pero tu navegador puede seguir mostrando este sitio en su historial. Una ventana privada (incógnito) no guarda historial.',
     referralsTitle: 'Otros servicios que pueden ayudarte',
     referralsNeedLabel: '¿Con qué necesitas ayuda?',
     referralsAnyNeed: 'Cualquier cosa',
@@ -158,8 +159,8 @@
     reportSetting: '¿Dónde pasó?',
     settingChoose: 'Elige una opción',
     settings: {
-      outdoor: 'Fuera (calle, parque, coche)', indoor: 'Dentro (piso, casa, hotel, club)',
-      'online-arranged': 'Quedamos por una web o aplicación', escort: 'En una salida o un servicio a domicilio'
+      outdoor: 'Afuera (calle, parque, auto)', indoor: 'Adentro (apartamento, casa, hotel, club)',
+      'online-arranged': 'Cita acordada por una web o aplicación', escort: 'En una salida o un servicio a domicilio'
     },
     reportHarms: '¿Qué pasó? Marca todo lo que corresponda.',
     reportIdentifiers: '¿Cómo podrían reconocerlo otras personas? (puedes dejarlo en blanco)',
@@ -171,9 +172,9 @@
     identifierAdd: 'Añadir otro dato',
     identifierRemove: 'Quitar el dato {n}',
     reportDescription: '¿Cómo es él? (puedes dejarlo en blanco)',
-    reportDescriptionHelp: 'Por ejemplo su edad, su aspecto, su coche o el nombre que usa.',
+    reportDescriptionHelp: 'Por ejemplo su edad, su aspecto, su auto o el nombre que usa.',
     reportAccount: 'Qué pasó, con tus palabras (puedes dejarlo en blanco)',
-    reportSupport: 'Me gustaría recibir apoyo de vuestro equipo',
+    reportSupport: 'Me gustaría recibir apoyo de su equipo',
     reportConsent: '¿Qué podemos hacer con tu informe?',
     reportConsentHelp: 'Puedes cambiarlo más tarde en el chat.',
     consentNames: { 1: 'Solo escuchar', 2: 'Avisar a otras personas', 3: 'Contar a la policía, sin mis datos', 4: 'Contar todo a la policía' },
