@@ -25,6 +25,7 @@ struct WebAssets: Sendable {
     /// The files the page cannot work without.
     static let required = ["strings.js", "style.css", "favicon.ico", "nacl-fast.min.js"]
     static let wordListName = "wordlist-en.txt"
+    static let spanishWordListName = "wordlist-es.txt"
 
     static func load(_ configuration: WebConfiguration) -> WebAssets {
         var problems: [String] = []
@@ -56,6 +57,14 @@ struct WebAssets: Sendable {
             files[wordListName] = Asset(bytes: ByteBuffer(string: text), contentType: contentTypes["txt"]!)
         } catch {
             problems.append("the word list \(configuration.wordListPath) cannot be served: \(error)")
+        }
+        if let data = FileManager.default.contents(atPath: configuration.spanishWordListPath),
+           let text = String(data: data, encoding: .utf8), Set(text.split(separator: "\n")).count == 2048 {
+            // Accented words are not plain a-z, so WordList (the staff side's English reader) cannot
+            // check this one; the page refuses a list that is not 2 048 words unique without accents.
+            files[spanishWordListName] = Asset(bytes: ByteBuffer(bytes: data), contentType: contentTypes["txt"]!)
+        } else {
+            problems.append("the word list \(configuration.spanishWordListPath) cannot be served: it is missing or not 2048 distinct words")
         }
         return WebAssets(index: index, files: files, problems: problems)
     }

@@ -27,6 +27,14 @@ struct BrowserTests {
         #expect(result.output.contains(" passed, 0 failed"), "\(result.output)")
     }
 
+    @Test("every language's table has English's keys, placeholders and its plural forms, and Spanish phrases read back with or without accents")
+    func languageTables() async throws {
+        let result = try await ChildProcess.run("/usr/bin/env", ["node", Self.fixtures.appendingPathComponent("web_language_check.js").path,
+                                                                Self.repository.path], timeout: .seconds(60))
+        #expect(result.status == 0, "\(result.output)\(result.errors)")
+        #expect(result.output.contains(" passed, 0 failed"), "\(result.output)")
+    }
+
     @Test("a visitor starts a chat, gets the reply, resumes by phrase, rides out a relay restart, and leaves by Quick exit")
     func visitorInChromium() async throws {
         let deployment = try Deployment()

@@ -19,6 +19,7 @@ struct WebPageHTTPTests {
                       ("/static/strings.js", "text/javascript; charset=utf-8"), ("/static/style.css", "text/css; charset=utf-8"),
                       ("/static/nacl-fast.min.js", "text/javascript; charset=utf-8"), ("/favicon.ico", "image/x-icon"),
                       ("/static/favicon.ico", "image/x-icon"), ("/static/wordlist-en.txt", "text/plain; charset=utf-8"),
+                      ("/static/wordlist-es.txt", "text/plain; charset=utf-8"), ("/static/strings-bg.js", "text/javascript; charset=utf-8"),
                       ("/v1/deployment", "application/json")])
     func served(path: String, type: String) async throws {
         try await withTestRelay(directory: try Deployment().keyring()) { relay in
@@ -33,11 +34,13 @@ struct WebPageHTTPTests {
         }
     }
 
-    @Test("the word list and tweetnacl are the very files Debian ships")
+    @Test("the word lists and tweetnacl are the very files Debian ships")
     func sameFiles() async throws {
         try await withTestRelay(directory: try Deployment().keyring()) { relay in
             let (_, words) = try await Self.get(relay.httpBase + "/static/wordlist-en.txt")
             #expect(words == FileManager.default.contents(atPath: WordList.debianPath))
+            let (_, spanish) = try await Self.get(relay.httpBase + "/static/wordlist-es.txt")
+            #expect(spanish == FileManager.default.contents(atPath: WebConfiguration.debianSpanishWordList))
             let (_, nacl) = try await Self.get(relay.httpBase + "/static/nacl-fast.min.js")
             #expect(nacl == FileManager.default.contents(atPath: "/usr/share/nodejs/tweetnacl/nacl-fast.min.js"))
         }

@@ -8,6 +8,8 @@
   var $ = U.$, t = U.t;
   var doc = root.document;
   var REMEMBER_KEY = 'netreach.v1.phrase';
+  // Written only beside a remembered phrase (Remember me), and removed with it.
+  var LANGUAGE_KEY = 'netreach.v1.language';
   var FALLBACK_EXIT = 'https://www.bbc.co.uk/weather';
 
   var state = freshState();
@@ -20,7 +22,7 @@
     return {
       deployment: state ? state.deployment : null,
       keyring: state ? state.keyring : null,
-      wordList: state ? state.wordList : null,
+      wordLists: state ? state.wordLists : null,
       entropy: null, visitor: null, conversationKey: null, session: null, mode: null, opened: false,
       remember: false, messages: [], byId: Object.create(null), outbox: [], lastPosition: -1,
       staffHere: null, closed: false, entered: false, sequence: 0,
@@ -119,6 +121,7 @@
 
   function boot() {
     wireQuickExit();
+    chooseLanguage();
     U.fill();
     if (!root.nacl || !root.crypto || !root.crypto.getRandomValues || !root.WebSocket || !root.TextEncoder || !root.Promise) {
       U.setText('loading-text', t('oldBrowser'));
@@ -155,11 +158,13 @@
   function optional(path) { return getJSON(path).catch(function () { return null; }); }
 
   function load(attempt) {
+    // Both word lists, whatever the language: a phrase may be in either, and the requests say nothing.
     Promise.all([getJSON('/v1/deployment'), getJSON('/v1/keyring'), getJSON('/static/wordlist-en.txt'), optional('/v1/alerts'),
-      optional('/v1/referrals')]).then(function (got) {
+      optional('/v1/referrals'), optional('/static/wordlist-es.txt')]).then(function (got) {
       state.deployment = got[0];
       if (/^https?:\/\//i.test(state.deployment.quickExitURL || '')) $('quick-exit').href = state.deployment.quickExitURL;
-      state.wordList = new root.NetreachPhrase.WordList(got[2]);
+      state.wordLists = { en: new root.NetreachPhrase.WordList(got[2]) };
+      try { if (got[5]) state.wordLists.es = new root.NetreachPhrase.WordList(got[5]); } catch (e) { /* English only */ }
       try {
         state.keyring = root.NetreachKeyring.check(got[1], state.deployment.organisationKey);
         // With no active staff key nobody could read the chat: better to say so than to pretend.
@@ -265,6 +270,53 @@
     root.addEventListener('online', function () { if (state.session) state.session.nudge(); });
   }
 
+  // ---- Languages ----
+
+  // The remembered language if there is one (only ever beside a remembered phrase), else the
+  // device's; and the picker, each language in its own name.
+  function chooseLanguage() {
+    var L = root.NetreachLanguage;
+    if (!L) return;  // language.js did not load: English, with no picker
+    var remembered = null;
+    try { remembered = root.localStorage.getItem(LANGUAGE_KEY); } catch (e) { /* storage off */ }
+    L.use(remembered && L.available().indexOf(remembered) >= 0 ? remembered : L.choose(root.navigator.languages || [root.navigator.language]));
+    var picker = $('language');
+    L.available().forEach(function (code) {
+      var option = U.el('option', null, root.NetreachLanguages[code].languageName);
+      option.value = code;
+      option.lang = code;
+      picker.appendChild(option);
+    });
+    picker.value = S.lang;
+    picker.addEventListener('change', function () { switchLanguage(picker.value); });
+    $('language-box').hidden = false;
+  }
+
+  function switchLanguage(code) {
+    root.NetreachLanguage.use(code);
+    $('language').value = S.lang;
+    U.fill();
+    if (!state.deployment) return;
+    if (state.remember && state.entered) {
+      try { root.localStorage.setItem(LANGUAGE_KEY, S.lang); } catch (e) { /* storage off */ }
+    }
+    U.renderSafety(state.deployment, dutyText());
+    if (state.keyring) U.setText('duty', dutyText());
+    if (safety) safety.relabel();
+    toggleLabel();
+    // A phrase not yet confirmed is shown again in the new language's word list (the same 16 bytes).
+    if (state.entropy && !state.entered && U.current() === 'screen-phrase') {
+      U.renderPhrase(root.NetreachPhrase.words(state.entropy, wordListFor(S.lang)));
+    }
+    if (state.entered) {
+      $('messages').textContent = '';
+      chat.render();
+    }
+  }
+
+  // The list a new phrase is written in: the language's own where BIP39 has one, else English.
+  function wordListFor(lang) { return (state.wordLists && state.wordLists[lang]) || state.wordLists.en; }
+
   function toggleLabel() {
     var open = !$('safety').hidden;
     $('toggle-safety').textContent = t(open ? 'hideSafety' : 'showSafety');
@@ -273,6 +325,7 @@
 
   function forgetHere() {
     try { root.localStorage.removeItem(REMEMBER_KEY); } catch (e) { /* storage off */ }
+    try { root.localStorage.removeItem(LANGUAGE_KEY); } catch (e) { /* storage off */ }
     state.remember = false;
     $('remembered-box').hidden = true;
   }
@@ -299,7 +352,7 @@
   function showNewPhrase() {
     var Phrase = root.NetreachPhrase;
     state.entropy = root.nacl.randomBytes(16);
-    U.renderPhrase(Phrase.words(state.entropy, state.wordList));
+    U.renderPhrase(Phrase.words(state.entropy, wordListFor(S.lang)));
     U.show('screen-phrase');
   }
 
@@ -313,7 +366,7 @@
     var input = $('resume-phrase');
     var entropy;
     try {
-      entropy = Phrase.parse(input.value, state.wordList);
+      entropy = Phrase.parse(input.value, wordListFor('en'), state.wordLists.es);
     } catch (e) {
       input.setAttribute('aria-invalid', 'true');
       U.setText('resume-error', phraseProblem(e));
@@ -411,7 +464,10 @@
     if (state.entered) return;
     state.entered = true;
     if (state.remember) {
-      try { root.localStorage.setItem(REMEMBER_KEY, root.NetreachBytes.hex(state.entropy)); } catch (e) { state.remember = false; }
+      try {
+        root.localStorage.setItem(REMEMBER_KEY, root.NetreachBytes.hex(state.entropy));
+        root.localStorage.setItem(LANGUAGE_KEY, S.lang);
+      } catch (e) { state.remember = false; }
     }
     // "We will not show these words again": from here on the page holds no word of the phrase.
     $('phrase-words').textContent = '';
@@ -456,7 +512,7 @@
     var inChat = U.current() === 'screen-chat';
     // A new attempt after a loss still says the connection was lost.
     var text = name === 'connecting' ? t(inChat && $('connection').textContent ? 'reconnecting' : 'connecting')
-      : name === 'reconnecting' ? t(details.seconds === 1 ? 'reconnectingInOne' : 'reconnectingIn', { seconds: details.seconds })
+      : name === 'reconnecting' ? t('reconnectingIn', { seconds: details.seconds })
         : null;
     if (text === null) return;
     if (inChat) U.setText('connection', text);

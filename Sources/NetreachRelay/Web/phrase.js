@@ -1,5 +1,6 @@
 // The resume phrase (docs/PROTOCOL.md, "Visitor: the resume phrase"): 16 bytes of entropy and a
-// 4-bit checksum written as 12 words of the BIP39 English list, and the tolerant reading of a typed phrase.
+// 4-bit checksum written as 12 words of a BIP39 list — English, or Spanish for a Spanish page
+// (docs/WEB.md, "Languages") — and the tolerant reading of a typed phrase in either list.
 (function (root) {
   'use strict';
   var P = root.NetreachProtocol;
@@ -15,21 +16,32 @@
   }
   PhraseError.prototype = Object.create(Error.prototype);
 
-  // The list as served at /static/wordlist-en.txt: 2048 distinct lower-case words, unique in their first four letters.
+  // Lower case, with accents and other combining marks taken off ("Águila" → "aguila", "año" → "ano"),
+  // so a phrase reads the same typed with or without them.
+  function plain(text) { return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase(); }
+
+  // A list as served at /static/wordlist-<code>.txt: 2048 words that are distinct lower-case words,
+  // unique in their first four letters, once their accents are taken off (BIP39's Spanish list is,
+  // and a list that is not is refused). `words` are shown (composed, NFC); `plain` are matched.
   function WordList(text) {
     var words = text.split('\n').filter(function (line) { return line.length > 0; });
     if (words.length !== 2048) throw new Error('a word list has 2048 words, got ' + words.length);
-    this.words = words;
+    this.words = words.map(function (word) { return word.normalize('NFC'); });
+    this.plain = words.map(plain);
     this.indexes = Object.create(null);
     this.prefixes = Object.create(null);
     for (var i = 0; i < words.length; i++) {
-      if (!/^[a-z]{3,}$/.test(words[i])) throw new Error('word list entry ' + (i + 1) + ' is not a lower-case word');
-      var prefix = words[i].slice(0, 4);
-      if (words[i] in this.indexes || prefix in this.prefixes) throw new Error('word list entry ' + (i + 1) + ' repeats');
-      this.indexes[words[i]] = i;
+      var word = this.plain[i];
+      if (!/^[a-z]{3,}$/.test(word)) throw new Error('word list entry ' + (i + 1) + ' is not a lower-case word');
+      var prefix = word.slice(0, 4);
+      if (word in this.indexes || prefix in this.prefixes) throw new Error('word list entry ' + (i + 1) + ' repeats');
+      this.indexes[word] = i;
       this.prefixes[prefix] = i;
     }
   }
+
+  // Whether a token is a whole word of the list (not only its first four letters).
+  WordList.prototype.exact = function (token) { return token in this.indexes; };
 
   // A token that is a word is that word; otherwise a token of 4 or more letters whose first four
   // letters begin exactly one word is that word (every word is unique in its first four letters).
@@ -43,7 +55,7 @@
   WordList.prototype.suggestions = function (token, limit) {
     var found = [];
     for (var i = 0; i < this.words.length; i++) {
-      var distance = editDistance(token, this.words[i]);
+      var distance = editDistance(token, this.plain[i]);
       if (distance <= 2) found.push([this.words[i], distance]);
     }
     found.sort(function (a, b) { return a[1] - b[1] || (a[0] < b[0] ? -1 : 1); });
@@ -88,17 +100,41 @@
     return out;
   }
 
-  // Reads a phrase as a person typed it; returns the entropy or throws a PhraseError.
+  // Reads a phrase as a person typed it, in `list` or in any of the `others` (the list is told by
+  // the words: the one with the most whole words first); returns the entropy or throws a PhraseError.
   function parse(text, list) {
-    var tokens = text.toLowerCase().split(/[^a-z]+/).filter(function (token) { return token.length > 0; });
+    var lists = Array.prototype.slice.call(arguments, 1).filter(function (l) { return l; });
+    var tokens = plain(text).split(/[^a-z]+/).filter(function (token) { return token.length > 0; });
     if (tokens.length !== WORDS) throw new PhraseError('count', { count: tokens.length });
-    var indexes = tokens.map(function (token, position) {
-      var index = list.index(token);
-      if (index < 0) {
-        throw new PhraseError('unknown', { position: position + 1, token: token, suggestions: list.suggestions(token) });
-      }
-      return index;
+    var scored = lists.map(function (l, order) {
+      return {
+        list: l, order: order,
+        known: tokens.filter(function (token) { return l.index(token) >= 0; }).length,
+        exact: tokens.filter(function (token) { return l.exact(token); }).length
+      };
     });
+    scored.sort(function (a, b) { return b.known - a.known || b.exact - a.exact || a.order - b.order; });
+    var complete = scored.filter(function (s) { return s.known === WORDS; });
+    if (complete.length === 0) {
+      var best = scored[0].list;
+      tokens.forEach(function (token, position) {
+        if (best.index(token) < 0) {
+          throw new PhraseError('unknown', { position: position + 1, token: token, suggestions: best.suggestions(token) });
+        }
+      });
+    }
+    complete.sort(function (a, b) { return b.exact - a.exact || a.order - b.order; });
+    for (var c = 0; c < complete.length; c++) {
+      try {
+        return entropyOf(tokens, complete[c].list);
+      } catch (e) {
+        if (!(e instanceof PhraseError) || c === complete.length - 1) throw e;
+      }
+    }
+  }
+
+  function entropyOf(tokens, list) {
+    var indexes = tokens.map(function (token) { return list.index(token); });
     var bits = new Uint8Array(17);
     indexes.forEach(function (index, i) {
       for (var b = 0; b < 11; b++) {
@@ -118,5 +154,5 @@
     return entropy;
   }
 
-  root.NetreachPhrase = { WordList: WordList, PhraseError: PhraseError, words: words, parse: parse, checksum: checksum };
+  root.NetreachPhrase = { WordList: WordList, PhraseError: PhraseError, words: words, parse: parse, checksum: checksum, plain: plain };
 })(typeof self !== 'undefined' ? self : globalThis);

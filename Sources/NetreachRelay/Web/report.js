@@ -17,18 +17,18 @@
     var consentFor = null;
 
     function build() {
-      I.TIMES.forEach(function (name) { $('report-time').appendChild(option(name, S.times[name])); });
+      I.TIMES.forEach(function (name) { $('report-time').appendChild(option(name, 'times.' + name)); });
       $('report-time').value = 'unknown';
-      $('report-setting').appendChild(option('', S.settingChoose));
-      I.SETTINGS.forEach(function (name) { $('report-setting').appendChild(option(name, S.settings[name])); });
+      $('report-setting').appendChild(option('', 'settingChoose'));
+      I.SETTINGS.forEach(function (name) { $('report-setting').appendChild(option(name, 'settings.' + name)); });
       I.HARMS.forEach(function (name) {
-        $('report-harms').appendChild(choice('checkbox', 'harm', 'report-harm-' + name, name, capital(S.harms[name])));
+        $('report-harms').appendChild(choice('checkbox', 'harm', 'report-harm-' + name, name, 'harms.' + name, null, true));
       });
       LEVELS.forEach(function (level) {
         $('report-consent').appendChild(choice('radio', 'report-consent', 'report-consent-' + level, String(level),
-          S.consentNames[level], S.consentExplain[level]));
+          'consentNames.' + level, 'consentExplain.' + level));
         $('consent-choices').appendChild(choice('radio', 'consent-level', 'consent-level-' + level, String(level),
-          S.consentNames[level], S.consentExplain[level]));
+          'consentNames.' + level, 'consentExplain.' + level));
       });
       $('report-consent').addEventListener('change', policeBox);
       $('consent-choices').addEventListener('change', function () {
@@ -54,16 +54,15 @@
       clear();
     }
 
-    function option(value, text) {
-      var o = el('option', null, text);
+    // An option whose text is the table's `key`.
+    function option(value, key) {
+      var o = U.label(el('option'), key);
       o.value = value;
       return o;
     }
 
-    function capital(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
-
-    // A checkbox or radio button with its label (and a line that explains it).
-    function choice(type, name, id, value, text, explanation) {
+    // A checkbox or radio button with its label (and a line that explains it), texts by their keys.
+    function choice(type, name, id, value, key, explanationKey, capitalised) {
       var box = el('div', 'choice');
       var input = el('input');
       input.type = type;
@@ -72,9 +71,9 @@
       input.value = value;
       var label = el('label');
       label.htmlFor = id;
-      label.appendChild(el('span', 'choice-name', text));
-      if (explanation) {
-        var help = el('span', 'choice-help', explanation);
+      label.appendChild(U.label(el('span', 'choice-name'), key, null, capitalised));
+      if (explanationKey) {
+        var help = U.label(el('span', 'choice-help'), explanationKey);
         help.id = id + '-help';
         input.setAttribute('aria-describedby', help.id);
         label.appendChild(help);
@@ -101,8 +100,8 @@
       var kind = el('select');
       kind.id = kindId;
       kind.className = 'identifier-kind';
-      I.IDENTIFIER_KINDS.forEach(function (name) { kind.appendChild(option(name, S.checkKinds[name])); });
-      row.appendChild(field(kindId, t('identifierKindLabel'), kind));
+      I.IDENTIFIER_KINDS.forEach(function (name) { kind.appendChild(option(name, 'checkKinds.' + name)); });
+      row.appendChild(field(kindId, 'identifierKindLabel', kind));
       var value = el('input');
       value.type = 'text';
       value.id = valueId;
@@ -110,7 +109,7 @@
       value.autocomplete = 'off';
       value.setAttribute('autocapitalize', 'none');
       value.spellcheck = false;
-      row.appendChild(field(valueId, t('identifierValueLabel'), value));
+      row.appendChild(field(valueId, 'identifierValueLabel', value));
       var platform = el('input');
       platform.type = 'text';
       platform.id = platformId;
@@ -118,7 +117,7 @@
       platform.autocomplete = 'off';
       platform.setAttribute('autocapitalize', 'none');
       platform.spellcheck = false;
-      var platformField = field(platformId, t('identifierPlatformLabel'), platform);
+      var platformField = field(platformId, 'identifierPlatformLabel', platform);
       platformField.hidden = true;
       row.appendChild(platformField);
       kind.addEventListener('change', function () { platformField.hidden = kind.value !== 'handle'; });
@@ -135,9 +134,9 @@
       return row;
     }
 
-    function field(id, text, control) {
+    function field(id, key, control) {
       var box = el('div', 'field');
-      var label = el('label', null, text);
+      var label = U.label(el('label'), key);
       label.htmlFor = id;
       box.appendChild(label);
       box.appendChild(control);
@@ -148,8 +147,8 @@
 
     function renumber() {
       rows().forEach(function (row, i) {
-        row.querySelector('.identifier-title').textContent = t('identifierRow', { n: i + 1 });
-        row.querySelector('.identifier-remove').textContent = t('identifierRemove', { n: i + 1 });
+        U.label(row.querySelector('.identifier-title'), 'identifierRow', { n: i + 1 });
+        U.label(row.querySelector('.identifier-remove'), 'identifierRemove', { n: i + 1 });
       });
       $('identifier-add').hidden = rows().length >= I.LIMITS.identifiers;
     }

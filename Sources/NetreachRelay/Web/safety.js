@@ -23,7 +23,7 @@
     function build() {
       var kind = $('check-kind');
       ['auto', 'phone', 'email', 'handle', 'plate'].forEach(function (name) {
-        var option = el('option', null, S.checkKinds[name]);
+        var option = U.label(el('option'), 'checkKinds.' + name);
         option.value = name;
         kind.appendChild(option);
       });
@@ -33,18 +33,16 @@
         check();
       });
       var need = $('referral-need');
-      need.appendChild(optionOf('', t('referralsAnyNeed')));
-      TOPICS.forEach(function (topic) { need.appendChild(optionOf(topic, capital(S.topics[topic]))); });
+      need.appendChild(optionOf('', 'referralsAnyNeed'));
+      TOPICS.forEach(function (topic) { need.appendChild(optionOf(topic, 'topics.' + topic, true)); });
       need.addEventListener('change', renderReferrals);
     }
 
-    function optionOf(value, text) {
-      var option = el('option', null, text);
+    function optionOf(value, key, capitalised) {
+      var option = U.label(el('option'), key, null, capitalised);
       option.value = value;
       return option;
     }
-
-    function capital(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
 
     function platformBox() { $('check-platform-box').hidden = $('check-kind').value !== 'handle'; }
 
@@ -95,8 +93,7 @@
       }
       U.setText('alerts', feed.alerts.length ? '' : t('alertsNone'));
       feed.alerts.forEach(function (alert) { list.appendChild(alertItem(alert, 'h4')); });
-      U.setText('alerts-unverified', feed.rejected === 0 ? '' : feed.rejected === 1 ? t('alertsUnverifiedOne')
-        : t('alertsUnverifiedMany', { count: feed.rejected }));
+      U.setText('alerts-unverified', feed.rejected === 0 ? '' : t('alertsUnverified', { count: feed.rejected }));
     }
 
     function alertItem(alert, heading) {
@@ -138,8 +135,7 @@
         result.appendChild(el('p', null, t('checkNoneAdvice')));
         return;
       }
-      result.appendChild(el('p', 'check-warning', found.length === 1 ? t('checkMatchOne', { kind: kind })
-        : t('checkMatchMany', { kind: kind, count: found.length })));
+      result.appendChild(el('p', 'check-warning', t('checkMatch', { kind: kind, count: found.length })));
       var list = el('ul', 'alerts check-alerts');
       found.forEach(function (alert) { list.appendChild(alertItem(alert, 'p')); });
       result.appendChild(list);
@@ -202,7 +198,14 @@
       U.setText('check-error', '');
     }
 
-    return { build: build, loaded: loaded, refresh: refresh, check: check, wipe: wipe };
+    // The alerts and services again, in the language now in use.
+    function relabel() {
+      if (!fetchedAt) return;
+      renderAlerts();
+      renderReferrals();
+    }
+
+    return { build: build, loaded: loaded, refresh: refresh, check: check, wipe: wipe, relabel: relabel };
   }
 
   root.NetreachSafety = { create: create, TOPICS: TOPICS };

@@ -1,11 +1,15 @@
-// Every word the visitor page shows, in one place, so that a deployment can translate the page by
-// replacing this file (docs/WEB.md). Plain English, for a reading age of about 12.
-// {name} in a text is filled in by the page. Keep the keys; change only the texts.
+// Every word the visitor page shows, in English: the table every other language's file
+// (strings-ro.js, strings-pl.js, …) translates key for key (docs/WEB.md, "Languages"). Plain
+// English, for a reading age of about 12. {name} in a text is filled in by the page. A text that
+// holds a number of things is an object { plural: 'name', one: …, other: … } with one text per
+// plural category of the language (Intl.PluralRules), chosen by the number in {name}.
 (function (root) {
   'use strict';
-  root.NetreachStrings = {
+  var en = {
     lang: 'en',
     dir: 'ltr',
+    languageName: 'English',
+    languageLabel: 'Language',
     pageTitle: 'Chat',
     serviceName: 'Outreach chat',
 
@@ -20,9 +24,9 @@
     startChat: 'Start a chat',
     haveAPhrase: 'I have a phrase',
     reportDanger: 'Report a dangerous person',
-    onDutyYes: 'Someone is on duty now. We usually answer within {minutes} minutes.',
+    onDutyYes: { plural: 'minutes', one: 'Someone is on duty now. We usually answer within {minutes} minute.', other: 'Someone is on duty now. We usually answer within {minutes} minutes.' },
     onDutyNo: 'Nobody is on duty right now. You can still leave a message, and we will answer when we are back.',
-    onDutyUnknown: 'We usually answer within {minutes} minutes.',
+    onDutyUnknown: { plural: 'minutes', one: 'We usually answer within {minutes} minute.', other: 'We usually answer within {minutes} minutes.' },
 
     phraseTitle: 'Your secret phrase',
     phraseWarning: 'Write this down or screenshot it if it is safe to — it is the only way back to this chat.',
@@ -43,7 +47,7 @@
     resumeHelp: 'Capitals and spaces do not matter. The first 4 letters of each word are enough.',
     resumeButton: 'Open my chat',
     resumeChecking: 'Opening your chat…',
-    phraseWordCount: 'A phrase has 12 words. You typed {count}.',
+    phraseWordCount: { plural: 'count', one: 'A phrase has 12 words. You typed {count} word.', other: 'A phrase has 12 words. You typed {count} words.' },
     phraseUnknownWord: 'Word {position}, “{token}”, is not one of the phrase words.',
     phraseSuggest: 'Did you mean {words}?',
     phraseOr: ' or ',
@@ -51,15 +55,14 @@
     phraseNoChat: 'We could not find a chat for these words. Please check each word against what you wrote down.',
 
     chatTitle: 'Your chat',
-    waiting: 'Waiting for someone — we usually answer within {minutes} minutes.',
+    waiting: { plural: 'minutes', one: 'Waiting for someone — we usually answer within {minutes} minute.', other: 'Waiting for someone — we usually answer within {minutes} minutes.' },
     waitingOffDuty: 'Nobody is on duty right now. Leave a message and we will answer when we are back.',
     staffHere: '{name} is here.',
     chatClosed: 'This chat is closed. You can still read it.',
     newChat: 'Start a new chat',
     connecting: 'Connecting…',
     reconnecting: 'Connection lost. Trying again…',
-    reconnectingIn: 'Connection lost. Trying again in {seconds} seconds…',
-    reconnectingInOne: 'Connection lost. Trying again in 1 second…',
+    reconnectingIn: { plural: 'seconds', one: 'Connection lost. Trying again in {seconds} second…', other: 'Connection lost. Trying again in {seconds} seconds…' },
     connected: 'Connected.',
     messageLabel: 'Your message',
     send: 'Send',
@@ -86,8 +89,7 @@
     alertsLoading: 'Loading safety alerts…',
     alertsUnavailable: 'Safety alerts could not be loaded right now.',
     alertsUnchecked: 'We could not check the safety alerts, so none are shown.',
-    alertsUnverifiedOne: '1 alert could not be checked and is not shown.',
-    alertsUnverifiedMany: '{count} alerts could not be checked and are not shown.',
+    alertsUnverified: { plural: 'count', one: '{count} alert could not be checked and is not shown.', other: '{count} alerts could not be checked and are not shown.' },
     alertPlace: '{area}, {month}',
     alertWhat: 'What happened: {harms}',
 
@@ -100,8 +102,7 @@
     checkPlatformHelp: 'For example AdultWork. You can also type the username as website:name.',
     checkButton: 'Check',
     checkRead: 'We read this as {value}.',
-    checkMatchOne: 'Warning: 1 alert names this {kind}.',
-    checkMatchMany: 'Warning: {count} alerts name this {kind}.',
+    checkMatch: { plural: 'count', one: 'Warning: {count} alert names this {kind}.', other: 'Warning: {count} alerts name this {kind}.' },
     checkMatchAdvice: 'Think hard before you meet. If you do, tell someone you trust where you will be. In an emergency, call the numbers below.',
     checkNone: 'No alert names this {kind}.',
     checkNoneAdvice: 'No alert is not proof that someone is safe. Trust your instincts, and tell someone you trust where you will be.',
@@ -115,7 +116,7 @@
     referralsAnyNeed: 'Anything',
     referralsNone: 'No other services are listed here yet.',
     referralsNoneForNeed: 'None of the services listed here helps with that. Ask us in the chat: we may know one.',
-    referralsCount: 'Showing {shown} of {total} services.',
+    referralsCount: { plural: 'total', one: 'Showing {shown} of {total} service.', other: 'Showing {shown} of {total} services.' },
     referralsUnavailable: 'The list of other services could not be loaded right now.',
     referralArea: 'Area: {area}',
     referralHelpsWith: 'Helps with: {topics}',
@@ -134,6 +135,9 @@
     dayJoin: ', ',
     listJoin: ', ',
     months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
+    // The month on its own ("November 2026") and in a date ("22 November 2026"): the same in
+    // English, but Polish, Romanian and others change the word.
+    monthsInDate: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
     monthYear: '{month} {year}',
     dayMonthYear: '{day} {month} {year}',
 
@@ -205,7 +209,7 @@
       harmsUnknown: 'What happened: one of the choices is not known.',
       harmsTwice: 'What happened: a choice is given twice.',
       tooManyIdentifiers: 'Details: at most {limit} numbers, emails, usernames and plates.',
-      tooLong: '{field}: this is too long by {over} characters. Please make it shorter.',
+      tooLong: { plural: 'over', one: '{field}: this is too long by {over} character. Please make it shorter.', other: '{field}: this is too long by {over} characters. Please make it shorter.' },
       badCharacter: '{field}: this holds an invisible character that cannot be sent. Please delete it.',
       consentMissing: 'What we may do: please choose one.',
       policeContactLevel: 'How the police can contact you: only with “Tell the police everything”.',
@@ -251,4 +255,8 @@
       network: 'the connection was lost'
     }
   };
+  root.NetreachLanguages = { en: en };
+  // The texts in use: a copy of one language's table, changed in place when the visitor picks
+  // another language (language.js), so every part of the page that holds it sees the change.
+  root.NetreachStrings = Object.assign({}, en);
 })(typeof self !== 'undefined' ? self : globalThis);

@@ -7,33 +7,67 @@
 
   function $(id) { return doc.getElementById(id); }
 
-  // `text` with each {name} replaced from `params`.
+  // `text` with each {name} replaced from `params`. A plural text ({ plural: 'name', one: …, other: … })
+  // first takes the form the language's plural rules give for the number in params[name].
   function format(text, params) {
+    if (text && typeof text === 'object' && typeof text.plural === 'string') text = pluralForm(text, params);
     if (typeof text !== 'string') return '';
     return text.replace(/\{(\w+)\}/g, function (whole, name) {
       return params && params[name] !== undefined ? String(params[name]) : whole;
     });
   }
 
+  function pluralForm(forms, params) {
+    var n = Number(params ? params[forms.plural] : NaN), category = 'other';
+    try { category = new Intl.PluralRules(S.lang).select(n); } catch (e) { category = n === 1 ? 'one' : 'other'; }
+    return forms[category] !== undefined ? forms[category] : forms.other;
+  }
+
+  // The text at a key or a dotted path ("checkKinds.auto", "consentNames.2").
+  function lookup(key) {
+    var value = S;
+    String(key).split('.').forEach(function (part) { value = value && typeof value === 'object' ? value[part] : undefined; });
+    return value;
+  }
+
   // The string `key` with each {name} replaced from `params`.
-  function t(key, params) { return format(typeof S[key] === 'string' ? S[key] : key, params); }
+  function t(key, params) {
+    var text = lookup(key);
+    return format(typeof text === 'string' || (text && typeof text.plural === 'string') ? text : key, params);
+  }
 
   // "20 November 2026" for 2026-11-20, "November 2026" for 2026-11.
   function day(text) {
     var parts = String(text).split('-');
-    var month = S.months[+parts[1] - 1] || parts[1];
-    return parts.length === 3 ? t('dayMonthYear', { day: +parts[2], month: month, year: parts[0] })
-      : t('monthYear', { month: month, year: parts[0] });
+    return parts.length === 3
+      ? t('dayMonthYear', { day: +parts[2], month: S.monthsInDate[+parts[1] - 1] || parts[1], year: parts[0] })
+      : t('monthYear', { month: S.months[+parts[1] - 1] || parts[1], year: parts[0] });
   }
 
   function harmList(harms) { return harms.map(function (h) { return S.harms[h] || h; }).join(S.listJoin); }
 
+  function capital(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
+
+  // Gives an element its text from the table, and remembers the key (and any parameters) so that
+  // fill() can write it again in another language.
+  function label(element, key, params, capitalised) {
+    element.setAttribute('data-text', key);
+    if (params) element.setAttribute('data-params', JSON.stringify(params));
+    else element.removeAttribute('data-params');
+    if (capitalised) element.setAttribute('data-capital', '');
+    element.textContent = capitalised ? capital(t(key, params)) : t(key, params);
+    return element;
+  }
+
+  // Every text marked with data-text, in the language now in use.
   function fill() {
     doc.documentElement.lang = S.lang;
     doc.documentElement.dir = S.dir;
     doc.title = S.pageTitle;
     Array.prototype.forEach.call(doc.querySelectorAll('[data-text]'), function (element) {
-      element.textContent = t(element.getAttribute('data-text'));
+      var params = element.getAttribute('data-params');
+      var text = t(element.getAttribute('data-text'), params ? JSON.parse(params) : undefined);
+      element.textContent = element.hasAttribute('data-capital') ? capital(text) : text;
     });
   }
 
@@ -187,7 +221,7 @@
   }
 
   root.NetreachUI = {
-    $: $, t: t, format: format, day: day, harmList: harmList, el: el, fill: fill, show: show, current: current, setText: setText,
+    $: $, t: t, format: format, day: day, harmList: harmList, capital: capital, label: label, el: el, fill: fill, show: show, current: current, setText: setText,
     renderPhrase: renderPhrase, renderMessages: renderMessages, renderSafety: renderSafety
   };
 })(typeof self !== 'undefined' ? self : globalThis);

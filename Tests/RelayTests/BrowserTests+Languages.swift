@@ -1,0 +1,40 @@
+import ChildProcess
+import Foundation
+import NetreachRelay
+import Testing
+
+extension BrowserTests {
+    @Test("the page speaks the visitor's language, offers a Spanish phrase that opens typed without accents, and every screen passes the accessibility tree and contrast checks")
+    func languagesAndAccessibility() async throws {
+        let outcome = try await Self.runLanguageScript([])
+        #expect(outcome.status == 0, "browser_language.py exited \(outcome.status)")
+    }
+
+    /// Only for `ops/screenshots`, which sets NETREACH_SCREENSHOTS to the folder to write into.
+    @Test("screenshots of every screen at text 200 % in English and Bulgarian",
+          .enabled(if: ProcessInfo.processInfo.environment["NETREACH_SCREENSHOTS"] != nil))
+    func languageScreenshots() async throws {
+        let folder = ProcessInfo.processInfo.environment["NETREACH_SCREENSHOTS"] ?? ""
+        let outcome = try await Self.runLanguageScript(["--screenshots", folder])
+        #expect(outcome.status == 0, "browser_language.py --screenshots exited \(outcome.status)")
+    }
+
+    /// Starts a relay (no staff needed) and a neutral page, and runs Fixtures/browser_language.py against them.
+    static func runLanguageScript(_ extra: [String]) async throws -> ChildProcess.Outcome {
+        let deployment = try Deployment()
+        let neutral = try await NeutralSite.start()
+        let web = WebConfiguration(settings: try VisitorPageSettings(
+            quickExitURL: neutral.url, emergencyNumbers: [.init(label: "Test emergency line", number: "999")], answerMinutes: 15))
+        let relay = try await TestRelay(directory: try deployment.keyring(), powBits: 12, web: web)
+        let browser = try ChildProcess("/usr/bin/python3", [fixtures.appendingPathComponent("browser_language.py").path,
+                                                             relay.httpBase, neutral.url] + extra)
+        let deadline = ContinuousClock.now + .seconds(300)
+        while browser.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        let result = await finish(browser, script: "browser_language.py")
+        await relay.stop()
+        await neutral.stop()
+        return result
+    }
+}
