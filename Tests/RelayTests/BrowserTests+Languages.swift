@@ -1,5 +1,6 @@
 import ChildProcess
 import Foundation
+import NetreachCore
 import NetreachRelay
 import Testing
 
