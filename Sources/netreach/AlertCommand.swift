@@ -16,12 +16,13 @@ struct AlertCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print an alert draft made from an incident, to review and edit before publishing.",
             discussion: """
-                The draft has the month (not the day), the area, what happened, the description as the summary,
-                and the identifiers in the clear. Edit the summary so that nothing in it points to the reporter;
+                The draft has the month (not the day), the area, what happened, the description as the summary, \
+                and the identifiers in the clear. Edit the summary so that nothing in it points to the reporter; \
                 you may remove identifiers, not add them. Keep the file on your own machine and delete it after.
 
                 Example:
-                  netreach alert draft 9c41d2aa --out alert.json && nano alert.json && netreach alert publish alert.json
+                  netreach alert draft 9c41d2aa --out alert.json && nano alert.json && \\
+                    netreach alert publish alert.json
                 """
         )
 

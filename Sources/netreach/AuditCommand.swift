@@ -11,15 +11,16 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit",
         abstract: "Who did what, when, to which conversation: every staff action in the log, and the keyring's changes. Supervisors only.",
         discussion: """
-            Actions: \(AuditEntry.Action.allCases.map(\.rawValue).joined(separator: ", ")).
-            Dates are days in UTC, inclusive (YYYY-MM-DD). Enrolments and revocations come from the keyring and have
-            no log position. The audit shows what the log shows in the clear; only a sharing record is opened (with
-            the conversation's staff key, when you hold it) to tell a police export from an alert. An action taken on a
-            conversation that another staff member had at the time (netreach send --as-colleague, say) says
+            Actions: \(AuditEntry.Action.allCases.map(\.rawValue).joined(separator: ", ")). \
+            Dates are days in UTC, inclusive (YYYY-MM-DD). Enrolments and revocations come from the keyring and have \
+            no log position. The audit shows what the log shows in the clear; only a sharing record is opened (with \
+            the conversation's staff key, when you hold it) to tell a police export from an alert. An action taken on a \
+            conversation that another staff member had at the time (netreach send --as-colleague, say) says \
             "on NAME's conversation" in its detail; who had it is read from the claims and transfers in the log.
 
             Example:
-              netreach audit --staff sam --since 2026-07-01 --until 2026-09-30 --format csv > sam-q3.csv
+              netreach audit --staff sam --since 2026-07-01 --until 2026-09-30 --format \\
+                csv > sam-q3.csv
             """
     )
 

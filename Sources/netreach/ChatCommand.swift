@@ -11,9 +11,9 @@ struct ChatCommand: AsyncParsableCommand {
         commandName: "chat",
         abstract: "Chat with a visitor: history, live messages while you type, and /note, /canned, /transfer, /close, /help.",
         discussion: """
-            Opening the chat of a waiting conversation claims it for you. A colleague's conversation opens to read:
-            what you type is refused unless you opened it with --as-colleague. Lines you type are sent to the visitor;
-            lines starting with / are commands (/help lists them). If the network drops, the chat reconnects by
+            Opening the chat of a waiting conversation claims it for you. A colleague's conversation opens to read: \
+            what you type is refused unless you opened it with --as-colleague. Lines you type are sent to the visitor; \
+            lines starting with / are commands (/help lists them). If the network drops, the chat reconnects by \
             itself and sends what you typed meanwhile, once. Ctrl-D or /quit leaves.
 
             Example:

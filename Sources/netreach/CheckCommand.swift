@@ -9,8 +9,8 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Check a phone number, email, username or plate against the alerts, on this machine.",
         discussion: """
-            The value is normalised and hashed here and compared with the feed your replica holds: the relay
-            never learns what was checked. Without --kind, a value with @ is an email, one of mostly digits a
+            The value is normalised and hashed here and compared with the feed your replica holds: the relay \
+            never learns what was checked. Without --kind, a value with @ is an email, one of mostly digits a \
             phone number, platform:name a username, anything else a plate. Exit status: 0 no match, 3 a match.
 
             Example:

@@ -9,15 +9,16 @@ struct CloseCommand: AsyncParsableCommand {
         commandName: "close",
         abstract: "Close a conversation with its wrap-up (topics, referrals, outcome), which feeds the monitoring report.",
         discussion: """
-            A conversation a colleague has is refused (exit 1, naming them) unless you say --as-colleague.
-            Topics: \(WrapUp.Topic.allCases.map(\.name).joined(separator: ", ")).
-            Referrals: \(WrapUp.Referral.allCases.map(\.name).joined(separator: ", ")).
-            Outcomes: \(WrapUp.Outcome.allCases.map(\.name).joined(separator: ", ")).
-            Age band, gender and work setting are optional and recorded only as the visitor chose to say.
+            A conversation a colleague has is refused (exit 1, naming them) unless you say --as-colleague. \
+            Topics: \(WrapUp.Topic.allCases.map(\.name).joined(separator: ", ")). \
+            Referrals: \(WrapUp.Referral.allCases.map(\.name).joined(separator: ", ")). \
+            Outcomes: \(WrapUp.Outcome.allCases.map(\.name).joined(separator: ", ")). \
+            Age band, gender and work setting are optional and recorded only as the visitor chose to say. \
             The wrap-up is encrypted for staff; the visitor sees only that the chat closed.
 
             Example:
-              netreach close 3f9a0c1e --topic violence --topic safety-advice --referral advocacy-isva --outcome referred --new
+              netreach close 3f9a0c1e --topic violence --topic safety-advice --referral \\
+                advocacy-isva --outcome referred --new
             """
     )
 

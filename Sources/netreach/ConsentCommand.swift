@@ -9,8 +9,8 @@ struct ConsentCommand: AsyncParsableCommand {
         commandName: "consent",
         abstract: "Record a change of consent the visitor asked for, up or down.",
         discussion: """
-            Levels: \(ConsentLevel.allCases.map(\.summary).joined(separator: "; ")).
-            The change is recorded as yours, with the day the visitor said so; lowering it stops any later
+            Levels: \(ConsentLevel.allCases.map(\.summary).joined(separator: "; ")). \
+            The change is recorded as yours, with the day the visitor said so; lowering it stops any later \
             sharing at once (netreach police-export and netreach alert publish read it first).
 
             Example:

@@ -9,9 +9,9 @@ struct GrantCommand: AsyncParsableCommand {
         commandName: "grant",
         abstract: "Share the keys of conversations with a colleague who cannot read them (a supervisor enrolled later).",
         discussion: """
-            Wraps each conversation's key, and its staff key for notes and wrap-ups when there is one, to the
-            colleague's enrolled key: key.wrapped events in the log, signed by you, which 'netreach audit' shows.
-            Only keys you hold can be shared; the colleague must be enrolled and not revoked. Nothing is shared
+            Wraps each conversation's key, and its staff key for notes and wrap-ups when there is one, to the \
+            colleague's enrolled key: key.wrapped events in the log, signed by you, which 'netreach audit' shows. \
+            Only keys you hold can be shared; the colleague must be enrolled and not revoked. Nothing is shared \
             twice. Exit status: 0 done (also when nothing was missing), 1 a refusal, 2 a usage error.
 
             Examples:

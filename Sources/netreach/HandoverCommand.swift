@@ -9,8 +9,8 @@ struct HandoverCommand: AsyncParsableCommand {
         commandName: "handover",
         abstract: "What the next shift needs: open conversations, unanswered ones, handover notes, verified safety alerts of the last 24 h.",
         discussion: """
-            A handover note is a note that starts with "handover:" (netreach note ID "handover: …"), in an open
-            conversation or written in the last 24 hours. Safety alerts are those the relay stored in the last 24 hours
+            A handover note is a note that starts with "handover:" (netreach note ID "handover: …"), in an open \
+            conversation or written in the last 24 hours. Safety alerts are those the relay stored in the last 24 hours \
             that verify against the keyring (as netreach alert list checks them); the last row says how many did not.
 
             Example:

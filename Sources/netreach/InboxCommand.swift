@@ -9,7 +9,7 @@ struct InboxCommand: AsyncParsableCommand {
         commandName: "inbox",
         abstract: "Conversations: waiting (oldest first, with waiting time), yours, others', closed today; unread counts.",
         discussion: """
-            Catches the local replica up with the relay first. IDs are the first 8 hex digits of the conversation id;
+            Catches the local replica up with the relay first. IDs are the first 8 hex digits of the conversation id; \
             any unique prefix of 4 or more is accepted by the other commands.
 
             Example:

@@ -9,7 +9,7 @@ struct IncidentsCommand: AsyncParsableCommand {
         commandName: "incidents",
         abstract: "List the incident reports you can read, with their consent now and what was done with them.",
         discussion: """
-            Status: reported, alerted (an alert was published), shared-with-police. A consent lowered since the
+            Status: reported, alerted (an alert was published), shared-with-police. A consent lowered since the \
             report is marked "lowered": nothing more may be shared beyond the level now shown.
 
             Example:

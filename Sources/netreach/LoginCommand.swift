@@ -10,7 +10,7 @@ struct LoginCommand: AsyncParsableCommand {
         commandName: "login",
         abstract: "Connect to a relay: check its keyring against your organisation key, answer its challenge, copy the log.",
         discussion: """
-            The organisation key (org.pub) is the one your organisation gave you out of band; the relay's keyring must
+            The organisation key (org.pub) is the one your organisation gave you out of band; the relay's keyring must \
             verify under it. Stores the relay address in $NETREACH_HOME/settings; later commands log in by themselves.
 
             Example:

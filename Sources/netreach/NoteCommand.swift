@@ -9,7 +9,7 @@ struct NoteCommand: AsyncParsableCommand {
         commandName: "note",
         abstract: "Add a note to a conversation that only staff can read (the visitor never sees it).",
         discussion: """
-            Start the note with "handover:" to show it in netreach handover. A handover note may go on any
+            Start the note with "handover:" to show it in netreach handover. A handover note may go on any \
             conversation; another note on a conversation a colleague has is refused unless you say --as-colleague.
 
             Example:

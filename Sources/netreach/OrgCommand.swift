@@ -23,7 +23,8 @@ struct OrgCommand: AsyncParsableCommand {
                 Run it on an offline machine and keep the private key file on removable media, in two places.
 
                 Example:
-                  netreach org init --keys Keys --private-key /media/usb/org.key --name red-umbrella
+                  netreach org init --keys Keys --private-key /media/usb/org.key --name \\
+                    red-umbrella
                 """
         )
 
@@ -56,11 +57,12 @@ struct OrgCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sign a staff member's enrolment after checking their fingerprint with them.",
             discussion: """
-                Shows the fingerprint of the keys in STAFF.pub. The staff member reads theirs aloud (netreach whoami);
+                Shows the fingerprint of the keys in STAFF.pub. The staff member reads theirs aloud (netreach whoami); \
                 confirm by typing yes, or pass --fingerprint with what they read. Writes DIR/staff/NAME.cert.
 
                 Example:
-                  netreach org enrol sam.pub --role worker --keys Keys --private-key /media/usb/org.key
+                  netreach org enrol sam.pub --role worker --keys Keys --private-key \\
+                    /media/usb/org.key
                 """
         )
 
@@ -113,7 +115,8 @@ struct OrgCommand: AsyncParsableCommand {
                 Writes DIR/revoked/NAME-SERIAL.rev. Deploy it at once: the relay closes that key's connections when it reloads.
 
                 Example:
-                  netreach org revoke sam --keys Keys --private-key /media/usb/org.key --reason "laptop stolen"
+                  netreach org revoke sam --keys Keys --private-key /media/usb/org.key \\
+                    --reason "laptop stolen"
                 """
         )
 

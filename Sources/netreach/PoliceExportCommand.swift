@@ -10,13 +10,14 @@ struct PoliceExportCommand: AsyncParsableCommand {
         commandName: "police-export",
         abstract: "Make the police sharing package of an incident, if its consent allows, and record that it was shared.",
         discussion: """
-            Refused at consent 1 or 2. At 3 the package holds nothing that identifies the reporter; at 4 it adds
-            their account and how the police may contact them. The consent is read from the relay's log just
-            before; the sharing is recorded (who, when, to whom, a digest of the package) before the package is
+            Refused at consent 1 or 2. At 3 the package holds nothing that identifies the reporter; at 4 it adds \
+            their account and how the police may contact them. The consent is read from the relay's log just \
+            before; the sharing is recorded (who, when, to whom, a digest of the package) before the package is \
             written. Without --out the package is printed.
 
             Example:
-              netreach police-export 9c41d2aa --shared-with "West Yorkshire Police, PC 1234" --out package.txt
+              netreach police-export 9c41d2aa --shared-with \\
+                "West Yorkshire Police, PC 1234" --out package.txt
             """
     )
 

@@ -14,14 +14,15 @@ extension ReportCommand {
             commandName: "quarterly",
             abstract: "The funders' quarterly monitoring report, made on this machine from what you can decrypt. Supervisors only.",
             discussion: """
-                Contacts per month (against --target-contacts), new and repeat contacts, individuals, response times,
-                issues raised, referrals, incidents by what happened and by consent, alerts, police shares and consent
-                changes, each beside the previous quarter. Counts from 1 to --threshold − 1 show as "<threshold" in every
-                format, with a second count hidden where a total would give one away. The HTML is one file with no script
+                Contacts per month (against --target-contacts), new and repeat contacts, individuals, response times, \
+                issues raised, referrals, incidents by what happened and by consent, alerts, police shares and consent \
+                changes, each beside the previous quarter. Counts from 1 to --threshold − 1 show as "<threshold" in every \
+                format, with a second count hidden where a total would give one away. The HTML is one file with no script \
                 and nothing loaded from anywhere. Nothing is sent to the relay.
 
                 Example:
-                  netreach report quarterly --quarter 2026Q3 --target-contacts 80 --out q3.html
+                  netreach report quarterly --quarter 2026Q3 --target-contacts 80 --out \\
+                    q3.html
                 """
         )
 

@@ -13,8 +13,8 @@ struct ReferralsCommand: AsyncParsableCommand {
         commandName: "referrals",
         abstract: "List the partner services of the deployment's referral directory, by need and area.",
         discussion: """
-            The directory is the file the relay was started with (--referrals); visitors see the same list in the
-            web page. The "referral" column is what to give netreach close --referral when you refer someone there.
+            The directory is the file the relay was started with (--referrals); visitors see the same list in the \
+            web page. The "referral" column is what to give netreach close --referral when you refer someone there. \
             Needs: \(WrapUp.Topic.allCases.map(\.name).joined(separator: ", ")).
 
             Example:

@@ -16,17 +16,19 @@ struct ReportCommand: AsyncParsableCommand {
             commandName: "incident",
             abstract: "Record a report of a dangerous person that a visitor gave you in conversation ID.",
             discussion: """
-                The report is encrypted with the conversation key: the visitor can read it in their chat, and the
-                relay cannot. It is recorded as yours, on the visitor's behalf.
-                What happened (--what, comma-separated): \(IncidentReport.Harm.allCases.map(\.rawValue).joined(separator: ", ")).
-                Settings: \(IncidentReport.Setting.allCases.map(\.rawValue).joined(separator: ", ")).
-                Times: \(IncidentReport.TimeBand.allCases.map(\.rawValue).joined(separator: ", ")) (night 00-06, morning 06-12, afternoon 12-18, evening 18-24).
+                The report is encrypted with the conversation key: the visitor can read it in their chat, and the \
+                relay cannot. It is recorded as yours, on the visitor's behalf. \
+                What happened (--what, comma-separated): \(IncidentReport.Harm.allCases.map(\.rawValue).joined(separator: ", ")). \
+                Settings: \(IncidentReport.Setting.allCases.map(\.rawValue).joined(separator: ", ")). \
+                Times: \(IncidentReport.TimeBand.allCases.map(\.rawValue).joined(separator: ", ")) (night 00-06, morning 06-12, afternoon 12-18, evening 18-24). \
                 Consent: \(ConsentLevel.allCases.map(\.summary).joined(separator: "; ")).
 
                 Example:
-                  netreach report incident 3f9a0c1e --date 2026-11-20 --time evening --area "Leeds city centre" \\
-                    --setting indoor --what robbery,threats --phone "07700 900123" --plate "AB12 CDE" \\
-                    --description "Tall, grey hair, white van" --account "He took the money back" --support --consent 2
+                  netreach report incident 3f9a0c1e --date 2026-11-20 --time evening \\
+                    --area "Leeds city centre" --setting indoor --what robbery,threats \\
+                    --phone "07700 900123" --plate "AB12 CDE" \\
+                    --description "Tall, grey hair, white van" \\
+                    --account "He took the money back" --support --consent 2
                 """
         )
 

@@ -12,7 +12,8 @@ struct SendCommand: AsyncParsableCommand {
             A conversation a colleague has is refused (exit 1, naming them) unless you say --as-colleague.
 
             Example:
-              netreach send 3f9a0c1e "Hi, I'm Sam from the project. You can talk to me here."
+              netreach send 3f9a0c1e \\
+                "Hi, I'm Sam from the project. You can talk to me here."
             """
     )
 

@@ -16,7 +16,7 @@ struct StaffCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make your staff keys: the private halves encrypted with your passphrase, NAME.pub to take to the organisation.",
             discussion: """
-                Writes $NETREACH_HOME/NAME.key (encrypted: Argon2id + secretbox) and $NETREACH_HOME/NAME.pub,
+                Writes $NETREACH_HOME/NAME.key (encrypted: Argon2id + secretbox) and $NETREACH_HOME/NAME.pub, \
                 and prints the fingerprint you will read aloud at your enrolment (Keys/README.md).
 
                 Example:

@@ -10,7 +10,8 @@ struct TransferCommand: AsyncParsableCommand {
         abstract: "Hand a conversation to a colleague, with a note for them; shares the keys with them if they lack them.",
         discussion: """
             Example:
-              netreach transfer 3f9a0c1e --to jo --note "needs a supervisor: mentions a dangerous client"
+              netreach transfer 3f9a0c1e --to jo --note \\
+                "needs a supervisor: mentions a dangerous client"
             """
     )
 

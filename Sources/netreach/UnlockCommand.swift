@@ -14,10 +14,10 @@ struct UnlockCommand: AsyncParsableCommand {
         commandName: "unlock",
         abstract: "Unlock your key once for a shift; commands then use it without asking for the passphrase.",
         discussion: """
-            Starts a small agent that holds your decrypted keys in locked memory and gives them only to netreach
-            commands you run yourself, through a socket in your netreach folder (mode 0600). It ends, and the keys are
-            wiped, when its time runs out, when you run 'netreach lock', or when the login session you unlocked in
-            ends. Nothing is written to disk. A --passphrase-file or NETREACH_PASSPHRASE given to a command is used
+            Starts a small agent that holds your decrypted keys in locked memory and gives them only to netreach \
+            commands you run yourself, through a socket in your netreach folder (mode 0600). It ends, and the keys are \
+            wiped, when its time runs out, when you run 'netreach lock', or when the login session you unlocked in \
+            ends. Nothing is written to disk. A --passphrase-file or NETREACH_PASSPHRASE given to a command is used \
             instead of the agent. Unlocking again replaces the agent that runs.
 
             Example:

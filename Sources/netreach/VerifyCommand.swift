@@ -12,15 +12,16 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Prove the relay's log was only appended to: its chain, its signed checkpoints, your replica, a saved checkpoint.",
         discussion: """
-            Checks your replica's own files (checksums, chain) and every event's signature; then fetches every record
-            of the relay's log, recomputes its hash chain from the first, checks that the log holds exactly the events
-            of your replica, and that every checkpoint the relay signed in it is true. With --against FILE, the log must
-            extend the checkpoint saved there (same relay key, same history up to it). With --save-checkpoint FILE, the
-            latest checkpoint the relay signed is written there, to check against later or to give to a funder.
+            Checks your replica's own files (checksums, chain) and every event's signature; then fetches every record \
+            of the relay's log, recomputes its hash chain from the first, checks that the log holds exactly the events \
+            of your replica, and that every checkpoint the relay signed in it is true. With --against FILE, the log must \
+            extend the checkpoint saved there (same relay key, same history up to it). With --save-checkpoint FILE, the \
+            latest checkpoint the relay signed is written there, to check against later or to give to a funder. \
             Exit status: 0 intact, 1 a problem (the first one is named, with its position). Supervisors only.
 
             Example:
-              netreach verify --against q2-checkpoint.txt --save-checkpoint q3-checkpoint.txt
+              netreach verify --against q2-checkpoint.txt --save-checkpoint \\
+                q3-checkpoint.txt
             """
     )
 

@@ -9,8 +9,8 @@ struct WhoamiCommand: AsyncParsableCommand {
         commandName: "whoami",
         abstract: "Show your staff name, role, key id and fingerprint (no passphrase needed).",
         discussion: """
-            Read the fingerprint aloud at your enrolment; the organisation compares it with the one it is about to sign.
-            The role is read from the relay's keyring, verified under the organisation key, once you have logged in;
+            Read the fingerprint aloud at your enrolment; the organisation compares it with the one it is about to sign. \
+            The role is read from the relay's keyring, verified under the organisation key, once you have logged in; \
             when that cannot be done the role says why instead.
 
             Example:
