@@ -35,7 +35,7 @@ public struct KeyTimestamp: Hashable, Sendable, Comparable, CustomStringConverti
         let (hour, minute, second) = (try number(11..<13), try number(14..<16), try number(17..<19))
         guard (1...12).contains(month), (1...KeyTimestamp.daysIn(month: month, year: year)).contains(day),
               hour < 24, minute < 60, second < 60 else { throw invalid }
-        let days = KeyTimestamp.daysSince1970(year: year, month: month, day: day)
+        let days = CivilCalendar.daysSince1970(year: year, month: month, day: day)
         secondsSince1970 = days * 86_400 + hour * 3_600 + minute * 60 + second
     }
 
@@ -48,7 +48,7 @@ public struct KeyTimestamp: Hashable, Sendable, Comparable, CustomStringConverti
     public var text: String {
         let days = secondsSince1970 >= 0 ? secondsSince1970 / 86_400 : (secondsSince1970 - 86_399) / 86_400
         let secondOfDay = secondsSince1970 - days * 86_400
-        let (year, month, day) = KeyTimestamp.civil(daysSince1970: days)
+        let (year, month, day) = CivilCalendar.civil(daysSince1970: days)
         func digits(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
@@ -67,27 +67,5 @@ public struct KeyTimestamp: Hashable, Sendable, Comparable, CustomStringConverti
         case 4, 6, 9, 11: return 30
         default: return 31
         }
-    }
-
-    // Howard Hinnant's days_from_civil and civil_from_days, for the proleptic Gregorian calendar.
-    private static func daysSince1970(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civil(daysSince1970 days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

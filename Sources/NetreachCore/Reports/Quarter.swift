@@ -40,7 +40,7 @@ public struct Quarter: Hashable, Sendable, Comparable, CustomStringConvertible {
     public func monthStart(_ index: Int) -> UInt64 {
         let month0 = (number - 1) * 3 + index  // months since January, may reach 12
         let year = self.year + month0 / 12
-        return UInt64(Quarter.daysSince1970(year: year, month: month0 % 12 + 1, day: 1)) * 86_400_000
+        return UInt64(CivilCalendar.daysSince1970(year: Int64(year), month: Int64(month0 % 12 + 1), day: 1)) * 86_400_000
     }
 
     public var start: UInt64 { monthStart(0) }
@@ -55,17 +55,8 @@ public struct Quarter: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// A time as its UTC date, `YYYY-MM-DD`, without Foundation.
     public static func date(_ milliseconds: UInt64) -> String {
-        // The inverse of daysSince1970 (civil-from-days).
-        let z = Int(milliseconds / 86_400_000) + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let (year, month, day) = CivilCalendar.civil(daysSince1970: Int64(milliseconds / 86_400_000))
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(year)-\(two(month))-\(two(day))"
     }
 
@@ -73,15 +64,5 @@ public struct Quarter: Hashable, Sendable, Comparable, CustomStringConvertible {
     public func monthIndex(of milliseconds: UInt64) -> Int? {
         guard contains(milliseconds) else { return nil }
         return milliseconds < monthStart(1) ? 0 : milliseconds < monthStart(2) ? 1 : 2
-    }
-
-    /// Days from 1970-01-01 to a civil date (proleptic Gregorian), without Foundation.
-    static func daysSince1970(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }
