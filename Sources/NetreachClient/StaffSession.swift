@@ -144,7 +144,7 @@ public final class StaffSession: Sendable {
     /// Appends one event; returns the relay's acknowledgement or its refusal as a `ProtocolError`.
     public func append(_ event: Event, expect: UInt64? = nil) async throws -> (position: UInt64, version: UInt64, duplicate: Bool) {
         let rid = Hex.encode(event.id)
-        guard let answer = await try connection.append(event, rid: rid, expect: expect) else {
+        guard let answer = try await connection.append(event, rid: rid, expect: expect) else {
             throw Failure(reason: .unreachable, description: "no answer from the relay (the event may be stored; retrying is safe)")
         }
         switch answer.message {

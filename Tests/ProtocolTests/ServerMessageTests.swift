@@ -13,7 +13,7 @@ struct ServerMessageTests {
 
     static func record(payload: [UInt8], redacted: Bool = false) throws -> RecordedEvent {
         RecordedEvent(position: 12, stream: try StreamName("conv:" + visitor.conversation.base64URL), streamVersion: 3, id: .random(),
-                      type: try EventType("message.posted"), author: try AuthorID(KeyID(visitor.signing.publicKey).bytes),
+                      type: EventType("message.posted"), author: try AuthorID(KeyID(visitor.signing.publicKey).bytes),
                       timeMilliseconds: 1_764_633_600_000, metadata: [1, 2], payload: payload, payloadLength: 5,
                       payloadHash: try Digest32(GenericHash.hash([1, 2, 3, 4, 5], outputCount: 32)),
                       chain: try Digest32([UInt8](repeating: 9, count: 32)), isRedacted: redacted)
