@@ -5,6 +5,9 @@
 # it with `dpkg -x`, and starts the extracted relay with the packaged example configuration —
 # adjusted only to temporary paths and a loopback port, with demo keys — and checks that the
 # visitor page and /health answer. Exit 0 when all of that holds.
+#
+#   ops/lib/package-check.sh                   package the debug build and check it
+#   ops/lib/package-check.sh --package FILE    check a package already built
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -17,7 +20,11 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "package check: $*" >&2; exit 1; }
 
-package=$(ops/package --from-debug-build --output "$work")
+if [ "${1:-}" = --package ] && [ -n "${2:-}" ]; then
+    package=$(readlink -f "$2")  # check a package already built, e.g. the release one ops/package makes
+else
+    package=$(ops/package --from-debug-build --output "$work")
+fi
 [ -f "$package" ] || fail "ops/package made no package"
 echo "package check: built $(basename "$package")"
 
