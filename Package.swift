@@ -164,7 +164,8 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
-        .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog", "NetreachClient", "NetreachCore", "Sodium", "ChildProcess"],
+        .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog", "NetreachClient", "NetreachCore",
+                                                      "NetreachRelay", "Sodium", "ChildProcess"],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

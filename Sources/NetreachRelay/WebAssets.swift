@@ -45,11 +45,16 @@ struct WebAssets: Sendable {
                 files[name] = asset
             }
         }
+        if files["nacl-fast.min.js"] == nil, let tweetnacl = read(configuration.tweetnaclPath, name: "nacl-fast.min.js") {
+            files["nacl-fast.min.js"] = tweetnacl
+        }
         let index = read(directory + "/index.html", name: "index.html")
         if index == nil { problems.append("\(directory)/index.html is missing") }
         for name in required where files[name] == nil {
             problems.append("\(name) is missing from \(directory)"
-                + (name == "nacl-fast.min.js" ? "/vendor (run ops/install: it copies Debian's node-tweetnacl there)" : ""))
+                + (name == "nacl-fast.min.js"
+                    ? "/vendor and \(configuration.tweetnaclPath) (install Debian's node-tweetnacl; in a source tree ops/install copies it to vendor/)"
+                    : ""))
         }
         do {
             let text = try String(contentsOfFile: configuration.wordListPath, encoding: .utf8)

@@ -15,73 +15,79 @@ extension NetreachRelayCommand {
             discussion: """
                 The relay key is an encrypted private key file (docs/KEYS.md); its passphrase comes from
                 --passphrase-file or the NETREACH_RELAY_PASSPHRASE environment variable. SIGHUP reloads the
-                keyring (a revocation closes that key's open connections at once).
+                keyring (a revocation closes that key's open connections at once). Every option can instead be
+                set in a configuration file given with --config (see `netreach-relay check-config`).
 
                 Example:
                   netreach-relay serve --data-dir /var/lib/netreach/log --keys /etc/netreach/Keys \\
                       --relay-key /etc/netreach/relay.key --passphrase-file /etc/netreach/relay.passphrase \\
                       --web-config /etc/netreach/web-config.json
+                  netreach-relay serve --config /etc/netreach/relay.conf --log-level debug
                 """
         )
 
-        @Option(help: "The event log's directory.") var dataDir: String
-        @Option(help: "The deployment's public keyring (org.pub, staff/, revoked/).") var keys: String
-        @Option(help: "The relay's encrypted signing key file.") var relayKey: String
+        @Option(help: "A configuration file of `key = value` lines, one key per option below (docs/OPERATIONS.md, \"The configuration file\"); options given here override it.")
+        var config: String?
+        @Option(help: "The event log's directory.") var dataDir: String?
+        @Option(help: "The deployment's public keyring (org.pub, staff/, revoked/).") var keys: String?
+        @Option(help: "The relay's encrypted signing key file.") var relayKey: String?
         @Option(help: "A file holding the relay key's passphrase.") var passphraseFile: String?
-        @Flag(help: "Make the relay key if the file does not exist.") var createRelayKey = false
-        @Option(help: "Address to listen on.") var host = "127.0.0.1"
-        @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+        @Flag(inversion: .prefixedNo, help: "Make the relay key if the file does not exist (default: no).") var createRelayKey: Bool?
+        @Option(help: "Address to listen on (default: \(ServeOptions.defaultHost)).") var host: String?
+        @Option(help: "Port to listen on, 0 picks a free one (default: \(ServeOptions.defaultPort)).") var port: Int?
         @Option(help: "PEM certificate chain; with --tls-key, serves https and wss.") var tlsCert: String?
         @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
-        @Option(help: "Proof of work for opening a conversation, in bits (0…24).") var powBits = 16
-        @Option(help: "New conversations per network address per hour; 0 turns the limit off (needed behind a proxy or onion service).")
-        var opensPerAddressPerHour = 30
-        @Option(help: "Log level: debug, info, notice, warning, error.") var logLevel = "info"
-        @Option(help: "The visitor web page's folder (default: Sources/NetreachRelay/Web of the tree this relay was built from).")
+        @Option(help: "Proof of work for opening a conversation, in bits, 0…\(ProofOfWork.maximumBits) (default: \(ServeOptions.defaultPowBits)).") var powBits: Int?
+        @Option(help: "New conversations per network address per hour; 0 turns the limit off, needed behind a proxy or onion service (default: \(ServeOptions.defaultOpensPerAddressPerHour)).")
+        var opensPerAddressPerHour: Int?
+        @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: \(ServeOptions.defaultLogLevel.rawValue)).") var logLevel: String?
+        @Option(help: "The visitor web page's folder (default: ../share/netreach/web from this executable if it exists, else Sources/NetreachRelay/Web of the tree this relay was built from).")
         var webDir: String?
         @Option(help: "A JSON file of what the visitor page shows: quick-exit address, emergency numbers, opening hours (docs/WEB.md).")
         var webConfig: String?
-        @Option(help: "Seconds a new connection has to send its whole first request head (slow-loris protection).")
-        var requestHeadTimeout = 10
+        @Option(help: "Seconds a new connection has to send its whole first request head, 1…300; slow-loris protection (default: \(ServeOptions.defaultRequestHeadTimeout)).")
+        var requestHeadTimeout: Int?
         @Option(help: "A JSON file of partner services for referrals (docs/INCIDENTS.md, \"Referral directory\").")
         var referrals: String?
 
+        /// The options given on the command line, keyed as in a configuration file.
+        var flags: ServeOptions {
+            var options = ServeOptions()
+            for (key, text) in [(ServeOptions.Key.dataDir, dataDir), (.keys, keys), (.relayKey, relayKey), (.passphraseFile, passphraseFile),
+                                (.host, host), (.tlsCert, tlsCert), (.tlsKey, tlsKey), (.logLevel, logLevel), (.webDir, webDir),
+                                (.webConfig, webConfig), (.referrals, referrals)] {
+                options.set(key, text.map { .string($0) }, from: .flag)
+            }
+            for (key, number) in [(ServeOptions.Key.port, port), (.powBits, powBits), (.opensPerAddressPerHour, opensPerAddressPerHour),
+                                  (.requestHeadTimeout, requestHeadTimeout)] {
+                options.set(key, number.map { .integer($0) }, from: .flag)
+            }
+            options.set(.createRelayKey, createRelayKey.map { .boolean($0) }, from: .flag)
+            return options
+        }
+
+        /// A bad flag is a usage error (exit 2); what the file says, and what is missing, is checked in `run`.
         func validate() throws {
-            guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
-            guard (0...ProofOfWork.maximumBits).contains(powBits) else { throw ValidationError("--pow-bits must be 0…\(ProofOfWork.maximumBits)") }
-            guard (1...300).contains(requestHeadTimeout) else { throw ValidationError("--request-head-timeout must be 1…300 seconds") }
-            guard opensPerAddressPerHour >= 0 else { throw ValidationError("--opens-per-address-per-hour cannot be negative") }
-            guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
-            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-            if let webDir {
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: webDir, isDirectory: &isDirectory), isDirectory.boolValue else {
-                    throw ValidationError("--web-dir \(webDir) is not a directory")
-                }
-            }
-            if let webConfig {
-                guard let data = FileManager.default.contents(atPath: webConfig) else {
-                    throw ValidationError("--web-config \(webConfig) cannot be read")
-                }
-                do { _ = try VisitorPageSettings(json: data, file: webConfig) } catch { throw ValidationError(error.message) }
-            }
-            if let referrals {
-                guard let data = FileManager.default.contents(atPath: referrals) else {
-                    throw ValidationError("--referrals \(referrals) cannot be read")
-                }
-                do { _ = try ReferralDirectory(json: data, file: referrals) } catch { throw ValidationError(error.message) }
-            }
-            guard passphraseFile != nil || ProcessInfo.processInfo.environment["NETREACH_RELAY_PASSPHRASE"] != nil else {
-                throw ValidationError("give --passphrase-file or set NETREACH_RELAY_PASSPHRASE")
+            let flags = flags
+            for key in ServeOptions.Key.allCases {
+                if let value = flags.values[key], let problem = ServeOptions.problem(with: value, for: key) { throw ValidationError(problem) }
             }
         }
 
         func run() async throws {
+            let settings: ServeSettings
+            do {
+                settings = try ServeOptions.loading(configurationFile: config, flags: flags)
+                    .resolved(environment: ProcessInfo.processInfo.environment)
+            } catch {
+                printToStandardError("serve: \(error)")
+                throw ExitCode.failure
+            }
             LoggingSystem.bootstrap(StreamLogHandler.standardError)
             var logger = Logger(label: "netreach-relay")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            logger.logLevel = settings.logLevel
             let passphrase: SecureBytes
-            if let passphraseFile {
+            if let passphraseFile = settings.passphraseFile {
                 var contents: [UInt8]
                 do { contents = try KeyFileStorage.read(path: passphraseFile) } catch {
                     printToStandardError("serve: cannot read the passphrase file: \(error)")
@@ -92,23 +98,13 @@ extension NetreachRelayCommand {
                 passphrase = SecureBytes(copying: Array(ProcessInfo.processInfo.environment["NETREACH_RELAY_PASSPHRASE"]!.utf8))
             }
             do {
-                let key = try RelayKey.load(path: relayKey, passphrase: passphrase, create: createRelayKey)
-                var web = WebConfiguration()
-                if let webDir { web.directory = webDir }
-                if let webConfig {
-                    web.settings = try VisitorPageSettings(json: Data(contentsOf: URL(fileURLWithPath: webConfig)), file: webConfig)
-                }
-                if let referrals {
-                    web.referrals = try ReferralDirectory(json: Data(contentsOf: URL(fileURLWithPath: referrals)), file: referrals)
-                }
-                let configuration = try RelayConfiguration(host: host, port: port, dataDirectory: dataDir, keysDirectory: keys,
-                                                           tlsCertificate: tlsCert, tlsKey: tlsKey,
-                                                           requestHeadTimeout: .seconds(requestHeadTimeout), web: web)
+                let key = try RelayKey.load(path: settings.relayKeyPath, passphrase: passphrase, create: settings.createRelayKey)
+                let configuration = settings.relay
                 let scheme = configuration.usesTLS ? "https" : "http"
-                try await RelayLauncher.run(configuration: configuration, relayKey: key, powBits: powBits,
-                                            opensPerAddressPerHour: opensPerAddressPerHour, logger: logger) { port in
+                try await RelayLauncher.run(configuration: configuration, relayKey: key, powBits: settings.powBits,
+                                            opensPerAddressPerHour: settings.opensPerAddressPerHour, logger: logger) { port in
                     // Written straight to the descriptor so that a supervisor reading a pipe sees it at once.
-                    printToStandardOutput("netreach-relay listening on \(scheme)://\(host):\(port)  (visitor page: /, WebSocket: /v1/ws, health: /health)")
+                    printToStandardOutput("netreach-relay listening on \(scheme)://\(configuration.host):\(port)  (visitor page: /, WebSocket: /v1/ws, health: /health)")
                 }
             } catch let error as KeyError {
                 printToStandardError("serve: \(error)")
@@ -120,6 +116,37 @@ extension NetreachRelayCommand {
                 printToStandardError("serve: \(error)")
                 throw ExitCode.failure
             }
+        }
+    }
+
+    /// `netreach-relay check-config FILE`: checks a configuration file as `serve --config FILE` would, and more.
+    struct CheckConfig: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check-config",
+            abstract: "Check a relay configuration file without starting the relay.",
+            discussion: """
+                Reads FILE as `serve --config FILE` would (unknown keys, bad values, duplicate keys, a missing
+                required setting) and checks that everything the relay reads at start is there: the keyring
+                verifies, the relay key and its passphrase file exist, the TLS files and the visitor page can
+                be read, the data directory can be written. The relay key is not opened. Exit 0 when the
+                relay could start, 1 with the reason otherwise. The systemd unit runs it before every start.
+
+                Example:
+                  netreach-relay check-config /etc/netreach/relay.conf
+                """
+        )
+
+        @Argument(help: "The configuration file.") var file: String
+
+        func run() async throws {
+            do {
+                let options = try ServeOptions.loading(configurationFile: file, flags: ServeOptions())
+                try options.checkReadyToStart(try options.resolved(environment: ProcessInfo.processInfo.environment))
+            } catch {
+                printToStandardError("check-config: \(error)")
+                throw ExitCode.failure
+            }
+            print("check-config: \(file) is valid and the relay's keys and files are in place")
         }
     }
 

@@ -91,7 +91,8 @@ struct WebPageHTTPTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data("<!doctype html>".utf8).write(to: URL(fileURLWithPath: folder + "/index.html"))
         let deployment = try Deployment()
-        let web = WebConfiguration(directory: folder)
+        // No tweetnacl in the folder and none where Debian's node-tweetnacl would put it.
+        let web = WebConfiguration(directory: folder, tweetnaclPath: folder + "/absent/nacl-fast.min.js")
         try await withTestRelay(directory: try deployment.keyring(), web: web) { relay in
             let (response, _) = try await Self.get(relay.httpBase + "/")
             #expect(response.statusCode == 503)
@@ -102,6 +103,24 @@ struct WebPageHTTPTests {
             "\(error)".contains("nacl-fast.min.js is missing") && "\(error)".contains("ops/install")
         }
         try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    @Test("a web folder without vendor/ (the Debian package's layout) serves Debian's node-tweetnacl")
+    func installedLayoutUsesDebianTweetnacl() async throws {
+        let folder = NSTemporaryDirectory() + "netreach-web-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for name in try FileManager.default.contentsOfDirectory(atPath: WebConfiguration.sourceDirectory) where name != "vendor" {
+            try FileManager.default.copyItem(atPath: WebConfiguration.sourceDirectory + "/" + name, toPath: folder + "/" + name)
+        }
+        let deployment = try Deployment()
+        let web = WebConfiguration(directory: folder)
+        try RelayLauncher.checkWebPage(web, organisationKey: deployment.organisation.signKey)
+        try await withTestRelay(directory: try deployment.keyring(), web: web) { relay in
+            let (response, nacl) = try await Self.get(relay.httpBase + "/static/nacl-fast.min.js")
+            #expect(response.statusCode == 200)
+            #expect(nacl == FileManager.default.contents(atPath: WebConfiguration.debianTweetnacl))
+        }
     }
 
     @Test("a pinned organisation key that is not the keyring's stops the relay")
