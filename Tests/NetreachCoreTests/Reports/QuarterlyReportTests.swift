@@ -22,7 +22,9 @@ struct GeneratedQuarter {
         var visitors = Set<ConversationID>()
         for openedAt in opens {
             log.time = openedAt
-            var script = try Script(log: log, wrappedTo: Self.staff)
+            // Most pages send their language; one in ten opens as pages did before it was sent.
+            let language = rng.chance(90) ? VisitorLanguage.pageLanguages.randomElement(using: &rng)! : nil
+            var script = try Script(log: log, wrappedTo: Self.staff, language: language)
             let opened = try #require(script.events.first).timeMilliseconds
             let worker = rng.chance(50) ? Cast.alice : Cast.bob
             let waiting = UInt64.random(in: 60...10_800, using: &rng)
@@ -62,6 +64,7 @@ struct GeneratedQuarter {
                     expected.ages[wrapUp.demographics.age, default: 0] += 1
                     expected.genders[wrapUp.demographics.gender, default: 0] += 1
                     expected.workSettings[wrapUp.demographics.workSetting, default: 0] += 1
+                    if let language { expected.contactsByLanguage[language, default: 0] += 1 } else { expected.contactsLanguageNotKnown += 1 }
                     visitors.insert(script.conversation)
                 }
             }
@@ -133,6 +136,7 @@ extension QuarterlyFigures {
         var topics: [WrapUp.Topic: Int] = [:], referrals: [WrapUp.Referral: Int] = [:]
         var ages: [WrapUp.AgeBand: Int] = [:], genders: [WrapUp.Gender: Int] = [:], workSettings: [WrapUp.WorkSetting: Int] = [:]
         var openedOffDuty = 0
+        var contactsByLanguage: [VisitorLanguage: Int] = [:], contactsLanguageNotKnown = 0
         var incidents = 0, consentChanges = 0, policeShares = 0, alertsPublished = 0
         var incidentsByHarm: [IncidentReport.Harm: Int] = [:], incidentsByConsent: [ConsentLevel: Int] = [:]
     }
@@ -170,6 +174,9 @@ struct QuarterlyReportTests {
         #expect(figures.referrals == truth.referrals)
         #expect(figures.ages == truth.ages && figures.genders == truth.genders && figures.workSettings == truth.workSettings)
         #expect(figures.openedOffDuty == truth.openedOffDuty)
+        #expect(figures.contactsByLanguage == truth.contactsByLanguage && figures.contactsLanguageNotKnown == truth.contactsLanguageNotKnown)
+        #expect(figures.contactsByLanguage.count == 6 && figures.contactsLanguageNotKnown > 0)
+        #expect(figures.contactsByLanguage.values.reduce(0, +) + figures.contactsLanguageNotKnown == figures.contacts)
         #expect((figures.ages[.notRecorded] ?? 0) > 0 && figures.ages.count > 2)
         #expect(figures.incidents == truth.incidents)
         #expect(figures.incidentsByHarm == truth.incidentsByHarm)
