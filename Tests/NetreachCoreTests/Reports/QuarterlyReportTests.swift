@@ -273,6 +273,40 @@ struct QuarterlyReportTests {
         }
     }
 
+    @Test("contacts by language: a row per page language, then other tags, not known and the total, which is the contacts; nothing derivable")
+    func contactsByLanguage() throws {
+        let generated = try GeneratedQuarter(conversations: 120, seed: 5, quarter: Self.quarter)
+        let figures = generated.figures(for: Self.quarter)
+        let report = QuarterlyReport(organisation: "p", current: figures, previous: nil, monthlyTarget: nil)
+        let table = try #require(report.tables.first { $0.title == "Contacts by language" })
+        #expect(table.hasTotal)
+        #expect(table.rows.map(\.label) == ["English (en)", "Romanian (ro)", "Polish (pl)", "Portuguese (Brazil) (pt-BR)", "Spanish (es)",
+                                             "Bulgarian (bg)", "not known", "total"])
+        #expect(table.rows.last?.cells == [.count(figures.contacts)])
+        #expect(table.rows.dropLast().map { if case .count(let n) = $0.cells[0] { n } else { -1 } }.reduce(0, +) == figures.contacts)
+        let shown = table.shown(threshold: 5)
+        #expect(ReportTable.derivableCells(shown, hasTotal: true, threshold: 5).isEmpty, "\(shown)")
+        #expect(report.csv.contains("Contacts by language,total,\(Self.quarter),"))
+    }
+
+    @Test("a language tag the page does not offer gets its own row, after the page's languages and before not known")
+    func otherLanguageRow() throws {
+        let log = TestLog()
+        log.time = Self.quarter.start + 86_400_000
+        var script = try Script(log: log, wrappedTo: GeneratedQuarter.staff, language: VisitorLanguage("uk"))
+        try script.visitorSays("привіт")
+        try script.shareStaffKey(from: Cast.alice, to: GeneratedQuarter.staff)
+        try script.close(by: Cast.alice, try WrapUp(topics: [.housing], referrals: [], outcome: .supportGiven, contact: .new))
+        let figures = QuarterlyFigures.build(quarter: Self.quarter, events: log.events) { _, events in
+            ConversationKeys.resolve(events: events, me: Cast.dave.secrets, keyring: Cast.keyring)
+        }
+        #expect(figures.contactsByLanguage == [try VisitorLanguage("uk"): 1])
+        let report = QuarterlyReport(organisation: "p", current: figures, previous: nil, monthlyTarget: nil, threshold: 0)
+        let table = try #require(report.tables.first { $0.title == "Contacts by language" })
+        #expect(table.rows.map(\.label).suffix(3) == ["uk", "not known", "total"])
+        #expect(report.csv.contains("Contacts by language,uk,\(Self.quarter),1\n"))
+    }
+
     @Test("every format states the period, the date made, contacts against the target, what could not be read, and the footnote")
     func facts() throws {
         let generated = try GeneratedQuarter(conversations: 60, seed: 7, quarter: Self.quarter)
