@@ -58,7 +58,7 @@ struct TranscriptCommand: AsyncParsableCommand {
         case .claimed: (kind, text) = ("claimed", "")
         case .transferred(_, let toName, let note): (kind, text) = ("transferred", "to \(toName ?? "?")" + (note.map { ": " + $0 } ?? ""))
         case .closed(let wrapUp): (kind, text) = ("closed", wrapUp.map(describe) ?? "")
-        case .opened: (kind, text) = ("opened", "")
+        case .opened(let language): (kind, text) = ("opened", "language: " + (language.map(describe) ?? "?"))
         case .keysShared: (kind, text) = ("keys shared", keySharing[entry.position] ?? "")
         case .incident(let id, let report): (kind, text) = ("incident", describe(report, id: id))
         case .consent(let change): (kind, text) = ("consent", describe(change))

@@ -72,6 +72,11 @@ func describe(_ wrapUp: WrapUp) -> String {
             + "work setting \(wrapUp.demographics.workSetting.name)" : "")
 }
 
+/// "ro (Romanian)" for a page language, the bare tag for any other.
+func describe(_ language: VisitorLanguage) -> String {
+    language.name.map { "\(language.tag) (\($0))" } ?? language.tag
+}
+
 func describe(_ report: IncidentReport, id: IncidentID) -> String {
     "incident \(id.shortID), \(report.date) \(report.timeBand.rawValue), \(report.area): "
         + report.harms.map(\.label).joined(separator: ", ") + "; consent \(report.consent.summary)"
@@ -119,7 +124,7 @@ func transcriptLine(_ entry: TranscriptEntry, keySharing: [UInt64: String] = [:]
     case .claimed: return "[\(time)] — \(who) claimed the conversation —"
     case .transferred(_, let toName, let note): return "[\(time)] — \(who) transferred it to \(toName ?? "someone")\(note.map { ": \($0)" } ?? "") —"
     case .closed(let wrapUp): return "[\(time)] — \(who) closed the conversation\(wrapUp.map { ": " + describe($0) } ?? "") —"
-    case .opened: return "[\(time)] — the visitor opened the conversation —"
+    case .opened(let language): return "[\(time)] — the visitor opened the conversation (language: \(language.map(describe) ?? "?")) —"
     case .keysShared: return "[\(time)] — \(who) \(keySharing[entry.position] ?? "shared keys for this conversation") —"
     case .incident(let id, let report): return "[\(time)] — \(who) reported an incident: \(describe(report, id: id)) —"
     case .consent(let change): return "[\(time)] — \(who) changed consent: \(describe(change)) —"

@@ -100,15 +100,17 @@ struct TestVisitor {
     let key = SecretBox.generateKey()
     let connection: RelayConnection
 
-    /// `identity` lets a test choose the conversation id (two ids that share a prefix, say).
+    /// `identity` lets a test choose the conversation id (two ids that share a prefix, say); `language`
+    /// is sealed into the opening as the web page seals its language (none: as older pages opened).
     static func open(base: String, keyring: Keyring, firstMessage: String,
-                     identity: VisitorIdentity = VisitorIdentity(phrase: .generate())) async throws -> TestVisitor {
+                     identity: VisitorIdentity = VisitorIdentity(phrase: .generate()),
+                     language: VisitorLanguage? = nil) async throws -> TestVisitor {
         // A generous wait for the hello: the relay is a separate process, and a loaded test machine may be slow to schedule it.
         let connection = try await RelayConnection(url: base.replacingOccurrences(of: "http://", with: "ws://") + "/v1/ws",
                                                    helloTimeout: .seconds(60))
         let visitor = TestVisitor(identity: identity, connection: connection)
         _ = await connection.authenticate(visitor.identity.signing, role: .visitor)
-        let opened = try Event.opening(identity: visitor.identity, conversationKey: visitor.key, keyring: keyring)
+        let opened = try Event.opening(identity: visitor.identity, conversationKey: visitor.key, keyring: keyring, language: language)
         guard await connection.open(opened)?["t"] as? String == "ack" else { throw HarnessError("the conversation did not open") }
         try await visitor.say(firstMessage)
         connection.send(["t": "subscribe", "from": 0])

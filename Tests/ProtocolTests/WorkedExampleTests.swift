@@ -41,6 +41,13 @@ struct WorkedExampleTests {
                                content: ConversationOpened(visitorBoxKey: visitor.box.publicKey, wraps: [wrap, selfWrap]).content,
                                signer: visitor.signing)
         values["openedEvent"] = Hex.encode(opened.bytes)
+        let openedWithLanguage = try Event(kind: .conversationOpened, id: bytes(0x50...0x5f), conversation: visitor.conversation,
+                                           clientTimeMilliseconds: 1_764_000_000_000,
+                                           content: ConversationOpened(visitorBoxKey: visitor.box.publicKey, wraps: [wrap, selfWrap],
+                                                                       language: try VisitorLanguage("ro"), conversationKey: conversationKey,
+                                                                       nonce: try Nonce(bytes(0xe0...0xf7))).content,
+                                           signer: visitor.signing)
+        values["openedWithLanguageEvent"] = Hex.encode(openedWithLanguage.bytes)
         let message = try Event(kind: .messagePosted, id: bytes(0x60...0x6f), conversation: visitor.conversation,
                                 clientTimeMilliseconds: 1_764_000_001_000,
                                 content: SealedText.seal("Hello, is anyone there?", key: conversationKey,
@@ -64,7 +71,7 @@ struct WorkedExampleTests {
     @Test("every value of the documented example is what the Swift implementation computes")
     func matchesDocument() throws {
         let computed = try Self.compute()
-        #expect(documentedExample.count == 17)
+        #expect(documentedExample.count == 18)
         for (name, value) in documentedExample.sorted(by: { $0.key < $1.key }) {
             #expect(computed[name] == value, "example.\(name)")
         }
@@ -94,6 +101,22 @@ struct WorkedExampleTests {
         let visitor = VisitorIdentity(phrase: ResumePhrase(entropy: SecureBytes(copying: bytes(0x00...0x0f))))
         #expect(content.wraps[1].recipient == keyID(visitor.signing.publicKey))
         #expect(try content.wraps[1].open(with: visitor.box, from: content.visitorBoxKey).copyBytes() == key.copyBytes())
+        #expect(content.sealedLanguage == nil)
+        #expect(try content.language(conversationKey: key) == nil)
+    }
+
+    @Test("the documented opening with a language carries ro, sealed: it opens with the conversation key only")
+    func documentedLanguageOpens() throws {
+        let key = SecureBytes(copying: try Hex.decode(try #require(documentedExample["conversationKey"])))
+        let event = try Event(bytes: Hex.decode(try #require(documentedExample["openedWithLanguageEvent"])))
+        let content = try ConversationOpened(content: event.content)
+        #expect(content.wraps.count == 2)
+        #expect(content.sealedLanguage?.count == 24 + 16 + 256)
+        #expect(try content.language(conversationKey: key) == VisitorLanguage("ro"))
+        // The padded plaintext ("ro" after its length) appears nowhere in the event: the relay cannot read it.
+        #expect(event.bytes.firstRange(of: [2, 0, 0, 0, 0x72, 0x6f]) == nil, "the tag is in clear")
+        let other = SecretBox.generateKey()
+        #expect(throws: ProtocolError.self) { try content.language(conversationKey: other) }
     }
 
     @Test("events made in Swift are accepted by the Python implementation")
@@ -111,11 +134,18 @@ struct WorkedExampleTests {
         let claimed = try Event(kind: .conversationClaimed, conversation: visitor.conversation, clientTimeMilliseconds: 2,
                                 content: [], signer: staff)
         items.append(["kind": "conversation.claimed", "event": Base64URL.encode(claimed.bytes)])
+        let selfWrap = Wrap(key: key, to: keyID(visitor.signing.publicKey), recipientKey: visitor.box.publicKey, from: visitor.box)
+        let opened = try Event(kind: .conversationOpened, conversation: visitor.conversation, clientTimeMilliseconds: 3,
+                               content: ConversationOpened(visitorBoxKey: visitor.box.publicKey, wraps: [selfWrap],
+                                                           language: try VisitorLanguage("pt-BR"), conversationKey: key).content,
+                               signer: visitor.signing)
+        items.append(["kind": "conversation.opened", "event": Base64URL.encode(opened.bytes), "key": Hex.encode(key.copyBytes()),
+                      "language": "pt-BR"])
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("netreach-events-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try JSONSerialization.data(withJSONObject: items).write(to: file)
         let (status, output) = try await python([fixtures.appendingPathComponent("protocol_interop.py").path, "verify", file.path])
         #expect(status == 0, "\(output)")
-        #expect(output.contains("5 passed, 0 failed"))
+        #expect(output.contains("6 passed, 0 failed"))
     }
 }

@@ -19,6 +19,7 @@ struct BadInputTests {
         case openWithoutSelfWrap, eventSignedByOtherKey, openCutInVisitorKey, openCutInNonce, keyWrappedCutInNonce
         case replayedChallenge, revokedStaffKey, unknownStaffKey, secondAuth, binaryFrame, oversizeFrame, invalidUTF8
         case tamperedEventBeforeAuth, tamperedEventOfOtherAuthor, tamperedStaffKindFromVisitor, openedByAppend
+        case openWithBadLanguageField, openWithCutLanguageField
 
         var testDescription: String { rawValue }
     }
@@ -130,6 +131,15 @@ struct BadInputTests {
             let cut = Array(full.prefix(badCase == .openCutInVisitorKey ? 20 : 32 + 2 + 16 + 10))
             let event = try Event(kind: .conversationOpened, conversation: other.identity.conversation, clientTimeMilliseconds: 0,
                                   content: cut, signer: other.identity.signing)
+            answer = await client.open(event); expected = "malformed"
+        case .openWithBadLanguageField, .openWithCutLanguageField:
+            // After the wraps: 100 bytes that are no sealed text, or a sealed language one byte short.
+            _ = await client.authenticate(other.identity.signing, role: .visitor)
+            let plain = try ConversationOpened(content: try other.openedEvent(for: deployment).content).content
+            let withLanguage = try ConversationOpened(content: try other.openedEvent(for: deployment, language: VisitorLanguage("ro")).content)
+            let content = badCase == .openWithBadLanguageField ? plain + Random.bytes(count: 100) : Array(withLanguage.content.dropLast())
+            let event = try Event(kind: .conversationOpened, conversation: other.identity.conversation, clientTimeMilliseconds: 0,
+                                  content: content, signer: other.identity.signing)
             answer = await client.open(event); expected = "malformed"
         case .keyWrappedCutInNonce:
             _ = await client.authenticate(sam.signing, role: .staff)

@@ -1,4 +1,5 @@
 import ChildProcess
+import EventLog
 import Foundation
 import NetreachCore
 import NetreachRelay
@@ -7,8 +8,10 @@ import Testing
 extension BrowserTests {
     @Test("the page speaks the visitor's language, offers a Spanish phrase that opens typed without accents, and every screen passes the accessibility tree and contrast checks")
     func languagesAndAccessibility() async throws {
-        let outcome = try await Self.runLanguageScript([])
+        let (outcome, languages) = try await Self.runLanguageScript([])
         #expect(outcome.status == 0, "browser_language.py exited \(outcome.status)")
+        // The chat the Spanish phone started carries es, sealed: staff open it with the conversation key.
+        #expect(languages.contains(try VisitorLanguage("es")), "languages in the openings: \(languages)")
     }
 
     /// Only for `ops/screenshots`, which sets NETREACH_SCREENSHOTS to the folder to write into.
@@ -16,12 +19,13 @@ extension BrowserTests {
           .enabled(if: ProcessInfo.processInfo.environment["NETREACH_SCREENSHOTS"] != nil))
     func languageScreenshots() async throws {
         let folder = ProcessInfo.processInfo.environment["NETREACH_SCREENSHOTS"] ?? ""
-        let outcome = try await Self.runLanguageScript(["--screenshots", folder])
+        let (outcome, _) = try await Self.runLanguageScript(["--screenshots", folder])
         #expect(outcome.status == 0, "browser_language.py --screenshots exited \(outcome.status)")
     }
 
-    /// Starts a relay (no staff needed) and a neutral page, and runs Fixtures/browser_language.py against them.
-    static func runLanguageScript(_ extra: [String]) async throws -> ChildProcess.Outcome {
+    /// Starts a relay and a neutral page, and runs Fixtures/browser_language.py against them; also
+    /// returns the language of each conversation.opened the relay stored, as sam opens it.
+    static func runLanguageScript(_ extra: [String]) async throws -> (ChildProcess.Outcome, [VisitorLanguage]) {
         let deployment = try Deployment()
         let neutral = try await NeutralSite.start()
         let web = WebConfiguration(settings: try VisitorPageSettings(
@@ -34,8 +38,17 @@ extension BrowserTests {
             try await Task.sleep(for: .milliseconds(300))
         }
         let result = await finish(browser, script: "browser_language.py")
+        var languages: [VisitorLanguage] = []
+        let sam = deployment.member("sam")
+        for record in (try? await relay.core.store.read(from: 0, maxCount: 100_000)) ?? [] where record.type.value == "conversation.opened" {
+            guard let event = try? Event(bytes: record.payload), let content = try? ConversationOpened(content: event.content),
+                  let wrap = content.wraps.first(where: { $0.recipient == sam.keyID }),
+                  let key = try? wrap.open(with: sam.box, from: content.visitorBoxKey),
+                  let language = try? content.language(conversationKey: key) else { continue }
+            languages.append(language)
+        }
         await relay.stop()
         await neutral.stop()
-        return result
+        return (result, languages)
     }
 }

@@ -61,13 +61,16 @@ struct VisitorClient: Sendable {
         self.conversationKey = conversationKey
     }
 
-    func openedEvent(for deployment: Deployment) throws -> Event {
+    /// `language`, when given, is sealed after the wraps as the web page seals its language.
+    func openedEvent(for deployment: Deployment, language: VisitorLanguage? = nil) throws -> Event {
         let wraps = deployment.staff.map {
             Wrap(key: conversationKey, to: $0.keyID, recipientKey: $0.box.publicKey, from: identity.box)
         } + [Wrap(key: conversationKey, to: KeyID(identity.signing.publicKey).bytes, recipientKey: identity.box.publicKey,
                   from: identity.box)]
         return try Event(kind: .conversationOpened, conversation: identity.conversation, clientTimeMilliseconds: 0,
-                         content: ConversationOpened(visitorBoxKey: identity.box.publicKey, wraps: wraps).content,
+                         content: (language.map { ConversationOpened(visitorBoxKey: identity.box.publicKey, wraps: wraps, language: $0,
+                                                                     conversationKey: conversationKey) }
+                             ?? ConversationOpened(visitorBoxKey: identity.box.publicKey, wraps: wraps)).content,
                          signer: identity.signing)
     }
 

@@ -87,4 +87,32 @@ struct StoreAndForwardTests {
             for text in texts { #expect(!contains(stored, Array(text.utf8)), "plaintext '\(text)' found in the data directory") }
         }
     }
+
+    @Test("the visitor's language travels sealed in conversation.opened: staff open pt-BR, the relay's data directory holds no tag in clear")
+    func languageSealed() async throws {
+        let deployment = try Deployment()
+        try await withTestRelay(directory: try deployment.keyring()) { relay in
+            let sam = deployment.member("sam")
+            let visitor = VisitorClient()
+            let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            #expect(await client.open(try visitor.openedEvent(for: deployment, language: VisitorLanguage("pt-BR")))?["t"] as? String == "ack")
+            await client.close()
+
+            let staff = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+            _ = await staff.authenticate(sam.signing, role: .staff)
+            staff.send(["t": "subscribe", "from": 0])
+            let opened = try Event(bytes: Base64URL.decode(try #require(await staff.next("event"))["event"] as! String))
+            let content = try ConversationOpened(content: opened.content)
+            let wrap = try #require(content.wraps.first { $0.recipient == sam.keyID })
+            let key = try wrap.open(with: sam.box, from: content.visitorBoxKey)
+            #expect(try content.language(conversationKey: key) == VisitorLanguage("pt-BR"))
+            await staff.close()
+
+            let stored = relay.dataDirectoryBytes()
+            #expect(!stored.isEmpty)
+            #expect(!contains(stored, Array("pt-BR".utf8)), "the language tag is in the relay's data directory in clear")
+            #expect(!contains(opened.bytes, Array("pt-BR".utf8)), "the language tag is in the event in clear")
+        }
+    }
 }

@@ -29,7 +29,11 @@ public enum Transcript {
         let content = stored.event.content
         switch stored.kind {
         case .conversationOpened:
-            return (.opened, nil)
+            switch ConversationLanguage.read(stored, keys: keys) {
+            case .known(let language): return (.opened(language: language), nil)
+            case .notSent: return (.opened(language: nil), nil)
+            case .unreadable(let reason): return (.opened(language: nil), reason)
+            }
         case .conversationClaimed:
             return (.claimed, nil)
         case .keyWrapped:

@@ -8,7 +8,9 @@ public struct TranscriptEntry: Hashable, Sendable {
     }
 
     public enum Content: Hashable, Sendable {
-        case opened
+        /// The visitor opened it; their page's language when it was sent and the reader can open it
+        /// (when it was sent but cannot be opened, `problem` says why).
+        case opened(language: VisitorLanguage?)
         /// A `key.wrapped`: keys were shared with more staff.
         case keysShared
         case message(String)

@@ -54,14 +54,30 @@ public struct Wrap: Hashable, Sendable {
     }
 }
 
-/// The content of `conversation.opened`: the visitor's X25519 key and the conversation key wrapped to each staff member.
+/// The content of `conversation.opened`: the visitor's X25519 key, the conversation key wrapped to
+/// each staff member and to the visitor, and optionally the visitor's language sealed with the
+/// conversation key (docs/PROTOCOL.md, "Kinds"). Events made before the language existed have none.
 public struct ConversationOpened: Hashable, Sendable {
     public let visitorBoxKey: BoxPublicKey
     public let wraps: [Wrap]
+    /// `nonce ‖ secretbox(Padded(tag), nonce, conversation key)`, as message content; nil when absent.
+    public let sealedLanguage: [UInt8]?
 
-    public init(visitorBoxKey: BoxPublicKey, wraps: [Wrap]) {
+    /// The content sizes of sealed text: nonce, tag and one padding bucket.
+    static let sealedSizes = Set(SealedText.buckets.map { Nonce.count + SecretBox.macCount + $0 })
+
+    public init(visitorBoxKey: BoxPublicKey, wraps: [Wrap], sealedLanguage: [UInt8]? = nil) {
         self.visitorBoxKey = visitorBoxKey
         self.wraps = wraps
+        self.sealedLanguage = sealedLanguage
+    }
+
+    /// Seals `language` with `conversationKey` (padded to the smallest bucket, as a message is).
+    public init(visitorBoxKey: BoxPublicKey, wraps: [Wrap], language: VisitorLanguage, conversationKey: SecureBytes,
+                nonce: Nonce = .random()) {
+        // A valid tag is at most 8 bytes: it always fits the smallest bucket.
+        self.init(visitorBoxKey: visitorBoxKey, wraps: wraps,
+                  sealedLanguage: try! SealedText.seal(language.tag, key: conversationKey, nonce: nonce))
     }
 
     public init(content: [UInt8]) throws(ProtocolError) {
@@ -70,14 +86,32 @@ public struct ConversationOpened: Hashable, Sendable {
         let keyBytes = try reader.take(32)
         visitorBoxKey = try! BoxPublicKey(keyBytes)  // exactly 32 bytes: cannot fail
         wraps = try Wrap.readList(&reader)
-        try reader.finish()
         guard wraps.count <= 1024 else { throw ProtocolError(.malformed, "too many wraps") }
+        // Whatever follows the wraps is the sealed language, whole: one padded sealed text and nothing else.
+        if reader.remaining == 0 {
+            sealedLanguage = nil
+        } else {
+            guard Self.sealedSizes.contains(reader.remaining) else {
+                throw ProtocolError(.malformed, "conversation.opened has \(reader.remaining) bytes after its wraps: "
+                                    + "not a sealed language padded to a bucket")
+            }
+            sealedLanguage = try reader.take(reader.remaining)
+        }
+        try reader.finish()
     }
 
     public var content: [UInt8] {
         var out = visitorBoxKey.bytes
         Wrap.writeList(wraps, to: &out)
+        if let sealedLanguage { out += sealedLanguage }
         return out
+    }
+
+    /// The visitor's language, opened with the conversation key: nil when the event carries none;
+    /// `badSignature` when it does not open with `conversationKey`, `malformed` when it is not a valid tag.
+    public func language(conversationKey: SecureBytes) throws(ProtocolError) -> VisitorLanguage? {
+        guard let sealedLanguage else { return nil }
+        return try VisitorLanguage(try SealedText.open(sealedLanguage, key: conversationKey))
     }
 }
 

@@ -20,6 +20,9 @@ public struct QuarterlyFigures: Hashable, Sendable {
     public internal(set) var ages: [WrapUp.AgeBand: Int] = [:]
     public internal(set) var genders: [WrapUp.Gender: Int] = [:]
     public internal(set) var workSettings: [WrapUp.WorkSetting: Int] = [:]
+    /// Contacts by the language sealed in their conversation's opening; those without a readable one are `contactsLanguageNotKnown`.
+    public internal(set) var contactsByLanguage: [VisitorLanguage: Int] = [:]
+    public internal(set) var contactsLanguageNotKnown = 0
     /// Conversations opened in the quarter at a time the schedule says nobody was on duty; nil without a schedule.
     public internal(set) var openedOffDuty: Int?
     public internal(set) var incidents = 0
@@ -57,6 +60,7 @@ public struct QuarterlyFigures: Hashable, Sendable {
             let events = events.sorted { $0.position < $1.position }
             guard let opened = events.first(where: { $0.kind == .conversationOpened && $0.isByVisitor }) else { continue }
             let conversationKeys = keys(conversation, events)
+            let language = ConversationLanguage.read(opened, keys: conversationKeys).language
             if let month = quarter.monthIndex(of: opened.timeMilliseconds) {
                 figures.openedByMonth[month] += 1
                 if let onDuty, !onDuty(opened.timeMilliseconds) { figures.openedOffDuty! += 1 }
@@ -81,6 +85,7 @@ public struct QuarterlyFigures: Hashable, Sendable {
                 figures.ages[wrapUp.demographics.age, default: 0] += 1
                 figures.genders[wrapUp.demographics.gender, default: 0] += 1
                 figures.workSettings[wrapUp.demographics.workSetting, default: 0] += 1
+                if let language { figures.contactsByLanguage[language, default: 0] += 1 } else { figures.contactsLanguageNotKnown += 1 }
                 visitors.insert(conversation)
             }
             if events.contains(where: { $0.kind == .incidentReported || $0.kind == .consentChanged || $0.kind == .incidentShared }) {

@@ -78,6 +78,7 @@ public struct QuarterlyReport: Sendable {
         tables.append(ReportTable(title: "Work setting (as recorded at wrap-up)", columns: columns,
                                   rows: WrapUp.WorkSetting.allCases.map { value in .init(value.label, both { $0.workSettings[value] ?? 0 }) }
                                       + [.init("total", both(\.contacts))], hasTotal: true))
+        tables.append(ReportTable(title: "Contacts by language", columns: columns, rows: languageRows, hasTotal: true))
         tables.append(ReportTable(title: "Response times", columns: columns, rows: [
             .init("first staff reply, median", times(\.firstReplySeconds, 0.5)),
             .init("first staff reply, 90th percentile", times(\.firstReplySeconds, 0.9)),
@@ -98,6 +99,15 @@ public struct QuarterlyReport: Sendable {
             .init("consent changes", both(\.consentChanges)),
         ]))
         return tables
+    }
+
+    /// The page's languages, then any other tag a contact's opening carried (sorted), then "not known", then the total.
+    private var languageRows: [ReportTable.Row] {
+        let seen = Set(([current] + (previous.map { [$0] } ?? [])).flatMap { $0.contactsByLanguage.keys })
+        let others = seen.subtracting(VisitorLanguage.pageLanguages).sorted { $0.tag.lowercased() < $1.tag.lowercased() }
+        return (VisitorLanguage.pageLanguages + others).map { language in
+            .init(language.name.map { "\($0) (\(language.tag))" } ?? language.tag, both { $0.contactsByLanguage[language] ?? 0 })
+        } + [.init("not known", both(\.contactsLanguageNotKnown)), .init("total", both(\.contacts))]
     }
 
     /// A time figure, as minutes; withheld when it rests on fewer than `threshold` conversations.

@@ -445,7 +445,8 @@
       progress(100);
       var recipients = state.keyring.active.map(function (member) { return { keyId: member.keyId, box: member.box }; });
       recipients.push({ keyId: visitor.keyId, box: visitor.box.publicKey });
-      var content = P.openedContent(visitor, state.conversationKey, recipients);
+      // The page's language goes to staff sealed with the conversation key: the relay cannot read it.
+      var content = P.openedContent(visitor, state.conversationKey, recipients, null, S.lang);
       var event = P.makeEvent(P.KIND.opened, conversation, content, visitor.sign);
       return session.request({ t: 'open', event: B.b64u(event), pow: B.b64u(pow) });
     }).then(function (answer) {

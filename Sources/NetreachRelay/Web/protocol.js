@@ -137,26 +137,50 @@
     return B.concat(recipientId, nonce, nacl.box(key, nonce, recipientBoxPublic, senderBoxSecret));
   }
 
-  // conversation.opened content: visitor X25519 key ‖ n (2) ‖ n × Wrap. `recipients` are
-  // {keyId, box} with the visitor itself among them; `nonces` only for the known-answer check.
-  function openedContent(visitor, key, recipients, nonces) {
+  // A language tag as the protocol takes it: 2 to 8 of A-Z, a-z, 0-9 and '-' ("ro", "pt-BR").
+  var LANGUAGE_TAG = /^[A-Za-z0-9-]{2,8}$/;
+
+  // conversation.opened content: visitor X25519 key ‖ n (2) ‖ n × Wrap ‖ the page's language sealed
+  // with the conversation key, as a message is (the relay never sees it in clear). `recipients` are
+  // {keyId, box} with the visitor itself among them; `nonces` and `languageNonce` only for the
+  // known-answer check. Without `language` the content ends after the wraps.
+  function openedContent(visitor, key, recipients, nonces, language, languageNonce) {
     var parts = [visitor.box.publicKey, B.u16(recipients.length)];
     recipients.forEach(function (recipient, i) {
       parts.push(wrap(key, recipient.keyId, recipient.box, visitor.box.secretKey, nonces && nonces[i]));
     });
+    if (language !== undefined && language !== null) {
+      if (!LANGUAGE_TAG.test(language)) throw new ProtocolError('malformed', 'a language is a tag of 2 to 8 letters, digits and -');
+      parts.push(seal(language, key, languageNonce));
+    }
     return B.concat.apply(null, parts);
   }
 
   function parseOpened(content) {
     if (content.length < 34) throw new ProtocolError('malformed', 'conversation.opened is too short');
     var count = B.readU16(content, 32);
-    if (content.length !== 34 + count * WRAP) throw new ProtocolError('malformed', 'conversation.opened has a bad length');
+    var end = 34 + count * WRAP;
+    if (content.length < end) throw new ProtocolError('malformed', 'conversation.opened has a bad length');
+    // After the wraps: nothing, or the sealed language whole (nonce, tag, one padding bucket).
+    var rest = content.length - end;
+    if (rest !== 0 && BUCKETS.indexOf(rest - 24 - 16) < 0) {
+      throw new ProtocolError('malformed', 'conversation.opened has a bad length');
+    }
     var wraps = [];
     for (var i = 0; i < count; i++) {
       var at = 34 + i * WRAP;
       wraps.push({ recipient: content.slice(at, at + 16), nonce: content.slice(at + 16, at + 40), boxed: content.slice(at + 40, at + WRAP) });
     }
-    return { visitorBox: content.slice(0, 32), wraps: wraps };
+    return { visitorBox: content.slice(0, 32), wraps: wraps, sealedLanguage: rest ? content.slice(end) : null };
+  }
+
+  // The language sealed in an opened event's content, or null when it carries none.
+  function openedLanguage(content, key) {
+    var opened = parseOpened(content);
+    if (!opened.sealedLanguage) return null;
+    var tag = openSealed(opened.sealedLanguage, key);
+    if (!LANGUAGE_TAG.test(tag)) throw new ProtocolError('malformed', 'the sealed language is not a language tag');
+    return tag;
   }
 
   // The conversation key from the opened event's wrap to the visitor itself, or null.
@@ -216,7 +240,7 @@
     KIND: KIND, KIND_NAMES: KIND_NAMES, MAX_TEXT: MAX_TEXT, ProtocolError: ProtocolError,
     ctx: ctx, H: H, keyId: keyId, identity: identity, wipeIdentity: wipeIdentity, pad: pad, unpad: unpad,
     seal: seal, openSealed: openSealed, makeEvent: makeEvent, parseEvent: parseEvent, wrap: wrap,
-    openedContent: openedContent, parseOpened: parseOpened, ownConversationKey: ownConversationKey,
+    openedContent: openedContent, parseOpened: parseOpened, openedLanguage: openedLanguage, ownConversationKey: ownConversationKey,
     authSignature: authSignature, leadingZeroBits: leadingZeroBits, solvePow: solvePow
   };
 })(typeof self !== 'undefined' ? self : globalThis);

@@ -71,8 +71,9 @@ struct Script {
     let conversationKey: SecureBytes
     var staffKey: SecureBytes?
 
-    /// Opens a conversation whose key is wrapped to `staff` and to the visitor itself.
-    init(log: TestLog, wrappedTo staff: [Member]) throws {
+    /// Opens a conversation whose key is wrapped to `staff` and to the visitor itself, with
+    /// `language` sealed after the wraps when given (none: as pages before it opened).
+    init(log: TestLog, wrappedTo staff: [Member], language: VisitorLanguage? = nil) throws {
         self.log = log
         visitor = SigningKeyPair.generate()
         visitorBox = BoxKeyPair.generate()
@@ -83,7 +84,9 @@ struct Script {
         }
         wraps.append(Wrap(key: conversationKey, to: KeyID(visitor.publicKey).bytes, recipientKey: visitorBox.publicKey,
                           from: visitorBox))
-        try append(.conversationOpened, ConversationOpened(visitorBoxKey: visitorBox.publicKey, wraps: wraps).content, by: visitor)
+        let opened = language.map { ConversationOpened(visitorBoxKey: visitorBox.publicKey, wraps: wraps, language: $0, conversationKey: conversationKey) }
+            ?? ConversationOpened(visitorBoxKey: visitorBox.publicKey, wraps: wraps)
+        try append(.conversationOpened, opened.content, by: visitor)
     }
 
     var events: [StoredEvent] { log.events(of: conversation) }

@@ -25,7 +25,7 @@ extension Conversations {
             #expect(entries.map(\.speaker) == [.visitor, .visitor, alice, alice, alice, alice, alice,
                                                .staff(Cast.bob.keyID, name: "bob")])
             #expect(entries.map(\.content) == [
-                .opened, .message("Hello, is anyone there?"), .claimed, .message("Yes, I'm here. You're safe to talk."),
+                .opened(language: nil), .message("Hello, is anyone there?"), .claimed, .message("Yes, I'm here. You're safe to talk."),
                 .keysShared, .note("flag for handover: asked about the clinic"),
                 .transferred(to: Cast.bob.keyID, toName: "bob", note: "bob knows the clinic"), .closed(sampleWrapUp),
             ])

@@ -114,6 +114,10 @@ def example():
         b.crypto_box(conversation_key, self_nonce, bytes(v_box.public_key), bytes(v_box))
     opened_content = bytes(v_box.public_key) + struct.pack("<H", 2) + wrap + self_wrap
     opened = event(1, bytes(range(0x50, 0x60)), conversation, 1764000000000, v_sign, opened_content)
+    # The same opening with the page's language ("ro") sealed after the wraps, as a message is sealed.
+    language_nonce = bytes(range(0xE0, 0xF8))
+    language_content = opened_content + language_nonce + b.crypto_secretbox(pad(b"ro"), language_nonce, conversation_key)
+    opened_language = event(1, bytes(range(0x50, 0x60)), conversation, 1764000000000, v_sign, language_content)
     message_nonce = bytes(range(0x70, 0x88))
     message_content = message_nonce + b.crypto_secretbox(pad("Hello, is anyone there?".encode()), message_nonce,
                                                          conversation_key)
@@ -140,6 +144,7 @@ def example():
         ("relaySignPublic", bytes(relay.verify_key).hex()),
         ("conversationKey", conversation_key.hex()),
         ("openedEvent", opened.hex()),
+        ("openedWithLanguageEvent", opened_language.hex()),
         ("messageEvent", message.hex()),
         ("replyEvent", reply.hex()),
         ("authChallenge", challenge.hex()),
@@ -171,6 +176,17 @@ def verify(path):
         try:
             parsed = parse_event(unb64u(item["event"]))
             assert parsed["kind"] == item["kind"], "kind"
+            if "language" in item:
+                # conversation.opened: key (32), n (2), n wraps of 88, then the sealed language.
+                content = parsed["content"]
+                (count,) = struct.unpack("<H", content[32:34])
+                sealed = content[34 + 88 * count:]
+                assert len(sealed) - 40 in (256, 1024, 4096, 16384), "sealed language size"
+                key = bytes.fromhex(item["key"])
+                opened = b.crypto_secretbox_open(sealed[24:], sealed[:24], key)
+                (length,) = struct.unpack("<I", opened[:4])
+                assert opened[4:4 + length].decode() == item["language"], "language"
+                assert opened[4 + length:] == b"\x00" * (len(opened) - 4 - length), "padding"
             if "text" in item:
                 key = bytes.fromhex(item["key"])
                 content = parsed["content"]

@@ -22,7 +22,9 @@ struct GeneratedQuarter {
         var visitors = Set<ConversationID>()
         for openedAt in opens {
             log.time = openedAt
-            var script = try Script(log: log, wrappedTo: Self.staff)
+            // Most pages send their language; one in ten opens as pages did before it was sent.
+            let language = rng.chance(90) ? VisitorLanguage.pageLanguages.randomElement(using: &rng)! : nil
+            var script = try Script(log: log, wrappedTo: Self.staff, language: language)
             let opened = try #require(script.events.first).timeMilliseconds
             let worker = rng.chance(50) ? Cast.alice : Cast.bob
             let waiting = UInt64.random(in: 60...10_800, using: &rng)
@@ -62,6 +64,7 @@ struct GeneratedQuarter {
                     expected.ages[wrapUp.demographics.age, default: 0] += 1
                     expected.genders[wrapUp.demographics.gender, default: 0] += 1
                     expected.workSettings[wrapUp.demographics.workSetting, default: 0] += 1
+                    if let language { expected.contactsByLanguage[language, default: 0] += 1 } else { expected.contactsLanguageNotKnown += 1 }
                     visitors.insert(script.conversation)
                 }
             }
@@ -133,6 +136,7 @@ extension QuarterlyFigures {
         var topics: [WrapUp.Topic: Int] = [:], referrals: [WrapUp.Referral: Int] = [:]
         var ages: [WrapUp.AgeBand: Int] = [:], genders: [WrapUp.Gender: Int] = [:], workSettings: [WrapUp.WorkSetting: Int] = [:]
         var openedOffDuty = 0
+        var contactsByLanguage: [VisitorLanguage: Int] = [:], contactsLanguageNotKnown = 0
         var incidents = 0, consentChanges = 0, policeShares = 0, alertsPublished = 0
         var incidentsByHarm: [IncidentReport.Harm: Int] = [:], incidentsByConsent: [ConsentLevel: Int] = [:]
     }
@@ -170,6 +174,9 @@ struct QuarterlyReportTests {
         #expect(figures.referrals == truth.referrals)
         #expect(figures.ages == truth.ages && figures.genders == truth.genders && figures.workSettings == truth.workSettings)
         #expect(figures.openedOffDuty == truth.openedOffDuty)
+        #expect(figures.contactsByLanguage == truth.contactsByLanguage && figures.contactsLanguageNotKnown == truth.contactsLanguageNotKnown)
+        #expect(figures.contactsByLanguage.count == 6 && figures.contactsLanguageNotKnown > 0)
+        #expect(figures.contactsByLanguage.values.reduce(0, +) + figures.contactsLanguageNotKnown == figures.contacts)
         #expect((figures.ages[.notRecorded] ?? 0) > 0 && figures.ages.count > 2)
         #expect(figures.incidents == truth.incidents)
         #expect(figures.incidentsByHarm == truth.incidentsByHarm)
@@ -264,6 +271,40 @@ struct QuarterlyReportTests {
             }
             #expect(ReportTable.derivableCells(shown, hasTotal: true, threshold: threshold).isEmpty, "\(values) → \(shown)")
         }
+    }
+
+    @Test("contacts by language: a row per page language, then other tags, not known and the total, which is the contacts; nothing derivable")
+    func contactsByLanguage() throws {
+        let generated = try GeneratedQuarter(conversations: 120, seed: 5, quarter: Self.quarter)
+        let figures = generated.figures(for: Self.quarter)
+        let report = QuarterlyReport(organisation: "p", current: figures, previous: nil, monthlyTarget: nil)
+        let table = try #require(report.tables.first { $0.title == "Contacts by language" })
+        #expect(table.hasTotal)
+        #expect(table.rows.map(\.label) == ["English (en)", "Romanian (ro)", "Polish (pl)", "Portuguese (Brazil) (pt-BR)", "Spanish (es)",
+                                             "Bulgarian (bg)", "not known", "total"])
+        #expect(table.rows.last?.cells == [.count(figures.contacts)])
+        #expect(table.rows.dropLast().map { if case .count(let n) = $0.cells[0] { n } else { -1 } }.reduce(0, +) == figures.contacts)
+        let shown = table.shown(threshold: 5)
+        #expect(ReportTable.derivableCells(shown, hasTotal: true, threshold: 5).isEmpty, "\(shown)")
+        #expect(report.csv.contains("Contacts by language,total,\(Self.quarter),"))
+    }
+
+    @Test("a language tag the page does not offer gets its own row, after the page's languages and before not known")
+    func otherLanguageRow() throws {
+        let log = TestLog()
+        log.time = Self.quarter.start + 86_400_000
+        var script = try Script(log: log, wrappedTo: GeneratedQuarter.staff, language: VisitorLanguage("uk"))
+        try script.visitorSays("привіт")
+        try script.shareStaffKey(from: Cast.alice, to: GeneratedQuarter.staff)
+        try script.close(by: Cast.alice, try WrapUp(topics: [.housing], referrals: [], outcome: .supportGiven, contact: .new))
+        let figures = QuarterlyFigures.build(quarter: Self.quarter, events: log.events) { _, events in
+            ConversationKeys.resolve(events: events, me: Cast.dave.secrets, keyring: Cast.keyring)
+        }
+        #expect(figures.contactsByLanguage == [try VisitorLanguage("uk"): 1])
+        let report = QuarterlyReport(organisation: "p", current: figures, previous: nil, monthlyTarget: nil, threshold: 0)
+        let table = try #require(report.tables.first { $0.title == "Contacts by language" })
+        #expect(table.rows.map(\.label).suffix(3) == ["uk", "not known", "total"])
+        #expect(report.csv.contains("Contacts by language,uk,\(Self.quarter),1\n"))
     }
 
     @Test("every format states the period, the date made, contacts against the target, what could not be read, and the footnote")

@@ -36,7 +36,7 @@ for (const line of fs.readFileSync(path.join(repo, 'docs/PROTOCOL.md'), 'utf8').
   const match = /^example\.(\w+) (.+)$/.exec(line);
   if (match) example[match[1]] = match[2];
 }
-check('the worked example is in docs/PROTOCOL.md', Object.keys(example).length === 17, Object.keys(example).length + ' lines');
+check('the worked example is in docs/PROTOCOL.md', Object.keys(example).length === 18, Object.keys(example).length + ' lines');
 
 const list = new Phrase.WordList(fs.readFileSync(wordListPath, 'utf8'));
 const entropy = B.fromHex(example.entropy);
@@ -94,6 +94,20 @@ const opened = P.makeEvent(P.KIND.opened, visitor.conversation,
     { keyId: visitor.keyId, box: visitor.box.publicKey }], [seq(0x40, 24), seq(0xc0, 24)]),
   visitor.sign, { id: seq(0x50, 16), time: 1764000000000 });
 check('conversation.opened event', B.hex(opened) === example.openedEvent);
+const openedWithLanguage = P.makeEvent(P.KIND.opened, visitor.conversation,
+  P.openedContent(visitor, conversationKey, [{ keyId: P.keyId(staff.sign.publicKey), box: staff.box.publicKey },
+    { keyId: visitor.keyId, box: visitor.box.publicKey }], [seq(0x40, 24), seq(0xc0, 24)], 'ro', seq(0xe0, 24)),
+  visitor.sign, { id: seq(0x50, 16), time: 1764000000000 });
+check('conversation.opened event with the language ro', B.hex(openedWithLanguage) === example.openedWithLanguageEvent);
+const parsedWithLanguage = P.parseEvent(B.fromHex(example.openedWithLanguageEvent));
+check('the documented language opens with the conversation key', P.openedLanguage(parsedWithLanguage.content, conversationKey) === 'ro');
+check('an opening without a language has none', P.openedLanguage(P.parseEvent(B.fromHex(example.openedEvent)).content, conversationKey) === null);
+check('the visitor gets the key back from an opening with a language',
+  B.hex(P.ownConversationKey(parsedWithLanguage.content, visitor) || new Uint8Array()) === example.conversationKey);
+check('a language that is not a tag is not sealed', throwsCode(() => P.openedContent(visitor, conversationKey,
+  [{ keyId: visitor.keyId, box: visitor.box.publicKey }], null, 'pt_BR'), 'malformed'));
+const cutLanguage = parsedWithLanguage.content.slice(0, parsedWithLanguage.content.length - 1);
+check('a cut sealed language is malformed', throwsCode(() => P.parseOpened(cutLanguage), 'malformed'));
 const message = P.makeEvent(P.KIND.message, visitor.conversation, P.seal('Hello, is anyone there?', conversationKey, seq(0x70, 24)),
   visitor.sign, { id: seq(0x60, 16), time: 1764000001000 });
 check('message.posted event', B.hex(message) === example.messageEvent);
