@@ -59,7 +59,7 @@ relay="$root/usr/bin/netreach-relay"
 "$relay" demo-deployment --dir "$work/demo" >/dev/null
 
 # The packaged configuration with only its paths and port changed; no web-dir is given, so the
-# relay must find the page in ../share/netreach/web and tweetnacl and the word list at Debian's paths.
+# relay must find the page in ../share/netreach/web and tweetnacl and the word lists at Debian's paths.
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sed -e "s#^data-dir = .*#data-dir = $work/data#" -e "s#^keys = .*#keys = $work/demo/Keys#" \
     -e "s#^relay-key = .*#relay-key = $work/demo/private/relay.key#" \
@@ -94,9 +94,11 @@ nacl = urllib.request.urlopen(base + "/static/nacl-fast.min.js", timeout=10).rea
 assert nacl == open("/usr/share/nodejs/tweetnacl/nacl-fast.min.js", "rb").read(), "tweetnacl is not Debian's"
 words = urllib.request.urlopen(base + "/static/wordlist-en.txt", timeout=10).read()
 assert words == open("/usr/lib/python3/dist-packages/mnemonic/wordlist/english.txt", "rb").read(), "the word list is not Debian's"
+words = urllib.request.urlopen(base + "/static/wordlist-es.txt", timeout=10).read()
+assert words == open("/usr/lib/python3/dist-packages/mnemonic/wordlist/spanish.txt", "rb").read(), "the Spanish word list is not Debian's"
 health = urllib.request.urlopen(base + "/health", timeout=10)
 assert health.status == 200 and json.load(health)["status"] == "ok", "/health"
-print("package check: the extracted relay serves the package's page, Debian's tweetnacl and word list, and /health ok")
+print("package check: the extracted relay serves the package's page, Debian's tweetnacl and word lists, and /health ok")
 EOF
 
 kill -TERM "$relay_pid"
