@@ -8,9 +8,12 @@ import Testing
 struct HelpTextTests {
     /// The subcommand names a help text lists.
     static func subcommands(_ help: String) -> [String] {
-        guard let start = help.range(of: "SUBCOMMANDS:") else { return [] }
-        return help[start.upperBound...].split(separator: "\n").compactMap { line in
-            guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first else { return nil }
+        guard let start = help.range(of: "SUBCOMMANDS:\n") else { return [] }
+        // The list ends at its first blank line; after it comes "  See 'netreach help <subcommand>' …".
+        let list = help[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.isEmpty }
+        return list.compactMap { line in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first,
+                  name.allSatisfy({ $0.isLowercase || $0 == "-" }) else { return nil }
             return String(name)
         }.filter { $0 != "help" }
     }
@@ -21,7 +24,10 @@ struct HelpTextTests {
         var commands = Self.subcommands(root.standardOutput).map { [$0] }
         #expect(commands.count >= 20, "\(root.standardOutput)")
         var checked = 0
+        var seen = Set<[String]>()
         while let command = commands.popLast() {
+            // A command listed twice, or a list that never ends, must not loop forever.
+            guard seen.insert(command).inserted, seen.count < 200 else { continue }
             let help = try await BinaryRunner.run("netreach", command + ["--help"], environment: ["COLUMNS": "80"]).standardOutput
             commands += Self.subcommands(help).map { command + [$0] }
             var inExamples = false
