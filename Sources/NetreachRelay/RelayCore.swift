@@ -232,7 +232,7 @@ public final class RelayCore: Sendable {
             } catch {
                 throw ProtocolError(.malformed, "the alert does not have the alert layout: \(error.message)")
             }
-        case .messagePosted, .conversationClosed, .noteAdded, .incidentReported, .consentChanged, .incidentShared:
+        case .messagePosted, .conversationClosed, .noteAdded, .incidentReported, .consentChanged, .incidentShared, .feedbackGiven:
             guard sealedSizes.contains(event.content.count) else {
                 throw ProtocolError(.malformed, "sealed text must be padded to a bucket (content of \(event.content.count) bytes)")
             }

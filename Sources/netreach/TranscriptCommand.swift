@@ -63,6 +63,7 @@ struct TranscriptCommand: AsyncParsableCommand {
         case .incident(let id, let report): (kind, text) = ("incident", describe(report, id: id))
         case .consent(let change): (kind, text) = ("consent", describe(change))
         case .shared(let shared): (kind, text) = ("shared", describe(shared))
+        case .feedback(let feedback): (kind, text) = ("feedback", describe(feedback))
         case .alert(let alert): (kind, text) = ("alert", "\(alert.month) \(alert.area): \(alert.summary)")
         case .undecryptable(let reason): (kind, text) = ("undecryptable", reason)
         }

@@ -87,6 +87,12 @@ func describe(_ change: ConsentChange) -> String {
         + (change.visitorSaidOn.isEmpty ? "" : " (the visitor said so on \(change.visitorSaidOn))")
 }
 
+/// "helpful: a little; safer: yes; helped most: health" — only the questions the visitor answered.
+func describe(_ feedback: VisitorFeedback) -> String {
+    [feedback.helpful.map { "helpful: " + $0.label }, feedback.safer.map { "safer or better informed: " + $0.label },
+     feedback.helpedMost.map { "helped most: " + $0.label }].compactMap { $0 }.joined(separator: "; ")
+}
+
 func describe(_ shared: IncidentShared) -> String {
     "incident \(shared.incident.shortID) shared as \(shared.recipient == .police ? "a police package" : "an alert") at consent "
         + "\(shared.level.rawValue)" + (shared.note.isEmpty ? "" : ": \(shared.note)")
@@ -129,6 +135,7 @@ func transcriptLine(_ entry: TranscriptEntry, keySharing: [UInt64: String] = [:]
     case .incident(let id, let report): return "[\(time)] — \(who) reported an incident: \(describe(report, id: id)) —"
     case .consent(let change): return "[\(time)] — \(who) changed consent: \(describe(change)) —"
     case .shared(let shared): return "[\(time)] — \(who) shared an incident: \(describe(shared)) —"
+    case .feedback(let feedback): return "[\(time)] — the visitor gave feedback: \(describe(feedback)) —"
     case .alert(let alert): return "[\(time)] — \(who) published an alert: \(alert.month) \(alert.area) —"
     case .undecryptable(let reason): return "[\(time)] \(who): [cannot be read: \(reason)]"
     }

@@ -60,6 +60,12 @@ struct WorkedExampleTests {
                                                        nonce: try Nonce(bytes(0x90...0xa7))),
                               signer: staffSign)
         values["replyEvent"] = Hex.encode(reply.bytes)
+        let feedback = try Event(kind: .feedbackGiven, id: bytes(0x10...0x1f), conversation: visitor.conversation,
+                                 clientTimeMilliseconds: 1_764_000_120_000,
+                                 content: SealedText.seal(try VisitorFeedback(helpful: .yes, safer: .notSure, helpedMost: .health).text,
+                                                          key: conversationKey, nonce: try Nonce(bytes(0xa8...0xbf))),
+                                 signer: visitor.signing)
+        values["feedbackEvent"] = Hex.encode(feedback.bytes)
         let challenge = bytes(0x80...0x9f)
         values["authChallenge"] = Hex.encode(challenge)
         values["authSignature"] = Hex.encode(visitor.signing.sign(
@@ -71,7 +77,7 @@ struct WorkedExampleTests {
     @Test("every value of the documented example is what the Swift implementation computes")
     func matchesDocument() throws {
         let computed = try Self.compute()
-        #expect(documentedExample.count == 18)
+        #expect(documentedExample.count == 19)
         for (name, value) in documentedExample.sorted(by: { $0.key < $1.key }) {
             #expect(computed[name] == value, "example.\(name)")
         }
@@ -117,6 +123,17 @@ struct WorkedExampleTests {
         #expect(event.bytes.firstRange(of: [2, 0, 0, 0, 0x72, 0x6f]) == nil, "the tag is in clear")
         let other = SecretBox.generateKey()
         #expect(throws: ProtocolError.self) { try content.language(conversationKey: other) }
+    }
+
+    @Test("the documented feedback is the visitor's, opens with the conversation key and reads as three answers")
+    func documentedFeedbackOpens() throws {
+        let key = SecureBytes(copying: try Hex.decode(try #require(documentedExample["conversationKey"])))
+        let event = try Event(bytes: Hex.decode(try #require(documentedExample["feedbackEvent"])))
+        #expect(event.kind == .feedbackGiven && event.kind.author == .visitor && event.kind.visibleToVisitor)
+        #expect(Hex.encode(event.author.bytes) == documentedExample["visitorSignPublic"])
+        let feedback = try VisitorFeedback(text: try SealedText.open(event.content, key: key))
+        #expect(feedback == (try VisitorFeedback(helpful: .yes, safer: .notSure, helpedMost: .health)))
+        #expect(event.bytes.firstRange(of: Array("netreach-feedback".utf8)) == nil, "the feedback is in clear")
     }
 
     @Test("events made in Swift are accepted by the Python implementation")

@@ -19,7 +19,7 @@ struct BadInputTests {
         case openWithoutSelfWrap, eventSignedByOtherKey, openCutInVisitorKey, openCutInNonce, keyWrappedCutInNonce
         case replayedChallenge, revokedStaffKey, unknownStaffKey, secondAuth, binaryFrame, oversizeFrame, invalidUTF8
         case tamperedEventBeforeAuth, tamperedEventOfOtherAuthor, tamperedStaffKindFromVisitor, openedByAppend
-        case openWithBadLanguageField, openWithCutLanguageField
+        case openWithBadLanguageField, openWithCutLanguageField, staffWritesFeedback, unpaddedFeedback, feedbackElsewhere
 
         var testDescription: String { rawValue }
     }
@@ -117,6 +117,24 @@ struct BadInputTests {
             let raw = try Event(kind: .messagePosted, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
                                 content: Random.bytes(count: 100), signer: visitor.identity.signing)
             answer = await client.append(raw); expected = "malformed"
+        case .staffWritesFeedback:
+            // Feedback is the visitor's own word: staff cannot write it, even sealed with the right key.
+            _ = await client.authenticate(sam.signing, role: .staff)
+            let feedback = try VisitorFeedback(helpful: .yes, safer: .yes, helpedMost: .health)
+            let event = try Event(kind: .feedbackGiven, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                  content: SealedText.seal(feedback.text, key: visitor.conversationKey), signer: sam.signing)
+            answer = await client.append(event); expected = "forbidden"
+        case .unpaddedFeedback:
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            let raw = try Event(kind: .feedbackGiven, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                content: Random.bytes(count: 100), signer: visitor.identity.signing)
+            answer = await client.append(raw); expected = "malformed"
+        case .feedbackElsewhere:
+            _ = await client.authenticate(other.identity.signing, role: .visitor)
+            let feedback = try VisitorFeedback(helpful: .no, safer: nil, helpedMost: nil)
+            let event = try Event(kind: .feedbackGiven, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                  content: SealedText.seal(feedback.text, key: SecretBox.generateKey()), signer: other.identity.signing)
+            answer = await client.append(event); expected = "forbidden"
         case .openWithoutSelfWrap:
             _ = await client.authenticate(other.identity.signing, role: .visitor)
             let staffOnly = ConversationOpened(visitorBoxKey: other.identity.box.publicKey, wraps: [

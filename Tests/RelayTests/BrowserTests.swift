@@ -54,6 +54,7 @@ struct BrowserTests {
         var keys: [ConversationID: SecureBytes] = [:]
         var lastPosition = -1
         var heard: [String] = []
+        var feedback: [VisitorFeedback] = []
         let deadline = ContinuousClock.now + .seconds(300)
         while browser.isRunning, ContinuousClock.now < deadline {
             guard let message = await staff.next("event", timeout: .milliseconds(300)),
@@ -68,6 +69,10 @@ struct BrowserTests {
                 let forAlex = try #require(content.wraps.first { $0.recipient == alex.keyID }).open(with: alex.box, from: content.visitorBoxKey)
                 #expect(forSam.copyBytes() == forAlex.copyBytes())
                 keys[event.conversation] = forSam
+                continue
+            }
+            if event.kind == .feedbackGiven {
+                feedback.append(try VisitorFeedback(text: try SealedText.open(event.content, key: try #require(keys[event.conversation]))))
                 continue
             }
             guard event.kind == .messagePosted, event.author != sam.signing.publicKey else { continue }
@@ -106,10 +111,12 @@ struct BrowserTests {
         #expect(result.status == 0, "browser_visitor.py exited \(result.status)")
         #expect(heard == ["Hello from the browser", "please restart the relay", "after the restart", "please reply in the background",
                           "please close this chat"])
+        // The closed chat's feedback arrived once, sealed, with the two answers given and the one skipped.
+        #expect(feedback == [try VisitorFeedback(helpful: .aLittle, safer: nil, helpedMost: .someoneToTalkTo)])
 
         await staff.close()
         let stored = relay.dataDirectoryBytes()
-        for text in heard + ["Hi, I'm Sam. You're safe to talk.", "We are back.", "Here is my answer."] {
+        for text in heard + ["Hi, I'm Sam. You're safe to talk.", "We are back.", "Here is my answer.", "netreach-feedback", "someone-to-talk-to"] {
             #expect(!contains(stored, Array(text.utf8)), "plaintext '\(text)' found in the data directory")
         }
         await relay.stop()

@@ -115,4 +115,38 @@ struct StoreAndForwardTests {
             #expect(!contains(opened.bytes, Array("pt-BR".utf8)), "the language tag is in the event in clear")
         }
     }
+
+    @Test("a visitor's feedback is stored and forwarded to staff, who open it; the relay's data directory holds no answer in clear")
+    func feedbackForwarded() async throws {
+        let deployment = try Deployment()
+        try await withTestRelay(directory: try deployment.keyring()) { relay in
+            let sam = deployment.member("sam")
+            let visitor = VisitorClient()
+            let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            #expect(await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
+            let given = try VisitorFeedback(helpful: .yes, safer: .notSure, helpedMost: .someoneToTalkTo)
+            let event = try Event(kind: .feedbackGiven, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                  content: SealedText.seal(given.text, key: visitor.conversationKey), signer: visitor.identity.signing)
+            #expect(await client.append(event)?["t"] as? String == "ack")
+            await client.close()
+
+            let staff = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+            _ = await staff.authenticate(sam.signing, role: .staff)
+            staff.send(["t": "subscribe", "from": 0])
+            let opened = try Event(bytes: Base64URL.decode(try #require(await staff.next("event"))["event"] as! String))
+            let content = try ConversationOpened(content: opened.content)
+            let key = try #require(content.wraps.first { $0.recipient == sam.keyID }).open(with: sam.box, from: content.visitorBoxKey)
+            let forwarded = try #require(await staff.next("event"))
+            #expect(forwarded["kind"] as? String == "feedback.given")
+            let received = try Event(bytes: Base64URL.decode(forwarded["event"] as! String))
+            #expect(try VisitorFeedback(text: SealedText.open(received.content, key: key)) == given)
+            await staff.close()
+
+            let stored = relay.dataDirectoryBytes()
+            for text in ["netreach-feedback", "not-sure", "someone-to-talk-to"] {
+                #expect(!contains(stored, Array(text.utf8)), "'\(text)' is in the relay's data directory in clear")
+            }
+        }
+    }
 }

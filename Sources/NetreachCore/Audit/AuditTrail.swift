@@ -42,7 +42,7 @@ public enum AuditTrail {
             let action: AuditEntry.Action
             var detail = ""
             switch stored.kind {
-            case .conversationOpened: continue
+            case .conversationOpened, .feedbackGiven: continue
             case .messagePosted: action = .reply
             case .conversationClaimed: action = .claim
             case .conversationTransferred:

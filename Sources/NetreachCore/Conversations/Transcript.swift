@@ -99,6 +99,17 @@ public enum Transcript {
                 }
             case .failure(let reason): return (.undecryptable(reason: reason), nil)
             }
+        case .feedbackGiven:
+            switch open(content, key: keys.conversationKey, keyProblem: keys.conversationKeyProblem, what: "feedback",
+                        keyName: "conversation key") {
+            case .success(let text):
+                do {
+                    return (.feedback(try VisitorFeedback(text: text)), nil)
+                } catch {
+                    return (.undecryptable(reason: "the feedback.given does not read: \(error.message)"), nil)
+                }
+            case .failure(let reason): return (.undecryptable(reason: reason), nil)
+            }
         case .alertPublished:
             do {
                 return (.alert(try SafetyAlert(content: content)), nil)

@@ -23,6 +23,8 @@ public struct TranscriptEntry: Hashable, Sendable {
         /// An Ugly Mugs report (docs/INCIDENTS.md); its id is the event's.
         case incident(IncidentID, IncidentReport)
         case consent(ConsentChange)
+        /// What the visitor said about the chat after it closed (docs/WEB.md, "Feedback").
+        case feedback(VisitorFeedback)
         /// A record that the incident was shared (staff only).
         case shared(IncidentShared)
         /// An alert of the public feed (not part of any conversation; shown by `netreach alerts`).

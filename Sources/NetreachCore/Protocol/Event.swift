@@ -13,6 +13,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     case consentChanged = 9
     case incidentShared = 10
     case alertPublished = 11
+    case feedbackGiven = 12
 
     /// The name used on the wire and as the event log type.
     public var name: String {
@@ -28,6 +29,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case .consentChanged: "consent.changed"
         case .incidentShared: "incident.shared"
         case .alertPublished: "alert.published"
+        case .feedbackGiven: "feedback.given"
         }
     }
 
@@ -45,6 +47,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case "consent.changed": self = .consentChanged
         case "incident.shared": self = .incidentShared
         case "alert.published": self = .alertPublished
+        case "feedback.given": self = .feedbackGiven
         default: return nil
         }
     }
@@ -54,7 +57,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     /// Who may append it.
     public var author: Author {
         switch self {
-        case .conversationOpened: .visitor
+        case .conversationOpened, .feedbackGiven: .visitor
         case .messagePosted, .incidentReported, .consentChanged: .visitorOrStaff
         default: .staff
         }
@@ -63,7 +66,8 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     /// Whether the visitor of the conversation receives it.
     public var visibleToVisitor: Bool {
         switch self {
-        case .conversationOpened, .messagePosted, .conversationClaimed, .conversationClosed, .incidentReported, .consentChanged: true
+        case .conversationOpened, .messagePosted, .conversationClaimed, .conversationClosed, .incidentReported, .consentChanged,
+             .feedbackGiven: true
         case .keyWrapped, .conversationTransferred, .noteAdded, .incidentShared, .alertPublished: false
         }
     }

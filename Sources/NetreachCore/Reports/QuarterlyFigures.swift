@@ -1,3 +1,5 @@
+import Sodium
+
 /// The figures of one quarter's monitoring report (docs/READ-MODELS.md, "Quarterly report"),
 /// computed on a supervisor's machine from what they can decrypt. Counts are exact here; small
 /// ones are suppressed only when the report is rendered (`ReportTable`).
@@ -32,7 +34,13 @@ public struct QuarterlyFigures: Hashable, Sendable {
     public internal(set) var consentChanges = 0
     public internal(set) var policeShares = 0
     public internal(set) var alertsPublished = 0
-    /// Wrap-ups and reports in the quarter that could not be read: counted here, never guessed at.
+    /// Conversations whose visitor gave feedback in the quarter (the last they gave counts), and their answers;
+    /// a question left blank counts in none of its answers (docs/WEB.md, "Feedback").
+    public internal(set) var feedbackGiven = 0
+    public internal(set) var helpful: [VisitorFeedback.Helpful: Int] = [:]
+    public internal(set) var safer: [VisitorFeedback.Safer: Int] = [:]
+    public internal(set) var helpedMost: [VisitorFeedback.HelpedMost: Int] = [:]
+    /// Wrap-ups, reports and feedback in the quarter that could not be read: counted here, never guessed at.
     public internal(set) var unreadable = 0
 
     public var contacts: Int { contactsByMonth.reduce(0, +) }
@@ -88,6 +96,9 @@ public struct QuarterlyFigures: Hashable, Sendable {
                 if let language { figures.contactsByLanguage[language, default: 0] += 1 } else { figures.contactsLanguageNotKnown += 1 }
                 visitors.insert(conversation)
             }
+            if let given = events.last(where: { $0.kind == .feedbackGiven && $0.isByVisitor && quarter.contains($0.timeMilliseconds) }) {
+                figures.addFeedback(given, key: conversationKeys.conversationKey)
+            }
             if events.contains(where: { $0.kind == .incidentReported || $0.kind == .consentChanged || $0.kind == .incidentShared }) {
                 figures.addIncidents(Incidents.read(events: events, keys: conversationKeys), events: events)
             }
@@ -96,6 +107,17 @@ public struct QuarterlyFigures: Hashable, Sendable {
         figures.firstReplySeconds.sort()
         figures.waitingSeconds.sort()
         return figures
+    }
+
+    private mutating func addFeedback(_ given: StoredEvent, key: SecureBytes?) {
+        guard let key, let text = try? SealedText.open(given.event.content, key: key), let feedback = try? VisitorFeedback(text: text) else {
+            unreadable += 1
+            return
+        }
+        feedbackGiven += 1
+        if let answer = feedback.helpful { helpful[answer, default: 0] += 1 }
+        if let answer = feedback.safer { safer[answer, default: 0] += 1 }
+        if let answer = feedback.helpedMost { helpedMost[answer, default: 0] += 1 }
     }
 
     private mutating func addIncidents(_ reading: Incidents.Reading, events: [StoredEvent]) {

@@ -98,7 +98,19 @@ public struct QuarterlyReport: Sendable {
             .init("safety alerts published", both(\.alertsPublished)), .init("reports shared with the police", both(\.policeShares)),
             .init("consent changes", both(\.consentChanges)),
         ]))
+        tables.append(outcomes("Outcomes: was the chat helpful? (visitors' own feedback)", \.helpful))
+        tables.append(outcomes("Outcomes: do you feel safer or better informed?", \.safer))
+        tables.append(outcomes("Outcomes: what helped most?", \.helpedMost))
         return tables
+    }
+
+    /// One feedback question: each answer, "not answered" (feedback that skipped it), and the feedback given.
+    private func outcomes<Answer: CaseIterable & Hashable & OutcomeAnswer>(_ title: String,
+                                                                           _ answers: KeyPath<QuarterlyFigures, [Answer: Int]>) -> ReportTable {
+        let rows = Answer.allCases.map { answer in ReportTable.Row(answer.label, both { $0[keyPath: answers][answer] ?? 0 }) }
+            + [.init("not answered", both { figures in figures.feedbackGiven - figures[keyPath: answers].values.reduce(0, +) }),
+               .init("total feedback given", both(\.feedbackGiven))]
+        return ReportTable(title: title, columns: columns, rows: rows, hasTotal: true)
     }
 
     /// The page's languages, then any other tag a contact's opening carried (sorted), then "not known", then the total.
@@ -183,3 +195,9 @@ public struct QuarterlyReport: Sendable {
         return out + "\""
     }
 }
+
+/// An answer to one of the feedback questions, as the report labels it.
+protocol OutcomeAnswer { var label: String { get } }
+extension VisitorFeedback.Helpful: OutcomeAnswer {}
+extension VisitorFeedback.Safer: OutcomeAnswer {}
+extension VisitorFeedback.HelpedMost: OutcomeAnswer {}

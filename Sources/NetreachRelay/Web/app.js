@@ -25,7 +25,7 @@
       wordLists: state ? state.wordLists : null,
       entropy: null, visitor: null, conversationKey: null, session: null, mode: null, opened: false,
       remember: false, messages: [], byId: Object.create(null), outbox: [], lastPosition: -1,
-      staffHere: null, closed: false, entered: false, sequence: 0,
+      staffHere: null, closed: false, feedbackSent: false, entered: false, sequence: 0,
       // Where entering the chat leads: 'report' when the visitor came to report a dangerous person.
       next: null
     };
@@ -243,6 +243,20 @@
         chat.send();
       }
     });
+    $('feedback-form').addEventListener('submit', function (event) {
+      event.preventDefault();
+      var answers = {
+        helpful: checkedValue('feedback-helpful'), safer: checkedValue('feedback-safer'), helpedMost: checkedValue('feedback-helped-most')
+      };
+      if (!answers.helpful && !answers.safer && !answers.helpedMost) {
+        U.setText('feedback-error', t('feedbackEmpty'));
+        return;
+      }
+      U.setText('feedback-error', '');
+      $('feedback-form').reset();
+      chat.feedback(answers);
+    });
+    $('feedback-form').addEventListener('change', function () { U.setText('feedback-error', ''); });
     $('new-chat').addEventListener('click', function () {
       forgetHere();
       reset();
@@ -315,6 +329,12 @@
   }
 
   // The list a new phrase is written in: the language's own where BIP39 has one, else English.
+  // The value of the checked radio button named `name`, or '' when none is.
+  function checkedValue(name) {
+    var input = root.document.querySelector('input[name="' + name + '"]:checked');
+    return input ? input.value : '';
+  }
+
   function wordListFor(lang) { return (state.wordLists && state.wordLists[lang]) || state.wordLists.en; }
 
   function toggleLabel() {
@@ -342,6 +362,8 @@
     U.setText('connection', '');
     U.setText('start-error', '');
     U.setText('send-error', '');
+    U.setText('feedback-error', '');
+    $('feedback-form').reset();
     $('phrase-saved').disabled = $('phrase-back').disabled = $('remember-start').disabled = false;
     $('remember-start').checked = false;
     $('progress-box').hidden = true;

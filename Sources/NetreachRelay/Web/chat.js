@@ -73,6 +73,11 @@
         } else if (event.kind === P.KIND.closed) {
           state.closed = true;
           note(id, t('chatClosed'), message.time, message.position);
+        } else if (event.kind === P.KIND.feedback && mine) {
+          // Our own feedback, sent from this page before (a resumed chat): not asked for again.
+          state.feedbackSent = true;
+          add({ id: id, kind: 'feedback', mine: true, author: '', text: t('feedbackEntry'), time: message.time,
+            position: message.position, state: 'stored' });
         }
       } catch (e) {
         note('bad-' + message.position, t('unreadable'), message.time, message.position);
@@ -128,6 +133,15 @@
       render();
       flush();
       return entry;
+    }
+
+    // Sends the closed chat's feedback (docs/WEB.md, "Feedback"): `answers` holds helpful, safer and
+    // helpedMost, each a value of its question or '' when skipped; at least one is given.
+    function feedback(answers) {
+      var state = app.state();
+      var P = root.NetreachProtocol;
+      state.feedbackSent = true;
+      return post(P.KIND.feedback, P.feedbackText(answers), { kind: 'feedback', text: t('feedbackEntry') });
     }
 
     // Sends a checked report (NetreachIncidents.checkReport) as incident.reported.
@@ -212,10 +226,11 @@
       $('send-form').hidden = state.closed;
       $('report-open').hidden = state.closed;
       $('closed-box').hidden = !state.closed;
+      $('feedback-form').hidden = !state.closed || !!state.feedbackSent;
     }
 
     return {
-      receive: receive, send: send, flush: flush, render: render, report: report, changeConsent: changeConsent,
+      receive: receive, send: send, flush: flush, render: render, report: report, feedback: feedback, changeConsent: changeConsent,
       findReport: findReport, consentLevel: consentLevel
     };
   }

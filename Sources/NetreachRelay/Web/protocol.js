@@ -6,10 +6,10 @@
   var nacl = root.nacl;
   var B = root.NetreachBytes;
 
-  var KIND = { opened: 1, keyWrapped: 2, message: 3, claimed: 4, transferred: 5, closed: 6, note: 7 };
+  var KIND = { opened: 1, keyWrapped: 2, message: 3, claimed: 4, transferred: 5, closed: 6, note: 7, feedback: 12 };
   var KIND_NAMES = {
     'conversation.opened': 1, 'key.wrapped': 2, 'message.posted': 3, 'conversation.claimed': 4,
-    'conversation.transferred': 5, 'conversation.closed': 6, 'note.added': 7
+    'conversation.transferred': 5, 'conversation.closed': 6, 'note.added': 7, 'feedback.given': 12
   };
   var HEADER = 84;
   var MAX_CONTENT = 65536;
@@ -74,6 +74,13 @@
   }
 
   // `nonce ‖ secretbox(Padded(text), nonce, key)`.
+  // The text of a feedback.given (docs/WEB.md, "Feedback"): the three answers, each one of its
+  // question's values or '' when skipped, in the order the Swift writer uses.
+  function feedbackText(answers) {
+    return JSON.stringify({ format: 'netreach-feedback-v1', helpful: answers.helpful || '', safer: answers.safer || '',
+      helpedMost: answers.helpedMost || '' });
+  }
+
   function seal(text, key, nonce) {
     nonce = nonce || nacl.randomBytes(24);
     var padded = pad(B.utf8(text));
@@ -237,7 +244,7 @@
   }
 
   root.NetreachProtocol = {
-    KIND: KIND, KIND_NAMES: KIND_NAMES, MAX_TEXT: MAX_TEXT, ProtocolError: ProtocolError,
+    KIND: KIND, KIND_NAMES: KIND_NAMES, feedbackText: feedbackText, MAX_TEXT: MAX_TEXT, ProtocolError: ProtocolError,
     ctx: ctx, H: H, keyId: keyId, identity: identity, wipeIdentity: wipeIdentity, pad: pad, unpad: unpad,
     seal: seal, openSealed: openSealed, makeEvent: makeEvent, parseEvent: parseEvent, wrap: wrap,
     openedContent: openedContent, parseOpened: parseOpened, openedLanguage: openedLanguage, ownConversationKey: ownConversationKey,

@@ -33,6 +33,26 @@ extension Conversations {
             #expect(entries.allSatisfy { $0.problem == nil })
         }
 
+        @Test("the visitor's feedback after the close reads as its answers; feedback that does not read says why")
+        func feedback() throws {
+            var script = try Script(log: TestLog(), wrappedTo: [Cast.alice])
+            try script.visitorSays("thanks")
+            try script.shareStaffKey(from: Cast.alice, to: [Cast.alice])
+            try script.close(by: Cast.alice, sampleWrapUp)
+            let given = try VisitorFeedback(helpful: .aLittle, safer: nil, helpedMost: .localServices)
+            try script.append(.feedbackGiven, SealedText.seal(given.text, key: script.conversationKey), by: script.visitor)
+            try script.append(.feedbackGiven, SealedText.seal(#"{"format":"netreach-feedback-v1","helpful":"","safer":"","helpedMost":""}"#,
+                                                              key: script.conversationKey), by: script.visitor)
+            let entries = transcript(script, as: Cast.alice)
+            #expect(entries[entries.count - 2].speaker == .visitor)
+            #expect(entries[entries.count - 2].content == .feedback(given))
+            guard case .undecryptable(let reason) = entries.last?.content else {
+                Issue.record("expected undecryptable, got \(String(describing: entries.last?.content))")
+                return
+            }
+            #expect(reason.contains("feedback.given does not read") && reason.contains("at least one"))
+        }
+
         @Test("a tampered message is undecryptable with the reason; the rest still reads")
         func tamperedMessage() throws {
             let script = try Script(log: TestLog(), wrappedTo: [Cast.alice])

@@ -126,6 +126,11 @@ def example():
     reply_content = reply_nonce + b.crypto_secretbox(pad("Yes, I'm here. You're safe to talk.".encode()), reply_nonce,
                                                      conversation_key)
     reply = event(3, bytes(range(0xB0, 0xC0)), conversation, 1764000060000, staff_sign, reply_content)
+    # The visitor's feedback once the chat is closed: a flat JSON text sealed as a message is.
+    feedback_nonce = bytes(range(0xA8, 0xC0))
+    feedback_text = b'{"format":"netreach-feedback-v1","helpful":"yes","safer":"not-sure","helpedMost":"health"}'
+    feedback_content = feedback_nonce + b.crypto_secretbox(pad(feedback_text), feedback_nonce, conversation_key)
+    feedback = event(12, bytes(range(0x10, 0x20)), conversation, 1764000120000, v_sign, feedback_content)
     challenge = bytes(range(0x80, 0xA0))
     auth = v_sign.sign(ctx("auth") + challenge + bytes(relay.verify_key) + b"\x01").signature
     counter = 0
@@ -147,6 +152,7 @@ def example():
         ("openedWithLanguageEvent", opened_language.hex()),
         ("messageEvent", message.hex()),
         ("replyEvent", reply.hex()),
+        ("feedbackEvent", feedback.hex()),
         ("authChallenge", challenge.hex()),
         ("authSignature", auth.hex()),
         ("pow8Nonce", struct.pack("<Q", counter).hex()),

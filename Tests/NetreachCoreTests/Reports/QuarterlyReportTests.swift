@@ -67,11 +67,31 @@ struct GeneratedQuarter {
                     if let language { expected.contactsByLanguage[language, default: 0] += 1 } else { expected.contactsLanguageNotKnown += 1 }
                     visitors.insert(script.conversation)
                 }
+                if rng.chance(60) { try feedback(&script, rng: &rng) }
             }
         }
         expected.uniqueVisitors = visitors.count
         expected.firstReplySeconds.sort()
         expected.waitingSeconds.sort()
+    }
+
+    /// The visitor answers the closed chat's questions, skipping some; one in ten answers twice, and the last in the quarter counts.
+    private mutating func feedback(_ script: inout Script, rng: inout SeededGenerator) throws {
+        var counted: VisitorFeedback?
+        for _ in 0..<(rng.chance(10) ? 2 : 1) {
+            let helpful = rng.chance(80) ? VisitorFeedback.Helpful.allCases.randomElement(using: &rng)! : nil
+            let safer = rng.chance(70) ? VisitorFeedback.Safer.allCases.randomElement(using: &rng)! : nil
+            let helpedMost = rng.chance(60) ? VisitorFeedback.HelpedMost.allCases.randomElement(using: &rng)! : nil
+            let given = try VisitorFeedback(helpful: helpful ?? (safer == nil && helpedMost == nil ? .no : nil), safer: safer, helpedMost: helpedMost)
+            log.time += UInt64.random(in: 60...7_200, using: &rng) * 1000
+            let stored = try script.append(.feedbackGiven, SealedText.seal(given.text, key: script.conversationKey), by: script.visitor)
+            if quarter.contains(stored.timeMilliseconds) { counted = given }
+        }
+        guard let counted else { return }
+        expected.feedbackGiven += 1
+        if let answer = counted.helpful { expected.helpful[answer, default: 0] += 1 }
+        if let answer = counted.safer { expected.safer[answer, default: 0] += 1 }
+        if let answer = counted.helpedMost { expected.helpedMost[answer, default: 0] += 1 }
     }
 
     /// The visitor reports; consent may change later; the report may be shared and alerted on.
@@ -138,6 +158,8 @@ extension QuarterlyFigures {
         var openedOffDuty = 0
         var contactsByLanguage: [VisitorLanguage: Int] = [:], contactsLanguageNotKnown = 0
         var incidents = 0, consentChanges = 0, policeShares = 0, alertsPublished = 0
+        var feedbackGiven = 0, helpful: [VisitorFeedback.Helpful: Int] = [:], safer: [VisitorFeedback.Safer: Int] = [:]
+        var helpedMost: [VisitorFeedback.HelpedMost: Int] = [:]
         var incidentsByHarm: [IncidentReport.Harm: Int] = [:], incidentsByConsent: [ConsentLevel: Int] = [:]
     }
 }
@@ -184,6 +206,9 @@ struct QuarterlyReportTests {
         #expect(figures.consentChanges == truth.consentChanges)
         #expect(figures.policeShares == truth.policeShares)
         #expect(figures.alertsPublished == truth.alertsPublished)
+        #expect(figures.feedbackGiven == truth.feedbackGiven && figures.feedbackGiven > 200)
+        #expect(figures.helpful == truth.helpful && figures.safer == truth.safer && figures.helpedMost == truth.helpedMost)
+        #expect(figures.helpful.count == 3 && figures.safer.count == 3 && figures.helpedMost.count == 5)
         #expect(figures.unreadable == 0)
         #expect(figures.contacts > 700, "the generator should fill the quarter: \(figures.contacts)")
         #expect(figures.incidents > 50)
@@ -199,7 +224,7 @@ struct QuarterlyReportTests {
             ConversationKeys.resolve(events: events, me: Cast.mallory.secrets, keyring: Cast.keyring)
         }
         #expect(mallory.contacts == 0)
-        #expect(mallory.unreadable == figures.contacts + figures.incidents)
+        #expect(mallory.unreadable == figures.contacts + figures.incidents + figures.feedbackGiven)
     }
 
     @Test("small counts are hidden, with a second cell where a total would give the first away")
@@ -287,6 +312,55 @@ struct QuarterlyReportTests {
         let shown = table.shown(threshold: 5)
         #expect(ReportTable.derivableCells(shown, hasTotal: true, threshold: 5).isEmpty, "\(shown)")
         #expect(report.csv.contains("Contacts by language,total,\(Self.quarter),"))
+    }
+
+    @Test("outcomes: a table per feedback question, each answer, not answered and the feedback given; nothing derivable")
+    func outcomes() throws {
+        let generated = try GeneratedQuarter(conversations: 120, seed: 7, quarter: Self.quarter)
+        let figures = generated.figures(for: Self.quarter)
+        #expect(figures.feedbackGiven > 0)
+        let report = QuarterlyReport(organisation: "p", current: figures, previous: generated.figures(for: try #require(Self.quarter.previous)),
+                                     monthlyTarget: nil)
+        let tables = report.tables.filter { $0.title.hasPrefix("Outcomes:") }
+        #expect(tables.map(\.title) == ["Outcomes: was the chat helpful? (visitors' own feedback)", "Outcomes: do you feel safer or better informed?",
+                                        "Outcomes: what helped most?"])
+        #expect(tables[0].rows.map(\.label) == ["yes", "a little", "no", "not answered", "total feedback given"])
+        #expect(tables[2].rows.map(\.label) == ["safety advice", "local services", "health", "someone to talk to", "something else",
+                                                "not answered", "total feedback given"])
+        let answered = [figures.helpful.values.reduce(0, +), figures.safer.values.reduce(0, +), figures.helpedMost.values.reduce(0, +)]
+        for (table, answered) in zip(tables, answered) {
+            #expect(table.hasTotal)
+            #expect(table.rows.last?.cells.first == .count(figures.feedbackGiven))
+            #expect(table.rows[table.rows.count - 2].cells.first == .count(figures.feedbackGiven - answered))
+            let shown = table.shown(threshold: 5)
+            #expect(ReportTable.derivableCells(shown, hasTotal: true, threshold: 5).isEmpty, "\(table.title): \(shown)")
+        }
+        #expect(report.csv.contains("Outcomes: what helped most?,total feedback given,\(Self.quarter),"))
+    }
+
+    @Test("feedback that does not open or read is counted as unreadable, never as an answer; the last feedback in the quarter counts")
+    func feedbackUnreadableAndLast() throws {
+        let log = TestLog()
+        log.time = Self.quarter.start + 86_400_000
+        let script = try Script(log: log, wrappedTo: GeneratedQuarter.staff)
+        try script.visitorSays("hello")
+        let first = try VisitorFeedback(helpful: .no, safer: nil, helpedMost: nil)
+        let last = try VisitorFeedback(helpful: .yes, safer: .yes, helpedMost: .health)
+        try script.append(.feedbackGiven, SealedText.seal(first.text, key: script.conversationKey), by: script.visitor)
+        log.time += 60_000
+        try script.append(.feedbackGiven, SealedText.seal(last.text, key: script.conversationKey), by: script.visitor)
+        let other = try Script(log: log, wrappedTo: GeneratedQuarter.staff)
+        // Sealed with a key nobody holds, and a text that is not feedback: both unreadable.
+        try other.append(.feedbackGiven, SealedText.seal(last.text, key: SecretBox.generateKey()), by: other.visitor)
+        let third = try Script(log: log, wrappedTo: GeneratedQuarter.staff)
+        try third.append(.feedbackGiven, SealedText.seal(#"{"format":"netreach-feedback-v1","helpful":"maybe","safer":"","helpedMost":""}"#,
+                                                         key: third.conversationKey), by: third.visitor)
+        let figures = QuarterlyFigures.build(quarter: Self.quarter, events: log.events) { _, events in
+            ConversationKeys.resolve(events: events, me: Cast.dave.secrets, keyring: Cast.keyring)
+        }
+        #expect(figures.feedbackGiven == 1)
+        #expect(figures.helpful == [.yes: 1] && figures.safer == [.yes: 1] && figures.helpedMost == [.health: 1])
+        #expect(figures.unreadable == 2)
     }
 
     @Test("a language tag the page does not offer gets its own row, after the page's languages and before not known")

@@ -103,6 +103,20 @@ def shoot(driver, directory, name, scroll_to=None):
     size(driver, 360, 740)
 
 
+def press(driver, element):
+    """Taps an element (an id or a WebElement), scrolled to the middle of the screen first so that
+    the sticky Quick exit bar is not in the way."""
+    if isinstance(element, str):
+        element = driver.find_element(By.ID, element)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+def choose(driver, element_id):
+    """Ticks a checkbox or radio button by its label, as a finger would."""
+    press(driver, driver.find_element(By.CSS_SELECTOR, "label[for='%s']" % element_id))
+
+
 def wait(driver, condition, seconds=20):
     try:
         WebDriverWait(driver, seconds, poll_frequency=0.1).until(lambda d: condition(d))

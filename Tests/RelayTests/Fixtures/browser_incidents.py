@@ -21,7 +21,7 @@ from selenium.webdriver.support.ui import Select
 
 sys.dont_write_bytecode = True  # nothing written next to the fixtures
 import browser_common  # noqa: E402 (after the line above)
-from browser_common import check, size, start_browser, storage, text, visible, wait  # noqa: E402
+from browser_common import check, choose, press, size, start_browser, storage, text, visible, wait  # noqa: E402
 
 BASE, NEUTRAL, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
 # What the checker may not cause: any request, or any WebSocket frame, seen by Chrome's network log.
@@ -71,20 +71,6 @@ def consent_now(driver):
 def stored(driver, kind, count):
     """Whether `count` of the visitor's own entries of this kind have two ticks."""
     return len(driver.find_elements(By.CSS_SELECTOR, "#messages li.mine[data-kind=%s] .tick[data-state=stored]" % kind)) == count
-
-
-def press(driver, element):
-    """Taps an element (an id or a WebElement), scrolled to the middle of the screen first so that
-    the sticky Quick exit bar is not in the way."""
-    if isinstance(element, str):
-        element = driver.find_element(By.ID, element)
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
-
-
-def choose(driver, element_id):
-    """Ticks a checkbox or radio button by its label, as a finger would."""
-    press(driver, driver.find_element(By.CSS_SELECTOR, "label[for='%s']" % element_id))
 
 
 def type_into(driver, element_id, value):

@@ -24,7 +24,7 @@ from selenium.webdriver.common.keys import Keys
 
 sys.dont_write_bytecode = True  # nothing written next to the fixtures
 import browser_common  # noqa: E402 (after the line above)
-from browser_common import check, size, start_browser, storage, text, visible, wait  # noqa: E402
+from browser_common import check, choose, press, size, start_browser, storage, text, visible, wait  # noqa: E402
 
 BASE, NEUTRAL, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
 WORDLIST = "/usr/lib/python3/dist-packages/mnemonic/wordlist/english.txt"
@@ -280,12 +280,29 @@ def main():
         check("the closed state shows", wait(driver, lambda d: "This chat is closed" in text(d, "chat-state"), 30),
               text(driver, "chat-state"))
         check("a closed chat has no message box", not visible(driver, "send-form") and visible(driver, "new-chat"))
+        # Feedback: asked once the chat is closed, optional, sent sealed (BrowserTests reads it as staff).
+        check("a closed chat asks for feedback", visible(driver, "feedback-form"))
+        press(driver, "feedback-send")
+        check("feedback with no answer is not sent, and the page says why",
+              "at least one answer" in text(driver, "feedback-error") and visible(driver, "feedback-form"), text(driver, "feedback-error"))
+        choose(driver, "feedback-helpful-a-little")
+        check("choosing an answer clears the old problem", text(driver, "feedback-error") == "", text(driver, "feedback-error"))
+        choose(driver, "feedback-helped-most-someone-to-talk-to")
+        press(driver, "feedback-send")
+        check("sent feedback is stored (two ticks) and thanked", wait(driver, lambda d: any(
+            "You sent your feedback" in item.get_attribute("textContent")
+            and item.find_elements(By.CSS_SELECTOR, ".tick[data-state=stored]")
+            for item in d.find_elements(By.CSS_SELECTOR, "#messages li.mine")), 20), messages(driver))
+        check("the feedback form is gone once sent", not visible(driver, "feedback-form"))
         driver.refresh()
         wait(driver, lambda d: visible(d, "screen-home"))
         check("a closed chat's phrase opens it", resume(driver, " ".join(closing)))
         check("a closed chat shows its history and the closed state",
               wait(driver, lambda d: "please close this chat" in messages(d) and "This chat is closed" in text(d, "chat-state")),
               [messages(driver), text(driver, "chat-state")])
+        check("a resumed chat does not ask for feedback given before",
+              wait(driver, lambda d: "You sent your feedback. Thank you." in messages(d)) and not visible(driver, "feedback-form"),
+              messages(driver))
 
         # Quick exit with Escape pressed three times.
         ActionChains(driver).send_keys(Keys.ESCAPE).pause(0.1).send_keys(Keys.ESCAPE).pause(0.1).send_keys(Keys.ESCAPE).perform()

@@ -36,7 +36,7 @@ for (const line of fs.readFileSync(path.join(repo, 'docs/PROTOCOL.md'), 'utf8').
   const match = /^example\.(\w+) (.+)$/.exec(line);
   if (match) example[match[1]] = match[2];
 }
-check('the worked example is in docs/PROTOCOL.md', Object.keys(example).length === 18, Object.keys(example).length + ' lines');
+check('the worked example is in docs/PROTOCOL.md', Object.keys(example).length === 19, Object.keys(example).length + ' lines');
 
 const list = new Phrase.WordList(fs.readFileSync(wordListPath, 'utf8'));
 const entropy = B.fromHex(example.entropy);
@@ -111,6 +111,13 @@ check('a cut sealed language is malformed', throwsCode(() => P.parseOpened(cutLa
 const message = P.makeEvent(P.KIND.message, visitor.conversation, P.seal('Hello, is anyone there?', conversationKey, seq(0x70, 24)),
   visitor.sign, { id: seq(0x60, 16), time: 1764000001000 });
 check('message.posted event', B.hex(message) === example.messageEvent);
+
+const feedback = P.makeEvent(P.KIND.feedback, visitor.conversation,
+  P.seal(P.feedbackText({ helpful: 'yes', safer: 'not-sure', helpedMost: 'health' }), conversationKey, seq(0xa8, 24)),
+  visitor.sign, { id: seq(0x10, 16), time: 1764000120000 });
+check('feedback.given event, its text as the page writes it', B.hex(feedback) === example.feedbackEvent);
+check('feedback that skips a question writes it empty',
+  P.feedbackText({ helpful: '', safer: 'no' }) === '{"format":"netreach-feedback-v1","helpful":"","safer":"no","helpedMost":""}');
 
 const reply = P.parseEvent(B.fromHex(example.replyEvent));
 check('the staff reply parses and verifies', reply.kind === 3 && B.hex(reply.author) === example.staffSignPublic && reply.time === 1764000060000);
