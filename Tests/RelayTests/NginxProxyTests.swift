@@ -105,6 +105,8 @@ struct NginxProxyTests {
             #expect(health.hasPrefix("200 ") && health.contains("\"status\":\"ok\""), "\(health)")
             let page = try await Self.python(fetch, [String(https), "/", directory + "/cert.pem", "tls"])
             #expect(page.hasPrefix("200 ") && page.contains("default-src 'self'"), "the relay's page and its CSP come through: \(page)")
+            let metrics = try await Self.python(fetch, [String(https), "/metrics", directory + "/cert.pem", "tls"])
+            #expect(metrics.hasPrefix("404 ") && !metrics.contains("netreach_"), "the relay's counters are not for the internet: \(metrics)")
             let plain = try await Self.python(fetch, [String(http), "/", directory + "/cert.pem", "plain"])
             #expect(plain.hasPrefix("301 https://localhost/"), "\(plain)")
 

@@ -31,7 +31,7 @@ echo "package check: built $(basename "$package")"
 contents=$(dpkg-deb --contents "$package" | awk '{ print $6 }')
 for path in ./usr/bin/netreach-relay ./usr/bin/netreach ./usr/share/netreach/web/index.html ./usr/share/netreach/web/app.js \
             ./usr/share/netreach/web/style.css ./lib/systemd/system/netreach-relay.service ./etc/netreach/relay.conf \
-            ./usr/share/doc/netreach/OPERATIONS.md ./usr/share/doc/netreach/README.md ./usr/share/doc/netreach/relay.conf.example; do
+            ./usr/share/doc/netreach/OPERATIONS.md ./usr/share/doc/netreach/README.md ./usr/share/doc/netreach/relay.conf.example ./usr/share/doc/netreach/nginx-netreach.conf; do
     grep -qx "$path" <<<"$contents" || fail "$path is not in the package"
 done
 if grep -q "nacl" <<<"$contents"; then fail "the package carries a copy of tweetnacl; it must depend on node-tweetnacl"; fi
