@@ -158,7 +158,7 @@ struct ChatLoop {
             case "/help":
                 editor.printAbove("""
                     /note TEXT          a note only staff read
-                    /canned NAME        send a canned reply (netreach canned list)
+                    /canned NAME        send a canned reply, in the visitor's language if you have that version
                     /transfer NAME      hand the chat to a colleague (asks for a note)
                     /close              close with the wrap-up (topics, referrals, outcome, new or repeat,
                                         then age band, gender and work setting if the visitor said)
@@ -170,11 +170,18 @@ struct ChatLoop {
                 try await showNew()
             case "/canned":
                 let canned = CannedReplies.load(home: home)
-                guard let text = canned.replies[argument] else {
-                    editor.printAbove("no canned reply '\(argument)'; have: \(canned.replies.keys.sorted().joined(separator: ", "))")
+                let events = try await work.events(of: conversation)
+                let language = ConversationLanguage.read(events, keys: work.keys(for: events)).language
+                guard let reply = canned.reply(named: argument, for: language) else {
+                    editor.printAbove(canned.names.contains(argument)
+                        ? "canned reply '\(argument)' has no default version and none in \(language?.tag ?? "the visitor's language"); not sent"
+                        : "no canned reply '\(argument)'; have: \(canned.names.joined(separator: ", "))")
                     return true
                 }
-                try await send(text)
+                if let language, reply.language == nil {
+                    editor.printAbove("(no \(language.tag) version of '\(argument)': sending the default one)")
+                }
+                try await send(reply.text)
             case "/transfer":
                 guard let name = try? StaffName(argument) else { editor.printAbove("usage: /transfer NAME"); return true }
                 // The name first: a note typed for someone who is not there would be typed for nothing.

@@ -74,6 +74,43 @@ struct ChatTerminalTests {
         await visitor.connection.close()
     }
 
+    @Test("/canned sends the version in the visitor's language, else the default with a note, and refuses a name nobody saved")
+    func cannedInVisitorsLanguage() async throws {
+        let deployment = try await StaffDeployment.make()
+        defer { deployment.stop() }
+        try await deployment.login("sam")
+        for arguments in [["canned", "add", "hours", "We are here Monday to Friday, 10:00 to 18:00."],
+                          ["canned", "add", "hours", "--language", "ro", "Suntem aici de luni până vineri, 10:00–18:00."],
+                          ["canned", "add", "welcome", "Hello, I am here to help."]] {
+            let added = try await deployment.netreach("sam", arguments)
+            #expect(added.status == 0, "\(added.standardError)")
+        }
+        let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "bună ziua",
+                                                 language: try VisitorLanguage("ro"))
+        let session = "netreach-canned-" + String(visitor.shortID.filter { $0.isLetter || $0.isNumber })
+        let binary = BinaryRunner.productsDirectory.appendingPathComponent("netreach").path
+        let command = "env NETREACH_HOME=\(deployment.home("sam")) \(binary) chat \(visitor.shortID) --passphrase-file \(deployment.passphraseFile) 2>\(deployment.directory)/chat.err; echo chat-exited-$?; sleep 60"
+        try await tmux(["new-session", "-d", "-s", session, "-x", "160", "-y", "40", command])
+        defer { killSession(session) }
+        // Typing starts once the prompt shows: keys sent before the line editor takes the terminal are lost.
+        #expect(try await screen(session, until: { $0.contains("you have claimed it") && $0.contains("sam>") }) != nil)
+
+        try await tmux(["send-keys", "-t", session, "-l", "/canned hours"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
+        #expect(await visitor.nextStaffMessage() == "Suntem aici de luni până vineri, 10:00–18:00.")
+        try await tmux(["send-keys", "-t", session, "-l", "/canned welcome"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
+        #expect(await visitor.nextStaffMessage() == "Hello, I am here to help.")
+        #expect(try await screen(session, until: { $0.contains("no ro version of 'welcome': sending the default one") }) != nil)
+        try await tmux(["send-keys", "-t", session, "-l", "/canned nope"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
+        #expect(try await screen(session, until: { $0.contains("no canned reply 'nope'; have: hours, welcome") }) != nil)
+        try await tmux(["send-keys", "-t", session, "-l", "/quit"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
+        #expect(try await screen(session, until: { $0.contains("chat-exited-0") }) != nil)
+        await visitor.connection.close()
+    }
+
     @Test("the relay goes away mid-chat: the chat says so, reconnects by itself, and what was typed meanwhile arrives once")
     func reconnects() async throws {
         let deployment = try await StaffDeployment.make()
