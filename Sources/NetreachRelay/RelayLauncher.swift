@@ -33,10 +33,16 @@ public enum RelayLauncher {
         logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)"])
         let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,
                              opensPerAddressPerHour: opensPerAddressPerHour, logger: logger)
-        let application = try RelayServer.makeApplication(core: core, configuration: configuration,
+        var certificates: TLSCertificateStore?
+        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            do { certificates = try TLSCertificateStore(certificatePath: certificate, keyPath: key) } catch {
+                throw RelayConfiguration.Error(message: "TLS: \(error)")
+            }
+        }
+        let application = try RelayServer.makeApplication(core: core, configuration: configuration, certificates: certificates,
                                                           logger: logger, onServerRunning: onServerRunning)
         let checkpoints = CheckpointService(core: core, logger: logger)
-        let reloader = KeyringReloader(core: core, directory: configuration.keysDirectory, logger: logger)
+        let reloader = RelayReloader(core: core, directory: configuration.keysDirectory, certificates: certificates, logger: logger)
         var group = ServiceGroupConfiguration(services: [application, checkpoints, reloader],
                                               gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(10)
@@ -67,22 +73,41 @@ public enum RelayLauncher {
     }
 }
 
-/// Reloads the keyring from its directory on SIGHUP; a revocation closes the revoked key's connections.
-struct KeyringReloader: Service {
+/// On SIGHUP, reloads the keyring (a revocation closes the revoked key's connections) and the TLS
+/// certificate and key (new connections get the new pair; open ones keep theirs). Each part that
+/// fails to load is refused with one log line, and the one in force stays.
+struct RelayReloader: Service {
     let core: RelayCore
     let directory: String
+    let certificates: TLSCertificateStore?
     let logger: Logger
 
     func run() async throws {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            do {
-                let keyring = try Keyring.load(directory: directory)
-                await core.replaceDirectory(keyring)
-                logger.info("keyring reloaded", metadata: ["staff": "\(keyring.active.count)", "revoked": "\(keyring.revocations.count)"])
-            } catch {
-                // A keyring that fails to verify is not applied: the one in force stays.
-                logger.error("keyring reload refused; keeping the previous one", metadata: ["error": "\(error)"])
-            }
+            await reload()
+        }
+    }
+
+    func reload() async {
+        do {
+            let keyring = try Keyring.load(directory: directory)
+            await core.replaceDirectory(keyring)
+            logger.info("keyring reloaded", metadata: ["staff": "\(keyring.active.count)", "revoked": "\(keyring.revocations.count)"])
+        } catch {
+            // A keyring that fails to verify is not applied: the one in force stays.
+            logger.error("keyring reload refused; keeping the previous one", metadata: ["error": "\(error)"])
+        }
+        guard let certificates else { return }
+        do {
+            let served = try certificates.reload()
+            logger.notice("TLS certificate reloaded; new connections get it", metadata: [
+                "serial": "\(served.serial)", "not-valid-after": "\(served.notValidAfter.formatted(.iso8601))",
+            ])
+        } catch {
+            // Only the path and the parser's reason: never a byte of the key.
+            logger.error("TLS certificate reload refused; keeping the previous one", metadata: [
+                "error": "\(error)", "serial-in-force": "\(certificates.served.serial)",
+            ])
         }
     }
 }

@@ -15,8 +15,10 @@ extension NetreachRelayCommand {
             discussion: """
                 The relay key is an encrypted private key file (docs/KEYS.md); its passphrase comes from
                 --passphrase-file or the NETREACH_RELAY_PASSPHRASE environment variable. SIGHUP reloads the
-                keyring (a revocation closes that key's open connections at once). Every option can instead be
-                set in a configuration file given with --config (see `netreach-relay check-config`).
+                keyring (a revocation closes that key's open connections at once) and the TLS certificate and
+                key (new connections get the new pair, open chats stay; a pair that does not load is refused
+                and the old one stays). Every option can instead be set in a configuration file given with
+                --config (see `netreach-relay check-config`).
 
                 Example:
                   netreach-relay serve --data-dir /var/lib/netreach/log --keys /etc/netreach/Keys \\
