@@ -12,7 +12,7 @@ public import Sodium
 /// in-flight appends finish, sockets close, a last checkpoint is signed and the log is closed.
 public enum RelayLauncher {
     public static func run(configuration: RelayConfiguration, relayKey: SigningKeyPair, powBits: Int,
-                           opensPerAddressPerHour: Int = 30, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+                           opensPerAddressPerHour: Int = 30, behindProxy: Bool = false, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let keyring = try Keyring.load(directory: configuration.keysDirectory)
         try checkWebPage(configuration.web, organisationKey: keyring.organisation.signKey)
         let store = try FileEventStore(directory: configuration.dataDirectory)
@@ -29,6 +29,10 @@ public enum RelayLauncher {
         }
         if let segment = report.removedIncompleteSegment {
             logger.notice("removed a segment whose creation a crash interrupted", metadata: ["segment": "\(segment)"])
+        }
+        if behindProxy {
+            logger.notice("behind a proxy: every visitor arrives from one address, so the per-address opens limit is off",
+                          metadata: ["opens-per-address-per-hour": "\(opensPerAddressPerHour)"])
         }
         logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)"])
         let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,

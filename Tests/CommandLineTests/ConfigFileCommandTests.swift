@@ -124,6 +124,39 @@ struct ConfigFileCommandTests {
         #expect(await relay.wait(timeout: .seconds(30))?.status == 0)
     }
 
+    @Test("serve with behind-proxy says at start that the per-address opens limit is off")
+    func serveBehindProxySaysSo() async throws {
+        let deployment = try await Configured.make()
+        defer { deployment.remove() }
+        try deployment.write(extra: ["behind-proxy = true"])
+        let relay = try ChildProcess(BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay").path,
+                                     ["serve", "--config", deployment.configPath, "--log-level", "notice"], mergingErrorsIntoOutput: true)
+        defer {
+            relay.send(SIGKILL)
+            relay.waitBlocking(timeout: .seconds(5))
+        }
+        let started = await relay.waitForOutputLine(containing: "listening on", timeout: .seconds(60))
+        try #require(started != nil, "the relay did not start: \(relay.output)")
+        let said = relay.output.split(separator: "\n").filter { $0.contains("behind a proxy") }
+        #expect(said.count == 1 && said[0].contains("per-address opens limit is off") && said[0].contains("opens-per-address-per-hour=0"),
+                "\(relay.output)")
+        relay.send(SIGTERM)
+        #expect(await relay.wait(timeout: .seconds(30))?.status == 0)
+    }
+
+    @Test("serve --behind-proxy with a non-zero --opens-per-address-per-hour is a usage error (exit 2), nothing started")
+    func serveBehindProxyContradiction() async throws {
+        let deployment = try await Configured.make()
+        defer { deployment.remove() }
+        try deployment.write()
+        let outcome = try await BinaryRunner.run("netreach-relay", ["serve", "--config", deployment.configPath,
+                                                                    "--behind-proxy", "--opens-per-address-per-hour", "30"])
+        #expect(outcome.status == 2)
+        #expect(outcome.standardError.contains("--behind-proxy turns the per-address opens limit off; --opens-per-address-per-hour 30 contradicts it"),
+                "\(outcome.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: deployment.directory + "/data").isEmpty)
+    }
+
     @Test("every option serve takes has a configuration key, and every key is an option (no drift)")
     func everyOptionHasAKey() async throws {
         let outcome = try await BinaryRunner.run("netreach-relay", ["serve", "--experimental-dump-help"])
