@@ -156,6 +156,12 @@ extension ServeOptions {
                 throw failure(.unreadable, key, "\(path) does not exist or cannot be read by this user")
             }
         }
+        if let certificate = settings.relay.tlsCertificate, let key = settings.relay.tlsKey {
+            // The pair as serve loads it: PEM that parses, and a key that is the certificate's.
+            do { _ = try TLSCertificateStore(certificatePath: certificate, keyPath: key) } catch {
+                throw failure(error.code == .unreadable ? .unreadable : .badValue, error.path == key ? .tlsKey : .tlsCert, error.description)
+            }
+        }
         let data = settings.relay.dataDirectory
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory) {

@@ -136,9 +136,10 @@ extension NetreachRelayCommand {
             discussion: """
                 Reads FILE as `serve --config FILE` would (unknown keys, bad values, duplicate keys, a missing
                 required setting) and checks that everything the relay reads at start is there: the keyring
-                verifies, the relay key and its passphrase file exist, the TLS files and the visitor page can
-                be read, the data directory can be written. The relay key is not opened. Exit 0 when the
-                relay could start, 1 with the reason otherwise. The systemd unit runs it before every start.
+                verifies, the relay key and its passphrase file exist, the TLS certificate and key load and
+                belong together, the visitor page can be read, the data directory can be written. The relay
+                key is not opened. Exit 0 when the relay could start, 1 with the reason otherwise. The
+                systemd unit runs it before every start.
 
                 Example:
                   netreach-relay check-config /etc/netreach/relay.conf

@@ -69,6 +69,27 @@ struct ConfigFileCommandTests {
         #expect(outcome.standardError.contains("\(deployment.configPath):7: port: \"eighty\" is not a whole number"), "\(outcome.standardError)")
     }
 
+    @Test("check-config refuses a TLS key that is not the certificate's, naming the key's line (exit 1)")
+    func checkConfigMismatchedTLSPair() async throws {
+        let deployment = try await Configured.make()
+        defer { deployment.remove() }
+        for name in ["one", "two"] {
+            let made = try await ChildProcess.run("/usr/bin/openssl", [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                "-keyout", "\(deployment.directory)/\(name).key", "-out", "\(deployment.directory)/\(name).crt",
+            ], timeout: .seconds(60))
+            try #require(made.status == 0, "\(made.errors)")
+        }
+        try deployment.write(extra: ["tls-cert = \(deployment.directory)/one.crt", "tls-key = \(deployment.directory)/two.key"])
+        let outcome = try await BinaryRunner.run("netreach-relay", ["check-config", deployment.configPath])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.contains("\(deployment.configPath):13: tls-key: \(deployment.directory)/two.key: refused with the certificate"),
+                "\(outcome.standardError)")
+        try deployment.write(extra: ["tls-cert = \(deployment.directory)/two.crt", "tls-key = \(deployment.directory)/two.key"])
+        let good = try await BinaryRunner.run("netreach-relay", ["check-config", deployment.configPath])
+        #expect(good.status == 0, "\(good.standardError)")
+    }
+
     @Test("check-config refuses a file that does not exist (exit 1)")
     func checkConfigMissingFile() async throws {
         let outcome = try await BinaryRunner.run("netreach-relay", ["check-config", "/nonexistent/relay.conf"])
