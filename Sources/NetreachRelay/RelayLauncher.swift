@@ -15,6 +15,13 @@ public enum RelayLauncher {
                            opensPerAddressPerHour: Int = 30, behindProxy: Bool = false, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let keyring = try Keyring.load(directory: configuration.keysDirectory)
         try checkWebPage(configuration.web, organisationKey: keyring.organisation.signKey)
+        // Before the log is opened: a relay that cannot serve its certificate touches nothing.
+        var certificates: TLSCertificateStore?
+        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            do { certificates = try TLSCertificateStore(certificatePath: certificate, keyPath: key) } catch {
+                throw RelayConfiguration.Error(message: "TLS: \(error)")
+            }
+        }
         let store = try FileEventStore(directory: configuration.dataDirectory)
         let report = store.recoveryReport
         if report.tornBytesCut > 0 {
@@ -37,12 +44,6 @@ public enum RelayLauncher {
         logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)"])
         let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,
                              opensPerAddressPerHour: opensPerAddressPerHour, logger: logger)
-        var certificates: TLSCertificateStore?
-        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
-            do { certificates = try TLSCertificateStore(certificatePath: certificate, keyPath: key) } catch {
-                throw RelayConfiguration.Error(message: "TLS: \(error)")
-            }
-        }
         let application = try RelayServer.makeApplication(core: core, configuration: configuration, certificates: certificates,
                                                           logger: logger, onServerRunning: onServerRunning)
         let checkpoints = CheckpointService(core: core, logger: logger)

@@ -90,6 +90,23 @@ struct ConfigFileCommandTests {
         #expect(good.status == 0, "\(good.standardError)")
     }
 
+    @Test("serve refuses to start with a TLS certificate that is not PEM, naming the file, and opens no log (exit 1)")
+    func serveRefusesBadCertificate() async throws {
+        let deployment = try await Configured.make()
+        defer { deployment.remove() }
+        let made = try await ChildProcess.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+            "-keyout", "\(deployment.directory)/tls.key", "-out", "\(deployment.directory)/tls.crt",
+        ], timeout: .seconds(60))
+        try #require(made.status == 0, "\(made.errors)")
+        try Data("not a certificate\n".utf8).write(to: URL(fileURLWithPath: "\(deployment.directory)/tls.crt"))
+        try deployment.write(extra: ["tls-cert = \(deployment.directory)/tls.crt", "tls-key = \(deployment.directory)/tls.key"])
+        let outcome = try await BinaryRunner.run("netreach-relay", ["serve", "--config", deployment.configPath])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.contains("serve: TLS: \(deployment.directory)/tls.crt: not a PEM certificate chain"), "\(outcome.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: deployment.directory + "/data").isEmpty, "nothing may be opened")
+    }
+
     @Test("check-config refuses a file that does not exist (exit 1)")
     func checkConfigMissingFile() async throws {
         let outcome = try await BinaryRunner.run("netreach-relay", ["check-config", "/nonexistent/relay.conf"])
