@@ -12,9 +12,16 @@ public import Sodium
 /// in-flight appends finish, sockets close, a last checkpoint is signed and the log is closed.
 public enum RelayLauncher {
     public static func run(configuration: RelayConfiguration, relayKey: SigningKeyPair, powBits: Int,
-                           opensPerAddressPerHour: Int = 30, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+                           opensPerAddressPerHour: Int = 30, behindProxy: Bool = false, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let keyring = try Keyring.load(directory: configuration.keysDirectory)
         try checkWebPage(configuration.web, organisationKey: keyring.organisation.signKey)
+        // Before the log is opened: a relay that cannot serve its certificate touches nothing.
+        var certificates: TLSCertificateStore?
+        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            do { certificates = try TLSCertificateStore(certificatePath: certificate, keyPath: key) } catch {
+                throw RelayConfiguration.Error(message: "TLS: \(error)")
+            }
+        }
         let store = try FileEventStore(directory: configuration.dataDirectory)
         let report = store.recoveryReport
         if report.tornBytesCut > 0 {
@@ -30,13 +37,17 @@ public enum RelayLauncher {
         if let segment = report.removedIncompleteSegment {
             logger.notice("removed a segment whose creation a crash interrupted", metadata: ["segment": "\(segment)"])
         }
+        if behindProxy {
+            logger.notice("behind a proxy: every visitor arrives from one address, so the per-address opens limit is off",
+                          metadata: ["opens-per-address-per-hour": "\(opensPerAddressPerHour)"])
+        }
         logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)"])
         let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,
                              opensPerAddressPerHour: opensPerAddressPerHour, logger: logger)
-        let application = try RelayServer.makeApplication(core: core, configuration: configuration,
+        let application = try RelayServer.makeApplication(core: core, configuration: configuration, certificates: certificates,
                                                           logger: logger, onServerRunning: onServerRunning)
         let checkpoints = CheckpointService(core: core, logger: logger)
-        let reloader = KeyringReloader(core: core, directory: configuration.keysDirectory, logger: logger)
+        let reloader = RelayReloader(core: core, directory: configuration.keysDirectory, certificates: certificates, logger: logger)
         var group = ServiceGroupConfiguration(services: [application, checkpoints, reloader],
                                               gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(10)
@@ -67,22 +78,41 @@ public enum RelayLauncher {
     }
 }
 
-/// Reloads the keyring from its directory on SIGHUP; a revocation closes the revoked key's connections.
-struct KeyringReloader: Service {
+/// On SIGHUP, reloads the keyring (a revocation closes the revoked key's connections) and the TLS
+/// certificate and key (new connections get the new pair; open ones keep theirs). Each part that
+/// fails to load is refused with one log line, and the one in force stays.
+struct RelayReloader: Service {
     let core: RelayCore
     let directory: String
+    let certificates: TLSCertificateStore?
     let logger: Logger
 
     func run() async throws {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            do {
-                let keyring = try Keyring.load(directory: directory)
-                await core.replaceDirectory(keyring)
-                logger.info("keyring reloaded", metadata: ["staff": "\(keyring.active.count)", "revoked": "\(keyring.revocations.count)"])
-            } catch {
-                // A keyring that fails to verify is not applied: the one in force stays.
-                logger.error("keyring reload refused; keeping the previous one", metadata: ["error": "\(error)"])
-            }
+            await reload()
+        }
+    }
+
+    func reload() async {
+        do {
+            let keyring = try Keyring.load(directory: directory)
+            await core.replaceDirectory(keyring)
+            logger.info("keyring reloaded", metadata: ["staff": "\(keyring.active.count)", "revoked": "\(keyring.revocations.count)"])
+        } catch {
+            // A keyring that fails to verify is not applied: the one in force stays.
+            logger.error("keyring reload refused; keeping the previous one", metadata: ["error": "\(error)"])
+        }
+        guard let certificates else { return }
+        do {
+            let served = try certificates.reload()
+            logger.notice("TLS certificate reloaded; new connections get it", metadata: [
+                "serial": "\(served.serial)", "not-valid-after": "\(served.notValidAfter.formatted(.iso8601))",
+            ])
+        } catch {
+            // Only the path and the parser's reason: never a byte of the key.
+            logger.error("TLS certificate reload refused; keeping the previous one", metadata: [
+                "error": "\(error)", "serial-in-force": "\(certificates.served.serial)",
+            ])
         }
     }
 }

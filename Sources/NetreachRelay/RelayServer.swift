@@ -2,18 +2,18 @@ import EventLog
 import Foundation
 public import Hummingbird
 import HummingbirdCore
-import HummingbirdTLS
 import HummingbirdWebSocket
 public import Logging
 import NIOCore
-import NIOSSL
 import NetreachCore
 import Sodium
 
 /// Builds the relay's HTTP and WebSocket application (docs/PROTOCOL.md, "Transport" and "HTTP").
 public enum RelayServer {
-    public static func makeApplication(core: RelayCore, configuration: RelayConfiguration, logger: Logger,
-                                       onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+    /// With TLS on, `certificates` is what every new connection is served (made from the
+    /// configuration's files when not given); its `reload()` swaps the pair without a restart.
+    public static func makeApplication(core: RelayCore, configuration: RelayConfiguration, certificates: TLSCertificateStore? = nil,
+                                       logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         throws -> some ApplicationProtocol {
         let started = ContinuousClock.now
         let metrics = core.metrics
@@ -104,16 +104,20 @@ public enum RelayServer {
         let head = configuration.requestHeadTimeout.components
         let headDeadline = TimeAmount.nanoseconds(head.seconds * 1_000_000_000 + head.attoseconds / 1_000_000_000)
         // Hummingbird's HTTP/1 + WebSocket channel, behind a deadline for the first request head (slow loris).
-        var server = HTTPServerBuilder { responder in
+        let channel: @Sendable (@escaping HTTPChannelHandler.Responder) -> RequestHeadDeadlineChannel<HTTP1WebSocketUpgradeChannel> = { responder in
             RequestHeadDeadlineChannel(
                 base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: upgrade),
                 deadline: headDeadline, onTimeout: { metrics.requestHeadTimeouts.increment() })
         }
-        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
-            let tls = TLSConfiguration.makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            server = try .tls(server, tlsConfiguration: tls)
+        var tls = certificates
+        if tls == nil, let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            tls = try TLSCertificateStore(certificatePath: certificate, keyPath: key)
+        }
+        let server: HTTPServerBuilder
+        if let tls {
+            server = HTTPServerBuilder { responder in ReloadableTLSChannel(base: channel(responder), certificates: tls) }
+        } else {
+            server = HTTPServerBuilder { responder in channel(responder) }
         }
         return Application(
             router: router, server: server,

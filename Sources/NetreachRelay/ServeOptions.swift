@@ -19,6 +19,7 @@ public struct ServeOptions: Sendable, Hashable {
         case tlsKey = "tls-key"
         case powBits = "pow-bits"
         case opensPerAddressPerHour = "opens-per-address-per-hour"
+        case behindProxy = "behind-proxy"
         case requestHeadTimeout = "request-head-timeout"
         case logLevel = "log-level"
         case webDir = "web-dir"
@@ -28,7 +29,7 @@ public struct ServeOptions: Sendable, Hashable {
         /// What the value must be, for a flag and a file alike.
         public var kind: ConfigurationFile.Kind {
             switch self {
-            case .createRelayKey: .boolean
+            case .createRelayKey, .behindProxy: .boolean
             case .port: .integer(0...65_535)
             case .powBits: .integer(0...ProofOfWork.maximumBits)
             case .opensPerAddressPerHour: .integer(0...1_000_000)

@@ -13,6 +13,9 @@ public struct ServeSettings: Sendable {
     public var createRelayKey: Bool
     public var powBits: Int
     public var opensPerAddressPerHour: Int
+    /// Every visitor arrives through a proxy or tor on this machine, so from one address: the
+    /// per-address opens limit is off (`opensPerAddressPerHour` is 0).
+    public var behindProxy: Bool
     public var logLevel: Logger.Level
 
     /// What the key ceremony (docs/OPERATIONS.md) has not done yet, in the words the unit's journal shows.
@@ -56,6 +59,15 @@ extension ServeOptions {
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw failure(.badValue, tlsCert == nil ? .tlsKey : .tlsCert, "tls-cert and tls-key go together")
         }
+        let behindProxy = boolean(.behindProxy) ?? false
+        var opensPerAddressPerHour = integer(.opensPerAddressPerHour) ?? Self.defaultOpensPerAddressPerHour
+        if behindProxy {
+            if let given = integer(.opensPerAddressPerHour), given != 0 {
+                throw failure(.badValue, .opensPerAddressPerHour,
+                              "is \(given), but behind-proxy is on: every visitor arrives from the proxy's one address, so this limit must be 0 or left out")
+            }
+            opensPerAddressPerHour = 0
+        }
         var web = WebConfiguration()
         if let webDir = string(.webDir) {
             var isDirectory: ObjCBool = false
@@ -93,7 +105,7 @@ extension ServeOptions {
         return ServeSettings(relay: relay, relayKeyPath: relayKeyPath, passphraseFile: passphraseFile,
                              createRelayKey: boolean(.createRelayKey) ?? false,
                              powBits: integer(.powBits) ?? Self.defaultPowBits,
-                             opensPerAddressPerHour: integer(.opensPerAddressPerHour) ?? Self.defaultOpensPerAddressPerHour,
+                             opensPerAddressPerHour: opensPerAddressPerHour, behindProxy: behindProxy,
                              logLevel: string(.logLevel).flatMap(Logger.Level.init(rawValue:)) ?? Self.defaultLogLevel)
     }
 
@@ -142,6 +154,12 @@ extension ServeOptions {
             guard let path else { continue }
             guard FileManager.default.isReadableFile(atPath: path) else {
                 throw failure(.unreadable, key, "\(path) does not exist or cannot be read by this user")
+            }
+        }
+        if let certificate = settings.relay.tlsCertificate, let key = settings.relay.tlsKey {
+            // The pair as serve loads it: PEM that parses, and a key that is the certificate's.
+            do { _ = try TLSCertificateStore(certificatePath: certificate, keyPath: key) } catch {
+                throw failure(error.code == .unreadable ? .unreadable : .badValue, error.path == key ? .tlsKey : .tlsCert, error.description)
             }
         }
         let data = settings.relay.dataDirectory

@@ -15,8 +15,10 @@ extension NetreachRelayCommand {
             discussion: """
                 The relay key is an encrypted private key file (docs/KEYS.md); its passphrase comes from
                 --passphrase-file or the NETREACH_RELAY_PASSPHRASE environment variable. SIGHUP reloads the
-                keyring (a revocation closes that key's open connections at once). Every option can instead be
-                set in a configuration file given with --config (see `netreach-relay check-config`).
+                keyring (a revocation closes that key's open connections at once) and the TLS certificate and
+                key (new connections get the new pair, open chats stay; a pair that does not load is refused
+                and the old one stays). Every option can instead be set in a configuration file given with
+                --config (see `netreach-relay check-config`).
 
                 Example:
                   netreach-relay serve --data-dir /var/lib/netreach/log --keys /etc/netreach/Keys \\
@@ -38,8 +40,10 @@ extension NetreachRelayCommand {
         @Option(help: "PEM certificate chain; with --tls-key, serves https and wss.") var tlsCert: String?
         @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
         @Option(help: "Proof of work for opening a conversation, in bits, 0…\(ProofOfWork.maximumBits) (default: \(ServeOptions.defaultPowBits)).") var powBits: Int?
-        @Option(help: "New conversations per network address per hour; 0 turns the limit off, needed behind a proxy or onion service (default: \(ServeOptions.defaultOpensPerAddressPerHour)).")
+        @Option(help: "New conversations per network address per hour; 0 turns the limit off, as --behind-proxy does (default: \(ServeOptions.defaultOpensPerAddressPerHour)).")
         var opensPerAddressPerHour: Int?
+        @Flag(inversion: .prefixedNo, help: "Visitors arrive through a proxy or Tor onion service on this machine, all from one address: turns the per-address opens limit off (default: no).")
+        var behindProxy: Bool?
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: \(ServeOptions.defaultLogLevel.rawValue)).") var logLevel: String?
         @Option(help: "The visitor web page's folder (default: ../share/netreach/web from this executable if it exists, else Sources/NetreachRelay/Web of the tree this relay was built from).")
         var webDir: String?
@@ -63,6 +67,7 @@ extension NetreachRelayCommand {
                 options.set(key, number.map { .integer($0) }, from: .flag)
             }
             options.set(.createRelayKey, createRelayKey.map { .boolean($0) }, from: .flag)
+            options.set(.behindProxy, behindProxy.map { .boolean($0) }, from: .flag)
             return options
         }
 
@@ -71,6 +76,9 @@ extension NetreachRelayCommand {
             let flags = flags
             for key in ServeOptions.Key.allCases {
                 if let value = flags.values[key], let problem = ServeOptions.problem(with: value, for: key) { throw ValidationError(problem) }
+            }
+            if behindProxy == true, let opens = opensPerAddressPerHour, opens != 0 {
+                throw ValidationError("--behind-proxy turns the per-address opens limit off; --opens-per-address-per-hour \(opens) contradicts it (leave it out, or give 0)")
             }
         }
 
@@ -102,7 +110,8 @@ extension NetreachRelayCommand {
                 let configuration = settings.relay
                 let scheme = configuration.usesTLS ? "https" : "http"
                 try await RelayLauncher.run(configuration: configuration, relayKey: key, powBits: settings.powBits,
-                                            opensPerAddressPerHour: settings.opensPerAddressPerHour, logger: logger) { port in
+                                            opensPerAddressPerHour: settings.opensPerAddressPerHour, behindProxy: settings.behindProxy,
+                                            logger: logger) { port in
                     // Written straight to the descriptor so that a supervisor reading a pipe sees it at once.
                     printToStandardOutput("netreach-relay listening on \(scheme)://\(configuration.host):\(port)  (visitor page: /, WebSocket: /v1/ws, health: /health)")
                 }
@@ -127,9 +136,10 @@ extension NetreachRelayCommand {
             discussion: """
                 Reads FILE as `serve --config FILE` would (unknown keys, bad values, duplicate keys, a missing
                 required setting) and checks that everything the relay reads at start is there: the keyring
-                verifies, the relay key and its passphrase file exist, the TLS files and the visitor page can
-                be read, the data directory can be written. The relay key is not opened. Exit 0 when the
-                relay could start, 1 with the reason otherwise. The systemd unit runs it before every start.
+                verifies, the relay key and its passphrase file exist, the TLS certificate and key load and
+                belong together, the visitor page can be read, the data directory can be written. The relay
+                key is not opened. Exit 0 when the relay could start, 1 with the reason otherwise. The
+                systemd unit runs it before every start.
 
                 Example:
                   netreach-relay check-config /etc/netreach/relay.conf

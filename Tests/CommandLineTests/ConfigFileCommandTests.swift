@@ -69,6 +69,44 @@ struct ConfigFileCommandTests {
         #expect(outcome.standardError.contains("\(deployment.configPath):7: port: \"eighty\" is not a whole number"), "\(outcome.standardError)")
     }
 
+    @Test("check-config refuses a TLS key that is not the certificate's, naming the key's line (exit 1)")
+    func checkConfigMismatchedTLSPair() async throws {
+        let deployment = try await Configured.make()
+        defer { deployment.remove() }
+        for name in ["one", "two"] {
+            let made = try await ChildProcess.run("/usr/bin/openssl", [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                "-keyout", "\(deployment.directory)/\(name).key", "-out", "\(deployment.directory)/\(name).crt",
+            ], timeout: .seconds(60))
+            try #require(made.status == 0, "\(made.errors)")
+        }
+        try deployment.write(extra: ["tls-cert = \(deployment.directory)/one.crt", "tls-key = \(deployment.directory)/two.key"])
+        let outcome = try await BinaryRunner.run("netreach-relay", ["check-config", deployment.configPath])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.contains("\(deployment.configPath):13: tls-key: \(deployment.directory)/two.key: refused with the certificate"),
+                "\(outcome.standardError)")
+        try deployment.write(extra: ["tls-cert = \(deployment.directory)/two.crt", "tls-key = \(deployment.directory)/two.key"])
+        let good = try await BinaryRunner.run("netreach-relay", ["check-config", deployment.configPath])
+        #expect(good.status == 0, "\(good.standardError)")
+    }
+
+    @Test("serve refuses to start with a TLS certificate that is not PEM, naming the file, and opens no log (exit 1)")
+    func serveRefusesBadCertificate() async throws {
+        let deployment = try await Configured.make()
+        defer { deployment.remove() }
+        let made = try await ChildProcess.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+            "-keyout", "\(deployment.directory)/tls.key", "-out", "\(deployment.directory)/tls.crt",
+        ], timeout: .seconds(60))
+        try #require(made.status == 0, "\(made.errors)")
+        try Data("not a certificate\n".utf8).write(to: URL(fileURLWithPath: "\(deployment.directory)/tls.crt"))
+        try deployment.write(extra: ["tls-cert = \(deployment.directory)/tls.crt", "tls-key = \(deployment.directory)/tls.key"])
+        let outcome = try await BinaryRunner.run("netreach-relay", ["serve", "--config", deployment.configPath])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.contains("serve: TLS: \(deployment.directory)/tls.crt: not a PEM certificate chain"), "\(outcome.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: deployment.directory + "/data").isEmpty, "nothing may be opened")
+    }
+
     @Test("check-config refuses a file that does not exist (exit 1)")
     func checkConfigMissingFile() async throws {
         let outcome = try await BinaryRunner.run("netreach-relay", ["check-config", "/nonexistent/relay.conf"])
@@ -122,6 +160,39 @@ struct ConfigFileCommandTests {
         #expect(String(decoding: data, as: UTF8.self).contains("\"status\":\"ok\""))
         relay.send(SIGTERM)
         #expect(await relay.wait(timeout: .seconds(30))?.status == 0)
+    }
+
+    @Test("serve with behind-proxy says at start that the per-address opens limit is off")
+    func serveBehindProxySaysSo() async throws {
+        let deployment = try await Configured.make()
+        defer { deployment.remove() }
+        try deployment.write(extra: ["behind-proxy = true"])
+        let relay = try ChildProcess(BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay").path,
+                                     ["serve", "--config", deployment.configPath, "--log-level", "notice"], mergingErrorsIntoOutput: true)
+        defer {
+            relay.send(SIGKILL)
+            relay.waitBlocking(timeout: .seconds(5))
+        }
+        let started = await relay.waitForOutputLine(containing: "listening on", timeout: .seconds(60))
+        try #require(started != nil, "the relay did not start: \(relay.output)")
+        let said = relay.output.split(separator: "\n").filter { $0.contains("behind a proxy") }
+        #expect(said.count == 1 && said[0].contains("per-address opens limit is off") && said[0].contains("opens-per-address-per-hour=0"),
+                "\(relay.output)")
+        relay.send(SIGTERM)
+        #expect(await relay.wait(timeout: .seconds(30))?.status == 0)
+    }
+
+    @Test("serve --behind-proxy with a non-zero --opens-per-address-per-hour is a usage error (exit 2), nothing started")
+    func serveBehindProxyContradiction() async throws {
+        let deployment = try await Configured.make()
+        defer { deployment.remove() }
+        try deployment.write()
+        let outcome = try await BinaryRunner.run("netreach-relay", ["serve", "--config", deployment.configPath,
+                                                                    "--behind-proxy", "--opens-per-address-per-hour", "30"])
+        #expect(outcome.status == 2)
+        #expect(outcome.standardError.contains("--behind-proxy turns the per-address opens limit off; --opens-per-address-per-hour 30 contradicts it"),
+                "\(outcome.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: deployment.directory + "/data").isEmpty)
     }
 
     @Test("every option serve takes has a configuration key, and every key is an option (no drift)")

@@ -170,6 +170,29 @@ import Testing
         }
     }
 
+    @Test("behind-proxy turns the per-address opens limit off, also when the file gives it as 0")
+    func behindProxy() throws {
+        let environment = ["NETREACH_RELAY_PASSPHRASE": "x"]
+        let on = try ServeOptions(file: try Self.parse("data-dir = /d\nkeys = /k\nrelay-key = /r\nbehind-proxy = true")).resolved(environment: environment)
+        #expect(on.behindProxy && on.opensPerAddressPerHour == 0)
+        let zero = try ServeOptions(file: try Self.parse("data-dir = /d\nkeys = /k\nrelay-key = /r\nbehind-proxy = true\nopens-per-address-per-hour = 0"))
+            .resolved(environment: environment)
+        #expect(zero.behindProxy && zero.opensPerAddressPerHour == 0)
+        let off = try ServeOptions(file: try Self.parse("data-dir = /d\nkeys = /k\nrelay-key = /r\nbehind-proxy = false")).resolved(environment: environment)
+        #expect(!off.behindProxy && off.opensPerAddressPerHour == ServeOptions.defaultOpensPerAddressPerHour)
+    }
+
+    @Test("behind-proxy with a non-zero per-address limit is refused, naming the limit's line")
+    func behindProxyContradiction() throws {
+        let both = ServeOptions(file: try Self.parse("data-dir = /d\nkeys = /k\nrelay-key = /r\nbehind-proxy = true\nopens-per-address-per-hour = 30"))
+        #expect {
+            try both.resolved(environment: ["NETREACH_RELAY_PASSPHRASE": "x"])
+        } throws: { error in
+            (error as? ServeOptionsError)?.code == .badValue
+                && "\(error)".hasPrefix("relay.conf:5: opens-per-address-per-hour: is 30, but behind-proxy is on")
+        }
+    }
+
     @Test("settings that contradict or name missing files are refused with the file's line")
     func contradictions() throws {
         let halfTLS = ServeOptions(file: try Self.parse("data-dir = /d\nkeys = /k\nrelay-key = /r\ntls-cert = /c.pem"))

@@ -16,6 +16,8 @@ final class TestRelay: Sendable {
     let core: RelayCore
     var metrics: RelayMetrics { core.metrics }
     let port: Int
+    /// The certificate and key a TLS relay serves; `reload()` is what SIGHUP does to them.
+    let certificates: TLSCertificateStore?
     private let server: Task<Void, any Error>
 
     init(directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60),
@@ -33,7 +35,9 @@ final class TestRelay: Sendable {
         var logger = Logger(label: "test-relay")
         logger.logLevel = .warning
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let application = try RelayServer.makeApplication(core: core, configuration: configuration,
+        let certificates = try tls.map { try TLSCertificateStore(certificatePath: $0.certificate, keyPath: $0.key) }
+        self.certificates = certificates
+        let application = try RelayServer.makeApplication(core: core, configuration: configuration, certificates: certificates,
                                                           logger: logger) { port in portSink.yield(port) }
         // A server that cannot start (its port taken) ends the stream, so this fails instead of waiting forever.
         let server = Task {
