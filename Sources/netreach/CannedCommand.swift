@@ -38,7 +38,7 @@ struct CannedCommand: AsyncParsableCommand {
             discussion: """
                 Example:
                   netreach canned add hours "We are here Monday to Friday, 10:00 to 18:00."
-                  netreach canned add hours --language ro "Suntem aici de luni până vineri, 10:00–18:00."
+                  netreach canned add hours --language ro "Suntem aici luni–vineri, 10–18."
                 """)
         @Argument(help: "Its name: a–z, 0–9 and '-'.") var name: String
         @Argument(help: "The text.") var text: String

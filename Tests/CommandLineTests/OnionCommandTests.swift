@@ -83,6 +83,10 @@ struct OnionCommandTests {
         // hostname first) ends it by the signal instead of a clean exit: either is a stopped tor.
         tor.send(SIGTERM)
         let ended = await tor.wait(timeout: .seconds(60))
-        #expect(ended == .exited(0) || ended == .signalled(SIGTERM), "\(String(describing: ended)): \(tor.output)")
+        // tor 0.4.9 also aborts, now and then, in its own teardown after "Catching signal TERM, exiting
+        // cleanly" when the TERM comes within its first second (seen 2 in 6 runs here; never with a second's
+        // wait): it took the signal and stopped, which is what this checks.
+        let tookTerm = ended == .signalled(SIGABRT) && tor.output.contains("Catching signal TERM")
+        #expect(ended == .exited(0) || ended == .signalled(SIGTERM) || tookTerm, "\(String(describing: ended)): \(tor.output)")
     }
 }
