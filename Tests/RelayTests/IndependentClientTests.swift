@@ -13,7 +13,7 @@ struct IndependentClientTests {
     /// Runs the client without holding one of the shared test threads while it works: the relay it
     /// talks to runs in this process and needs them.
     static func python(_ arguments: [String]) async throws -> [String: Any] {
-        let outcome = try await ChildProcess.run("/usr/bin/python3", [script] + arguments, timeout: .seconds(60))
+        let outcome = try await ChildProcess.run("/usr/bin/python3", [script] + arguments, timeout: .seconds(180))
         guard outcome.status == 0, let line = outcome.output.split(separator: "\n").last,
               let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         else { throw TestFailure("visitor_client.py failed (\(outcome.termination)): \(outcome.errors)") }
