@@ -31,7 +31,9 @@ echo "package check: built $(basename "$package")"
 contents=$(dpkg-deb --contents "$package" | awk '{ print $6 }')
 for path in ./usr/bin/netreach-relay ./usr/bin/netreach ./usr/share/netreach/web/index.html ./usr/share/netreach/web/app.js \
             ./usr/share/netreach/web/style.css ./lib/systemd/system/netreach-relay.service ./etc/netreach/relay.conf \
-            ./usr/share/doc/netreach/OPERATIONS.md ./usr/share/doc/netreach/README.md ./usr/share/doc/netreach/relay.conf.example ./usr/share/doc/netreach/nginx-netreach.conf; do
+            ./usr/share/doc/netreach/OPERATIONS.md ./usr/share/doc/netreach/README.md ./usr/share/doc/netreach/relay.conf.example ./usr/share/doc/netreach/nginx-netreach.conf \
+            ./usr/share/man/man1/netreach-relay.1.gz ./usr/share/man/man1/netreach-relay.serve.1.gz \
+            ./usr/share/man/man1/netreach.1.gz ./usr/share/man/man1/netreach.inbox.1.gz; do
     grep -qx "$path" <<<"$contents" || fail "$path is not in the package"
 done
 if grep -q "nacl" <<<"$contents"; then fail "the package carries a copy of tweetnacl; it must depend on node-tweetnacl"; fi
@@ -55,6 +57,11 @@ echo "package check: contents, Depends, conffiles and maintainer scripts as expe
 
 root="$work/root"
 dpkg -x "$package" "$root"
+# The manual pages are the commands' own help: serve's names every option, down to the newest.
+zcat "$root/usr/share/man/man1/netreach-relay.serve.1.gz" | grep -q -- "behind-proxy" \
+    || fail "netreach-relay.serve.1 does not describe serve's options"
+zcat "$root/usr/share/man/man1/netreach.canned.add.1.gz" | grep -q -- "language" \
+    || fail "netreach.canned.add.1 does not describe canned add"
 relay="$root/usr/bin/netreach-relay"
 "$relay" demo-deployment --dir "$work/demo" >/dev/null
 
