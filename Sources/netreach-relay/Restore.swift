@@ -1,0 +1,74 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import NetreachCommandLine
+import Sodium
+
+extension NetreachRelayCommand {
+    /// `netreach-relay restore`: rebuilds a data directory from a backup, verified against the relay key.
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild a data directory from a backup (refused unless the manifest's signature, the segment hashes and the chain verify).",
+            discussion: """
+                The relay must be stopped. The new data directory must not exist or be empty. The segments are written
+                into a temporary directory beside it, verified as `log verify` does up to exactly the signed head, and
+                only then renamed into place. The relay key (or its public key in hex) says whose signature to trust.
+                Exit 0 on success, 1 on any failure (with the path). docs/OPERATIONS.md, "Backups".
+
+                Example:
+                  netreach-relay restore --from /var/backups/netreach --data-dir /var/lib/netreach/log.new \\
+                      --relay-key /etc/netreach/relay.key --passphrase-file /etc/netreach/relay.passphrase
+                """
+        )
+
+        @Option(help: "The backup directory (made by `netreach-relay backup`).")
+        var from: String
+
+        @Option(help: "The new data directory: must not exist, or be empty.")
+        var dataDir: String
+
+        @Option(help: "The relay's public signing key in hex, instead of --relay-key (as clients pin it).")
+        var relayPublicKey: String?
+
+        @OptionGroup var key: RelayKeyOptions
+
+        func validate() throws {
+            if let relayPublicKey {
+                guard (try? SigningPublicKey(Hex.decode(relayPublicKey))) != nil else {
+                    throw ValidationError("--relay-public-key is not 32 bytes of hex")
+                }
+                guard key.relayKey == nil else { throw ValidationError("give --relay-key or --relay-public-key, not both") }
+            } else if key.relayKey == nil {
+                throw ValidationError("give --relay-key (with its passphrase) or --relay-public-key: the key whose signature to trust")
+            }
+        }
+
+        func run() async throws {
+            let trusted: SigningPublicKey
+            if let relayPublicKey {
+                trusted = try SigningPublicKey(Hex.decode(relayPublicKey))
+            } else {
+                trusted = try key.load(command: "restore").publicKey
+            }
+            let started = ContinuousClock.now
+            do {
+                let report = try LogRestore.restore(from: from, to: dataDir, trusting: trusted)
+                let elapsed = ContinuousClock.now - started
+                let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+                print("""
+                    restored and verified: \(dataDir)
+                      log id            \(report.head.logID)
+                      events            \(report.head.count)
+                      head chain        \(report.head.chain)
+                      segments          \(report.segments)
+                      bytes             \(report.bytes)
+                      took              \(milliseconds) ms
+                    run `netreach-relay log verify --data-dir \(dataDir)`, then start the relay on it
+                    """)
+            } catch {
+                printToStandardError("restore: REFUSED: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}
