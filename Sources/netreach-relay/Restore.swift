@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Foundation
 import NetreachCommandLine
+import NetreachRelay
 import Sodium
 
 extension NetreachRelayCommand {
@@ -22,7 +23,10 @@ extension NetreachRelayCommand {
         )
 
         @Option(help: "The backup directory (made by `netreach-relay backup`).")
-        var from: String
+        var from: String?
+
+        @Option(help: "A supervisor's Netreach folder ($NETREACH_HOME) whose copy of the relay's log (relay-log/, kept by `netreach verify`) to rebuild from.")
+        var fromReplica: String?
 
         @Option(help: "The new data directory: must not exist, or be empty.")
         var dataDir: String
@@ -33,6 +37,7 @@ extension NetreachRelayCommand {
         @OptionGroup var key: RelayKeyOptions
 
         func validate() throws {
+            guard (from == nil) != (fromReplica == nil) else { throw ValidationError("give --from (a backup) or --from-replica (a supervisor's folder), one of them") }
             if let relayPublicKey {
                 guard (try? SigningPublicKey(Hex.decode(relayPublicKey))) != nil else {
                     throw ValidationError("--relay-public-key is not 32 bytes of hex")
@@ -51,8 +56,12 @@ extension NetreachRelayCommand {
                 trusted = try key.load(command: "restore").publicKey
             }
             let started = ContinuousClock.now
+            if let fromReplica {
+                try restoreFromReplica(fromReplica, trusting: trusted, started: started)
+                return
+            }
             do {
-                let report = try LogRestore.restore(from: from, to: dataDir, trusting: trusted)
+                let report = try LogRestore.restore(from: from!, to: dataDir, trusting: trusted)
                 let elapsed = ContinuousClock.now - started
                 let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
                 print("""
@@ -65,6 +74,34 @@ extension NetreachRelayCommand {
                       took              \(milliseconds) ms
                     run `netreach-relay log verify --data-dir \(dataDir)`, then start the relay on it
                     """)
+            } catch {
+                printToStandardError("restore: REFUSED: \(error)")
+                throw ExitCode.failure
+            }
+        }
+
+        private func restoreFromReplica(_ home: String, trusting trusted: SigningPublicKey, started: ContinuousClock.Instant) throws {
+            let copy = home + "/relay-log"
+            do {
+                let report = try LogRestore.restore(fromMirror: copy, to: dataDir, trusting: trusted, checkpoint: CheckpointService.claim(in:))
+                let elapsed = ContinuousClock.now - started
+                let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+                print("""
+                    restored from the supervisor's copy and verified: \(dataDir)
+                      log id            \(report.restore.head.logID)
+                      events            \(report.restore.head.count)
+                      head chain        \(report.restore.head.chain)
+                      last checkpoint   \(report.checkpoint.count) events, signed by the relay key
+                      after it          \(report.eventsAfterCheckpoint) events, chained to it (not yet covered by a relay signature)
+                      segments          \(report.restore.segments)
+                      bytes             \(report.restore.bytes)
+                      took              \(milliseconds) ms
+                    run `netreach-relay log verify --data-dir \(dataDir)`, then start the relay on it
+                    """)
+                if report.droppedTailBytes > 0 {
+                    printToStandardError("note: \(report.droppedTailBytes) bytes at the end of \(copy) were not a whole record "
+                                         + "(the copying client stopped during a write) and were left out")
+                }
             } catch {
                 printToStandardError("restore: REFUSED: \(error)")
                 throw ExitCode.failure

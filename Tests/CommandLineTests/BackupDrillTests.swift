@@ -1,6 +1,9 @@
 import ChildProcess
+import EventLog
 import Foundation
 import NetreachCore
+import NetreachRelay
+import Sodium
 import Testing
 
 /// The restore drill of docs/OPERATIONS.md, "Backups", run against the real relay: chats, two backups
@@ -74,5 +77,125 @@ struct BackupDrillTests {
         #expect(try await deployment.netreach("sam", ["send", third.shortID, "hello"]).status == 0)
         let last = try await deployment.netreach("jo", ["verify"])
         #expect(last.status == 0, "\(last.standardError)")
+    }
+
+    @Test("restore from a supervisor's copy: traffic, backup, more traffic, the supervisor syncs, relay killed and data deleted, nothing after the backup lost")
+    func restoreFromReplica() async throws {
+        let deployment = try await StaffDeployment.make()
+        defer { deployment.stop() }
+        try await deployment.login("sam")
+        try await deployment.login("jo")
+        let keyring = try deployment.keyring()
+        let first = try await TestVisitor.open(base: deployment.base, keyring: keyring, firstMessage: "hello")
+        #expect(try await deployment.netreach("sam", ["send", first.shortID, "hi"]).status == 0)
+        // The relay signs a checkpoint when it stops gracefully.
+        try await deployment.stopRelay()
+        deployment.relay = try await StaffDeployment.startRelay(directory: deployment.directory, port: deployment.port).0
+        let second = try await TestVisitor.open(base: deployment.base, keyring: keyring, firstMessage: "before the backup")
+        #expect(try await deployment.netreach("sam", ["send", second.shortID, "answer before the backup"]).status == 0)
+        let backup = try await Self.backup(deployment)
+        let third = try await TestVisitor.open(base: deployment.base, keyring: keyring, firstMessage: "after the backup")
+        try await second.say("also after the backup")
+        #expect(try await deployment.netreach("sam", ["send", third.shortID, "answer after the backup"]).status == 0)
+        let synced = try await deployment.netreach("jo", ["verify"])
+        #expect(synced.status == 0 && synced.standardOutput.contains("your copy of the relay's log holds"), "\(synced.standardOutput) \(synced.standardError)")
+        let (liveVerified, live) = try await BackupFixture.verify(deployment.directory + "/data")
+        #expect(liveVerified.status == 0)
+        let liveEvents = try #require(Int(live["events"] ?? ""))
+        #expect(liveEvents > backup["events"] as? Int ?? .max)
+
+        deployment.relay.send(SIGKILL)
+        deployment.relay.waitBlocking(timeout: .seconds(10))
+        try FileManager.default.removeItem(atPath: deployment.directory + "/data")
+        let started = ContinuousClock.now
+        let restore = try await BinaryRunner.run("netreach-relay", [
+            "restore", "--from-replica", deployment.home("jo"), "--data-dir", deployment.directory + "/data",
+            "--relay-key", deployment.directory + "/private/relay.key", "--passphrase-file", deployment.passphraseFile,
+        ])
+        let took = ContinuousClock.now - started
+        #expect(restore.status == 0 && restore.standardOutput.contains("last checkpoint"), "\(restore.standardOutput) \(restore.standardError)")
+        let (verified, head) = try await BackupFixture.verify(deployment.directory + "/data")
+        #expect(verified.status == 0 && head["events"] == live["events"] && head["chain"] == live["chain"], "\(verified.standardError) \(head) \(live)")
+        print("replica restore: \(head["events"] ?? "?") events (the backup held \(backup["events"] ?? "?")) in \(took), key derivation included")
+
+        deployment.relay = try await StaffDeployment.startRelay(directory: deployment.directory, port: deployment.port).0
+        let after = try await deployment.netreach("jo", ["verify"])
+        #expect(after.status == 0 && after.standardOutput.hasPrefix("intact: "), "\(after.standardOutput) \(after.standardError)")
+        #expect(try await deployment.netreach("sam", ["send", third.shortID, "still here after the restore"]).status == 0)
+        let fourth = try await TestVisitor.open(base: deployment.base, keyring: keyring, firstMessage: "new chat after the restore")
+        #expect(try await deployment.netreach("sam", ["send", fourth.shortID, "hello"]).status == 0)
+    }
+
+    @Test("restore from a replica: a folder without a copy, a copy without a relay-signed checkpoint, and a copy whose record was changed are refused, naming the path")
+    func replicaBadInput() async throws {
+        let fixture = try await BackupFixture.make(events: 4)
+        defer { fixture.remove() }
+        func restore(_ home: String, to target: String) async throws -> BinaryRunner.Outcome {
+            try await BinaryRunner.run("netreach-relay", ["restore", "--from-replica", home, "--data-dir", target,
+                                                          "--relay-public-key", Hex.encode(fixture.publicKey.bytes)])
+        }
+        let noCopy = try await restore(fixture.directory, to: fixture.directory + "/r1")
+        #expect(noCopy.status == 1 && noCopy.standardError.contains(fixture.directory + "/relay-log"), "\(noCopy.standardError)")
+
+        let home = fixture.directory + "/home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let store = try FileEventStore(directory: fixture.data)
+        let records = try await store.read(from: 0, maxCount: 100)
+        let logID = store.logID
+        await store.close()
+        let mirror = try LogMirror(directory: home + "/relay-log")
+        try mirror.append(records, logID: logID)
+        mirror.close()
+        let unsigned = try await restore(home, to: fixture.directory + "/r2")
+        #expect(unsigned.status == 1 && unsigned.standardError.contains("no checkpoint signed by the relay key"), "\(unsigned.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.directory + "/r2"))
+    }
+
+    @Test("a copy holding a redacted record rebuilds a log where it stays redacted and the chain verifies; one changed byte in the copy is refused")
+    func replicaKeepsRedaction() async throws {
+        let fixture = try await BackupFixture.make(events: 6)
+        defer { fixture.remove() }
+        let key = try RelayKey.load(path: fixture.relayKey, passphrase: SecureBytes(copying: Array("backup fixture passphrase".utf8)), create: false)
+        let store = try FileEventStore(directory: fixture.data)
+        #expect(try await store.redact(position: 2))
+        let signed = Checkpoint(signing: store.currentHead(), with: key)
+        _ = try await store.append(to: CheckpointService.stream, expectedVersion: .any, events: [
+            ProposedEvent(type: CheckpointService.type, timeMilliseconds: 1_700_000_001_000,
+                          payload: Checkpoint.signedInput(signed.head) + signed.signature.bytes),
+        ])
+        _ = try await store.append(to: "conv:9", expectedVersion: .any,
+                                   events: [ProposedEvent(type: "message.posted", timeMilliseconds: 1_700_000_002_000, payload: [7, 7, 7])])
+        let records = try await store.read(from: 0, maxCount: 100)
+        let logID = store.logID
+        await store.close()
+        #expect(records[2].isRedacted && records[2].payload.isEmpty)
+        let home = fixture.directory + "/home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let mirror = try LogMirror(directory: home + "/relay-log")
+        #expect(try mirror.append(Array(records.prefix(5)), logID: logID) == 5)
+        // Pages overlap as `netreach verify` fetches them: what the copy holds is skipped.
+        #expect(try mirror.append(records, logID: logID) == records.count - 5)
+        mirror.close()
+
+        let target = fixture.directory + "/restored"
+        let restored = try await BinaryRunner.run("netreach-relay", ["restore", "--from-replica", home, "--data-dir", target,
+                                                                     "--relay-public-key", Hex.encode(key.publicKey.bytes)])
+        #expect(restored.status == 0 && restored.standardOutput.contains("2 events, chained to it"), "\(restored.standardOutput) \(restored.standardError)")
+        let (verified, head) = try await BackupFixture.verify(target)
+        let (_, original) = try await BackupFixture.verify(fixture.data)
+        #expect(verified.status == 0 && head["redacted"] == "1" && head["events"] == "8" && head["chain"] == original["chain"], "\(head)")
+        let reopened = try FileEventStore(directory: target)
+        let rebuilt = try await reopened.read(from: 0, maxCount: 100)
+        await reopened.close()
+        #expect(rebuilt == records)
+
+        let segment = home + "/relay-log/00000000000000000000.seg"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+        bytes[64 + 60] ^= 0x01  // inside the first record: whole records follow it
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        let tampered = try await BinaryRunner.run("netreach-relay", ["restore", "--from-replica", home, "--data-dir", fixture.directory + "/r2",
+                                                                     "--relay-public-key", Hex.encode(key.publicKey.bytes)])
+        #expect(tampered.status == 1 && tampered.standardError.contains(home + "/relay-log"), "\(tampered.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.directory + "/r2"))
     }
 }
