@@ -263,4 +263,22 @@ struct BackupCommandTests {
         #expect(outcome.status == 1 && outcome.standardError.contains(small) && outcome.standardError.contains("disk is full"), "\(outcome.standardError)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: small).isEmpty)
     }
+
+    @Test("backup: a second backup into a directory while one runs is refused, and the first one's backup stays")
+    func concurrentBackup() async throws {
+        let fixture = try await BackupFixture.make(events: 3)
+        defer { fixture.remove() }
+        #expect(try await fixture.backup().0.status == 0)
+        // Hold the backup directory's lock as a running backup does.
+        let fd = open(fixture.backup + "/LOCK", O_RDWR | O_CLOEXEC)
+        #expect(fd >= 0 && flock(fd, LOCK_EX) == 0)
+        try await fixture.append(2, from: 3)
+        let (outcome, _) = try await fixture.backup()
+        close(fd)
+        #expect(outcome.status == 1 && outcome.standardError.contains(fixture.backup)
+                && outcome.standardError.contains("another backup into this directory is running"), "\(outcome.standardError)")
+        let restored = fixture.directory + "/restored"
+        #expect(try await fixture.restore(to: restored).status == 0)
+        #expect(try await BackupFixture.verify(restored).1["events"] == "3")
+    }
 }

@@ -40,9 +40,10 @@ public enum LogBackup {
         try BackupFiles.makeDirectory(target)
         // Two backups into one directory at once would append to the same copies.
         let lock: DirectoryLock
-        do { lock = try DirectoryLock(directory: target) } catch {
-            throw BackupError(error.code == .locked ? .writeFailed : BackupError.from(error, path: target, writing: true).code, path: target,
-                              error.code == .locked ? "another backup into this directory is running" : error.message)
+        do { lock = try DirectoryLock(directory: target) } catch where error.code == .locked {
+            throw BackupError(.writeFailed, path: target, "another backup into this directory is running")
+        } catch {
+            throw BackupError.from(error, path: target, writing: true)
         }
         defer { lock.release() }
         let segmentsDirectory = target + "/" + segmentsFolder
