@@ -9,16 +9,21 @@ extension NetreachRelayCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy the event log into a backup directory: only what is new, ending at a whole record, with a manifest signed by the relay key.",
             discussion: """
-                Safe while the relay runs. The first backup into a directory copies every segment; later ones copy only
-                the records appended since (the log is append-only). What is copied is checked as recovery would
-                (checksums, payload hashes, the chain from the previous backup's head) and ends at the last whole batch,
-                never in a record being written; the whole backup is verified and only then is the manifest, signed by
-                the relay key, replaced. A backup that fails leaves the previous one whole. Exit 0 on success, 1 on any
-                failure (with the path). docs/OPERATIONS.md, "Backups".
+                Safe while the relay runs. The first backup into a directory copies
+                every segment; later ones copy only the records appended since.
+                What is copied is checked as recovery would (checksums, payload
+                hashes, the chain from the previous backup's head) and ends at the
+                last whole batch, never inside a record being written. The whole
+                backup is verified, and only then is the manifest, signed by the
+                relay key, replaced: a backup that fails leaves the previous one
+                whole. Exit 0 on success, 1 on any failure (naming the path).
+                docs/OPERATIONS.md, "Backups".
 
                 Example:
-                  netreach-relay backup --data-dir /var/lib/netreach/log --to /var/backups/netreach \\
-                      --relay-key /etc/netreach/relay.key --passphrase-file /etc/netreach/relay.passphrase
+                  netreach-relay backup --data-dir /var/lib/netreach/log \\
+                    --to /var/backups/netreach \\
+                    --relay-key /etc/netreach/relay.key \\
+                    --passphrase-file /etc/netreach/relay.passphrase
                 """
         )
 

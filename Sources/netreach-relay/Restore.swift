@@ -9,16 +9,26 @@ extension NetreachRelayCommand {
     /// `netreach-relay restore`: rebuilds a data directory from a backup, verified against the relay key.
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rebuild a data directory from a backup (refused unless the manifest's signature, the segment hashes and the chain verify).",
+            abstract: "Rebuild a data directory from a backup, or from a supervisor's copy of the log; refused unless it all verifies.",
             discussion: """
-                The relay must be stopped. The new data directory must not exist or be empty. The segments are written
-                into a temporary directory beside it, verified as `log verify` does up to exactly the signed head, and
-                only then renamed into place. The relay key (or its public key in hex) says whose signature to trust.
-                Exit 0 on success, 1 on any failure (with the path). docs/OPERATIONS.md, "Backups".
+                Stop the relay first. The new data directory must not exist, or be
+                empty. The segments are written into a temporary directory beside
+                it, verified as `log verify` does up to exactly the signed head,
+                and only then renamed into place. --from takes a backup directory
+                (its manifest's signature and segment hashes must verify);
+                --from-replica a supervisor's Netreach folder, whose relay-log/
+                copy must verify and hold a checkpoint signed by the relay key.
+                The relay key (or its public key in hex) says whose signature to
+                trust. Exit 0 on success, 1 on any failure (naming the path).
+                docs/OPERATIONS.md, "Backups".
 
                 Example:
-                  netreach-relay restore --from /var/backups/netreach --data-dir /var/lib/netreach/log.new \\
-                      --relay-key /etc/netreach/relay.key --passphrase-file /etc/netreach/relay.passphrase
+                  netreach-relay restore --from /var/backups/netreach \\
+                    --data-dir /var/lib/netreach/log \\
+                    --relay-key /etc/netreach/relay.key \\
+                    --passphrase-file /etc/netreach/relay.passphrase
+                  netreach-relay restore --from-replica /home/jo/.netreach \\
+                    --data-dir /var/lib/netreach/log --relay-public-key HEX
                 """
         )
 
