@@ -61,6 +61,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if let problem = verdict.problem {
             printToStandardError("netreach: verify: DAMAGED \(problem)")
             printToStandardError("  checked \(check.count) of the relay's \(verdict.head.count) records before the problem; relay key \(relay)")
+            if let copyProblem = verdict.copyProblem { printToStandardError("netreach: verify: note: \(copyProblem)") }
             throw ExitCode.failure
         }
         print("intact: the relay's log of \(verdict.head.count) records is one unbroken hash chain from the first;")

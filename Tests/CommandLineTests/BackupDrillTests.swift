@@ -107,6 +107,20 @@ struct BackupDrillTests {
         deployment.relay.send(SIGKILL)
         deployment.relay.waitBlocking(timeout: .seconds(10))
         try FileManager.default.removeItem(atPath: deployment.directory + "/data")
+        // Restored from the backup alone, the relay lacks what came after it: the supervisor's verify
+        // says so, and leaves the copy that holds it as it was.
+        let fromBackup = try await BinaryRunner.run("netreach-relay", [
+            "restore", "--from", deployment.directory + "/backup", "--data-dir", deployment.directory + "/data",
+            "--relay-key", deployment.directory + "/private/relay.key", "--passphrase-file", deployment.passphraseFile,
+        ])
+        #expect(fromBackup.status == 0, "\(fromBackup.standardError)")
+        deployment.relay = try await StaffDeployment.startRelay(directory: deployment.directory, port: deployment.port).0
+        let short = try await deployment.netreach("jo", ["verify"])
+        #expect(short.status == 1 && short.standardError.contains("the relay lost records that your copy holds"), "\(short.standardError)")
+        deployment.relay.send(SIGKILL)
+        deployment.relay.waitBlocking(timeout: .seconds(10))
+        try FileManager.default.removeItem(atPath: deployment.directory + "/data")
+
         let started = ContinuousClock.now
         let restore = try await BinaryRunner.run("netreach-relay", [
             "restore", "--from-replica", deployment.home("jo"), "--data-dir", deployment.directory + "/data",
