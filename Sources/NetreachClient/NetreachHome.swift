@@ -37,6 +37,9 @@ public struct NetreachHome: Sendable, Hashable {
     public var organisationKeyPath: String { path + "/org.pub" }
     /// The local replica of the relay's log (ciphertext only).
     public var replicaPath: String { path + "/replica" }
+    /// A supervisor's complete, chain-verified copy of the relay's log (every record, as the relay
+    /// holds it; kept by `netreach verify`), from which `netreach-relay restore --from-replica` rebuilds a lost log.
+    public var relayLogPath: String { path + "/relay-log" }
     /// Canned replies (staff-written templates, not visitor data).
     public var cannedPath: String { path + "/canned" }
     /// How far this staff member has read each conversation (positions only).

@@ -3,7 +3,7 @@ import Foundation
 public import Logging
 import NetreachCore
 public import ServiceLifecycle
-import Sodium
+public import Sodium
 
 /// Appends a relay-signed checkpoint of the log head (docs/LOG-FORMAT.md, "Checkpoints") to the
 /// `system` stream every `interval` while events arrive, and once more at shutdown.
@@ -52,5 +52,24 @@ public struct CheckpointService: Service {
             return previous
         }
         return head.count + 1
+    }
+}
+
+extension CheckpointService {
+    /// The signed head and signature a checkpoint record carries (the payload `checkpoint` writes:
+    /// the signed input, then the 64-byte signature), or nil for any other record. The signature is
+    /// not checked here; `Checkpoint(head:signer:signature:)` does that against a trusted key.
+    public static func claim(in record: RecordedEvent) -> (head: LogHead, signature: Signature)? {
+        guard record.stream == stream, record.type == type, !record.isRedacted else { return nil }
+        let prefix = Array("netreach/v1/log-checkpoint".utf8) + [0]
+        let payload = record.payload
+        guard payload.count == prefix.count + 16 + 8 + 32 + Signature.count, Array(payload.prefix(prefix.count)) == prefix else { return nil }
+        var at = prefix.count
+        guard let logID = try? LogID(payload[at..<at + 16]) else { return nil }
+        at += 16
+        let count = payload[at..<at + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        at += 8
+        guard let chain = try? Digest32(payload[at..<at + 32]), let signature = try? Signature(Array(payload[(at + 32)...])) else { return nil }
+        return (LogHead(logID: logID, count: count, chain: chain), signature)
     }
 }

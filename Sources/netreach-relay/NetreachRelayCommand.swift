@@ -15,7 +15,8 @@ struct NetreachRelayCommand: RootCommand {
               netreach-relay log verify --data-dir /var/lib/netreach/log
             """,
         version: NetreachVersion.current,
-        subcommands: [Serve.self, CheckConfig.self, MakeKey.self, Onion.self, Log.self, DemoDeploymentCommand.self]
+        subcommands: [Serve.self, CheckConfig.self, MakeKey.self, Onion.self, Log.self, Backup.self, Restore.self,
+                      DemoDeploymentCommand.self]
     )
 }
 

@@ -61,12 +61,18 @@ struct VerifyCommand: AsyncParsableCommand {
         if let problem = verdict.problem {
             printToStandardError("netreach: verify: DAMAGED \(problem)")
             printToStandardError("  checked \(check.count) of the relay's \(verdict.head.count) records before the problem; relay key \(relay)")
+            if let copyProblem = verdict.copyProblem { printToStandardError("netreach: verify: note: \(copyProblem)") }
             throw ExitCode.failure
         }
         print("intact: the relay's log of \(verdict.head.count) records is one unbroken hash chain from the first;")
         print("  it holds exactly the \(verdict.replicaEvents) events of your replica, each signed by its author;")
         print("  \(check.checkpoints.count) checkpoint(s) signed by the relay's key \(relay) are true;")
         print("  head: \(verdict.head)")
+        if let problem = verdict.copyProblem {
+            printToStandardError("netreach: verify: note: \(problem)")
+        } else {
+            print("  your copy of the relay's log holds \(verdict.copiedRecords) records (for `netreach-relay restore --from-replica`)")
+        }
         if let saved, let against {
             print("  it extends the checkpoint saved in \(against) (\(saved.checkpoint.head.count) records): nothing before it was changed")
         }

@@ -11,8 +11,9 @@ public struct RelayRecordsPage: Sendable {
 }
 
 extension StaffSession {
-    /// The relay's log records from `from`, at most `limit` (supervisors only).
-    public func records(from: UInt64, limit: Int = 500) async throws -> RelayRecordsPage {
+    /// The relay's log records from `from`, at most `limit` (supervisors only). Payloads other than
+    /// checkpoints' are dropped once checked unless `keepingPayloads`.
+    public func records(from: UInt64, limit: Int = 500, keepingPayloads: Bool = false) async throws -> RelayRecordsPage {
         let rid = "records-\(from)"
         let connection = try self.connection
         connection.send(["t": "records", "rid": rid, "from": Int(from), "limit": limit])
@@ -26,7 +27,7 @@ extension StaffSession {
             case .record(_, let record, let includesPayload):
                 try Self.checkPayload(of: record, included: includesPayload)
                 // Only checkpoints are read again; other payloads were checked and need not stay in memory.
-                records.append(record.stream.value == "system" ? record : record.withoutPayload)
+                records.append(keepingPayloads || record.stream.value == "system" ? record : record.withoutPayload)
             case .records(_, let head, let next):
                 return RelayRecordsPage(records: records, head: head, next: next)
             case .error(_, let error) where error.code == .damaged:
@@ -109,6 +110,10 @@ public enum RelayLogVerification {
         public let replicaEvents: Int
         /// The problem with the saved checkpoint, if one was given and the log does not extend it.
         public let againstSaved: RelayLogCheck.Problem?
+        /// Records in the supervisor's copy of the relay's log (`NetreachHome.relayLogPath`) after this run.
+        public let copiedRecords: UInt64
+        /// Why the copy could not be brought up to date, if it could not (it is then left as it was).
+        public let copyProblem: String?
         public var problem: RelayLogCheck.Problem? { check.problem ?? againstSaved }
     }
 
@@ -122,15 +127,34 @@ public enum RelayLogVerification {
             throw problem
         }
         // The relay's records, page by page, then the replica caught up to at least as far.
+        // The complete copy of the relay's log: every record, payloads included, appended as pages
+        // arrive; `LogMirror.append` checks each record's chain and payload hash as it goes.
+        var copyProblem: String?
+        var mirror: LogMirror?
+        do { mirror = try LogMirror(directory: workspace.home.relayLogPath) } catch {
+            copyProblem = "your copy of the relay's log in \(workspace.home.relayLogPath) cannot be opened: \(error)"
+        }
+        defer { mirror?.close() }
         var pages: [RelayRecordsPage] = []
         var from: UInt64 = 0
         while true {
-            let page = try await workspace.session.records(from: from)
+            let full = try await workspace.session.records(from: from, keepingPayloads: copyProblem == nil)
+            if let mirror, copyProblem == nil {
+                do { try mirror.append(full.records, logID: full.head.logID) } catch {
+                    copyProblem = "your copy of the relay's log in \(workspace.home.relayLogPath) was not updated (it is kept as it was): \(error)"
+                }
+            }
+            let page = RelayRecordsPage(records: full.records.map { $0.stream.value == "system" ? $0 : $0.withoutPayload },
+                                        head: full.head, next: full.next)
             pages.append(page)
             if page.next >= page.head.count || page.records.isEmpty { break }
             from = page.next
         }
         let head = pages.last!.head
+        if copyProblem == nil, let copied = mirror?.head, copied.count > head.count {
+            copyProblem = "the relay's log has \(head.count) records and your copy in \(workspace.home.relayLogPath) \(copied.count): "
+                + "the relay lost records that your copy holds; keep the copy (netreach-relay restore --from-replica, docs/OPERATIONS.md)"
+        }
         var replica: [StoredEvent] = []
         for _ in 0..<50 {
             try await work.catchUp()
@@ -147,7 +171,8 @@ public enum RelayLogVerification {
         for page in pages { check.check(page.records, logID: head.logID) }
         check.finish(head: head)
         let against = check.isIntact ? saved.flatMap { check.extends($0) } : nil
-        return Verdict(check: check, head: head, replicaEvents: replica.count, againstSaved: against)
+        return Verdict(check: check, head: head, replicaEvents: replica.count, againstSaved: against,
+                       copiedRecords: mirror?.head?.count ?? 0, copyProblem: copyProblem)
     }
 
     /// Whether some conversation or alert record is beyond what the replica holds.
