@@ -5,13 +5,9 @@ import Testing
 extension TLSReloadTests {
     @Test("reload() serves a renewed certificate to new TLS connections while a WebSocket opened before keeps talking")
     func reloadInProcess() async throws {
-        let directory = NSTemporaryDirectory() + "netreach-tls-reload-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let scenario = try await TestCertificates.Scenario.make("netreach-tls-reload-")
+        let (directory, a, b, live) = (scenario.directory, scenario.a, scenario.b, scenario.live)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let a = try await TestCertificates.make(in: directory, name: "a", serial: "0A11")
-        let b = try await TestCertificates.make(in: directory, name: "b", serial: "0B22")
-        let live = TestCertificates.Pair(certificate: directory + "/live.crt", key: directory + "/live.key")
-        try TestCertificates.install(a, as: live)
         try await withTestRelay(directory: try Deployment().keyring(), tls: (live.certificate, live.key)) { relay in
             let certificates = try #require(relay.certificates)
             #expect(try await TestCertificates.servedSerial(port: relay.port, scratch: directory) == TestCertificates.serial(ofFile: a.certificate))
@@ -69,13 +65,9 @@ extension TLSReloadTests {
 
     @Test("a certificate or key that does not load is refused, naming the file, and the pair in force stays", arguments: Breakage.allCases)
     func brokenPairRefused(_ breakage: Breakage) async throws {
-        let directory = NSTemporaryDirectory() + "netreach-tls-broken-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let scenario = try await TestCertificates.Scenario.make("netreach-tls-broken-")
+        let (directory, a, b, live) = (scenario.directory, scenario.a, scenario.b, scenario.live)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let a = try await TestCertificates.make(in: directory, name: "a", serial: "0A11")
-        let b = try await TestCertificates.make(in: directory, name: "b", serial: "0B22")
-        let live = TestCertificates.Pair(certificate: directory + "/live.crt", key: directory + "/live.key")
-        try TestCertificates.install(a, as: live)
         let certificates = try TLSCertificateStore(certificatePath: live.certificate, keyPath: live.key)
         let before = certificates.served
         let named = try breakage.apply(to: live, other: b)

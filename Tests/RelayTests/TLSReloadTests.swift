@@ -12,6 +12,25 @@ enum TestCertificates {
         let key: String
     }
 
+    /// What each reload test starts from: a scratch folder (the caller removes it), two pairs with
+    /// serials 0A11 and 0B22, and the `live` files the relay is given, holding pair `a`.
+    struct Scenario {
+        let directory: String
+        let a: Pair
+        let b: Pair
+        let live: Pair
+
+        static func make(_ prefix: String) async throws -> Scenario {
+            let directory = NSTemporaryDirectory() + prefix + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let a = try await TestCertificates.make(in: directory, name: "a", serial: "0A11")
+            let b = try await TestCertificates.make(in: directory, name: "b", serial: "0B22")
+            let live = Pair(certificate: directory + "/live.crt", key: directory + "/live.key")
+            try TestCertificates.install(a, as: live)
+            return Scenario(directory: directory, a: a, b: b, live: live)
+        }
+    }
+
     /// A fresh key and a certificate for `localhost` and 127.0.0.1 with the serial number `serial` (hex).
     static func make(in directory: String, name: String, serial: String) async throws -> Pair {
         let pair = Pair(certificate: "\(directory)/\(name).crt", key: "\(directory)/\(name).key")
@@ -78,13 +97,9 @@ func builtRelayExecutable() throws -> String {
 struct TLSReloadTests {
     @Test("the built relay, sent a real SIGHUP, serves a renewed certificate to new connections, keeps an open chat, and refuses a broken one")
     func realSignal() async throws {
-        let directory = NSTemporaryDirectory() + "netreach-tls-reload-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let scenario = try await TestCertificates.Scenario.make("netreach-tls-reload-")
+        let (directory, a, b, live) = (scenario.directory, scenario.a, scenario.b, scenario.live)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let a = try await TestCertificates.make(in: directory, name: "a", serial: "0A11")
-        let b = try await TestCertificates.make(in: directory, name: "b", serial: "0B22")
-        let live = TestCertificates.Pair(certificate: directory + "/live.crt", key: directory + "/live.key")
-        try TestCertificates.install(a, as: live)
         let relayPath = try builtRelayExecutable()
         let deployment = directory + "/deployment"
         let made = try await ChildProcess.run(relayPath, ["demo-deployment", "--dir", deployment], timeout: .seconds(120))
