@@ -66,7 +66,7 @@ extension TLSReloadTests {
     @Test("a certificate or key that does not load is refused, naming the file, and the pair in force stays", arguments: Breakage.allCases)
     func brokenPairRefused(_ breakage: Breakage) async throws {
         let scenario = try await TestCertificates.Scenario.make("netreach-tls-broken-")
-        let (directory, a, b, live) = (scenario.directory, scenario.a, scenario.b, scenario.live)
+        let (directory, b, live) = (scenario.directory, scenario.b, scenario.live)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let certificates = try TLSCertificateStore(certificatePath: live.certificate, keyPath: live.key)
         let before = certificates.served
