@@ -38,11 +38,13 @@ public enum DemoDeployment {
             try EncryptedPrivateKeyFile.create(kind: .org, name: "netreach-demo", secrets: organisationKey.seed,
                                                passphrase: secret, limits: limits), to: secrets + "/org.key")
         var staff: [(String, String, String, String)] = []
-        for (name, role) in [("sam", StaffRole.worker), ("jo", StaffRole.supervisor)] {
+        // sam speaks English and Romanian, jo English and Bulgarian: the inbox marks chats in other languages.
+        for (name, role, spoken) in [("sam", StaffRole.worker, ["en", "ro"]), ("jo", StaffRole.supervisor, ["en", "bg"])] {
             let signing = SigningKeyPair.generate(), box = BoxKeyPair.generate()
             let certificate = EnrolmentCertificate.issue(
                 enrolling: StaffPublicKey(name: try StaffName(name), signKey: signing.publicKey, boxKey: box.publicKey),
-                role: role, issued: try KeyTimestamp.now(), organisationKey: organisationKey)
+                role: role, issued: try KeyTimestamp.now(), languages: VisitorLanguage.pageLanguages.filter { spoken.contains($0.tag) },
+                organisationKey: organisationKey)
             try KeyFileStorage.writeAtomically(certificate.fileBytes, to: keys + "/staff/" + certificate.fileName, permissions: 0o644)
             let both = SecureBytes(count: 64) { out in
                 signing.seed.withByteInput { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }

@@ -15,6 +15,11 @@ struct InboxCommand: AsyncParsableCommand {
             Language is the language of the visitor's page, sealed in the opening with the conversation key: "?" when
             the visitor's client sent none or your keys cannot open it. --language shows only chats in that language.
 
+            Spoken by names who on duty speaks the visitor's language, as their enrolments list it (netreach org \
+            enrol --languages): "nobody on duty" when everyone on duty lists languages and none of them is this one, \
+            "?" when someone on duty lists none. On duty is you and every staff member who did something in the log \
+            in the last --on-duty-hours (8 by default); the relay keeps no record of who is connected.
+
             Example:
               netreach inbox
               netreach inbox --language ro
@@ -25,9 +30,14 @@ struct InboxCommand: AsyncParsableCommand {
     @Option(help: "table, json or csv.") var format: OutputFormat = .table
     @Option(help: "Only chats whose visitor's page was in this language (a BCP 47 tag: en, ro, pl, pt-BR, es, bg).")
     var language: String?
+    @Option(help: "Who counts as on duty: you and staff who did something in the log in the last this many hours (1–72).")
+    var onDutyHours: Int = 8
     @OptionGroup var passphrase: PassphraseOptions
 
-    func validate() throws { _ = try wantedLanguage() }
+    func validate() throws {
+        _ = try wantedLanguage()
+        guard (1...72).contains(onDutyHours) else { throw ValidationError("--on-duty-hours is 1 to 72, got \(onDutyHours)") }
+    }
 
     private func wantedLanguage() throws -> VisitorLanguage? {
         guard let language else { return nil }
@@ -50,7 +60,21 @@ struct InboxCommand: AsyncParsableCommand {
                 let now = nowMilliseconds()
                 let startOfDay = now - now % 86_400_000
                 var byConversation: [ConversationID: [StoredEvent]] = [:]
-                for event in try await workspace.replica.allEvents() { byConversation[event.event.conversation, default: []].append(event) }
+                var activity = StaffActivity(since: now - min(now, UInt64(onDutyHours) * 3_600_000))
+                for event in try await workspace.replica.allEvents() {
+                    byConversation[event.event.conversation, default: []].append(event)
+                    activity.apply(event)
+                }
+                let cover = LanguageCover(keyring: workspace.keyring, activity: activity, me: me)
+                func spokenBy(_ summary: ConversationSummary, _ spoken: VisitorLanguage?) -> String {
+                    guard summary.state != .closed, let spoken else { return "" }
+                    switch cover.answer(for: spoken) {
+                    case .spoken(let names):
+                        return names.map { workspace.keyring.member(keyID: me)?.name == $0 ? "you" : $0.text }.joined(separator: ", ")
+                    case .nobody: return "nobody on duty"
+                    case .unknown: return "?"
+                    }
+                }
                 func language(_ summary: ConversationSummary) -> VisitorLanguage? {
                     let events = byConversation[summary.id] ?? []
                     return ConversationLanguage.read(events, keys: work.keys(for: events)).language
@@ -62,7 +86,8 @@ struct InboxCommand: AsyncParsableCommand {
                     let waitingSince = summary.lastVisitorMessageAt ?? summary.openedAt
                     let waiting = summary.unanswered || summary.state == .waiting ? Int((now - min(now, waitingSince)) / 1000) : nil
                     return [.text(section), .text(shortID(summary.id)), .text(owner(summary, work)), .text(clock(summary.openedAt)),
-                            .duration(seconds: waiting), .text(spoken?.tag ?? "?"), .number(summary.messageCount), .number(unread),
+                            .duration(seconds: waiting), .text(spoken?.tag ?? "?"), .text(spokenBy(summary, spoken)),
+                            .number(summary.messageCount), .number(unread),
                             .text(Self.preview(byConversation[summary.id] ?? [], work: work, keyring: workspace.keyring))]
                 }
                 var rows: [[OutputCell]] = []
@@ -70,11 +95,25 @@ struct InboxCommand: AsyncParsableCommand {
                 rows += inbox.mine(me).compactMap { row("mine", $0) }
                 rows += inbox.others(me).compactMap { row("others", $0) }
                 rows += inbox.closed(since: startOfDay).compactMap { row("closed today", $0) }
-                printTable(header: ["Section", "ID", "Owner", "Opened", "Waiting", "Language", "Messages", "Unread", "First line"],
+                printTable(header: ["Section", "ID", "Owner", "Opened", "Waiting", "Language", "Spoken by", "Messages", "Unread",
+                                    "First line"],
                            cells: rows, format: format)
                 if rows.isEmpty && format == .table { print("(no conversations)") }
+                if !rows.isEmpty && format == .table { print(Self.dutyLine(cover, me: me, hours: onDutyHours)) }
             }
         }
+    }
+
+    /// The line under the table that says who "on duty" was, and whose languages are not known.
+    static func dutyLine(_ cover: LanguageCover, me: KeyID, hours: Int) -> String {
+        let others = cover.onDuty.filter { $0.keyID != me }.map(\.name.text)
+        var line = "On duty: you" + (others.isEmpty ? "" : ", " + others.joined(separator: ", "))
+            + " (did something in the last \(hours) h)."
+        let undeclared = cover.onDuty.filter(\.languages.isEmpty).map { $0.keyID == me ? "you" : $0.name.text }
+        if !undeclared.isEmpty {
+            line += " No languages enrolled for: \(undeclared.joined(separator: ", ")) (\"?\" above)."
+        }
+        return line
     }
 
     /// Who has it; for a closed conversation, who closed it.

@@ -60,14 +60,19 @@ struct OrgCommand: AsyncParsableCommand {
                 Shows the fingerprint of the keys in STAFF.pub. The staff member reads theirs aloud (netreach whoami); \
                 confirm by typing yes, or pass --fingerprint with what they read. Writes DIR/staff/NAME.cert.
 
+                --languages lists the languages the staff member speaks (BCP 47 tags such as ro, pt-BR), signed \
+                into the enrolment: the inbox then marks chats in a language nobody on duty speaks.
+
                 Example:
-                  netreach org enrol sam.pub --role worker --keys Keys --private-key \\
-                    /media/usb/org.key
+                  netreach org enrol sam.pub --role worker --languages en,ro --keys Keys \\
+                    --private-key /media/usb/org.key
                 """
         )
 
         @Argument(help: "The staff member's NAME.pub.") var staffPublicKey: String
         @Option(help: "worker or supervisor.") var role: String
+        @Option(help: "The languages the staff member speaks, comma-separated BCP 47 tags (en,ro,pt-BR); at most 16.")
+        var languages: String?
         @Option(help: "The keyring folder.") var keys: String
         @Option(help: "The encrypted organisation private key.") var privateKey: String
         @Option(help: "The fingerprint the staff member read aloud (32 hex digits, spaces allowed); skips the question.")
@@ -76,12 +81,30 @@ struct OrgCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard StaffRole(rawValue: role) != nil else { throw ValidationError("--role is worker or supervisor, got '\(role)'") }
+            _ = try spoken()
+        }
+
+        private func spoken() throws -> [VisitorLanguage] {
+            guard let languages else { return [] }
+            do {
+                var tags: [VisitorLanguage] = []
+                for part in languages.split(separator: ",", omittingEmptySubsequences: false) {
+                    tags.append(try VisitorLanguage(part.trimmingCharacters(in: .whitespaces)))
+                }
+                try EnrolmentCertificate.checkLanguages(tags)
+                return tags
+            } catch let error as ProtocolError {
+                throw ValidationError("--languages: \(error.message)")
+            } catch let error as KeyError {
+                throw ValidationError("--languages: \(error.message)")
+            }
         }
 
         func run() async throws {
             try await failing("org enrol") {
                 let staff = try OrganisationCeremony.readStaffKey(path: staffPublicKey)
-                print("enrolling \(staff.name) as \(role)")
+                let spoken = try spoken()
+                print("enrolling \(staff.name) as \(role)" + (spoken.isEmpty ? "" : ", speaking \(spoken.map(\.tag).joined(separator: ", "))"))
                 print("  fingerprint: \(staff.fingerprint)")
                 if let fingerprint {
                     let given = fingerprint.lowercased().filter { !$0.isWhitespace }
@@ -99,7 +122,7 @@ struct OrgCommand: AsyncParsableCommand {
                     }
                 }
                 let secret = try passphrase.obtain(prompt: "Passphrase of the organisation key: ")
-                let certificate = try OrganisationCeremony.enrol(staff, role: StaffRole(rawValue: role)!, keysDirectory: keys,
+                let certificate = try OrganisationCeremony.enrol(staff, role: StaffRole(rawValue: role)!, languages: spoken, keysDirectory: keys,
                                                                  privateKeyPath: privateKey, passphrase: secret, issued: try KeyTimestamp.now())
                 print("wrote \(keys)/staff/\(certificate.fileName) (serial \(certificate.serial))")
                 print("Commit it, then reload the relay (SIGHUP) so that new conversations are wrapped to \(staff.name).")

@@ -81,3 +81,71 @@ struct LanguageCommandTests {
         return "\(parts.year!)Q\((parts.month! - 1) / 3 + 1)"
     }
 }
+
+extension LanguageCommandTests {
+    /// `inbox --format json` as rows keyed by short id.
+    static func inboxRows(_ deployment: StaffDeployment, as name: String) async throws -> [String: [String: Any]] {
+        let inbox = try await deployment.netreach(name, ["inbox", "--format", "json"])
+        #expect(inbox.status == 0, "\(inbox.standardError)")
+        let rows = try JSONSerialization.jsonObject(with: Data(inbox.standardOutput.utf8)) as? [[String: Any]] ?? []
+        return Dictionary(rows.compactMap { row in (row["id"] as? String).map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
+    }
+
+    @Test("languages signed into enrolments: the inbox says who on duty speaks each chat's language, and 'nobody on duty' when nobody does")
+    func spokenOnDuty() async throws {
+        let deployment = try await StaffDeployment.make()
+        defer { deployment.stop() }
+        try await deployment.login("sam")
+        try await deployment.login("jo")
+        // kim is enrolled speaking Brazilian Portuguese and Spanish; a malformed list is a usage error and signs nothing.
+        #expect(try await deployment.netreach("kim", ["staff", "init", "--name", "kim", "--kdf", "interactive"]).status == 0)
+        let who = try await deployment.netreach("kim", ["whoami", "--format", "json"])
+        let fingerprint = try #require((try JSONSerialization.jsonObject(with: Data(who.standardOutput.utf8)) as? [String: Any])?["fingerprint"] as? String)
+        func enrol(_ languages: String) async throws -> BinaryRunner.Outcome {
+            try await deployment.netreach("kim", ["org", "enrol", deployment.home("kim") + "/kim.pub", "--role", "worker",
+                                                  "--languages", languages, "--keys", deployment.directory + "/Keys",
+                                                  "--private-key", deployment.directory + "/private/org.key", "--fingerprint", fingerprint])
+        }
+        for bad in ["pt-BR,PT-br", "pt_BR", "es,", ""] {
+            let refused = try await enrol(bad)
+            #expect(refused.status == 2 && refused.standardError.contains("--languages"), "'\(bad)': \(refused.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: deployment.directory + "/Keys/staff/kim.cert"))
+        }
+        let enrolled = try await enrol("pt-BR, es")
+        #expect(enrolled.status == 0 && enrolled.standardOutput.contains("speaking pt-BR, es"), "\(enrolled.standardOutput) \(enrolled.standardError)")
+        let certificate = try String(contentsOfFile: deployment.directory + "/Keys/staff/kim.cert", encoding: .utf8)
+        #expect(certificate.contains("\nserial: ") && certificate.contains("\nlanguages: pt-BR, es\nsignature: "), "\(certificate)")
+        deployment.relay.send(SIGHUP)
+        var loggedIn = false
+        for _ in 0..<50 where !loggedIn {
+            loggedIn = (try? await deployment.login("kim")) != nil
+            if !loggedIn { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(loggedIn, "kim could not log in after the keyring was reloaded")
+
+        let keyring = try deployment.keyring()
+        let romanian = try await TestVisitor.open(base: deployment.base, keyring: keyring, firstMessage: "bună", language: VisitorLanguage("ro"))
+        let bulgarian = try await TestVisitor.open(base: deployment.base, keyring: keyring, firstMessage: "здравейте", language: VisitorLanguage("bg"))
+        let brazilian = try await TestVisitor.open(base: deployment.base, keyring: keyring, firstMessage: "olá", language: VisitorLanguage("pt-BR"))
+
+        // Only sam is on duty (sam, en and ro): the Bulgarian and the Brazilian chats are spoken by nobody on duty.
+        let alone = try await Self.inboxRows(deployment, as: "sam")
+        #expect(alone[romanian.shortID]?["spoken_by"] as? String == "you", "\(alone)")
+        #expect(alone[bulgarian.shortID]?["spoken_by"] as? String == "nobody on duty", "\(alone)")
+        #expect(alone[brazilian.shortID]?["spoken_by"] as? String == "nobody on duty", "\(alone)")
+        let table = try await deployment.netreach("sam", ["inbox"])
+        #expect(table.standardOutput.contains("Spoken by") && table.standardOutput.contains("On duty: you (did something in the last 8 h)."),
+                "\(table.standardOutput)")
+
+        // jo (en, bg) and kim (pt-BR, es) start work: each chat now has someone on duty who speaks it.
+        #expect(try await deployment.netreach("jo", ["claim", bulgarian.shortID]).status == 0)
+        #expect(try await deployment.netreach("kim", ["claim", brazilian.shortID]).status == 0)
+        let together = try await Self.inboxRows(deployment, as: "sam")
+        #expect(together[romanian.shortID]?["spoken_by"] as? String == "you", "\(together)")
+        #expect(together[bulgarian.shortID]?["spoken_by"] as? String == "jo", "\(together)")
+        #expect(together[brazilian.shortID]?["spoken_by"] as? String == "kim", "\(together)")
+        let later = try await deployment.netreach("sam", ["inbox"])
+        #expect(later.standardOutput.contains("On duty: you, jo, kim (did something in the last 8 h)."), "\(later.standardOutput)")
+        #expect(try await deployment.netreach("sam", ["inbox", "--on-duty-hours", "0"]).status == 2)
+    }
+}

@@ -112,11 +112,57 @@ struct EnrolmentCertificateTests {
 
     /// A correctly signed certificate whose fields are these texts.
     static func signed(name: String = "alice", role: String = "worker", issued: String = "2026-01-15T09:30:00Z",
-                       serial: String = "AAECAwQFBgcICQoLDA0ODw") -> [UInt8] {
+                       serial: String = "AAECAwQFBgcICQoLDA0ODw", languages: String? = nil) -> [UInt8] {
         signedFile("netreach-enrolment-v1\nname: \(name)\nrole: \(role)\n"
                    + "sign: \(Base64URL.encode(TestKeys.keyPair(seed: 3).publicKey))\n"
                    + "box: \(Base64URL.encode(TestKeys.boxKeyPair(seed: 3).publicKey))\n"
-                   + "issued: \(issued)\nserial: \(serial)\n", context: .enrolment)
+                   + "issued: \(issued)\nserial: \(serial)\n" + (languages.map { "languages: \($0)\n" } ?? ""),
+                   context: .enrolment)
+    }
+
+    static let speaking = EnrolmentCertificate.issue(
+        enrolling: TestKeys.staff("alice", seed: 3), role: .worker, issued: TestKeys.issued, serial: serial,
+        languages: [try! VisitorLanguage("ro"), try! VisitorLanguage("pt-BR")], organisationKey: TestKeys.organisation)
+
+    @Test("languages: an optional signed line after the serial; they read back, and a certificate without it lists none")
+    func languages() throws {
+        let read = try EnrolmentCertificate(verifying: Self.speaking.fileBytes, organisation: TestKeys.orgPublic)
+        #expect(read.languages.map(\.tag) == ["ro", "pt-BR"])
+        #expect(text(read.fileBytes).contains("\nserial: AAECAwQFBgcICQoLDA0ODw\nlanguages: ro, pt-BR\nsignature: "))
+        let body = text(read.fileBytes).components(separatedBy: "signature: ")[0]
+        #expect(TestKeys.organisation.publicKey.isValidSignature(
+            read.signature, for: Array("netreach/v1/enrolment".utf8) + [0] + Array(body.utf8)))
+        #expect(try EnrolmentCertificate(verifying: Self.certificate.fileBytes, organisation: TestKeys.orgPublic).languages.isEmpty)
+    }
+
+    @Test("the languages are signed: changed, removed, or added to a certificate signed without them, it is refused")
+    func languagesSigned() {
+        let changed = replacing("languages: ro, pt-BR\n", with: "languages: ro, pt-PT\n", in: Self.speaking.fileBytes)
+        let removed = replacing("languages: ro, pt-BR\n", with: "", in: Self.speaking.fileBytes)
+        let added = replacing("signature: ", with: "languages: ro\nsignature: ", in: Self.certificate.fileBytes)
+        for bytes in [changed, removed, added] {
+            let error = #expect(throws: KeyError.self) { try EnrolmentCertificate(verifying: bytes, organisation: TestKeys.orgPublic) }
+            #expect(error?.code == .badSignature)
+        }
+    }
+
+    @Test("signed languages the document does not allow are refused on their line", arguments: [
+        "ro,es", "ro, RO", "ro,  es", "r", "ro, e_s", (["ro"] + (1...16).map { "x\($0)" }).joined(separator: ", "),
+    ])
+    func badLanguages(value: String) {
+        let error = #expect(throws: KeyError.self) {
+            try EnrolmentCertificate(verifying: Self.signed(languages: value), organisation: TestKeys.orgPublic)
+        }
+        #expect(error?.code == .invalidValue)
+        #expect(error?.line == 8)
+    }
+
+    @Test("a languages line anywhere but after the serial is refused")
+    func languagesOutOfPlace() {
+        let bytes = replacing("issued: ", with: "languages: ro\nissued: ", in: Self.signed())
+        let error = #expect(throws: KeyError.self) { try EnrolmentCertificate(verifying: bytes, organisation: TestKeys.orgPublic) }
+        #expect(error?.code == .unexpectedField)
+        #expect(error?.line == 6)
     }
 
     @Test("a signed certificate with a value the document does not allow is still refused, on its line", arguments: [

@@ -9,6 +9,7 @@ struct ExpectedKeys: Decodable, Sendable {
     struct Org: Decodable, Sendable { let name, sign, seed, keyId, fingerprint: String }
     struct Staff: Decodable, Sendable {
         let name, role, sign, box, signSeed, boxSecret, keyId, fingerprint, serial, issued: String
+        let languages: [String]
         let revoked: Bool
     }
     struct RevocationEntry: Decodable, Sendable { let file, name, serial, sign, revoked, reason: String }
@@ -82,9 +83,10 @@ struct InteropTests {
         #expect(certificate.role.rawValue == entry.role)
         #expect(certificate.serial.description == entry.serial)
         #expect(certificate.issued.text == entry.issued)
+        #expect(certificate.languages.map(\.tag) == entry.languages)
         let again = EnrolmentCertificate.issue(
             enrolling: try StaffPublicKey(parsing: ExpectedKeys.bytes("\(name).pub")), role: certificate.role,
-            issued: certificate.issued, serial: certificate.serial,
+            issued: certificate.issued, serial: certificate.serial, languages: try entry.languages.map(VisitorLanguage.init),
             organisationKey: try SigningKeyPair(seed: Hex.decode(Self.expected.org.seed)))
         #expect(again.fileBytes == bytes)
     }
@@ -146,8 +148,10 @@ struct InteropTests {
             let staff = StaffPublicKey(name: try StaffName(name), signKey: TestKeys.keyPair(seed: seed).publicKey,
                                        boxKey: TestKeys.boxKeyPair(seed: seed).publicKey)
             try directory.write(staff.fileBytes, to: "\(name).pub")
+            // dana's enrolment lists her languages: Python must verify the optional line and sign it the same.
+            let languages = name == "dana" ? [try VisitorLanguage("ro"), try VisitorLanguage("pt-BR")] : []
             let certificate = EnrolmentCertificate.issue(enrolling: staff, role: role, issued: try KeyTimestamp.now(),
-                                                         organisationKey: org)
+                                                         languages: languages, organisationKey: org)
             try directory.write(certificate.fileBytes, to: "Keys/staff/" + certificate.fileName)
             certificates[name] = certificate
             keys[name] = ["key_id": staff.keyID.description, "fingerprint": staff.fingerprint.description]

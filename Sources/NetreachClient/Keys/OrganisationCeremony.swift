@@ -34,9 +34,11 @@ public enum OrganisationCeremony {
         try StaffPublicKey(parsing: try KeyFileStorage.read(path: path), fileName: path)
     }
 
-    /// Signs an enrolment for `staff` and writes `KEYS/staff/NAME.cert`.
-    public static func enrol(_ staff: StaffPublicKey, role: StaffRole, keysDirectory: String, privateKeyPath: String,
-                             passphrase: SecureBytes, issued: KeyTimestamp) throws(KeyError) -> EnrolmentCertificate {
+    /// Signs an enrolment for `staff` and writes `KEYS/staff/NAME.cert`; `languages`, when not
+    /// empty, are the languages the staff member speaks (`EnrolmentCertificate.checkLanguages`).
+    public static func enrol(_ staff: StaffPublicKey, role: StaffRole, languages: [VisitorLanguage] = [], keysDirectory: String,
+                             privateKeyPath: String, passphrase: SecureBytes, issued: KeyTimestamp) throws(KeyError) -> EnrolmentCertificate {
+        if !languages.isEmpty { try EnrolmentCertificate.checkLanguages(languages) }
         let keyring = try Keyring.load(directory: keysDirectory)
         let key = try openOrganisationKey(path: privateKeyPath, passphrase: passphrase, matching: keyring.organisation)
         if keyring.certificates.contains(where: { $0.name == staff.name }) {
@@ -45,7 +47,8 @@ public enum OrganisationCeremony {
         if keyring.certificates.contains(where: { $0.signKey == staff.signKey || $0.boxKey == staff.boxKey }) {
             throw KeyError(code: .duplicate, "these keys are already enrolled under another name")
         }
-        let certificate = EnrolmentCertificate.issue(enrolling: staff, role: role, issued: issued, organisationKey: key)
+        let certificate = EnrolmentCertificate.issue(enrolling: staff, role: role, issued: issued, languages: languages,
+                                                     organisationKey: key)
         let files = keyring.certificates.map { KeyFile(path: "staff/" + $0.fileName, bytes: $0.fileBytes) }
             + [KeyFile(path: "staff/" + certificate.fileName, bytes: certificate.fileBytes)]
         _ = try Keyring(organisation: keyring.organisation, certificates: files,

@@ -41,17 +41,12 @@ public struct CannedReplies: Sendable, Equatable {
         guard let all = versions[name] else { return nil }
         if let language {
             if let text = all[language] { return Entry(name: name, language: language, text: text) }
-            let primary = Self.primary(language)
-            if let match = all.filter({ $0.key.map(Self.primary) == primary })
+            if let match = all.filter({ $0.key?.primary == language.primary })
                 .min(by: { ($0.key?.tag.lowercased() ?? "") < ($1.key?.tag.lowercased() ?? "") }) {
                 return Entry(name: name, language: match.key, text: match.value)
             }
         }
         return all[nil].map { Entry(name: name, language: nil, text: $0) }
-    }
-
-    private static func primary(_ language: VisitorLanguage) -> String {
-        String(language.tag.lowercased().split(separator: "-").first ?? "")
     }
 
     public static func load(home: NetreachHome) -> CannedReplies {

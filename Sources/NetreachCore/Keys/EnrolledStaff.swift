@@ -12,6 +12,8 @@ public struct EnrolledStaff: Hashable, Sendable {
     public let keyID: KeyID
     public let serial: EnrolmentSerial
     public let issued: KeyTimestamp
+    /// The languages the enrolment lists; empty when it lists none (not known, not "none").
+    public let languages: [VisitorLanguage]
 
     init(_ certificate: EnrolmentCertificate) {
         name = certificate.name
@@ -21,6 +23,7 @@ public struct EnrolledStaff: Hashable, Sendable {
         keyID = certificate.keyID
         serial = certificate.serial
         issued = certificate.issued
+        languages = certificate.languages
     }
 
     public var fingerprint: Fingerprint { Fingerprint(signKey: signKey, boxKey: boxKey) }

@@ -12,6 +12,9 @@ public struct EnrolmentCertificate: Hashable, Sendable {
     public let boxKey: BoxPublicKey
     public let issued: KeyTimestamp
     public let serial: EnrolmentSerial
+    /// The languages the staff member speaks, as the organisation wrote them at enrolment (the
+    /// optional `languages:` line, docs/KEYS.md); empty when none were given.
+    public let languages: [VisitorLanguage]
     public let signature: Signature
     /// The exact bytes of the file: the ones that were verified, or the ones `issue` made.
     public let fileBytes: [UInt8]
@@ -27,11 +30,12 @@ public struct EnrolmentCertificate: Hashable, Sendable {
             let box = try reader.read("box")
             let issued = try reader.read("issued")
             let serial = try reader.read("serial")
+            let languages = try reader.readIfPresent("languages")
             let signatureLine = try reader.read("signature")
             try reader.finish()
 
             let signature = try signatureLine.signature()
-            let signed = DomainSeparation.enrolment.input(Array(reader.bytes(through: serial)))
+            let signed = DomainSeparation.enrolment.input(Array(reader.bytes(through: languages ?? serial)))
             guard organisation.signKey.isValidSignature(signature, for: signed) else {
                 throw KeyError(code: .badSignature, "the enrolment's signature does not verify under the organisation "
                                + "key: the file was changed after signing, or another key signed it",
@@ -42,14 +46,18 @@ public struct EnrolmentCertificate: Hashable, Sendable {
                 signKey: try sign.signingKey(what: "the staff signing key"),
                 boxKey: try box.boxKey(what: "the staff box key"),
                 issued: try issued.interpret(KeyTimestamp.init(parsing:)),
-                serial: try serial.interpret(EnrolmentSerial.init(parsing:)), signature: signature, fileBytes: bytes)
+                serial: try serial.interpret(EnrolmentSerial.init(parsing:)),
+                languages: try languages?.interpret(EnrolmentCertificate.parseLanguages) ?? [],
+                signature: signature, fileBytes: bytes)
         }
     }
 
     /// Enrols `staff` with `role`: signs with the organisation's key pair and returns the certificate,
     /// whose `fileBytes` are the file to write as `staff/NAME.cert`.
+    /// `languages` must pass `checkLanguages` (at most 16, no tag twice); an empty list writes no line.
     public static func issue(enrolling staff: StaffPublicKey, role: StaffRole, issued: KeyTimestamp,
-                             serial: EnrolmentSerial = .random(), organisationKey: SigningKeyPair) -> EnrolmentCertificate {
+                             serial: EnrolmentSerial = .random(), languages: [VisitorLanguage] = [],
+                             organisationKey: SigningKeyPair) -> EnrolmentCertificate {
         var writer = KeyFileWriter(magic: magic)
         writer.add("name", staff.name.text)
         writer.add("role", role.rawValue)
@@ -57,20 +65,51 @@ public struct EnrolmentCertificate: Hashable, Sendable {
         writer.add("box", Base64URL.encode(staff.boxKey))
         writer.add("issued", issued.text)
         writer.add("serial", serial.description)
+        if !languages.isEmpty { writer.add("languages", languages.map(\.tag).joined(separator: ", ")) }
         let signature = organisationKey.sign(DomainSeparation.enrolment.input(writer.bytes))
         writer.add("signature", Base64URL.encode(signature))
         return EnrolmentCertificate(name: staff.name, role: role, signKey: staff.signKey, boxKey: staff.boxKey,
-                                    issued: issued, serial: serial, signature: signature, fileBytes: writer.bytes)
+                                    issued: issued, serial: serial, languages: languages, signature: signature, fileBytes: writer.bytes)
+    }
+
+    /// The most languages one enrolment lists.
+    public static let maximumLanguages = 16
+
+    /// Checks a list of languages for `issue`: 1 to 16 tags, none twice (tags compare without case).
+    public static func checkLanguages(_ languages: [VisitorLanguage]) throws(KeyError) {
+        guard (1...maximumLanguages).contains(languages.count) else {
+            throw KeyError(code: .invalidValue, "an enrolment lists 1 to \(maximumLanguages) languages, not \(languages.count)")
+        }
+        var seen = Set<VisitorLanguage>()
+        for language in languages where !seen.insert(language).inserted {
+            throw KeyError(code: .invalidValue, "the language \(language) is listed twice")
+        }
+    }
+
+    /// `ro, pt-BR`: tags separated by a comma and one space, as `issue` writes them.
+    static func parseLanguages(_ text: String) throws(KeyError) -> [VisitorLanguage] {
+        var languages: [VisitorLanguage] = []
+        for part in text.split(separator: ", ", omittingEmptySubsequences: false) {
+            do {
+                languages.append(try VisitorLanguage(String(part)))
+            } catch {
+                throw KeyError(code: .invalidValue, "languages: \(error.message) (tags are separated by a comma and one space)")
+            }
+        }
+        try checkLanguages(languages)
+        return languages
     }
 
     private init(name: StaffName, role: StaffRole, signKey: SigningPublicKey, boxKey: BoxPublicKey,
-                 issued: KeyTimestamp, serial: EnrolmentSerial, signature: Signature, fileBytes: [UInt8]) {
+                 issued: KeyTimestamp, serial: EnrolmentSerial, languages: [VisitorLanguage], signature: Signature,
+                 fileBytes: [UInt8]) {
         self.name = name
         self.role = role
         self.signKey = signKey
         self.boxKey = boxKey
         self.issued = issued
         self.serial = serial
+        self.languages = languages
         self.signature = signature
         self.fileBytes = fileBytes
     }

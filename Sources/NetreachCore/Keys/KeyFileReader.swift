@@ -63,6 +63,13 @@ struct KeyFileReader {
         return KeyFileLine(field: field, value: value, number: number, end: end)
     }
 
+    /// Reads the next line if it is `field: …`; nil, with nothing consumed, if the next line is
+    /// another field or the file ends. For the optional fields a format allows at one place.
+    mutating func readIfPresent(_ field: String) throws(KeyError) -> KeyFileLine? {
+        guard nextIndex < lines.count, lines[nextIndex].text.hasPrefix(field + ":") else { return nil }
+        return try read(field)
+    }
+
     /// Checks that every line has been read.
     func finish() throws(KeyError) {
         guard nextIndex == lines.count else {

@@ -35,6 +35,13 @@ public struct VisitorLanguage: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { tag }
 
+    /// The language without its region or script, lower-cased: `pt` for `pt-BR`.
+    public var primary: String { String(tag.lowercased().prefix { $0 != "-" }) }
+
+    /// Whether someone who speaks `self` can answer a visitor writing in `other`: the same primary
+    /// language (a `pt` or `pt-PT` speaker answers `pt-BR`).
+    public func covers(_ other: VisitorLanguage) -> Bool { primary == other.primary }
+
     public static func == (lhs: VisitorLanguage, rhs: VisitorLanguage) -> Bool { lhs.tag.lowercased() == rhs.tag.lowercased() }
     public func hash(into hasher: inout Hasher) { hasher.combine(tag.lowercased()) }
 }

@@ -59,9 +59,13 @@
     var organisation = key(organisationKey, 32, 'the organisation key');
     var names = Object.create(null), signs = Object.create(null);
     var staff = document.staff.map(function (text) {
-      var f = read(text, 'netreach-enrolment-v1', ['name', 'role', 'sign', 'box', 'issued', 'serial', 'signature']);
+      // An enrolment may list the staff member's languages on one optional line after the serial;
+      // the signature then covers that line too.
+      var spoken = typeof text === 'string' && text.indexOf('\nlanguages: ') >= 0;
+      var fields = ['name', 'role', 'sign', 'box', 'issued', 'serial'].concat(spoken ? ['languages'] : [], ['signature']);
+      var f = read(text, 'netreach-enrolment-v1', fields);
       if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(f.name)) throw new KeyringError('a staff name is not valid');
-      verify(text, 'enrolment', 'serial', f.signature, organisation, 'the enrolment of ' + f.name);
+      verify(text, 'enrolment', spoken ? 'languages' : 'serial', f.signature, organisation, 'the enrolment of ' + f.name);
       if (names[f.name] || signs[f.sign]) throw new KeyringError('two enrolments share a name or a key');
       names[f.name] = signs[f.sign] = true;
       var sign = key(f.sign, 32, 'a staff signing key');

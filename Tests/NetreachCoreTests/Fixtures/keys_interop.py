@@ -53,6 +53,7 @@ FIELDS = {
 }
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}\Z")
 B64U = re.compile(r"[A-Za-z0-9_-]*\Z")
+LANGUAGE = re.compile(r"[A-Za-z0-9-]{2,8}\Z")
 
 
 class Refused(Exception):
@@ -123,6 +124,9 @@ def parse(data, magic):
     if lines[0] != magic:
         raise Refused(f"magic line is {lines[0]!r}")
     names = FIELDS[magic]
+    # An enrolment may carry one optional line, languages, between serial and signature.
+    if magic == MAGIC_CERT and len(lines) > 7 and lines[7].startswith("languages:"):
+        names = names[:-1] + ["languages", "signature"]
     if len(lines) != len(names) + 1:
         raise Refused(f"{len(lines) - 1} fields, expected {len(names)}")
     values, ends, offset = {}, {}, len(lines[0].encode()) + 1
@@ -161,9 +165,12 @@ def read_staff_pub(data):
     return v["name"], unb64u(v["sign"], 32), unb64u(v["box"], 32)
 
 
-def certificate(org_sk, name, role, sign_pk, box_pk, issued, serial):
-    body = build(MAGIC_CERT, [("name", name), ("role", role), ("sign", b64u(sign_pk)), ("box", b64u(box_pk)),
-                              ("issued", issued), ("serial", b64u(serial))])
+def certificate(org_sk, name, role, sign_pk, box_pk, issued, serial, languages=()):
+    pairs = [("name", name), ("role", role), ("sign", b64u(sign_pk)), ("box", b64u(box_pk)),
+             ("issued", issued), ("serial", b64u(serial))]
+    if languages:
+        pairs.append(("languages", ", ".join(languages)))
+    body = build(MAGIC_CERT, pairs)
     signature = org_sk.sign(ctx("enrolment") + body).signature
     return body + f"signature: {b64u(signature)}\n".encode()
 
@@ -172,15 +179,21 @@ def read_certificate(data, org_pk):
     v, ends = parse(data, MAGIC_CERT)
     signature = unb64u(v["signature"], 64)
     try:  # the signature first, over the file's own bytes
-        VerifyKey(org_pk).verify(ctx("enrolment") + data[:ends["serial"]], signature)
+        VerifyKey(org_pk).verify(ctx("enrolment") + data[:ends["languages" if "languages" in v else "serial"]], signature)
     except nacl.exceptions.BadSignatureError:
         raise Refused("enrolment signature does not verify")
     check_name(v["name"])
     if v["role"] not in ("worker", "supervisor"):
         raise Refused(f"bad role {v['role']!r}")
     check_time(v["issued"])
+    languages = []
+    if "languages" in v:
+        languages = v["languages"].split(", ")
+        if not 1 <= len(languages) <= 16 or any(not LANGUAGE.match(tag) for tag in languages) \
+                or len({tag.lower() for tag in languages}) != len(languages):
+            raise Refused(f"bad languages {v['languages']!r}")
     return dict(name=v["name"], role=v["role"], sign=unb64u(v["sign"], 32), box=unb64u(v["box"], 32),
-                issued=v["issued"], serial=unb64u(v["serial"], 16))
+                issued=v["issued"], serial=unb64u(v["serial"], 16), languages=languages)
 
 
 def revocation(org_sk, name, serial, sign_pk, revoked, reason):
@@ -242,6 +255,7 @@ def open_private_key_file(data, passphrase):
 # --- the fixtures -----------------------------------------------------------------------------------
 
 STAFF = [("alice", "worker"), ("bob", "supervisor"), ("carol", "worker")]
+LANGUAGES = {"bob": ["en", "pt-BR"]}  # bob's enrolment lists the languages he speaks; the others list none
 ISSUED = "2026-01-15T09:30:00Z"
 REVOKED = "2026-03-02T17:05:41Z"
 REASON = "laptop lost on the night bus; reported by carol"
@@ -262,11 +276,12 @@ def fixtures():
         sign_pk, box_pk = bytes(SigningKey(seed).verify_key), b.crypto_scalarmult_base(box_sk)
         serial = det(f"{name}/serial", 16)
         files[f"{name}.pub"] = staff_pub(name, sign_pk, box_pk)
-        files[f"Keys/staff/{name}.cert"] = certificate(org_sk, name, role, sign_pk, box_pk, ISSUED, serial)
+        files[f"Keys/staff/{name}.cert"] = certificate(org_sk, name, role, sign_pk, box_pk, ISSUED, serial,
+                                                       LANGUAGES.get(name, []))
         expected["staff"].append(dict(name=name, role=role, sign=b64u(sign_pk), box=b64u(box_pk), sign_seed=seed.hex(),
                                       box_secret=box_sk.hex(), key_id=key_id(sign_pk).hex(),
                                       fingerprint=fingerprint(sign_pk, box_pk), serial=b64u(serial), issued=ISSUED,
-                                      revoked=name == "carol"))
+                                      languages=LANGUAGES.get(name, []), revoked=name == "carol"))
         if name == "carol":
             rev = f"Keys/revoked/carol-{b64u(serial)}.rev"
             files[rev] = revocation(org_sk, name, serial, sign_pk, REVOKED, REASON)
@@ -349,7 +364,7 @@ def verify(directory):
         data = read(f"Keys/staff/{file}")
         c = read_certificate(data, org_pk)
         expect(file == c["name"] + ".cert", f"{file}: file name does not match the name {c['name']!r}")
-        again = certificate(org_sk, c["name"], c["role"], c["sign"], c["box"], c["issued"], c["serial"])
+        again = certificate(org_sk, c["name"], c["role"], c["sign"], c["box"], c["issued"], c["serial"], c["languages"])
         expect(again == data, f"{file}: signing the same fields again does not give the same bytes")
         for unique in (c["name"], c["sign"], c["box"], c["serial"]):
             expect(unique not in seen, f"{file}: shares a name, key or serial with another certificate")
