@@ -17,16 +17,25 @@ public struct FileEventStoreConfiguration: Sendable, Hashable {
     /// … or once this many bytes of records were; nil: not by size. With both nil the snapshot is
     /// written only by `close()`.
     public var snapshotEveryBytes: Int?
+    /// Between snapshots, the thread writes a small delta (`index.delta.N`: only what was appended
+    /// since the snapshot or the previous delta) once this many events, or bytes of records, were
+    /// appended, so that an open after a crash scans at most about this much; nil: no deltas. While
+    /// the log is small the snapshot itself is rewritten at this pace, then less often (docs/LOG-FORMAT.md).
+    public var snapshotDeltaEveryEvents: Int?
+    public var snapshotDeltaEveryBytes: Int?
 
     public init(segmentSize: Int = 64 << 20, maximumGroupBytes: Int = 8 << 20, maximumBatchCount: Int = 10_000,
                 groupCommitGather: Duration = .microseconds(100), snapshotEveryEvents: Int? = 1_000_000,
-                snapshotEveryBytes: Int? = 256 << 20) {
+                snapshotEveryBytes: Int? = 256 << 20, snapshotDeltaEveryEvents: Int? = 100_000,
+                snapshotDeltaEveryBytes: Int? = 32 << 20) {
         self.segmentSize = segmentSize
         self.maximumGroupBytes = maximumGroupBytes
         self.maximumBatchCount = maximumBatchCount
         self.groupCommitGather = groupCommitGather
         self.snapshotEveryEvents = snapshotEveryEvents
         self.snapshotEveryBytes = snapshotEveryBytes
+        self.snapshotDeltaEveryEvents = snapshotDeltaEveryEvents
+        self.snapshotDeltaEveryBytes = snapshotDeltaEveryBytes
     }
 
     /// The largest segment: record offsets in the index are 32-bit, and a batch may run one
@@ -94,6 +103,8 @@ public final class FileEventStore: EventStore {
         public var snapshotFailures: UInt64 = 0
         /// Events covered by the last background snapshot written.
         public var snapshotEvents: UInt64 = 0
+        /// Index deltas written in the background; `snapshotEvents` counts what they cover too.
+        public var snapshotDeltasWritten: UInt64 = 0
     }
 
     /// The counters so far.
@@ -140,7 +151,9 @@ public final class FileEventStore: EventStore {
         }
         if configuration.snapshotEveryEvents != nil || configuration.snapshotEveryBytes != nil {
             let follower = SnapshotFollower(store: self, everyEvents: configuration.snapshotEveryEvents,
-                                            everyBytes: configuration.snapshotEveryBytes)
+                                            everyBytes: configuration.snapshotEveryBytes,
+                                            deltaEveryEvents: configuration.snapshotDeltaEveryEvents,
+                                            deltaEveryBytes: configuration.snapshotDeltaEveryBytes)
             snapshotFollower.withLock { $0 = follower }
             follower.start()
         }
@@ -354,6 +367,12 @@ public final class FileEventStore: EventStore {
     func writeSnapshotFile(_ index: LogIndex) throws(EventLogError) {
         try snapshotFile.withLock { (_) throws(EventLogError) in
             try IndexSnapshot.write(index, logID: logID, directory: directory)
+        }
+    }
+
+    func writeSnapshotDelta(_ delta: IndexSnapshot.Delta, number: Int) throws(EventLogError) {
+        try snapshotFile.withLock { (_) throws(EventLogError) in
+            try IndexSnapshot.write(delta, number: number, directory: directory)
         }
     }
 

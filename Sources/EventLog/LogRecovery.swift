@@ -17,8 +17,10 @@ public struct RecoveryReport: Hashable, Sendable {
     public var redactionsCompleted = 0
     /// Records scanned (the rest came from the index snapshot).
     public var recordsScanned: UInt64 = 0
-    /// Events covered by the index snapshot, if one was used.
+    /// Events covered by the index snapshot, if one was used (with its deltas).
     public var snapshotEvents: UInt64?
+    /// How many index deltas (`index.delta.N`) were applied on top of the snapshot used.
+    public var snapshotDeltas = 0
     /// An empty segment file whose creation a crash interrupted, removed during the open.
     public var removedIncompleteSegment: String?
     /// The file in the data directory that holds, unchanged, the bytes of a torn last write that
@@ -163,6 +165,7 @@ enum LogRecovery {
         if let seed {
             guard seed.segments.count <= names.count, try boundaryHolds(seed, storage: storage, names: names) else { return nil }
             report.snapshotEvents = seed.count
+            report.snapshotDeltas = seed.deltas
         }
 
         for (number, entry) in names.enumerated() {

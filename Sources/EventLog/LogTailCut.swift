@@ -78,8 +78,7 @@ public enum LogTailCut {
         // The snapshot proves the discarded events were stored, so the next open would refuse the
         // shorter log; it is only a cache, and after a deliberate discard it is wrong.
         if let snapshot = IndexSnapshot.load(directory: directory), snapshot.count > position {
-            _ = unlink(directory + "/" + IndexSnapshot.fileName)
-            try FileSystem.syncDirectory(directory)
+            try IndexSnapshot.remove(directory: directory)
         }
         try segment.truncate(to: offset)
         try segment.sync()

@@ -16,6 +16,8 @@ final class SnapshotFollower: @unchecked Sendable {
     private let store: FileEventStore
     private let everyEvents: UInt64
     private let everyBytes: Int
+    private let deltaEveryEvents: UInt64?
+    private let deltaEveryBytes: Int
     private let control = Mutex<(stopping: Bool, done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, false, nil))
     /// How long the thread sleeps between looks at the head.
     private static let pollMicroseconds: useconds_t = 10_000
@@ -31,13 +33,25 @@ final class SnapshotFollower: @unchecked Sendable {
     /// Events covered by the snapshot on disk, and record bytes followed since it was written.
     private var snapshotCount: UInt64
     private var bytesSinceSnapshot = 0
+    /// The snapshot file on disk that deltas are written over (its count and chain), and how many
+    /// deltas it has; nil until the follower has written a snapshot or started from one.
+    private var base: (count: UInt64, chain: Digest32, deltas: Int)?
+    /// Where the last snapshot or delta ended: the next delta starts there.
+    private var deltaFrom: (count: UInt64, chain: Digest32, segments: Int, lastOffsets: Int)
+    private var bytesSinceDelta = 0
+    /// What was followed since `deltaFrom`, in log order: each record's stream and id.
+    private var pendingStreams: [(StreamName, UInt64)] = []
+    private var pendingIDs: [EventID] = []
 
-    init(store: FileEventStore, everyEvents: Int?, everyBytes: Int?) {
+    init(store: FileEventStore, everyEvents: Int?, everyBytes: Int?, deltaEveryEvents: Int? = nil, deltaEveryBytes: Int? = nil) {
         self.store = store
         self.everyEvents = everyEvents.map { UInt64(max(1, $0)) } ?? .max
         self.everyBytes = everyBytes.map { max(1, $0) } ?? .max
+        self.deltaEveryEvents = deltaEveryEvents.map { UInt64(max(1, $0)) }
+        self.deltaEveryBytes = deltaEveryBytes.map { max(1, $0) } ?? .max
         chain = RecordCodec.genesis(logID: store.logID)
         snapshotCount = store.recoveryReport.snapshotEvents ?? 0
+        deltaFrom = (0, chain, 0, 0)
     }
 
     func start() {
@@ -89,6 +103,16 @@ final class SnapshotFollower: @unchecked Sendable {
             seeded.append(SegmentIndex(file: file, offsets: segment.offsets, end: segment.end))
         }
         (segments, count, chain, streams, ids) = (seeded, snapshot.count, snapshot.chain, snapshot.streams, snapshot.ids)
+        base = (snapshot.baseCount, snapshot.baseChain, snapshot.deltas)
+        markDeltaStart()
+    }
+
+    /// The next delta starts here.
+    private func markDeltaStart() {
+        deltaFrom = (count, chain, segments.count, segments.last?.offsets.count ?? 0)
+        bytesSinceDelta = 0
+        pendingStreams.removeAll(keepingCapacity: true)
+        pendingIDs.removeAll(keepingCapacity: true)
     }
 
     /// Follows the log up to the published head, then writes a snapshot if one is due.
@@ -119,8 +143,21 @@ final class SnapshotFollower: @unchecked Sendable {
         case .running: return .caughtUp
         case .notNeeded, .passed: break
         }
-        if count - snapshotCount >= everyEvents || bytesSinceSnapshot >= everyBytes { writeSnapshot() }
+        if count - snapshotCount >= snapshotInterval || bytesSinceSnapshot >= everyBytes {
+            writeSnapshot()
+        } else if let deltaEveryEvents, base != nil, count > deltaFrom.count,
+                  count - deltaFrom.count >= deltaEveryEvents || bytesSinceDelta >= deltaEveryBytes {
+            writeDelta()
+        }
         return .caughtUp
+    }
+
+    /// Events between whole snapshots. With deltas, a small log's snapshot is cheap, so it is
+    /// rewritten at the delta pace until the interval reaches its own size (100 k, 200 k, 400 k, …),
+    /// then every `everyEvents`: the snapshots written add up to about twice the final one.
+    private var snapshotInterval: UInt64 {
+        guard let deltaEveryEvents else { return everyEvents }
+        return min(everyEvents, max(deltaEveryEvents, snapshotCount))
     }
 
     /// Reads the records of one segment from where the follower is up to `end` (the published end
@@ -165,6 +202,7 @@ final class SnapshotFollower: @unchecked Sendable {
             }
             segments[number].end = start + consumed
             bytesSinceSnapshot += consumed
+            bytesSinceDelta += consumed
             if case .failure = outcome { return failed() }
             if damaged {
                 // A redaction rewriting the record in place right now is not damage: read it again later.
@@ -192,6 +230,10 @@ final class SnapshotFollower: @unchecked Sendable {
         }
         streams[stream, default: []].append(frame.position)
         ids.insert(frame.id, position: frame.position)
+        if deltaEveryEvents != nil {
+            pendingStreams.append((stream, frame.position))
+            pendingIDs.append(frame.id)
+        }
     }
 
     private func writeSnapshot() {
@@ -214,6 +256,53 @@ final class SnapshotFollower: @unchecked Sendable {
         // After a failure too: the next attempt waits for a whole interval, not the next poll.
         snapshotCount = count
         bytesSinceSnapshot = 0
+        // A failed write may have left the old snapshot, or none: deltas wait for the next one.
+        base = written ? (count, chain, 0) : nil
+        markDeltaStart()
+    }
+
+    /// Writes what was followed since the last snapshot or delta as the next `index.delta.N`.
+    private func writeDelta() {
+        guard let current = base else { return }
+        var parts: [IndexSnapshot.Delta.SegmentPart] = []
+        for number in max(0, deltaFrom.segments - 1)..<segments.count {
+            let skip = number == deltaFrom.segments - 1 ? deltaFrom.lastOffsets : 0
+            let segment = segments[number]
+            parts.append(.init(number: number, base: segment.basePosition, offsets: Array(segment.offsets[skip...]), end: segment.end))
+        }
+        var order: [StreamName] = []
+        var byStream: [StreamName: [UInt64]] = [:]
+        for (stream, position) in pendingStreams {
+            if byStream[stream] == nil { order.append(stream) }
+            byStream[stream, default: []].append(position)
+        }
+        let delta = IndexSnapshot.Delta(
+            logID: store.logID, baseCount: current.count, baseChain: current.chain, fromCount: deltaFrom.count,
+            fromChain: deltaFrom.chain, toCount: count, toChain: chain, segments: parts,
+            streams: order.map { ($0, byStream[$0]!) }, ids: pendingIDs, idPositions: Array(deltaFrom.count..<count))
+        let written: Bool
+        do {
+            try store.writeSnapshotDelta(delta, number: current.deltas + 1)
+            written = true
+        } catch {
+            written = false
+        }
+        let covered = count
+        store.shared.withLock { state in
+            if written {
+                state.statistics.snapshotDeltasWritten += 1
+                state.statistics.snapshotEvents = covered
+            } else {
+                state.statistics.snapshotFailures += 1
+            }
+        }
+        if written {
+            base = (current.count, current.chain, current.deltas + 1)
+            markDeltaStart()
+        } else {
+            // The deltas after a missing one are never applied: none until the next snapshot.
+            base = nil
+        }
     }
 
     /// What the follower read does not fit the log (it cannot happen unless the files are damaged

@@ -127,3 +127,118 @@ struct BackgroundSnapshotTests {
         }
     }
 }
+
+@Suite("EventLog: index deltas between snapshots")
+struct SnapshotDeltaTests {
+    /// Small segments, a delta every 20 events, a whole snapshot at most every 200.
+    static let deltas = FileEventStoreConfiguration(segmentSize: 4096, snapshotEveryEvents: 200, snapshotEveryBytes: nil,
+                                                    snapshotDeltaEveryEvents: 20, snapshotDeltaEveryBytes: nil)
+
+    static func deltaFiles(_ dir: TemporaryDirectory) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("index.delta.") }.sorted()
+    }
+
+    /// 500 events on three streams, as a crash would leave them once the follower covered at least 480.
+    static func crashedLog() async throws -> (TemporaryDirectory, [EventID: UInt64]) {
+        let dir = TemporaryDirectory()
+        let store = try FileEventStore(directory: dir.path, configuration: deltas)
+        var acknowledged: [EventID: UInt64] = [:]
+        for n in 0..<500 {
+            let proposed = event("\(n)")
+            acknowledged[proposed.id] = try await store.append(to: StreamName("s\(n % 3)"), expectedVersion: .any, events: [proposed]).firstPosition
+        }
+        #expect(await BackgroundSnapshotTests.eventually { store.statistics.snapshotEvents >= 480 })
+        #expect(store.statistics.snapshotDeltasWritten >= 1)
+        #expect(store.statistics.snapshotFailures == 0)
+        let crashed = try BackgroundSnapshotTests.copyAsCrashed(dir)
+        await store.close()
+        // The close-time snapshot replaces the deltas it makes useless.
+        #expect(try deltaFiles(dir).isEmpty)
+        return (crashed, acknowledged)
+    }
+
+    static func expectWhole(_ reopened: FileEventStore, _ acknowledged: [EventID: UInt64]) async throws {
+        let all = try await reopened.read(from: 0, maxCount: 10_000)
+        #expect(Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.position) }) == acknowledged)
+        #expect(try await reopened.streamVersion("s0") == 166)
+        #expect(try await reopened.streamVersion("s2") == 165)
+        // The id table came from the snapshot and its deltas: a repeated id is still recognised.
+        let old = all[477]
+        let repeated = ProposedEvent(id: old.id, type: old.type, author: old.author, timeMilliseconds: old.timeMilliseconds,
+                                     metadata: old.metadata, payload: old.payload)
+        let again = try await reopened.append(to: old.stream, expectedVersion: .any, events: [repeated])
+        #expect(again.firstPosition == 477 && again.wasAlreadyPresent)
+        #expect(await reopened.integrityCheckResult() == .passed)
+    }
+
+    @Test("an open after a crash applies the deltas after the snapshot and scans only what came after the last")
+    func reopenAppliesDeltas() async throws {
+        let (crashed, acknowledged) = try await Self.crashedLog()
+        #expect(!(try Self.deltaFiles(crashed)).isEmpty)
+        try await withStore(crashed, configuration: Self.deltas) { reopened async throws in
+            let report = reopened.recoveryReport
+            let covered = try #require(report.snapshotEvents)
+            #expect(covered >= 480 && report.snapshotDeltas >= 1, "\(report)")
+            #expect(report.recordsScanned == 500 - covered)
+            try await Self.expectWhole(reopened, acknowledged)
+        }
+        #expect(try LogVerifier.verify(directory: crashed.path).head.count == 500)
+    }
+
+    @Test("a damaged, missing or foreign delta ends the chain of deltas there: the rest is scanned, nothing is lost")
+    func badDeltas() async throws {
+        let (crashed, acknowledged) = try await Self.crashedLog()
+        let files = try Self.deltaFiles(crashed)
+        try #require(files.count >= 2, "\(files)")
+        let first = Int(files.map { $0.dropFirst("index.delta.".count) }.compactMap { Int($0) }.min()!)
+        // One changed byte in the second delta: only the first is applied.
+        let damaged = try BackgroundSnapshotTests.copyAsCrashed(crashed)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: damaged.file("index.delta.\(first + 1)")))
+        bytes[bytes.count / 2] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: damaged.file("index.delta.\(first + 1)")))
+        try await withStore(damaged, configuration: Self.deltas) { reopened async throws in
+            #expect(reopened.recoveryReport.snapshotDeltas == 1, "\(reopened.recoveryReport)")
+            try await Self.expectWhole(reopened, acknowledged)
+        }
+        // The first delta missing: none is applied, however many follow.
+        let missing = try BackgroundSnapshotTests.copyAsCrashed(crashed)
+        try FileManager.default.removeItem(atPath: missing.file("index.delta.\(first)"))
+        try await withStore(missing, configuration: Self.deltas) { reopened async throws in
+            #expect(reopened.recoveryReport.snapshotDeltas == 0, "\(reopened.recoveryReport)")
+            try await Self.expectWhole(reopened, acknowledged)
+        }
+        // Deltas made over another snapshot (the one of an earlier moment) do not apply to this one.
+        let foreign = try BackgroundSnapshotTests.copyAsCrashed(crashed)
+        let store = try FileEventStore(directory: foreign.path, configuration: .init(snapshotEveryEvents: nil, snapshotEveryBytes: nil))
+        await store.close()  // writes a whole snapshot at 500 and removes the deltas
+        for name in files { try FileManager.default.copyItem(atPath: crashed.file(name), toPath: foreign.file(name)) }
+        try await withStore(foreign, configuration: Self.deltas) { reopened async throws in
+            #expect(reopened.recoveryReport.snapshotEvents == 500 && reopened.recoveryReport.snapshotDeltas == 0)
+            try await Self.expectWhole(reopened, acknowledged)
+        }
+    }
+
+    @Test("after an open that used deltas the thread writes the next ones in sequence, and a second crash loses nothing")
+    func deltasContinueAfterReopen() async throws {
+        let (crashed, acknowledged) = try await Self.crashedLog()
+        let store = try FileEventStore(directory: crashed.path, configuration: Self.deltas)
+        let before = store.recoveryReport.snapshotDeltas
+        var all = acknowledged
+        for n in 500..<540 {
+            let proposed = event("\(n)")
+            all[proposed.id] = try await store.append(to: "more", expectedVersion: .any, events: [proposed]).firstPosition
+        }
+        #expect(await BackgroundSnapshotTests.eventually { store.statistics.snapshotEvents >= 520 })
+        let again = try BackgroundSnapshotTests.copyAsCrashed(crashed)
+        await store.close()
+        try await withStore(again, configuration: Self.deltas) { reopened async throws in
+            let report = reopened.recoveryReport
+            #expect((report.snapshotEvents ?? 0) >= 520, "\(report)")
+            // Either the deltas went on from the ones the first open used, or a whole snapshot replaced them.
+            #expect(report.snapshotDeltas > before || report.snapshotDeltas == 0 || report.snapshotEvents == 540, "\(report)")
+            let read = try await reopened.read(from: 0, maxCount: 10_000)
+            #expect(Dictionary(uniqueKeysWithValues: read.map { ($0.id, $0.position) }) == all)
+            #expect(await reopened.integrityCheckResult() == .passed)
+        }
+    }
+}
