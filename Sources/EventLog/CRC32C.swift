@@ -1,8 +1,16 @@
+import CCRC32C
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum that frames every record.
 ///
-/// Slicing-by-8: eight 256-entry tables let the loop consume eight bytes per step. The check value
-/// of "123456789" is 0xE3069283 (RFC 3720, appendix B.4).
+/// With the processor's CRC-32C instruction where there is one (SSE 4.2 on x86-64, through the
+/// small C target `CCRC32C`: about 20 times the tables' speed, which an open reading a 660 MB index
+/// snapshot feels); otherwise slicing-by-8, eight 256-entry tables that let the loop consume eight
+/// bytes per step. Both give the same values. The check value of "123456789" is 0xE3069283
+/// (RFC 3720, appendix B.4).
 public enum CRC32C {
+    /// Whether `checksum` uses the processor's instruction.
+    public static let usesInstruction = netreach_crc32c_available() == 1
+
     private static let tables: [[UInt32]] = {
         var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
         for byte in 0..<256 {
@@ -24,6 +32,12 @@ public enum CRC32C {
 
     /// The checksum of `bytes`, continuing from `crc` (pass the result of an earlier call to chain).
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard usesInstruction, let base = bytes.baseAddress else { return tableChecksum(bytes, continuing: crc) }
+        return netreach_crc32c(crc, base, bytes.count)
+    }
+
+    /// The same checksum from the tables alone (what `checksum` uses without the instruction).
+    public static func tableChecksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         var state = ~crc
         var index = 0
         let count = bytes.count
