@@ -55,6 +55,17 @@ struct IndexSnapshot {
         baseChain = chain
     }
 
+    /// Moves the stream and id indexes out, leaving empty ones: the caller then holds the only
+    /// reference to their storage, so adding to them never copies it (at 10 M events the id table
+    /// is 512 MB, and one shared reference would make the first insert copy all of it).
+    mutating func takeIndexes() -> (streams: [StreamName: [UInt64]], ids: EventIDTable) {
+        defer {
+            streams = [:]
+            ids = EventIDTable(capacity: 0)
+        }
+        return (streams, ids)
+    }
+
     /// What the log gained between two counts: written as `index.delta.N`.
     struct Delta {
         struct SegmentPart { let number: Int; let base: UInt64; let offsets: [UInt32]; let end: Int }

@@ -98,12 +98,14 @@ enum LogRecovery {
         // inside it is finished by a full scan instead.
         if let seed = snapshot, intents.contains(where: { $0.position < seed.count }) { snapshot = nil }
         var opened: Opened
+        var seedIndexes = snapshot?.takeIndexes()
         if let seed = snapshot, let seeded = try scan(directory: directory, storage: storage, names: names, intents: intents,
-                                                      seed: seed, floor: floor, report: report) {
+                                                      seed: seed, seedIndexes: &seedIndexes, floor: floor, report: report) {
             opened = seeded
         } else {
-            opened = try scan(directory: directory, storage: storage, names: names, intents: intents, seed: nil, floor: floor,
-                              report: report)!
+            var none: (streams: [StreamName: [UInt64]], ids: EventIDTable)?
+            opened = try scan(directory: directory, storage: storage, names: names, intents: intents, seed: nil,
+                              seedIndexes: &none, floor: floor, report: report)!
         }
         if let floor, floor.logID == opened.logID, opened.index.count < floor.count {
             throw EventLogError(code: .missingSegment,
@@ -157,11 +159,17 @@ enum LogRecovery {
     /// Scans the segments into an index, starting from `seed` when given. Returns nil when the seed
     /// does not fit the files (then the caller scans without it); throws on damage to the log.
     private static func scan(directory: String, storage: any SegmentStorage, names: [(name: String, base: UInt64)],
-                             intents: [RedactionJournal.Entry], seed: IndexSnapshot?, floor: (logID: LogID, count: UInt64)?,
-                             report: RecoveryReport) throws(EventLogError) -> Opened? {
+                             intents: [RedactionJournal.Entry], seed: IndexSnapshot?,
+                             seedIndexes: inout (streams: [StreamName: [UInt64]], ids: EventIDTable)?,
+                             floor: (logID: LogID, count: UInt64)?, report: RecoveryReport) throws(EventLogError) -> Opened? {
         var report = report
         var logID: LogID?
-        var index = LogIndex(segments: [], count: 0, chain: .zero, streams: seed?.streams ?? [:], ids: seed?.ids ?? EventIDTable())
+        var index = LogIndex(segments: [], count: 0, chain: .zero, streams: [:], ids: EventIDTable())
+        // The seed's indexes are moved in, not shared: the scan adds to them in place.
+        if seed != nil, seedIndexes != nil {
+            swap(&index.streams, &seedIndexes!.streams)
+            swap(&index.ids, &seedIndexes!.ids)
+        }
         if let seed {
             guard seed.segments.count <= names.count, try boundaryHolds(seed, storage: storage, names: names) else { return nil }
             report.snapshotEvents = seed.count
