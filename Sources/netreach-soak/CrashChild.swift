@@ -19,10 +19,11 @@ extension SoakCommand {
         var maximumSeconds = 30.0
 
         func run() async throws {
-            // Background index snapshots every 500 events, so that kills land during them too and the
-            // reopens use them.
+            // Background index snapshots every 500 events and deltas every 50, so that kills land
+            // during both and the reopens use them.
             let store = try FileEventStore(directory: dataDir,
-                                           configuration: .init(segmentSize: 1 << 20, snapshotEveryEvents: 500))
+                                           configuration: .init(segmentSize: 1 << 20, snapshotEveryEvents: 500,
+                                                                snapshotDeltaEveryEvents: 50))
             let deadline = ContinuousClock.now + .seconds(maximumSeconds)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<writers {

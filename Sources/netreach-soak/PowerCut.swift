@@ -71,6 +71,7 @@ struct PowerCutTally {
     var acknowledged = 0
     var faults: [String: Int] = [:]
     var fromSnapshot = 0
+    var withDeltas = 0
     var damageTrials = 0
     var damageRefused = 0
     var failures = 0
@@ -85,7 +86,7 @@ struct PowerCutTally {
         let kinds = faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         return """
             acknowledged events checked: \(acknowledged)
-            reopens that started from a background index snapshot: \(fromSnapshot)
+            reopens that started from a background index snapshot: \(fromSnapshot) (\(withDeltas) with index deltas applied)
             faults: \(kinds)
             damage to a completed write: \(damageTrials) trials, \(damageRefused) refused
             trials that could not run: \(failures)
@@ -132,10 +133,11 @@ struct PowerCutTrial {
         let disk = SimulatedSegmentStorage(faults: faults)
         let first = directory + "/first"
         try FileManager.default.createDirectory(atPath: first, withIntermediateDirectories: true)
-        // Background index snapshots every few dozen events, so that power cuts meet them too and
-        // the rule "never cut below what the snapshot proves" is exercised.
+        // Background index snapshots every few dozen events, and deltas between them, so that power
+        // cuts meet both and the rule "never cut below what the snapshot proves" is exercised.
         let configuration = FileEventStoreConfiguration(segmentSize: Int.random(in: 2_048...16_384, using: &random),
-                                                        snapshotEveryEvents: Int.random(in: 10...200, using: &random))
+                                                        snapshotEveryEvents: Int.random(in: 10...200, using: &random),
+                                                        snapshotDeltaEveryEvents: Int.random(in: 3...60, using: &random))
         let store = try FileEventStore(directory: first, configuration: configuration, storage: disk)
 
         var acknowledged: [EventID: Acknowledged] = [:]
@@ -207,6 +209,7 @@ struct PowerCutTrial {
         }
         if reopened.recoveryReport.tornBytesCut > 0 { tally.cut += 1 }
         if (reopened.recoveryReport.snapshotEvents ?? 0) > 0 { tally.fromSnapshot += 1 }
+        if reopened.recoveryReport.snapshotDeltas > 0 { tally.withDeltas += 1 }
         let lost = try await check(reopened, acknowledged: acknowledged, redacted: redactedOrMaybe)
         tally.lost += lost
         // Writing goes on after the cut (W4: nothing of the abandoned tail is in the way).
