@@ -346,7 +346,13 @@ public final class FileEventStore: EventStore {
             return all
         }
         for waiter in waiters { waiter.resume(returning: false) }
-        await snapshotFollower.withLock({ $0 })?.stop()
+        // Taken out, not only stopped: the follower holds the store, so a store that kept it would
+        // never be freed, and with it every segment's file and the journal would stay open.
+        let follower = snapshotFollower.withLock { follower -> SnapshotFollower? in
+            defer { follower = nil }
+            return follower
+        }
+        await follower?.stop()
         // The snapshot is a cache that only speeds up the next open; without it (write failed, or
         // the store failed) the next open scans the log, which is slower but loses nothing.
         try? writeIndexSnapshot()

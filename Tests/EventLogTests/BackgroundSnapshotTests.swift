@@ -242,3 +242,31 @@ struct SnapshotDeltaTests {
         }
     }
 }
+
+@Suite("EventLog: a closed store lets go of its files")
+struct ClosedStoreFileTests {
+    /// The open file descriptors of this process.
+    static func openDescriptors() throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+    }
+
+    @Test("opening and closing a log 30 times leaves no file open: the background snapshot thread does not keep the store alive")
+    func noDescriptorsLeft() async throws {
+        let dir = TemporaryDirectory()
+        try await withStore(dir, configuration: .init(segmentSize: 4096)) { store async throws in
+            for n in 0..<200 { _ = try await store.append(to: "s", expectedVersion: .any, events: [event("\(n)")]) }
+        }
+        // Once, so that whatever the first open sets up for the process (thread pools, caches) is there before counting.
+        await (try FileEventStore(directory: dir.path)).close()
+        let before = try Self.openDescriptors()
+        for _ in 0..<30 {
+            let store = try FileEventStore(directory: dir.path)
+            #expect(store.currentHead().count == 200)
+            await store.close()
+        }
+        // Other suites run at the same time and open files of their own: a few may come and go, but a
+        // store that stayed alive would keep its segments (about 20 here) and journal open, 30 times over.
+        let after = try Self.openDescriptors()
+        #expect(after - before < 100, "\(before) descriptors open before, \(after) after 30 opens and closes")
+    }
+}
