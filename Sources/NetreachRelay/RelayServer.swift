@@ -51,45 +51,19 @@ public enum RelayServer {
         }
         WebRoutes.register(on: router, core: core, configuration: configuration.web, logger: logger)
 
-        let webSockets = Router(context: RelayWebSocketContext.self)
-        webSockets.ws("/v1/ws") { inbound, outbound, context in
-            metrics.connectionsTotal.increment()
-            metrics.connectionsOpen.increment()
-            defer { metrics.connectionsOpen.decrement() }
-            let transport = WebSocketTransport(outbound: outbound, metrics: metrics)
-            let session = RelaySession(core: core, transport: transport,
-                                       addressToken: core.addressLimiter.token(for: context.requestContext.peerAddress))
-            await session.start()
-            // A connection that does not authenticate in time is told so and closed: it holds resources and proves nothing.
-            let watchdog = Task {
-                // Cancelled when the connection ends: there is nothing left to close then.
-                do { try await Task.sleep(for: core.challengeLifetime) } catch { return }
-                await session.authenticationTimedOut()
+        // The WebSocket endpoint is chosen by a plain function of the request, not a second router:
+        // hummingbird-websocket's router keeps each connection's request context in a box that the
+        // context itself refers to, a cycle never broken, so every connection left about 0.7 KiB
+        // behind for good, its peer address among it (docs/RELIABILITY.md, "Connection churn").
+        let shouldUpgrade: @Sendable (HTTPRequest, any Channel, Logger) throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> = { head, channel, _ in
+            guard head.method == .get, let path = head.path, path.split(separator: "?", maxSplits: 1).first == "/v1/ws" else {
+                return .dontUpgrade
             }
-            defer {
-                watchdog.cancel()
-                session.finish()
-            }
-            // An error thrown here goes back to the WebSocket library, which closes with the code it
-            // carries: 1007 for a text frame that is not UTF-8, 1009 for a message over the library's
-            // limit, 1002 for a protocol error. Catching it would turn every one of them into 1000.
-            for try await message in inbound.messages(maxSize: libraryMessageLimit) {
-                switch message {
-                case .text(let text):
-                    // The relay's own limit answers first, with an error message the client can show.
-                    guard text.utf8.count <= ClientMessage.maximumFrameCount else {
-                        let error = ProtocolError(.tooLarge, "a message is at most \(ClientMessage.maximumFrameCount) bytes")
-                        try? await transport.send(.error(rid: nil, error))
-                        await transport.close(code: error.code.closeCode, reason: error.code.name)
-                        return
-                    }
-                    guard await session.receive(text) else { return }
-                case .binary:
-                    let error = ProtocolError(.tooLarge, "binary frames are not part of the protocol")
-                    try? await transport.send(.error(rid: nil, error))
-                    await transport.close(code: error.code.closeCode, reason: "binary frame")
-                    return
-                }
+            let addressToken = core.addressLimiter.token(for: channel.remoteAddress)
+            let eventLoop = channel.eventLoop
+            return .upgrade([:]) { inbound, outbound, _ in
+                try await serveWebSocket(inbound: inbound, outbound: outbound, core: core, addressToken: addressToken,
+                                         eventLoop: eventLoop)
             }
         }
 
@@ -100,13 +74,12 @@ public enum RelayServer {
         let idle = configuration.idleTimeout.components
         let http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))
         let upgrade = HTTP1WebSocketUpgradeChannel.Configuration(http1: http1, ws: ws)
-        let webSocketResponder = webSockets.buildResponder()
         let head = configuration.requestHeadTimeout.components
         let headDeadline = TimeAmount.nanoseconds(head.seconds * 1_000_000_000 + head.attoseconds / 1_000_000_000)
         // Hummingbird's HTTP/1 + WebSocket channel, behind a deadline for the first request head (slow loris).
         let channel: @Sendable (@escaping HTTPChannelHandler.Responder) -> RequestHeadDeadlineChannel<HTTP1WebSocketUpgradeChannel> = { responder in
             RequestHeadDeadlineChannel(
-                base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: upgrade),
+                base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: upgrade, shouldUpgrade: shouldUpgrade),
                 deadline: headDeadline, onTimeout: { metrics.requestHeadTimeouts.increment() })
         }
         var tls = certificates
@@ -124,6 +97,50 @@ public enum RelayServer {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "netreach"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
+    }
+
+    /// One visitor's or staff member's WebSocket, from the upgrade to its end.
+    static func serveWebSocket(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, core: RelayCore,
+                               addressToken: [UInt8]?, eventLoop: any EventLoop) async throws {
+        let metrics = core.metrics
+        metrics.connectionsTotal.increment()
+        metrics.connectionsOpen.increment()
+        defer { metrics.connectionsOpen.decrement() }
+        let transport = WebSocketTransport(outbound: outbound, metrics: metrics)
+        let session = RelaySession(core: core, transport: transport, addressToken: addressToken)
+        await session.start()
+        // A connection that does not authenticate in time is told so and closed: it holds resources and
+        // proves nothing. A timer on the connection's event loop, not a sleeping task: a cancelled
+        // `Task.sleep` keeps its timer, and the task with everything it holds, until the deadline.
+        let lifetime = core.challengeLifetime.components
+        let watchdog = eventLoop.scheduleTask(in: .nanoseconds(lifetime.seconds * 1_000_000_000 + lifetime.attoseconds / 1_000_000_000)) {
+            Task { await session.authenticationTimedOut() }
+        }
+        defer {
+            watchdog.cancel()
+            session.finish()
+        }
+        // An error thrown here goes back to the WebSocket library, which closes with the code it
+        // carries: 1007 for a text frame that is not UTF-8, 1009 for a message over the library's
+        // limit, 1002 for a protocol error. Catching it would turn every one of them into 1000.
+        for try await message in inbound.messages(maxSize: libraryMessageLimit) {
+            switch message {
+            case .text(let text):
+                // The relay's own limit answers first, with an error message the client can show.
+                guard text.utf8.count <= ClientMessage.maximumFrameCount else {
+                    let error = ProtocolError(.tooLarge, "a message is at most \(ClientMessage.maximumFrameCount) bytes")
+                    try? await transport.send(.error(rid: nil, error))
+                    await transport.close(code: error.code.closeCode, reason: error.code.name)
+                    return
+                }
+                guard await session.receive(text) else { return }
+            case .binary:
+                let error = ProtocolError(.tooLarge, "binary frames are not part of the protocol")
+                try? await transport.send(.error(rid: nil, error))
+                await transport.close(code: error.code.closeCode, reason: "binary frame")
+                return
+            }
+        }
     }
 
     /// The largest frame or message the WebSocket library reads at all: beyond it the library closes
