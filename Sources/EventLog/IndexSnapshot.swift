@@ -138,13 +138,7 @@ struct IndexSnapshot {
             out.integer(UInt64(segment.end))
         }
         for segment in index.segments { out.array(segment.offsets) }
-        out.integer(UInt64(index.streams.count))
-        for (name, positions) in index.streams {
-            out.integer(UInt16(name.value.utf8.count))
-            out.bytes(Array(name.value.utf8))
-            out.integer(UInt64(positions.count))
-            out.array(positions)
-        }
+        out.streams(index.streams.map { ($0.key, $0.value) })
         out.integer(UInt64(index.ids.keys.count))
         out.integer(UInt64(index.ids.count))
         out.array(index.ids.keys)
@@ -174,13 +168,7 @@ struct IndexSnapshot {
             out.integer(UInt64(part.end))
         }
         for part in delta.segments { out.array(part.offsets) }
-        out.integer(UInt64(delta.streams.count))
-        for (name, positions) in delta.streams {
-            out.integer(UInt16(name.value.utf8.count))
-            out.bytes(Array(name.value.utf8))
-            out.integer(UInt64(positions.count))
-            out.array(positions)
-        }
+        out.streams(delta.streams)
         out.integer(UInt64(delta.ids.count))
         var idBytes: [UInt8] = []
         idBytes.reserveCapacity(delta.ids.count * 16)
@@ -215,6 +203,16 @@ struct IndexSnapshot {
             withUnsafeBytes(of: value.littleEndian) { raw in
                 crc = CRC32C.checksum(raw, continuing: crc)
                 buffer.append(contentsOf: raw)
+            }
+        }
+        /// Stream count (8), then per stream name length (2), name, position count (8), positions (8 each).
+        mutating func streams(_ streams: [(name: StreamName, positions: [UInt64])]) {
+            integer(UInt64(streams.count))
+            for (name, positions) in streams {
+                integer(UInt16(name.value.utf8.count))
+                bytes(Array(name.value.utf8))
+                integer(UInt64(positions.count))
+                array(positions)
             }
         }
         mutating func array<T: FixedWidthInteger>(_ values: [T]) {

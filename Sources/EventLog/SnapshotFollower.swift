@@ -244,21 +244,26 @@ final class SnapshotFollower: @unchecked Sendable {
         } catch {
             written = false
         }
-        let covered = count
-        store.shared.withLock { state in
-            if written {
-                state.statistics.snapshotsWritten += 1
-                state.statistics.snapshotEvents = covered
-            } else {
-                state.statistics.snapshotFailures += 1
-            }
-        }
+        tally(written: written, delta: false)
         // After a failure too: the next attempt waits for a whole interval, not the next poll.
         snapshotCount = count
         bytesSinceSnapshot = 0
         // A failed write may have left the old snapshot, or none: deltas wait for the next one.
         base = written ? (count, chain, 0) : nil
         markDeltaStart()
+    }
+
+    /// Counts a snapshot or delta written (what it covers), or one that could not be.
+    private func tally(written: Bool, delta: Bool) {
+        let covered = count
+        store.shared.withLock { state in
+            guard written else {
+                state.statistics.snapshotFailures += 1
+                return
+            }
+            if delta { state.statistics.snapshotDeltasWritten += 1 } else { state.statistics.snapshotsWritten += 1 }
+            state.statistics.snapshotEvents = covered
+        }
     }
 
     /// Writes what was followed since the last snapshot or delta as the next `index.delta.N`.
@@ -287,15 +292,7 @@ final class SnapshotFollower: @unchecked Sendable {
         } catch {
             written = false
         }
-        let covered = count
-        store.shared.withLock { state in
-            if written {
-                state.statistics.snapshotDeltasWritten += 1
-                state.statistics.snapshotEvents = covered
-            } else {
-                state.statistics.snapshotFailures += 1
-            }
-        }
+        tally(written: written, delta: true)
         if written {
             base = (current.count, current.chain, current.deltas + 1)
             markDeltaStart()

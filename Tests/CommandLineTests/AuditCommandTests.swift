@@ -158,13 +158,7 @@ struct AuditCommandTests {
                                                               "--keys", deployment.directory + "/Keys", "--private-key",
                                                               deployment.directory + "/private/org.key", "--fingerprint", fingerprint])
         #expect(enrolled.status == 0, "\(enrolled.standardError)")
-        deployment.relay.send(SIGHUP)
-        var loggedIn = false
-        for _ in 0..<50 where !loggedIn {
-            loggedIn = (try? await deployment.login("kim")) != nil
-            if !loggedIn { try await Task.sleep(for: .milliseconds(200)) }
-        }
-        #expect(loggedIn, "kim could not log in after the keyring was reloaded")
+        #expect(try await deployment.reloadKeyringAndLogin("kim"), "kim could not log in after the keyring was reloaded")
         let quarter = Self.currentQuarter()
         let refused = try await deployment.netreach("kim", ["report", "quarterly", "--quarter", quarter, "--format", "csv"])
         #expect(refused.status == 1, "\(refused.standardOutput)")

@@ -115,13 +115,7 @@ extension LanguageCommandTests {
         #expect(enrolled.status == 0 && enrolled.standardOutput.contains("speaking pt-BR, es"), "\(enrolled.standardOutput) \(enrolled.standardError)")
         let certificate = try String(contentsOfFile: deployment.directory + "/Keys/staff/kim.cert", encoding: .utf8)
         #expect(certificate.contains("\nserial: ") && certificate.contains("\nlanguages: pt-BR, es\nsignature: "), "\(certificate)")
-        deployment.relay.send(SIGHUP)
-        var loggedIn = false
-        for _ in 0..<50 where !loggedIn {
-            loggedIn = (try? await deployment.login("kim")) != nil
-            if !loggedIn { try await Task.sleep(for: .milliseconds(200)) }
-        }
-        #expect(loggedIn, "kim could not log in after the keyring was reloaded")
+        #expect(try await deployment.reloadKeyringAndLogin("kim"), "kim could not log in after the keyring was reloaded")
 
         let keyring = try deployment.keyring()
         let romanian = try await TestVisitor.open(base: deployment.base, keyring: keyring, firstMessage: "bună", language: VisitorLanguage("ro"))

@@ -70,6 +70,17 @@ final class StaffDeployment: @unchecked Sendable {
         guard outcome.status == 0 else { throw HarnessError("login of \(name) failed: \(outcome.standardError)") }
     }
 
+    /// Sends the relay SIGHUP to reload its keyring, then logs `name` in, trying for up to 10 s while
+    /// the reload is under way; whether it succeeded.
+    func reloadKeyringAndLogin(_ name: String) async throws -> Bool {
+        relay.send(SIGHUP)
+        for _ in 0..<50 {
+            if (try? await login(name)) != nil { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+
     /// Ends the relay at once (how it stops gracefully is tested elsewhere) and removes the deployment.
     func stop() {
         relay.send(SIGKILL)
