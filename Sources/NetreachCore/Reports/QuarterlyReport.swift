@@ -79,7 +79,9 @@ public struct QuarterlyReport: Sendable {
                                   rows: WrapUp.WorkSetting.allCases.map { value in .init(value.label, both { $0.workSettings[value] ?? 0 }) }
                                       + [.init("total", both(\.contacts))], hasTotal: true))
         tables.append(ReportTable(title: "Contacts by language", columns: columns, rows: languageRows, hasTotal: true))
-        tables.append(ReportTable(title: "Response times", columns: columns, rows: [
+        // The relay records each event's time to the minute (docs/PROTOCOL.md, "Storage"), so that its
+        // log cannot time a visitor to the second; the figures say how exact they can be.
+        tables.append(ReportTable(title: "Response times (to the minute: the relay records times to the minute)", columns: columns, rows: [
             .init("first staff reply, median", times(\.firstReplySeconds, 0.5)),
             .init("first staff reply, 90th percentile", times(\.firstReplySeconds, 0.9)),
             .init("waiting until claimed, median", times(\.waitingSeconds, 0.5)),

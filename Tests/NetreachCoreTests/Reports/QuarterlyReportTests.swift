@@ -314,6 +314,16 @@ struct QuarterlyReportTests {
         #expect(report.csv.contains("Contacts by language,total,\(Self.quarter),"))
     }
 
+    @Test("response times say that they are exact only to the minute, as the relay records times")
+    func responseTimePrecision() throws {
+        let generated = try GeneratedQuarter(conversations: 120, seed: 9, quarter: Self.quarter)
+        let report = QuarterlyReport(organisation: "p", current: generated.figures(for: Self.quarter), previous: nil, monthlyTarget: nil)
+        let table = try #require(report.tables.first { $0.title.hasPrefix("Response times") })
+        #expect(table.title == "Response times (to the minute: the relay records times to the minute)")
+        #expect(report.csv.contains(#"Response times (to the minute: the relay records times to the minute),"first staff reply, median","#),
+                "\(report.csv)")
+    }
+
     @Test("outcomes: a table per feedback question, each answer, not answered and the feedback given; nothing derivable")
     func outcomes() throws {
         let generated = try GeneratedQuarter(conversations: 120, seed: 7, quarter: Self.quarter)
