@@ -93,14 +93,13 @@ struct IndexSnapshot {
         var updated = segments
         var covered = count
         // Only the last segment can grow; every other part must be a new segment, in order.
-        let lastExisting = segments.count - 1
         for part in delta.segments {
             if part.number == updated.count {
                 guard part.base == updated.reduce(0, { $0 + UInt64($1.offsets.count) }) else { return false }
                 updated.append(Segment(base: part.base, offsets: [], end: SegmentHeader.count))
             }
             guard part.number >= 0, part.number < updated.count, updated[part.number].base == part.base,
-                  part.number >= lastExisting, part.number >= updated.count - 1, part.end >= updated[part.number].end,
+                  part.number == updated.count - 1, part.end >= updated[part.number].end,
                   part.offsets.allSatisfy({ Int($0) >= updated[part.number].end && Int($0) < part.end })
             else { return false }
             updated[part.number].offsets += part.offsets

@@ -39,8 +39,8 @@ final class SnapshotFollower: @unchecked Sendable {
     /// Where the last snapshot or delta ended: the next delta starts there.
     private var deltaFrom: (count: UInt64, chain: Digest32, segments: Int, lastOffsets: Int)
     private var bytesSinceDelta = 0
-    /// What was followed since `deltaFrom`, in log order: each record's stream and id.
-    private var pendingStreams: [(StreamName, UInt64)] = []
+    /// What was followed since `deltaFrom`: each stream's new positions, and the new ids in log order.
+    private var pendingStreams: [StreamName: [UInt64]] = [:]
     private var pendingIDs: [EventID] = []
 
     init(store: FileEventStore, everyEvents: Int?, everyBytes: Int?, deltaEveryEvents: Int? = nil, deltaEveryBytes: Int? = nil) {
@@ -231,7 +231,7 @@ final class SnapshotFollower: @unchecked Sendable {
         streams[stream, default: []].append(frame.position)
         ids.insert(frame.id, position: frame.position)
         if deltaEveryEvents != nil {
-            pendingStreams.append((stream, frame.position))
+            pendingStreams[stream, default: []].append(frame.position)
             pendingIDs.append(frame.id)
         }
     }
@@ -275,16 +275,10 @@ final class SnapshotFollower: @unchecked Sendable {
             let segment = segments[number]
             parts.append(.init(number: number, base: segment.basePosition, offsets: Array(segment.offsets[skip...]), end: segment.end))
         }
-        var order: [StreamName] = []
-        var byStream: [StreamName: [UInt64]] = [:]
-        for (stream, position) in pendingStreams {
-            if byStream[stream] == nil { order.append(stream) }
-            byStream[stream, default: []].append(position)
-        }
         let delta = IndexSnapshot.Delta(
             logID: store.logID, baseCount: current.count, baseChain: current.chain, fromCount: deltaFrom.count,
             fromChain: deltaFrom.chain, toCount: count, toChain: chain, segments: parts,
-            streams: order.map { ($0, byStream[$0]!) }, ids: pendingIDs, idPositions: Array(deltaFrom.count..<count))
+            streams: pendingStreams.map { ($0.key, $0.value) }, ids: pendingIDs, idPositions: Array(deltaFrom.count..<count))
         let written: Bool
         do {
             try store.writeSnapshotDelta(delta, number: current.deltas + 1)

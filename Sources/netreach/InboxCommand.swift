@@ -53,24 +53,26 @@ struct InboxCommand: AsyncParsableCommand {
         try await failing("inbox") {
             try await withWorkspace(passphrase, allowOffline: true) { workspace in
                 let work = ConversationWork(workspace: workspace)
-                var inbox = Inbox()
-                for event in try await workspace.replica.allEvents() { inbox.apply(event) }
                 let marks = ReadMarks.load(home: workspace.home)
                 let me = workspace.credentials.keyID
                 let now = nowMilliseconds()
                 let startOfDay = now - now % 86_400_000
+                // One pass over the replica for the inbox, each conversation's events and who was on duty.
+                var inbox = Inbox()
                 var byConversation: [ConversationID: [StoredEvent]] = [:]
                 var activity = StaffActivity(since: now - min(now, UInt64(onDutyHours) * 3_600_000))
                 for event in try await workspace.replica.allEvents() {
+                    inbox.apply(event)
                     byConversation[event.event.conversation, default: []].append(event)
                     activity.apply(event)
                 }
                 let cover = LanguageCover(keyring: workspace.keyring, activity: activity, me: me)
+                let myName = workspace.keyring.member(keyID: me)?.name
                 func spokenBy(_ summary: ConversationSummary, _ spoken: VisitorLanguage?) -> String {
                     guard summary.state != .closed, let spoken else { return "" }
                     switch cover.answer(for: spoken) {
                     case .spoken(let names):
-                        return names.map { workspace.keyring.member(keyID: me)?.name == $0 ? "you" : $0.text }.joined(separator: ", ")
+                        return names.map { $0 == myName ? "you" : $0.text }.joined(separator: ", ")
                     case .nobody: return "nobody on duty"
                     case .unknown: return "?"
                     }
