@@ -9,6 +9,12 @@ public protocol RootCommand: AsyncParsableCommand {}
 
 extension RootCommand {
     public static func main() async {
+        await runAsRoot()
+    }
+
+    /// Parses the arguments and runs the command they name: the body of `main()`, for a root
+    /// command whose `main()` must do something first.
+    public static func runAsRoot() async {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -41,7 +41,8 @@ public enum RelayLauncher {
             logger.notice("behind a proxy: every visitor arrives from one address, so the per-address opens limit is off",
                           metadata: ["opens-per-address-per-hour": "\(opensPerAddressPerHour)"])
         }
-        logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)"])
+        logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)",
+                                           "tasks": "\(RelayExecutor.tasksRunOnEventLoops ? "event-loops" : "default-pool")"])
         let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,
                              opensPerAddressPerHour: opensPerAddressPerHour, logger: logger)
         let application = try RelayServer.makeApplication(core: core, configuration: configuration, certificates: certificates,

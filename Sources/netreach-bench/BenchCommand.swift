@@ -1,5 +1,6 @@
 import ArgumentParser
 import NetreachCommandLine
+import NetreachRelay
 
 /// `netreach-bench`: performance measurements against baselines taken in the same run (ops/bench).
 @main
@@ -16,4 +17,11 @@ struct BenchCommand: RootCommand {
             """,
         subcommands: [EventLogBench.self, RelayBench.self, LoadBench.self, EventLogFill.self]
     )
+
+    static func main() async {
+        // The relay benchmark runs its relay as `netreach-relay serve` runs it: tasks on SwiftNIO's
+        // event loops (docs/RELAY.md). Its echo baseline runs in the same process, on the same loops.
+        if CommandLine.arguments.dropFirst().first == "relay" { RelayExecutor.installEventLoopsAsGlobalExecutor() }
+        await runAsRoot()
+    }
 }

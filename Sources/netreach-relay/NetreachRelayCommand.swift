@@ -1,6 +1,7 @@
 import ArgumentParser
 import NetreachCommandLine
 import NetreachCore
+import NetreachRelay
 
 /// `netreach-relay`: runs and administers a Netreach relay.
 @main
@@ -18,6 +19,13 @@ struct NetreachRelayCommand: RootCommand {
         subcommands: [Serve.self, CheckConfig.self, MakeKey.self, Onion.self, Log.self, Backup.self, Restore.self,
                       DemoDeploymentCommand.self]
     )
+
+    static func main() async {
+        // `serve` runs its tasks on SwiftNIO's event loops (docs/RELAY.md, "Threads and hops"). This
+        // must happen here, on the main thread, before any task exists.
+        if CommandLine.arguments.dropFirst().first == "serve" { RelayExecutor.installEventLoopsAsGlobalExecutor() }
+        await runAsRoot()
+    }
 }
 
 extension NetreachRelayCommand {

@@ -162,6 +162,25 @@ struct ConfigFileCommandTests {
         #expect(await relay.wait(timeout: .seconds(30))?.status == 0)
     }
 
+    @Test("serve runs its tasks on SwiftNIO's event loops, and says so when the log is open")
+    func serveRunsTasksOnEventLoops() async throws {
+        let deployment = try await Configured.make()
+        defer { deployment.remove() }
+        try deployment.write()
+        let relay = try ChildProcess(BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay").path,
+                                     ["serve", "--config", deployment.configPath, "--log-level", "info"], mergingErrorsIntoOutput: true)
+        defer {
+            relay.send(SIGKILL)
+            relay.waitBlocking(timeout: .seconds(5))
+        }
+        let started = await relay.waitForOutputLine(containing: "listening on", timeout: .seconds(60))
+        try #require(started != nil, "the relay did not start: \(relay.output)")
+        let opened = relay.output.split(separator: "\n").filter { $0.contains("log open") }
+        #expect(opened.count == 1 && opened[0].contains("tasks=event-loops"), "\(relay.output)")
+        relay.send(SIGTERM)
+        #expect(await relay.wait(timeout: .seconds(30))?.status == 0)
+    }
+
     @Test("serve with behind-proxy says at start that the per-address opens limit is off")
     func serveBehindProxySaysSo() async throws {
         let deployment = try await Configured.make()

@@ -303,6 +303,12 @@ public struct WireJSONWriter: Sendable {
 
     private mutating func appendString(_ value: String) {
         utf8.append(UInt8(ascii: "\""))
+        // Most strings of the protocol (base64url, names, ids) need no escape: copied in one go.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            utf8.append(contentsOf: value.utf8)
+            utf8.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): utf8 += "\\\"".utf8
