@@ -3,7 +3,7 @@ import Foundation
 public import Logging
 public import NetreachCore
 public import Sodium
-import Synchronization
+package import Synchronization
 
 /// Who a connection authenticated as.
 public enum Identity: Sendable, Equatable {
@@ -36,6 +36,8 @@ public final class RelayCore: Sendable {
     /// The clock of rate windows (the address limiter, each connection's request budget); tests move it by hand.
     public let now: @Sendable () -> ContinuousClock.Instant
     private let directory: Mutex<any StaffDirectory>
+    /// Sessions in memory (made and not yet freed): a closed connection must leave none behind.
+    package let sessionsAlive = Atomic<Int>(0)
     /// Authenticated staff sessions, so that a revocation reaches connections that are open and idle.
     private let staffSessions = Mutex<[ObjectIdentifier: RelaySession]>([:])
     let clock: @Sendable () -> UInt64

@@ -34,6 +34,11 @@ public final class RelaySession: Sendable {
         self.addressToken = addressToken
         challenge = Random.bytes(count: 32)
         state = Mutex(State(tokens: core.requestBurst, refilledAt: core.now()))
+        core.sessionsAlive.add(1, ordering: .relaxed)
+    }
+
+    deinit {
+        core.sessionsAlive.subtract(1, ordering: .relaxed)
     }
 
     public var identity: Identity? { state.withLock { $0.identity } }
