@@ -164,41 +164,35 @@ struct ConfigFileCommandTests {
 
     @Test("serve runs its tasks on SwiftNIO's event loops, and says so when the log is open")
     func serveRunsTasksOnEventLoops() async throws {
-        let deployment = try await Configured.make()
-        defer { deployment.remove() }
-        try deployment.write()
-        let relay = try ChildProcess(BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay").path,
-                                     ["serve", "--config", deployment.configPath, "--log-level", "info"], mergingErrorsIntoOutput: true)
-        defer {
-            relay.send(SIGKILL)
-            relay.waitBlocking(timeout: .seconds(5))
-        }
-        let started = await relay.waitForOutputLine(containing: "listening on", timeout: .seconds(60))
-        try #require(started != nil, "the relay did not start: \(relay.output)")
-        let opened = relay.output.split(separator: "\n").filter { $0.contains("log open") }
-        #expect(opened.count == 1 && opened[0].contains("tasks=event-loops"), "\(relay.output)")
-        relay.send(SIGTERM)
-        #expect(await relay.wait(timeout: .seconds(30))?.status == 0)
+        let (opened, output) = try await startupLines(containing: "log open", logLevel: "info")
+        #expect(opened.count == 1 && opened[0].contains("tasks=event-loops"), "\(output)")
     }
 
     @Test("serve with behind-proxy says at start that the per-address opens limit is off")
     func serveBehindProxySaysSo() async throws {
+        let (said, output) = try await startupLines(containing: "behind a proxy", extra: ["behind-proxy = true"], logLevel: "notice")
+        #expect(said.count == 1 && said[0].contains("per-address opens limit is off") && said[0].contains("opens-per-address-per-hour=0"),
+                "\(output)")
+    }
+
+    /// Starts `serve` on a deployment's file (with `extra` lines), waits until it listens, stops it
+    /// with SIGTERM (expecting a clean exit), and returns the lines it wrote that contain `text`, and all it wrote.
+    private func startupLines(containing text: String, extra: [String] = [], logLevel: String) async throws -> ([String], String) {
         let deployment = try await Configured.make()
         defer { deployment.remove() }
-        try deployment.write(extra: ["behind-proxy = true"])
+        try deployment.write(extra: extra)
         let relay = try ChildProcess(BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay").path,
-                                     ["serve", "--config", deployment.configPath, "--log-level", "notice"], mergingErrorsIntoOutput: true)
+                                     ["serve", "--config", deployment.configPath, "--log-level", logLevel], mergingErrorsIntoOutput: true)
         defer {
             relay.send(SIGKILL)
             relay.waitBlocking(timeout: .seconds(5))
         }
         let started = await relay.waitForOutputLine(containing: "listening on", timeout: .seconds(60))
         try #require(started != nil, "the relay did not start: \(relay.output)")
-        let said = relay.output.split(separator: "\n").filter { $0.contains("behind a proxy") }
-        #expect(said.count == 1 && said[0].contains("per-address opens limit is off") && said[0].contains("opens-per-address-per-hour=0"),
-                "\(relay.output)")
+        let output = relay.output
         relay.send(SIGTERM)
         #expect(await relay.wait(timeout: .seconds(30))?.status == 0)
+        return (output.split(separator: "\n").filter { $0.contains(text) }.map(String.init), output)
     }
 
     @Test("serve --behind-proxy with a non-zero --opens-per-address-per-hour is a usage error (exit 2), nothing started")
