@@ -2,7 +2,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Where the relay's Swift tasks run (docs/RELAY.md, "Threads and hops").
+/// Where the relay's Swift tasks run (docs/RELAY.md, "Threads").
 public enum RelayExecutor {
     private static let installed = Atomic<Bool>(false)
 

@@ -223,7 +223,6 @@ enum RelayThroughput {
         // The staff member's client is another machine in a deployment: here it gets a thread of its
         // own, so that it is not queued behind every visitor's task in this process.
         let staffLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { staffLoop.shutdownGracefully { _ in } }
         let receiver = Task(executorPreference: EventLoopTaskExecutor(staffLoop.next())) {
             _ = try await WebSocketClient.connect(url: url, eventLoopGroup: staffLoop, logger: logger) { inbound, outbound, _ in
                 var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
@@ -286,6 +285,9 @@ enum RelayThroughput {
         let sorted = latencies.value.sorted()
         server.cancel()
         _ = try? await server.value
+        // The staff client's loop goes last, once nothing of the client can run on it any more.
+        _ = try? await receiver.value
+        try? await staffLoop.shutdownGracefully()
         await store.close()
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
         return Result(perSecond: Double(acked) / elapsed, p50: percentile(0.5), p99: percentile(0.99), acked: acked,

@@ -21,7 +21,7 @@ struct NetreachRelayCommand: RootCommand {
     )
 
     static func main() async {
-        // `serve` runs its tasks on SwiftNIO's event loops (docs/RELAY.md, "Threads and hops"). This
+        // `serve` runs its tasks on SwiftNIO's event loops (docs/RELAY.md, "Threads"). This
         // must happen here, on the main thread, before any task exists.
         if CommandLine.arguments.dropFirst().first == "serve" { RelayExecutor.installEventLoopsAsGlobalExecutor() }
         await runAsRoot()
