@@ -21,7 +21,8 @@ public enum Identity: Sendable, Equatable {
 /// Everything the relay decides, independent of the transport: authentication, what may be
 /// appended by whom, how it is stored, and what each client may see (docs/PROTOCOL.md).
 public final class RelayCore: Sendable {
-    public let store: FileEventStore
+    /// The log, through the `EventStore` protocol only (docs/RELAY.md, "Threads").
+    public let store: any EventStore
     public let relayKey: SigningKeyPair
     public let powBits: Int
     /// How long a hello's challenge stays valid.
@@ -47,7 +48,7 @@ public final class RelayCore: Sendable {
     private let storageFaultLog = Mutex<(last: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
     static let storageFaultLogInterval = Duration.seconds(10)
 
-    public init(store: FileEventStore, relayKey: SigningKeyPair, directory: any StaffDirectory, powBits: Int = 16,
+    public init(store: any EventStore, relayKey: SigningKeyPair, directory: any StaffDirectory, powBits: Int = 16,
                 challengeLifetime: Duration = .seconds(60), opensPerAddressPerHour: Int = 30,
                 requestBurst: Double = 60, requestsPerSecond: Double = 30, clock: (@Sendable () -> UInt64)? = nil,
                 metrics: RelayMetrics = RelayMetrics(), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },

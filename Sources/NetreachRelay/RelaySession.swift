@@ -172,10 +172,7 @@ public final class RelaySession: Sendable {
     private func startSubscription(from: UInt64, identity: Identity) {
         let task = Task { [self] in
             do {
-                switch identity {
-                case .staff: try await followLog(from: from, identity: identity)
-                case .visitor(_, let conversation): try await followConversation(conversation, from: from, identity: identity)
-                }
+                try await follow(core.store, from: from, identity: identity)
             } catch is CancellationError {
             } catch let error as ProtocolError {
                 _ = await reply(.error(rid: nil, error))
@@ -190,53 +187,26 @@ public final class RelaySession: Sendable {
         previous?.cancel()
     }
 
-    /// Staff: every conversation event from `from`, then live.
-    private func followLog(from: UInt64, identity: Identity) async throws {
-        let store = core.store
-        var next = from
-        var announcedLive = false
-        while !Task.isCancelled {
-            let head = store.currentHead().count
-            while next < head {
-                try Task.checkCancellation()
-                guard core.stillAllowed(identity) else { throw ProtocolError(.revokedKey, "this staff key has been revoked") }
-                let batch = try await store.read(from: next, maxCount: 256)
-                guard let last = batch.last else { break }
-                for recorded in batch where core.isVisible(recorded, to: identity) { try await send(recorded) }
-                next = last.position + 1
-            }
-            if !announcedLive {
-                try await transport.send(.live(position: next))
-                announcedLive = true
-            }
-            // Everything before `next` has been handled: wait until the log holds more.
-            guard await store.waitForEvents(beyond: next) else { return }
+    /// Staff: every conversation event from `from`. Visitor: its own conversation's visible events at
+    /// positions from `from`. Each first what is stored, then `live`, then each new event.
+    private func follow<Store: EventStore>(_ store: Store, from: UInt64, identity: Identity) async throws {
+        switch identity {
+        case .staff: try await forward(store.follow(from: from), identity: identity)
+        case .visitor(_, let conversation): try await forward(store.follow(stream: try core.stream(of: conversation), from: from), identity: identity)
         }
     }
 
-    /// Visitor: its own conversation's visible events at positions from `from`, then live.
-    private func followConversation(_ conversation: ConversationID, from: UInt64, identity: Identity) async throws {
-        let store = core.store
-        let stream = try core.stream(of: conversation)
-        var nextVersion: UInt64 = 0
-        var announcedLive = false
-        while !Task.isCancelled {
-            let seen = store.currentHead().count
-            while true {
-                try Task.checkCancellation()
-                let batch = try await store.readStream(stream, fromVersion: nextVersion, maxCount: 256)
-                guard let last = batch.last else { break }
-                for recorded in batch where recorded.position >= from && core.isVisible(recorded, to: identity) {
-                    try await send(recorded)
-                }
-                nextVersion = last.streamVersion + 1
+    private func forward<Followed: AsyncSequence>(_ followed: Followed, identity: Identity) async throws
+        where Followed.Element == FollowedEvent {
+        for try await item in followed {
+            switch item {
+            case .event(let recorded):
+                // A staff key revoked meanwhile gets nothing more (its connection is being ended too).
+                guard core.stillAllowed(identity) else { throw ProtocolError(.revokedKey, "this staff key has been revoked") }
+                if core.isVisible(recorded, to: identity) { try await send(recorded) }
+            case .live(let position):
+                try await transport.send(.live(position: position))
             }
-            if !announcedLive {
-                try await transport.send(.live(position: seen))
-                announcedLive = true
-            }
-            // Wake when this conversation has more than was read (appends elsewhere do not wake it).
-            guard await store.waitForEvents(in: stream, beyond: nextVersion) else { return }
         }
     }
 

@@ -168,3 +168,113 @@ struct SubscriptionTests {
         #expect(await neverOpened.value == false, "closing the store ends every wait")
     }
 }
+
+/// What a follower delivered, as text: `s:payload` for an event of stream `s`, `live@N` for the mark.
+private func describe(_ item: FollowedEvent) -> String {
+    switch item {
+    case .event(let recorded): "\(recorded.stream.value):\(text(recorded))@\(recorded.position)"
+    case .live(let position): "live@\(position)"
+    }
+}
+
+@Suite("EventLog: catch-up-then-live followers (what the relay sends a subscriber)")
+struct FollowerTests {
+    @Test("the log follower delivers every stored event from a position, then live at the head, then new events; no gap, no duplicate")
+    func logFollower() async throws {
+        let dir = TemporaryDirectory()
+        try await withStore(dir) { store async throws in
+            for n in 0..<5 { _ = try await store.append(to: n % 2 == 0 ? "a" : "b", expectedVersion: .any, events: [event("\(n)")]) }
+            let reader = Task {
+                var seen: [String] = []
+                for try await item in store.follow(from: 2, batchSize: 2) {
+                    seen.append(describe(item))
+                    if seen.count == 6 { break }
+                }
+                return seen
+            }
+            try await untilWaiting(store)
+            _ = try await store.append(to: "b", expectedVersion: .any, events: [event("5")])
+            _ = try await store.append(to: "a", expectedVersion: .any, events: [event("6")])
+            #expect(try await reader.value == ["a:2@2", "b:3@3", "a:4@4", "live@5", "b:5@5", "a:6@6"])
+        }
+    }
+
+    @Test("a log follower from beyond the head says live at that position and waits; one from an empty log says live@0")
+    func logFollowerBeyondHead() async throws {
+        let dir = TemporaryDirectory()
+        try await withStore(dir) { store async throws in
+            var empty = store.follow(from: 0).makeAsyncIterator()
+            #expect(try await empty.next().map(describe) == "live@0")
+            _ = try await store.append(to: "a", expectedVersion: .any, events: [event("0")])
+            var beyond = store.follow(from: 7).makeAsyncIterator()
+            #expect(try await beyond.next().map(describe) == "live@7")
+            #expect(try await empty.next().map(describe) == "a:0@0")
+        }
+    }
+
+    @Test("the stream follower delivers only its stream, from a log position, then live at the head when it first read, then its stream's new events")
+    func streamFollower() async throws {
+        let dir = TemporaryDirectory()
+        try await withStore(dir) { store async throws in
+            for n in 0..<6 { _ = try await store.append(to: n % 2 == 0 ? "a" : "b", expectedVersion: .any, events: [event("\(n)")]) }
+            let reader = Task {
+                var seen: [String] = []
+                for try await item in store.follow(stream: "a", from: 1, batchSize: 1) {
+                    seen.append(describe(item))
+                    if seen.count == 4 { break }
+                }
+                return seen
+            }
+            try await untilWaiting(store)
+            // An append to another stream does not wake it; the next one of its own does.
+            _ = try await store.append(to: "b", expectedVersion: .any, events: [event("6")])
+            _ = try await store.append(to: "a", expectedVersion: .any, events: [event("7")])
+            #expect(try await reader.value == ["a:2@2", "a:4@4", "live@6", "a:7@7"])
+        }
+    }
+
+    @Test("a stream follower of a stream with no events says live and waits for its first")
+    func streamFollowerOfEmptyStream() async throws {
+        let dir = TemporaryDirectory()
+        try await withStore(dir) { store async throws in
+            _ = try await store.append(to: "b", expectedVersion: .any, events: [event("0")])
+            var follower = store.follow(stream: "a", from: 0).makeAsyncIterator()
+            #expect(try await follower.next().map(describe) == "live@1")
+            _ = try await store.append(to: "a", expectedVersion: .any, events: [event("1")])
+            #expect(try await follower.next().map(describe) == "a:1@1")
+        }
+    }
+
+    @Test("closing the store ends both followers while they wait; cancelling ends them too")
+    func followersEndOnCloseAndCancel() async throws {
+        let dir = TemporaryDirectory()
+        let store = try FileEventStore(directory: dir.path)
+        _ = try await store.append(to: "a", expectedVersion: .any, events: [event("0")])
+        let log = Task { () -> [String] in
+            var seen: [String] = []
+            for try await item in store.follow(from: 0) { seen.append(describe(item)) }
+            return seen
+        }
+        let stream = Task { () -> [String] in
+            var seen: [String] = []
+            for try await item in store.follow(stream: "a", from: 0) { seen.append(describe(item)) }
+            return seen
+        }
+        try await untilWaiting(store, count: 2)
+        await store.close()
+        #expect(try await log.value == ["a:0@0", "live@1"])
+        #expect(try await stream.value == ["a:0@0", "live@1"])
+
+        let dir2 = TemporaryDirectory()
+        try await withStore(dir2) { store async throws in
+            let waiting = Task { () -> Int in
+                var count = 0
+                for try await _ in store.follow(stream: "a", from: 0) { count += 1 }
+                return count
+            }
+            try await untilWaiting(store)
+            waiting.cancel()
+            #expect(try await waiting.value == 1)  // the live mark, then nothing: cancelled while waiting
+        }
+    }
+}

@@ -14,6 +14,8 @@ import Synchronization
 final class TestRelay: Sendable {
     let dataDirectory: String
     let core: RelayCore
+    /// The relay's log as the file store it is here (the relay itself knows it only as an `EventStore`).
+    let fileStore: FileEventStore
     var metrics: RelayMetrics { core.metrics }
     let port: Int
     /// The certificate and key a TLS relay serves; `reload()` is what SIGHUP does to them.
@@ -27,6 +29,7 @@ final class TestRelay: Sendable {
          now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) async throws {
         dataDirectory = existing ?? NSTemporaryDirectory() + "netreach-relay-" + UUID().uuidString
         let store = try FileEventStore(directory: dataDirectory)
+        fileStore = store
         core = RelayCore(store: store, relayKey: .generate(), directory: directory, powBits: powBits,
                          challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour, now: now)
         let configuration = try RelayConfiguration(host: "127.0.0.1", port: requestedPort, dataDirectory: dataDirectory,
