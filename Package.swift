@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -36,6 +37,17 @@ let package = Package(
         // CRC-32C with the processor's instruction where there is one (our own C: Swift cannot reach it).
         .target(name: "CCRC32C"),
         .target(name: "EventLog", dependencies: ["Sodium", "CCRC32C"], swiftSettings: strict),
+        // The event log in PostgreSQL, for relays that must survive the loss of a machine (docs/LOG-FORMAT.md, "PostgreSQL").
+        .target(
+            name: "EventLogPostgres",
+            dependencies: [
+                "EventLog",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "NetreachCore", dependencies: ["Sodium", "EventLog"], swiftSettings: strict),
         // Child processes for the tests, the soak and the benchmarks (Foundation's Process can miss an exit on Linux).
         .target(name: "ChildProcess", swiftSettings: strict),
@@ -149,6 +161,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"], swiftSettings: strict),
+        .testTarget(
+            name: "EventLogPostgresTests",
+            dependencies: [
+                "EventLog", "EventLogPostgres", "ChildProcess",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Sodium"], swiftSettings: strict),
         .testTarget(name: "ProtocolTests", dependencies: ["NetreachCore", "EventLog", "Sodium", "ChildProcess"], swiftSettings: strict),

@@ -41,6 +41,11 @@ public struct EventLogError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let invalidConfiguration = Code("invalidConfiguration")
         /// A subscriber fell further behind the head than it allowed.
         public static let subscriberFellBehind = Code("subscriberFellBehind")
+        /// The database holding the log did not answer (PostgreSQL store). For an append: nothing of it
+        /// is known to be stored; the same events sent again are stored once.
+        public static let unavailable = Code("unavailable")
+        /// The database's schema is newer than this code knows (PostgreSQL store): upgrade the relay.
+        public static let incompatibleSchema = Code("incompatibleSchema")
 
         public var description: String { name }
 

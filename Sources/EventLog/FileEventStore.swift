@@ -77,10 +77,9 @@ public final class FileEventStore: EventStore {
     struct Shared: ~Copyable {
         var index: LogIndex
         var status: Status = .open
-        var waiters: [UInt64: (threshold: UInt64, continuation: CheckedContinuation<Bool, Never>)] = [:]
-        /// Waiters for one stream, woken only by appends to it (a relay has one per visitor connection).
-        var streamWaiters: [StreamName: [UInt64: (threshold: UInt64, continuation: CheckedContinuation<Bool, Never>)]] = [:]
-        var nextWaiterID: UInt64 = 0
+        /// Waits for the log and for one stream; a stream's are woken only by appends to it (a relay
+        /// has one per visitor connection).
+        var waiters = Waiters()
         /// Positions whose frames are being rewritten in place by a redaction.
         var redacting: Set<UInt64> = []
         var statistics = Statistics()
@@ -266,21 +265,14 @@ public final class FileEventStore: EventStore {
 
     /// Waits until the log (`stream` nil) or one stream holds more than `count` events.
     private func wait(in stream: StreamName?, beyond count: UInt64) async -> Bool {
-        let id = shared.withLock { state -> UInt64 in
-            state.nextWaiterID += 1
-            return state.nextWaiterID
-        }
+        let id = shared.withLock { $0.waiters.makeID() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 let immediate: Bool? = shared.withLock { state in
                     let held = stream.map { state.index.version(of: $0).map { $0 + 1 } ?? 0 } ?? state.index.count
                     if held > count { return true }
                     if case .open = state.status, !Task.isCancelled {
-                        if let stream {
-                            state.streamWaiters[stream, default: [:]][id] = (count, continuation)
-                        } else {
-                            state.waiters[id] = (count, continuation)
-                        }
+                        state.waiters.add(id, stream: stream, threshold: count, continuation: continuation)
                         return nil
                     }
                     return false
@@ -288,41 +280,20 @@ public final class FileEventStore: EventStore {
                 if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
-            let waiter = shared.withLock { state in
-                guard let stream else { return state.waiters.removeValue(forKey: id) }
-                defer { if state.streamWaiters[stream]?.isEmpty == true { state.streamWaiters[stream] = nil } }
-                return state.streamWaiters[stream]?.removeValue(forKey: id)
-            }
-            waiter?.continuation.resume(returning: false)
+            shared.withLock { $0.waiters.remove(id, stream: stream) }?.resume(returning: false)
         }
     }
 
     /// How many waits (log-wide and per stream) are registered now: lets a test know for certain
     /// that a waiter is waiting before it acts.
     package var waitingCount: Int {
-        shared.withLock { state in state.waiters.count + state.streamWaiters.values.reduce(0) { $0 + $1.count } }
+        shared.withLock { $0.waiters.count }
     }
 
     /// Called by the writer after it published new events; `streams` holds each stream the group
     /// wrote to, with its new version.
     func wakeWaiters(streams: [StreamName: UInt64]) {
-        let ready = shared.withLock { state -> [CheckedContinuation<Bool, Never>] in
-            let count = state.index.count
-            var ready: [CheckedContinuation<Bool, Never>] = []
-            for (id, waiter) in state.waiters where count > waiter.threshold {
-                ready.append(waiter.continuation)
-                state.waiters[id] = nil
-            }
-            for (stream, version) in streams {
-                guard var waiting = state.streamWaiters[stream] else { continue }
-                for (id, waiter) in waiting where version + 1 > waiter.threshold {
-                    ready.append(waiter.continuation)
-                    waiting[id] = nil
-                }
-                state.streamWaiters[stream] = waiting.isEmpty ? nil : waiting
-            }
-            return ready
-        }
+        let ready = shared.withLock { state in state.waiters.ready(count: state.index.count, written: streams) }
         for continuation in ready { continuation.resume(returning: true) }
     }
 
@@ -340,10 +311,7 @@ public final class FileEventStore: EventStore {
         }
         let waiters = shared.withLock { state -> [CheckedContinuation<Bool, Never>] in
             if case .open = state.status { state.status = .closed }
-            let all = state.waiters.values.map(\.continuation) + state.streamWaiters.values.flatMap { $0.values.map(\.continuation) }
-            state.waiters.removeAll()
-            state.streamWaiters.removeAll()
-            return all
+            return state.waiters.removeAll()
         }
         for waiter in waiters { waiter.resume(returning: false) }
         // Taken out, not only stopped: the follower holds the store, so a store that kept it would

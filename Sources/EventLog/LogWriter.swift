@@ -120,16 +120,7 @@ final class LogWriter: @unchecked Sendable {
         }
 
         let current = group.streamVersions[job.stream] ?? committedVersion
-        let matches: Bool = switch job.expected {
-        case .any: true
-        case .noStream: current == nil
-        case .exact(let version): current == version
-        }
-        guard matches else {
-            throw EventLogError(code: .wrongExpectedVersion,
-                                "stream \(job.stream) is at \(current.map(String.init) ?? "no stream"), expected \(job.expected)",
-                                actualVersion: current)
-        }
+        try job.expected.check(current, stream: job.stream)
 
         let batchBytes = job.events.reduce(0) { $0 + RecordCodec.frameCount(stream: job.stream, event: $1) }
         let used = segmentEnd + group.buffer.count

@@ -24,6 +24,9 @@ public enum RecordCodec {
         return try! Digest32(GenericHash.hash(input, outputCount: 32))
     }
 
+    /// The hash of a payload as the chain takes it in (for a store other than the file store).
+    package static func payloadHash(of payload: [UInt8]) -> Digest32 { payloadHash(payload) }
+
     static func payloadHash(_ payload: some ByteInput) -> Digest32 {
         payload.withByteInput { bytes in
             withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { output in
@@ -59,7 +62,7 @@ public enum RecordCodec {
     }
 
     /// Checks an event's sizes before anything is written.
-    static func validate(_ event: ProposedEvent) throws(EventLogError) {
+    package static func validate(_ event: ProposedEvent) throws(EventLogError) {
         guard event.metadata.count <= maximumMetadataCount else {
             throw EventLogError(code: .invalidEvent,
                                 "metadata is at most \(maximumMetadataCount) bytes, got \(event.metadata.count)")

@@ -1,0 +1,634 @@
+public import EventLog
+import Foundation
+public import Logging
+import NIOCore
+public import PostgresNIO
+import Synchronization
+
+/// The event log in a PostgreSQL database (docs/LOG-FORMAT.md, "PostgreSQL"), with the file store's
+/// semantics: one order of positions without gaps, per-stream versions, expected-version checks,
+/// idempotency by event id, atomic batches, the same chain, and redaction that keeps it. Several
+/// relays may share one database; each sees the others' appends through LISTEN/NOTIFY.
+///
+/// Appends are serialised by a lock on the log's one head row inside each transaction, so that
+/// position order is commit order and a reader that follows positions cannot skip an event that
+/// commits late. The appends waiting in one process go in one transaction, as the file store puts
+/// them in one `fdatasync`.
+public final class PostgresEventStore: EventStore {
+    /// The schema this code writes and reads; a database with a newer one is refused.
+    public static let schemaVersion = 1
+    /// The channel each commit notifies with the new event count (a hint: readers read by position).
+    static let channel = "netreach_log"
+
+    public let logID: LogID
+    private let client: PostgresClient
+    private let clientTask: Task<Void, Never>
+    private let listener = Mutex<Task<Void, Never>?>(nil)
+    private let logger: Logger
+
+    private struct Job {
+        let stream: StreamName
+        let expected: ExpectedVersion
+        let events: [ProposedEvent]
+        let payloadHashes: [Digest32]
+        let reply: CheckedContinuation<Result<AppendResult, EventLogError>, Never>
+    }
+
+    private struct State: ~Copyable {
+        var head: LogHead
+        var closed = false
+        var stopped: EventLogError?
+        var pending: [Job] = []
+        var committing = false
+        var waiters = Waiters()
+    }
+
+    private let state: Mutex<State>
+
+    private init(logID: LogID, head: LogHead, client: PostgresClient, clientTask: Task<Void, Never>, timeout: Duration, logger: Logger) {
+        self.logID = logID
+        self.timeout = timeout
+        self.client = client
+        self.clientTask = clientTask
+        self.logger = logger
+        state = Mutex(State(head: head))
+    }
+
+    /// Connects, creates or checks the schema, and starts listening for other processes' appends.
+    /// Refused: a database that cannot be reached (`unavailable`), a schema newer than this code
+    /// (`incompatibleSchema`).
+    public static func open(configuration: PostgresClient.Configuration, timeout: Duration = .seconds(15),
+                            logger: Logger) async throws(EventLogError) -> PostgresEventStore {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let clientTask = Task { await client.run() }
+        do {
+            let (logID, head) = try await withDeadline(timeout, doing: "open the log") { try await migrate(client, logger: logger) }
+            let store = PostgresEventStore(logID: logID, head: head, client: client, clientTask: clientTask, timeout: timeout, logger: logger)
+            store.startListening()
+            return store
+        } catch {
+            clientTask.cancel()
+            throw error
+        }
+    }
+
+    /// Creates the tables on a new database (under an advisory lock, so that two relays starting at
+    /// once do it once) and reads the log's id and head.
+    private static func migrate(_ client: PostgresClient, logger: Logger) async throws -> (LogID, LogHead) {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(4625768)", logger: logger)
+                try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS netreach_log (
+                        single boolean PRIMARY KEY DEFAULT true CHECK (single),
+                        schema_version integer NOT NULL,
+                        log_id bytea NOT NULL,
+                        count bigint NOT NULL,
+                        chain bytea NOT NULL)
+                    """, logger: logger)
+                try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS netreach_events (
+                        position bigint PRIMARY KEY,
+                        stream text NOT NULL,
+                        stream_version bigint NOT NULL,
+                        event_id bytea NOT NULL UNIQUE,
+                        type text NOT NULL,
+                        author bytea NOT NULL,
+                        time_ms bigint NOT NULL,
+                        metadata bytea NOT NULL,
+                        payload bytea NOT NULL,
+                        payload_length integer NOT NULL,
+                        payload_hash bytea NOT NULL,
+                        chain bytea NOT NULL,
+                        redacted boolean NOT NULL DEFAULT false,
+                        UNIQUE (stream, stream_version))
+                    """, logger: logger)
+                let rows = try await connection.query("SELECT schema_version, log_id, count, chain FROM netreach_log", logger: logger)
+                for try await (version, id, count, chain) in rows.decode((Int, ByteBuffer, Int64, ByteBuffer).self) {
+                    guard version <= schemaVersion else {
+                        throw EventLogError(code: .incompatibleSchema,
+                                            "the database's schema is version \(version); this relay knows up to \(schemaVersion): upgrade the relay")
+                    }
+                    let logID = try LogID(Array(buffer: id))
+                    return (logID, LogHead(logID: logID, count: UInt64(count), chain: try Digest32(Array(buffer: chain))))
+                }
+                let logID = LogID.random()
+                let genesis = RecordCodec.genesis(logID: logID)
+                try await connection.query("""
+                    INSERT INTO netreach_log (schema_version, log_id, count, chain)
+                    VALUES (\(schemaVersion), \(ByteBuffer(bytes: logID.bytes)), 0, \(ByteBuffer(bytes: genesis.bytes)))
+                    """, logger: logger)
+                return (logID, LogHead(logID: logID, count: 0, chain: genesis))
+            }
+        } catch {
+            throw storeError(error, doing: "open the log")
+        }
+    }
+
+    /// How long one operation may wait for the database before it is answered `unavailable`.
+    public let timeout: Duration
+
+    /// Runs `body`, or gives up after `limit` with `unavailable` (the client library would otherwise
+    /// wait for a connection as long as the database stays away).
+    static func withDeadline<T: Sendable>(_ limit: Duration, doing what: String,
+                                          _ body: @escaping @Sendable () async throws -> T) async throws(EventLogError) -> T {
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else {
+                    throw EventLogError(code: .unavailable, "cannot \(what): the database did not answer within \(limit)")
+                }
+                return value
+            }
+        } catch {
+            throw storeError(error, doing: what)
+        }
+    }
+
+    /// Runs one operation on the database within the timeout, and keeps `stoppedBecause` saying
+    /// whether the database answers (for `/health`).
+    private func run<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws(EventLogError) -> T {
+        do {
+            let value = try await PostgresEventStore.withDeadline(timeout, doing: what, body)
+            state.withLock { if $0.stopped != nil { $0.stopped = nil } }
+            return value
+        } catch {
+            if error.code == .unavailable { state.withLock { $0.stopped = error } }
+            throw error
+        }
+    }
+
+    /// Turns what the client library throws into the log's error: an `EventLogError` thrown inside
+    /// a transaction stays as it is; anything else means the database could not be used.
+    static func storeError(_ error: any Error, doing what: String) -> EventLogError {
+        if let error = error as? EventLogError { return error }
+        if let transaction = error as? PostgresTransactionError {
+            if let inner = transaction.closureError as? EventLogError { return inner }
+        }
+        return EventLogError(code: .unavailable, "cannot \(what): the database did not answer (\(summary(of: error)))")
+    }
+
+    /// What went wrong with the database, without the query or its values (an error's full text
+    /// carries the statement and its bindings, which are the log's contents).
+    static func summary(of error: any Error) -> String {
+        if let error = error as? PSQLError {
+            var text = "\(error.code)"
+            if let state = error.serverInfo?[.sqlState] { text += " \(state)" }
+            if let message = error.serverInfo?[.message] { text += ": \(message.prefix(200))" }
+            if let underlying = error.underlying { text += " (\(type(of: underlying)))" }
+            return text
+        }
+        if let error = error as? PostgresTransactionError {
+            return [error.beginError, error.closureError, error.commitError].compactMap { $0 }.map { summary(of: $0) }.joined(separator: "; ")
+        }
+        return "\(type(of: error))"
+    }
+
+    // MARK: Appending
+
+    public func append(to stream: StreamName, expectedVersion: ExpectedVersion,
+                       events: [ProposedEvent]) async throws(EventLogError) -> AppendResult {
+        guard !events.isEmpty else { throw EventLogError(code: .invalidEvent, "an append needs at least one event") }
+        for event in events { try RecordCodec.validate(event) }
+        if events.count > 1 {
+            var seen = Set<EventID>()
+            for event in events where !seen.insert(event.id).inserted {
+                throw EventLogError(code: .invalidEvent, "event id \(event.id) appears twice in one batch")
+            }
+        }
+        let hashes = events.map { RecordCodec.payloadHash(of: $0.payload) }
+        let result = await withCheckedContinuation { (reply: CheckedContinuation<Result<AppendResult, EventLogError>, Never>) in
+            let job = Job(stream: stream, expected: expectedVersion, events: events, payloadHashes: hashes, reply: reply)
+            let outcome = state.withLock { state -> (refuse: EventLogError?, startCommitter: Bool) in
+                if state.closed { return (EventLogError(code: .closed, "the event log is closed"), false) }
+                state.pending.append(job)
+                defer { state.committing = true }
+                return (nil, !state.committing)
+            }
+            if let refusal = outcome.refuse {
+                reply.resume(returning: .failure(refusal))
+            } else if outcome.startCommitter {
+                Task { await self.commitPending() }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Commits everything waiting, one transaction at a time, until nothing waits.
+    private func commitPending() async {
+        while true {
+            let jobs = state.withLock { state -> [Job] in
+                defer { state.pending.removeAll() }
+                if state.pending.isEmpty { state.committing = false }
+                return state.pending
+            }
+            guard !jobs.isEmpty else { return }
+            await commit(jobs)
+        }
+    }
+
+    /// One transaction for `jobs`: each is planned in turn (a refused one does not stop the others),
+    /// then every planned event is inserted at once, the head row moved and the commit notified.
+    private func commit(_ jobs: [Job]) async {
+        let outcome: (results: [Result<AppendResult, EventLogError>], head: LogHead, streams: [StreamName: UInt64])
+        do {
+            outcome = try await run("append") {
+                try await self.client.withTransaction(logger: self.logger) { connection in try await self.plan(jobs, on: connection) }
+            }
+        } catch {
+            // Nothing of the transaction is known to be stored (a commit whose answer was lost may
+            // have stored all of it): each append is refused, and the same events sent again are
+            // stored once (idempotency by event id).
+            let refusal = PostgresEventStore.storeError(error, doing: "append")
+            for job in jobs { job.reply.resume(returning: .failure(refusal)) }
+            return
+        }
+        publish(head: outcome.head, streams: outcome.streams)
+        for (job, result) in zip(jobs, outcome.results) { job.reply.resume(returning: result) }
+    }
+
+    private struct PlannedEvent {
+        let stream: StreamName
+        let event: ProposedEvent
+        let payloadHash: Digest32
+        let position: UInt64
+        let version: UInt64
+    }
+
+    private func plan(_ jobs: [Job], on connection: PostgresConnection) async throws
+        -> (results: [Result<AppendResult, EventLogError>], head: LogHead, streams: [StreamName: UInt64]) {
+        // The lock on the head row serialises every appender of every relay on this database.
+        var count: UInt64 = 0
+        var chain = RecordCodec.genesis(logID: logID)
+        let headRows = try await connection.query("SELECT count, chain FROM netreach_log FOR UPDATE", logger: logger)
+        for try await (stored, storedChain) in headRows.decode((Int64, ByteBuffer).self) {
+            count = UInt64(stored)
+            chain = try Digest32(Array(buffer: storedChain))
+        }
+        let existing = try await storedEvents(ids: jobs.flatMap { $0.events.map(\.id) }, on: connection)
+        var versions: [StreamName: UInt64?] = [:]
+        var planned: [EventID: PlannedEvent] = [:]
+        var inserts: [RecordedEvent] = []
+        var results: [Result<AppendResult, EventLogError>] = []
+        for job in jobs {
+            do {
+                // Idempotency: a batch already stored (or planned in this transaction) is answered, not written again.
+                var found: [(position: UInt64, version: UInt64)] = []
+                for (event, hash) in zip(job.events, job.payloadHashes) {
+                    if let earlier = existing[event.id] ?? planned[event.id].map({ StoredIdentity($0) }) {
+                        guard earlier.stream == job.stream, earlier.type == event.type, earlier.author == event.author,
+                              earlier.metadata == event.metadata, earlier.payloadHash == hash else {
+                            throw EventLogError(code: .duplicateEventConflict, "event id \(event.id) is already in the log with other content",
+                                                position: earlier.position)
+                        }
+                        found.append((earlier.position, earlier.version))
+                    }
+                }
+                if !found.isEmpty {
+                    guard found.count == job.events.count else {
+                        throw EventLogError(code: .duplicateEventConflict,
+                                            "\(found.count) of the batch's \(job.events.count) events are already in the log",
+                                            position: found[0].position)
+                    }
+                    results.append(.success(AppendResult(firstPosition: found[0].position, lastPosition: found[found.count - 1].position,
+                                                         streamVersion: found[found.count - 1].version, wasAlreadyPresent: true)))
+                    continue
+                }
+                let current: UInt64?
+                if let known = versions[job.stream] {
+                    current = known
+                } else {
+                    current = try await streamVersion(job.stream, on: connection)
+                    versions[job.stream] = .some(current)
+                }
+                try job.expected.check(current, stream: job.stream)
+                let firstVersion = current.map { $0 + 1 } ?? 0
+                let firstPosition = count
+                for (k, (event, hash)) in zip(job.events, job.payloadHashes).enumerated() {
+                    let recordedWithoutChain = RecordedEvent(
+                        position: count, stream: job.stream, streamVersion: firstVersion + UInt64(k), id: event.id, type: event.type,
+                        author: event.author, timeMilliseconds: event.timeMilliseconds, metadata: event.metadata, payload: event.payload,
+                        payloadLength: event.payload.count, payloadHash: hash, chain: chain, isRedacted: false)
+                    chain = RecordCodec.chain(of: recordedWithoutChain, previous: chain)
+                    inserts.append(RecordedEvent(
+                        position: count, stream: job.stream, streamVersion: firstVersion + UInt64(k), id: event.id, type: event.type,
+                        author: event.author, timeMilliseconds: event.timeMilliseconds, metadata: event.metadata, payload: event.payload,
+                        payloadLength: event.payload.count, payloadHash: hash, chain: chain, isRedacted: false))
+                    planned[event.id] = PlannedEvent(stream: job.stream, event: event, payloadHash: hash, position: count,
+                                                     version: firstVersion + UInt64(k))
+                    count += 1
+                }
+                let lastVersion = firstVersion + UInt64(job.events.count - 1)
+                versions[job.stream] = .some(lastVersion)
+                results.append(.success(AppendResult(firstPosition: firstPosition, lastPosition: count - 1, streamVersion: lastVersion,
+                                                     wasAlreadyPresent: false)))
+            } catch let error as EventLogError {
+                results.append(.failure(error))
+            }
+        }
+        var touched: [StreamName: UInt64] = [:]
+        if !inserts.isEmpty {
+            try await insert(inserts, on: connection)
+            try await connection.query("""
+                UPDATE netreach_log SET count = \(Int64(count)), chain = \(ByteBuffer(bytes: chain.bytes))
+                """, logger: logger)
+            for event in inserts { touched[event.stream] = event.streamVersion }
+            try await connection.query("SELECT pg_notify(\(PostgresEventStore.channel), \(PostgresEventStore.notification(count: count, streams: touched)))",
+                                       logger: logger)
+        }
+        return (results, LogHead(logID: logID, count: count, chain: chain), touched)
+    }
+
+    /// What idempotency compares of an event already in the log.
+    private struct StoredIdentity {
+        let position: UInt64
+        let version: UInt64
+        let stream: StreamName
+        let type: EventType
+        let author: AuthorID
+        let metadata: [UInt8]
+        let payloadHash: Digest32
+
+        init(position: UInt64, version: UInt64, stream: StreamName, type: EventType, author: AuthorID, metadata: [UInt8],
+             payloadHash: Digest32) {
+            self.position = position
+            self.version = version
+            self.stream = stream
+            self.type = type
+            self.author = author
+            self.metadata = metadata
+            self.payloadHash = payloadHash
+        }
+
+        init(_ planned: PlannedEvent) {
+            self.init(position: planned.position, version: planned.version, stream: planned.stream, type: planned.event.type,
+                      author: planned.event.author, metadata: planned.event.metadata, payloadHash: planned.payloadHash)
+        }
+    }
+
+    private func storedEvents(ids: [EventID], on connection: PostgresConnection) async throws -> [EventID: StoredIdentity] {
+        let rows = try await connection.query("""
+            SELECT event_id, position, stream_version, stream, type, author, metadata, payload_hash
+            FROM netreach_events WHERE event_id = ANY(\(ids.map { ByteBuffer(bytes: $0.bytes) }))
+            """, logger: logger)
+        var found: [EventID: StoredIdentity] = [:]
+        for try await (id, position, version, stream, type, author, metadata, hash)
+            in rows.decode((ByteBuffer, Int64, Int64, String, String, ByteBuffer, ByteBuffer, ByteBuffer).self) {
+            let eventID = try EventID(Array(buffer: id))
+            found[eventID] = StoredIdentity(position: UInt64(position), version: UInt64(version), stream: try StreamName(stream),
+                                            type: try EventType(type), author: try AuthorID(Array(buffer: author)),
+                                            metadata: Array(buffer: metadata), payloadHash: try Digest32(Array(buffer: hash)))
+        }
+        return found
+    }
+
+    private func streamVersion(_ stream: StreamName, on connection: PostgresConnection) async throws -> UInt64? {
+        let rows = try await connection.query("SELECT max(stream_version) FROM netreach_events WHERE stream = \(stream.value)",
+                                              logger: logger)
+        for try await version in rows.decode(Int64?.self) { return version.map(UInt64.init) }
+        return nil
+    }
+
+    private func insert(_ events: [RecordedEvent], on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            INSERT INTO netreach_events (position, stream, stream_version, event_id, type, author, time_ms, metadata, payload,
+                                         payload_length, payload_hash, chain)
+            SELECT * FROM unnest(\(events.map { Int64($0.position) })::bigint[], \(events.map(\.stream.value))::text[],
+                                 \(events.map { Int64($0.streamVersion) })::bigint[], \(events.map { ByteBuffer(bytes: $0.id.bytes) })::bytea[],
+                                 \(events.map(\.type.value))::text[], \(events.map { ByteBuffer(bytes: $0.author.bytes) })::bytea[],
+                                 \(events.map { Int64($0.timeMilliseconds) })::bigint[], \(events.map { ByteBuffer(bytes: $0.metadata) })::bytea[],
+                                 \(events.map { ByteBuffer(bytes: $0.payload) })::bytea[], \(events.map { Int32($0.payloadLength) })::integer[],
+                                 \(events.map { ByteBuffer(bytes: $0.payloadHash.bytes) })::bytea[],
+                                 \(events.map { ByteBuffer(bytes: $0.chain.bytes) })::bytea[])
+            """, logger: logger)
+    }
+
+    // MARK: Reading
+
+    private static let columns = """
+        position, stream, stream_version, event_id, type, author, time_ms, metadata, payload, payload_length, payload_hash, chain, redacted
+        """
+
+    private func records(_ query: PostgresQuery, doing what: String) async throws(EventLogError) -> [RecordedEvent] {
+        try await run(what) { try await self.decodeRecords(query) }
+    }
+
+    private func decodeRecords(_ query: PostgresQuery) async throws -> [RecordedEvent] {
+        do {
+            let rows = try await client.query(query, logger: logger)
+            var events: [RecordedEvent] = []
+            for try await row in rows {
+                let (position, stream, version, id, type, author, time, metadata, payload, length, hash, chain, redacted) =
+                    try row.decode((Int64, String, Int64, ByteBuffer, String, ByteBuffer, Int64, ByteBuffer, ByteBuffer, Int32,
+                                    ByteBuffer, ByteBuffer, Bool).self)
+                events.append(RecordedEvent(
+                    position: UInt64(position), stream: try StreamName(stream), streamVersion: UInt64(version),
+                    id: try EventID(Array(buffer: id)), type: try EventType(type), author: try AuthorID(Array(buffer: author)),
+                    timeMilliseconds: UInt64(time), metadata: Array(buffer: metadata), payload: redacted ? [] : Array(buffer: payload),
+                    payloadLength: Int(length), payloadHash: try Digest32(Array(buffer: hash)), chain: try Digest32(Array(buffer: chain)),
+                    isRedacted: redacted))
+            }
+            return events
+        }
+    }
+
+    public func read(from position: UInt64, maxCount: Int) async throws(EventLogError) -> [RecordedEvent] {
+        guard maxCount > 0 else { return [] }
+        let query: PostgresQuery = """
+            SELECT \(unescaped: Self.columns) FROM netreach_events WHERE position >= \(Int64(clamping: position))
+            ORDER BY position LIMIT \(maxCount)
+            """
+        return try await records(query, doing: "read the log")
+    }
+
+    public func readBackward(from position: UInt64, maxCount: Int) async throws(EventLogError) -> [RecordedEvent] {
+        guard maxCount > 0 else { return [] }
+        let query: PostgresQuery = """
+            SELECT \(unescaped: Self.columns) FROM netreach_events WHERE position <= \(Int64(clamping: position))
+            ORDER BY position DESC LIMIT \(maxCount)
+            """
+        return try await records(query, doing: "read the log")
+    }
+
+    public func readStream(_ stream: StreamName, fromVersion version: UInt64, maxCount: Int) async throws(EventLogError) -> [RecordedEvent] {
+        guard maxCount > 0 else { return [] }
+        let query: PostgresQuery = """
+            SELECT \(unescaped: Self.columns) FROM netreach_events WHERE stream = \(stream.value)
+            AND stream_version >= \(Int64(clamping: version)) ORDER BY stream_version LIMIT \(maxCount)
+            """
+        return try await records(query, doing: "read a stream")
+    }
+
+    public func streamVersion(_ stream: StreamName) async throws(EventLogError) -> UInt64? {
+        try await run("read a stream's version") {
+            try await self.client.withConnection { connection in try await self.streamVersion(stream, on: connection) }
+        }
+    }
+
+    /// The head as the database has it now (and this process's view brought up to it).
+    public func head() async throws(EventLogError) -> LogHead {
+        let head = try await fetchHead()
+        publish(head: head, streams: nil)
+        return head
+    }
+
+    private func fetchHead() async throws(EventLogError) -> LogHead {
+        try await run("read the head") {
+            let rows = try await self.client.query("SELECT count, chain FROM netreach_log", logger: self.logger)
+            for try await (count, chain) in rows.decode((Int64, ByteBuffer).self) {
+                return LogHead(logID: self.logID, count: UInt64(count), chain: try Digest32(Array(buffer: chain)))
+            }
+            throw EventLogError(code: .unavailable, "the database has no log row")
+        }
+    }
+
+    public func currentHead() -> LogHead { state.withLock { $0.head } }
+
+    public var stoppedBecause: EventLogError? { state.withLock { $0.stopped } }
+
+    // MARK: Redaction
+
+    @discardableResult
+    public func redact(position: UInt64) async throws(EventLogError) -> Bool {
+        try await run("redact") {
+            try await self.client.withTransaction(logger: self.logger) { connection in
+                let rows = try await connection.query("""
+                    SELECT redacted FROM netreach_events WHERE position = \(Int64(clamping: position)) FOR UPDATE
+                    """, logger: self.logger)
+                var wasRedacted: Bool?
+                for try await redacted in rows.decode(Bool.self) { wasRedacted = redacted }
+                guard let wasRedacted else {
+                    throw EventLogError(code: .notFound, "no event at position \(position)", position: position)
+                }
+                if wasRedacted { return false }
+                // The payload goes; its length and hash stay, so the chain still verifies.
+                try await connection.query("""
+                    UPDATE netreach_events SET payload = '\\x'::bytea, redacted = true WHERE position = \(Int64(clamping: position))
+                    """, logger: self.logger)
+                return true
+            }
+        }
+    }
+
+    // MARK: Waiting
+
+    public func waitForEvents(beyond count: UInt64) async -> Bool {
+        await wait(in: nil, beyond: count)
+    }
+
+    public func waitForEvents(in stream: StreamName, beyond count: UInt64) async -> Bool {
+        await wait(in: stream, beyond: count)
+    }
+
+    private func wait(in stream: StreamName?, beyond count: UInt64) async -> Bool {
+        // The head this process knows now; any commit after the check below moves it past this.
+        let seen = state.withLock { $0.head.count }
+        if stream == nil, seen > count { return true }
+        // What another relay appended to the stream, and this process has not heard of, is asked of the database.
+        if let stream, let version = try? await streamVersion(stream), version + 1 > count { return true }
+        let id = state.withLock { $0.waiters.makeID() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let immediate: Bool? = state.withLock { state in
+                    if stream == nil, state.head.count > count { return true }
+                    // The head moved since the check: it may hold the stream's event; look again.
+                    if stream != nil, state.head.count > seen { return true }
+                    guard !state.closed, !Task.isCancelled else { return false }
+                    state.waiters.add(id, stream: stream, threshold: count, continuation: continuation)
+                    return nil
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.remove(id, stream: stream) }?.resume(returning: false)
+        }
+    }
+
+    /// Moves this process's view of the head forward and wakes who waits for it. `streams` holds the
+    /// streams written, with their versions (this process's commit, or another's notification); nil
+    /// for a head learnt otherwise, which wakes every stream waiter to look for itself (a wake-up is
+    /// a hint: a follower reads by version).
+    private func publish(head: LogHead, streams: [StreamName: UInt64]?) {
+        let ready = state.withLock { state in
+            let grew = head.count > state.head.count
+            if grew { state.head = head }
+            return state.waiters.ready(count: state.head.count, written: streams ?? [:], everyStream: streams == nil && grew)
+        }
+        for continuation in ready { continuation.resume(returning: true) }
+    }
+
+    /// A commit's notification: the new event count, then `stream=version` for each stream written.
+    /// Past PostgreSQL's 8 000-byte limit only the count goes, and every stream waiter looks.
+    static func notification(count: UInt64, streams: [StreamName: UInt64]) -> String {
+        let full = ([String(count)] + streams.map { "\($0.key.value)=\($0.value)" }).joined(separator: " ")
+        return full.utf8.count < 7_000 ? full : String(count)
+    }
+
+    /// The streams a notification names, or nil when it names none (then every stream waiter looks).
+    static func streams(inNotification payload: String) -> [StreamName: UInt64]? {
+        let fields = payload.split(separator: " ").dropFirst()
+        guard !fields.isEmpty else { return nil }
+        var streams: [StreamName: UInt64] = [:]
+        for field in fields {
+            let parts = field.split(separator: "=")
+            guard parts.count == 2, let name = try? StreamName(String(parts[0])), let version = UInt64(parts[1]) else { return nil }
+            streams[name] = version
+        }
+        return streams
+    }
+
+    /// Follows other processes' commits (LISTEN), and reads the head once a second besides, so that a
+    /// notification lost with a dropped connection delays a wake-up by a second at most.
+    private func startListening() {
+        let task = Task { [weak self] in
+            guard let client = self?.client, let logger = self?.logger else { return }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        do {
+                            try await client.withConnection { connection in
+                                try await connection.listen(on: PostgresEventStore.channel) { notifications in
+                                    for try await notification in notifications {
+                                        guard let self, let head = try? await self.fetchHead() else { continue }
+                                        self.publish(head: head, streams: PostgresEventStore.streams(inNotification: notification.payload))
+                                    }
+                                }
+                            }
+                        } catch {
+                            logger.debug("listening for appends stopped; listening again", metadata: ["error": "\(error)"])
+                        }
+                        try? await Task.sleep(for: .milliseconds(500))
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        _ = try? await self?.head()
+                    }
+                }
+            }
+        }
+        listener.withLock { $0 = task }
+    }
+
+    // MARK: Closing
+
+    public func close() async {
+        let already = state.withLock { state -> Bool in
+            defer { state.closed = true }
+            return state.closed
+        }
+        guard !already else { return }
+        // Appends already handed over finish first.
+        while state.withLock({ $0.committing }) { try? await Task.sleep(for: .milliseconds(2)) }
+        listener.withLock { $0 }?.cancel()
+        let waiting = state.withLock { $0.waiters.removeAll() }
+        for continuation in waiting { continuation.resume(returning: false) }
+        clientTask.cancel()
+    }
+}

@@ -1,0 +1,90 @@
+import EventLog
+import EventLogPostgres
+import Foundation
+import PostgresNIO
+import Testing
+
+/// What only the PostgreSQL store has: several processes on one database, a schema to check, a
+/// database that may not answer.
+@Suite("EventLog on PostgreSQL: two relays on one database, its schema, a database that does not answer")
+struct PostgresStoreTests {
+    @Test("two stores on one database (two relays): one order without gaps, one chain, and each wakes for the other's appends")
+    func twoRelaysOneLog() async throws {
+        try await withTestDatabase { server, database in
+            try await withPostgresStore(server, database) { a in
+                try await withPostgresStore(server, database) { b in
+                    #expect(a.logID == b.logID)
+                    // A follower on A and a stream waiter on A, woken only by B's appends (LISTEN/NOTIFY).
+                    let followed = Task { try await collect(a.follow(from: 0), count: 42) }
+                    let streamed = Task { try await collect(a.follow(stream: "b-only", from: 0), count: 2) }
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (store, name) in [(a, "a"), (b, "b")] {
+                            group.addTask {
+                                for n in 0..<20 {
+                                    _ = try await store.append(to: try StreamName("\(name)\(n % 4)"), expectedVersion: .any,
+                                                               events: [proposed("\(name)\(n)")])
+                                }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    _ = try await b.append(to: "b-only", expectedVersion: .noStream, events: [proposed("from b")])
+                    let all = try await a.read(from: 0, maxCount: 100)
+                    #expect(all.count == 41)
+                    #expect(chainReaches(try await b.head(), through: all))
+                    // Every event once, in position order, and one live mark somewhere among them.
+                    let seen = try await followed.value
+                    #expect(seen.filter { $0.hasPrefix("live@") }.count == 1)
+                    #expect(seen.filter { !$0.hasPrefix("live@") } == all.map { "\($0.stream.value):\(payloadText($0))" })
+                    let stream = try await streamed.value
+                    #expect(stream.count == 2 && stream[0].hasPrefix("live@") && stream[1] == "b-only:from b", "\(stream)")
+                }
+            }
+        }
+    }
+
+    @Test("a database whose schema is newer than this relay is refused at open, naming both versions")
+    func newerSchemaRefused() async throws {
+        try await withTestDatabase { server, database in
+            try await withPostgresStore(server, database) { _ in }
+            try await server.psql("UPDATE netreach_log SET schema_version = 99", database: database)
+            do throws(EventLogError) {
+                let store = try await PostgresEventStore.open(configuration: server.configuration(database: database), logger: quietLogger)
+                await store.close()
+                Issue.record("a newer schema was accepted")
+            } catch {
+                #expect(error.code == .incompatibleSchema && error.message.contains("99"), "\(error)")
+            }
+        }
+    }
+
+    @Test("a database that cannot be reached is refused at open with unavailable, within the timeout")
+    func unreachableAtOpen() async throws {
+        let configuration = PostgresClient.Configuration(host: "127.0.0.1", port: 1, username: "netreach", password: nil,
+                                                         database: "none", tls: .disable)
+        let started = ContinuousClock.now
+        do throws(EventLogError) {
+            let store = try await PostgresEventStore.open(configuration: configuration, timeout: .seconds(2), logger: quietLogger)
+            await store.close()
+            Issue.record("an unreachable database was accepted")
+        } catch {
+            #expect(error.code == .unavailable, "\(error)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
+    @Test("the same log reopened: its id, head and events are as they were; appends go on at the next position")
+    func reopen() async throws {
+        try await withTestDatabase { server, database in
+            let (id, head) = try await withPostgresStore(server, database) { store in
+                for n in 0..<5 { _ = try await store.append(to: "s", expectedVersion: .any, events: [proposed("\(n)")]) }
+                return (store.logID, try await store.head())
+            }
+            try await withPostgresStore(server, database) { store in
+                #expect(store.logID == id && store.currentHead() == head)
+                let appended = try await store.append(to: "s", expectedVersion: .exact(4), events: [proposed("5")])
+                #expect(appended.firstPosition == 5)
+            }
+        }
+    }
+}

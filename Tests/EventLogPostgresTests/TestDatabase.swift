@@ -1,0 +1,153 @@
+import ChildProcess
+import EventLog
+import EventLogPostgres
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A PostgreSQL 15 server for this test process: a new cluster in a temporary folder owned by the
+/// `postgres` user (the server refuses to run as root), listening on 127.0.0.1 only, started once
+/// and stopped by its PID when the process exits. Each test takes a database of its own on it.
+final class TestDatabaseServer: Sendable {
+    static let binaries = "/usr/lib/postgresql/15/bin"
+    let directory: String
+    let port: Int
+    let pid: pid_t
+
+    private init(directory: String, port: Int, pid: pid_t) {
+        self.directory = directory
+        self.port = port
+        self.pid = pid
+    }
+
+    private static let shared = Mutex<Task<TestDatabaseServer, any Error>?>(nil)
+
+    /// The process's server, started by the first test that asks.
+    static func running() async throws -> TestDatabaseServer {
+        let task = shared.withLock { task in
+            if let task { return task }
+            let started = Task { try await start() }
+            task = started
+            return started
+        }
+        return try await task.value
+    }
+
+    /// Runs a command as the `postgres` user (setpriv execs it, so a PID is the program's own).
+    static func asPostgres(_ program: String, _ arguments: [String]) -> (String, [String]) {
+        ("/usr/bin/setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", program] + arguments)
+    }
+
+    private static func start() async throws -> TestDatabaseServer {
+        guard FileManager.default.isExecutableFile(atPath: binaries + "/postgres") else {
+            throw TestDatabaseError("PostgreSQL 15 is not installed (ops/install installs Debian's postgresql-15)")
+        }
+        let directory = NSTemporaryDirectory() + "netreach-pg-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let chown = try await ChildProcess.run("/bin/chown", ["postgres:postgres", directory], timeout: .seconds(30))
+        guard chown.status == 0 else { throw TestDatabaseError("chown: \(chown.errors)") }
+        let (initdb, initArguments) = asPostgres(binaries + "/initdb", ["-D", directory + "/data", "-A", "trust", "-U", "netreach",
+                                                                         "--no-sync", "--no-instructions"])
+        let made = try await ChildProcess.run(initdb, initArguments, environment: ["HOME": directory], mergingErrorsIntoOutput: true,
+                                              timeout: .seconds(120))
+        guard made.status == 0 else { throw TestDatabaseError("initdb failed: \(made.output)") }
+        var failures: [String] = []
+        for _ in 0..<10 {
+            let port = Int.random(in: 20_000..<32_000)
+            // fsync off: these tests check what the store does, not the disk (the benchmark runs PostgreSQL's defaults).
+            let (postgres, arguments) = asPostgres(binaries + "/postgres", [
+                "-D", directory + "/data", "-p", String(port), "-k", directory, "-c", "listen_addresses=127.0.0.1",
+                "-c", "fsync=off", "-c", "max_connections=200",
+            ])
+            let server = try ChildProcess(postgres, arguments, mergingErrorsIntoOutput: true)
+            if await server.waitForOutputLine(containing: "ready to accept connections", timeout: .seconds(60)) != nil {
+                let started = TestDatabaseServer(directory: directory, port: port, pid: server.pid)
+                stopAtExit(pid: server.pid, directory: directory)
+                // The ChildProcess object would kill the server when freed: keep it for the life of the process.
+                keep.withLock { $0.append(server) }
+                return started
+            }
+            failures.append(server.output.suffix(300).description)
+            server.send(SIGKILL)
+            _ = await server.wait(timeout: .seconds(10))
+        }
+        throw TestDatabaseError("PostgreSQL did not start: \(failures.suffix(2))")
+    }
+
+    private static let keep = Mutex<[ChildProcess]>([])
+
+    private static func stopAtExit(pid: pid_t, directory: String) {
+        atExit.withLock { $0 = (pid, directory) }
+        atexit {
+            guard let (pid, directory) = TestDatabaseServer.atExit.withLock({ $0 }) else { return }
+            kill(pid, SIGQUIT)  // immediate shutdown: nothing of a test database is kept
+            var status: Int32 = 0
+            for _ in 0..<200 where waitpid(pid, &status, WNOHANG) == 0 { usleep(10_000) }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    private static let atExit = Mutex<(pid_t, String)?>(nil)
+
+    func configuration(database: String) -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(host: "127.0.0.1", port: port, username: "netreach", password: nil,
+                                                         database: database, tls: .disable)
+        configuration.options.maximumConnections = 8
+        return configuration
+    }
+
+    /// Runs SQL with psql on the `postgres` database; returns what it printed.
+    @discardableResult
+    func psql(_ sql: String, database: String = "postgres") async throws -> String {
+        let outcome = try await ChildProcess.run(TestDatabaseServer.binaries + "/psql",
+                                                 ["-h", "127.0.0.1", "-p", String(port), "-U", "netreach", "-d", database, "-v",
+                                                  "ON_ERROR_STOP=1", "-Atc", sql],
+                                                 mergingErrorsIntoOutput: true, timeout: .seconds(60))
+        guard outcome.status == 0 else { throw TestDatabaseError("psql \(sql): \(outcome.output)") }
+        return outcome.output
+    }
+}
+
+struct TestDatabaseError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+let quietLogger = { var logger = Logger(label: "pg-test"); logger.logLevel = .critical; return logger }()
+
+/// Runs `body` with a new, empty database on the test server, then drops it.
+func withTestDatabase<Result>(_ body: (TestDatabaseServer, String) async throws -> Result) async throws -> Result {
+    let server = try await TestDatabaseServer.running()
+    let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    try await server.psql("CREATE DATABASE \(name)")
+    do {
+        let result = try await body(server, name)
+        _ = try? await server.psql("DROP DATABASE \(name) WITH (FORCE)")
+        return result
+    } catch {
+        _ = try? await server.psql("DROP DATABASE \(name) WITH (FORCE)")
+        throw error
+    }
+}
+
+/// Opens a PostgreSQL store on `database`, runs `body`, and always closes it.
+func withPostgresStore<Result>(_ server: TestDatabaseServer, _ database: String,
+                               _ body: (PostgresEventStore) async throws -> Result) async throws -> Result {
+    // A deadline for a database that does not answer, not for a slow one: the whole suite on two cores
+    // (browsers, 2 000-connection relays on the same event loops as this client) once kept a
+    // transaction of the 64-appender test waiting longer than the relay's 15 s.
+    let store = try await PostgresEventStore.open(configuration: server.configuration(database: database), timeout: .seconds(120),
+                                                  logger: quietLogger)
+    do {
+        let result = try await body(store)
+        await store.close()
+        return result
+    } catch {
+        await store.close()
+        throw error
+    }
+}
