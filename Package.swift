@@ -48,6 +48,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Tests only: a PostgreSQL server of the test process's own, started as the postgres user.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: [
+                "EventLog", "EventLogPostgres", "ChildProcess",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "NetreachCore", dependencies: ["Sodium", "EventLog"], swiftSettings: strict),
         // Child processes for the tests, the soak and the benchmarks (Foundation's Process can miss an exit on Linux).
         .target(name: "ChildProcess", swiftSettings: strict),
@@ -56,6 +66,7 @@ let package = Package(
             dependencies: [
                 "NetreachCore",
                 "EventLog",
+                "EventLogPostgres",
                 "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -164,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "EventLogPostgresTests",
             dependencies: [
-                "EventLog", "EventLogPostgres", "ChildProcess",
+                "EventLog", "EventLogPostgres", "PostgresTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -189,7 +200,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog", "NetreachClient", "NetreachCore",
-                                                      "NetreachRelay", "Sodium", "ChildProcess"],
+                                                      "NetreachRelay", "Sodium", "ChildProcess", "PostgresTestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

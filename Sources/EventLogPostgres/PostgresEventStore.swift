@@ -158,7 +158,8 @@ public final class PostgresEventStore: EventStore {
             state.withLock { if $0.stopped != nil { $0.stopped = nil } }
             return value
         } catch {
-            if error.code == .unavailable { state.withLock { $0.stopped = error } }
+            // A task cancelled meanwhile (a connection that closed) says nothing about the database.
+            if error.code == .unavailable, !Task.isCancelled { state.withLock { $0.stopped = error } }
             throw error
         }
     }

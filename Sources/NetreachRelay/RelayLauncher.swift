@@ -1,4 +1,5 @@
 import EventLog
+import EventLogPostgres
 import Foundation
 import Hummingbird
 public import Logging
@@ -22,26 +23,13 @@ public enum RelayLauncher {
                 throw RelayConfiguration.Error(message: "TLS: \(error)")
             }
         }
-        let store = try FileEventStore(directory: configuration.dataDirectory)
-        let report = store.recoveryReport
-        if report.tornBytesCut > 0 {
-            // One line saying what was cut: a torn last write, never acknowledged, kept in a file.
-            logger.warning("cut a torn last write (never acknowledged)", metadata: [
-                "position": "\(report.tornCutAt.map(String.init) ?? "?")", "bytes": "\(report.tornBytesCut)",
-                "records": "\(report.tornRecordsCut)", "kept-in": "\(report.quarantinedAs ?? "-")",
-            ])
-        }
-        if let segment = report.rolledFromFormat1 {
-            logger.notice("closed the format-1 segment; new records are written in format 2", metadata: ["segment": "\(segment)"])
-        }
-        if let segment = report.removedIncompleteSegment {
-            logger.notice("removed a segment whose creation a crash interrupted", metadata: ["segment": "\(segment)"])
-        }
+        let store = try await openLog(configuration, logger: logger)
         if behindProxy {
             logger.notice("behind a proxy: every visitor arrives from one address, so the per-address opens limit is off",
                           metadata: ["opens-per-address-per-hour": "\(opensPerAddressPerHour)"])
         }
         logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)",
+                                           "store": "\(configuration.database.map { "\($0)" } ?? "file")",
                                            "tasks": "\(RelayExecutor.tasksRunOnEventLoops ? "event-loops" : "default-pool")"])
         let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,
                              opensPerAddressPerHour: opensPerAddressPerHour, logger: logger)
@@ -59,6 +47,36 @@ public enum RelayLauncher {
             throw error
         }
         await finish(core: core, checkpoints: checkpoints, logger: logger)
+    }
+
+    /// The log: in the data directory (saying what its recovery did), or in the PostgreSQL database.
+    static func openLog(_ configuration: RelayConfiguration, logger: Logger) async throws -> any EventStore {
+        if let database = configuration.database {
+            var password = ProcessInfo.processInfo.environment["NETREACH_STORE_PASSWORD"]
+            if let file = configuration.databasePasswordFile {
+                guard let contents = FileManager.default.contents(atPath: file) else {
+                    throw RelayConfiguration.Error(message: "the store password file \(file) cannot be read")
+                }
+                password = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .newlines)
+            }
+            return try await PostgresEventStore.open(configuration: database.configuration(password: password), logger: logger)
+        }
+        let store = try FileEventStore(directory: configuration.dataDirectory)
+        let report = store.recoveryReport
+        if report.tornBytesCut > 0 {
+            // One line saying what was cut: a torn last write, never acknowledged, kept in a file.
+            logger.warning("cut a torn last write (never acknowledged)", metadata: [
+                "position": "\(report.tornCutAt.map(String.init) ?? "?")", "bytes": "\(report.tornBytesCut)",
+                "records": "\(report.tornRecordsCut)", "kept-in": "\(report.quarantinedAs ?? "-")",
+            ])
+        }
+        if let segment = report.rolledFromFormat1 {
+            logger.notice("closed the format-1 segment; new records are written in format 2", metadata: ["segment": "\(segment)"])
+        }
+        if let segment = report.removedIncompleteSegment {
+            logger.notice("removed a segment whose creation a crash interrupted", metadata: ["segment": "\(segment)"])
+        }
+        return store
     }
 
     /// A relay whose visitor page would not work, or would trust another organisation key, does not start.

@@ -9,6 +9,8 @@ public struct ServeOptions: Sendable, Hashable {
     /// Every setting `serve` takes: the configuration file's key is the flag's long name.
     public enum Key: String, CaseIterable, Sendable, Hashable {
         case dataDir = "data-dir"
+        case store
+        case storePasswordFile = "store-password-file"
         case keys
         case relayKey = "relay-key"
         case passphraseFile = "passphrase-file"

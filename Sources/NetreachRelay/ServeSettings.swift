@@ -1,3 +1,4 @@
+import EventLogPostgres
 import Foundation
 public import Logging
 import NetreachCore
@@ -46,7 +47,17 @@ extension ServeOptions {
         func failure(_ code: ServeOptionsError.Code, _ key: Key, _ message: String) -> ServeOptionsError {
             ServeOptionsError(code: code, key: key, origin: origins[key], message: message)
         }
-        let dataDirectory = try required(.dataDir)
+        // The log is in a data directory or in a PostgreSQL database: one of the two, and only one.
+        var database: PostgresLocation?
+        if let store = string(.store) {
+            guard string(.dataDir) == nil else {
+                throw failure(.badValue, .store, "the log is either in data-dir or in store, not both: give one")
+            }
+            do { database = try PostgresLocation(url: store) } catch { throw failure(.badValue, .store, error.message) }
+        } else if string(.storePasswordFile) != nil {
+            throw failure(.badValue, .storePasswordFile, "is only read with store")
+        }
+        let dataDirectory = database == nil ? try required(.dataDir) : ""
         let keysDirectory = try required(.keys)
         let relayKeyPath = try required(.relayKey)
         let passphraseFile = string(.passphraseFile)
@@ -98,7 +109,7 @@ extension ServeOptions {
                                            dataDirectory: dataDirectory, keysDirectory: keysDirectory,
                                            tlsCertificate: tlsCert, tlsKey: tlsKey,
                                            requestHeadTimeout: .seconds(integer(.requestHeadTimeout) ?? Self.defaultRequestHeadTimeout),
-                                           web: web)
+                                           web: web, database: database, databasePasswordFile: string(.storePasswordFile))
         } catch {
             throw ServeOptionsError(code: .badValue, message: error.message)
         }
@@ -162,9 +173,14 @@ extension ServeOptions {
                 throw failure(error.code == .unreadable ? .unreadable : .badValue, error.path == key ? .tlsKey : .tlsCert, error.description)
             }
         }
+        if let passwordFile = settings.relay.databasePasswordFile, !FileManager.default.isReadableFile(atPath: passwordFile) {
+            throw failure(.unreadable, .storePasswordFile, "\(passwordFile) does not exist or cannot be read by this user")
+        }
         let data = settings.relay.dataDirectory
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory) {
+        if settings.relay.database != nil {
+            // The database is reached when serve starts; check-config does not connect.
+        } else if FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw failure(.badValue, .dataDir, "\(data) is not a directory") }
             guard FileManager.default.isWritableFile(atPath: data) else {
                 throw failure(.unreadable, .dataDir, "\(data) cannot be written by this user")

@@ -31,6 +31,9 @@ extension NetreachRelayCommand {
         @Option(help: "A configuration file of `key = value` lines, one key per option below (docs/OPERATIONS.md, \"The configuration file\"); options given here override it.")
         var config: String?
         @Option(help: "The event log's directory.") var dataDir: String?
+        @Option(help: "The event log in PostgreSQL instead of a directory: postgresql://USER@HOST[:PORT]/DATABASE (docs/OPERATIONS.md, \"Two machines\").")
+        var store: String?
+        @Option(help: "A file holding the database user's password (else NETREACH_STORE_PASSWORD, else none).") var storePasswordFile: String?
         @Option(help: "The deployment's public keyring (org.pub, staff/, revoked/).") var keys: String?
         @Option(help: "The relay's encrypted signing key file.") var relayKey: String?
         @Option(help: "A file holding the relay key's passphrase.") var passphraseFile: String?
@@ -57,7 +60,8 @@ extension NetreachRelayCommand {
         /// The options given on the command line, keyed as in a configuration file.
         var flags: ServeOptions {
             var options = ServeOptions()
-            for (key, text) in [(ServeOptions.Key.dataDir, dataDir), (.keys, keys), (.relayKey, relayKey), (.passphraseFile, passphraseFile),
+            for (key, text) in [(ServeOptions.Key.dataDir, dataDir), (.store, store), (.storePasswordFile, storePasswordFile),
+                                (.keys, keys), (.relayKey, relayKey), (.passphraseFile, passphraseFile),
                                 (.host, host), (.tlsCert, tlsCert), (.tlsKey, tlsKey), (.logLevel, logLevel), (.webDir, webDir),
                                 (.webConfig, webConfig), (.referrals, referrals)] {
                 options.set(key, text.map { .string($0) }, from: .flag)

@@ -1,5 +1,6 @@
 import EventLog
 import EventLogPostgres
+import PostgresTestSupport
 import Foundation
 import PostgresNIO
 import Testing
@@ -71,6 +72,25 @@ struct PostgresStoreTests {
             #expect(error.code == .unavailable, "\(error)")
         }
         #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
+    @Test("reads cancelled mid-query (a visitor's connection closing) leave the store healthy: stoppedBecause stays nil")
+    func cancelledReadsAreNotAnOutage() async throws {
+        try await withTestDatabase { server, database in
+            try await withPostgresStore(server, database) { store in
+                for n in 0..<50 { _ = try await store.append(to: "s", expectedVersion: .any, events: [proposed("\(n)")]) }
+                for _ in 0..<5 {
+                    let reader = Task {
+                        while !Task.isCancelled { _ = try? await store.read(from: 0, maxCount: 50) }
+                    }
+                    try await Task.sleep(for: .milliseconds(30))
+                    reader.cancel()
+                    await reader.value
+                }
+                #expect(store.stoppedBecause == nil, "\(String(describing: store.stoppedBecause))")
+                #expect(try await store.read(from: 0, maxCount: 100).count == 50)
+            }
+        }
     }
 
     @Test("the same log reopened: its id, head and events are as they were; appends go on at the next position")

@@ -1,5 +1,6 @@
 import EventLog
 import EventLogPostgres
+import PostgresTestSupport
 import Foundation
 import Synchronization
 import Testing

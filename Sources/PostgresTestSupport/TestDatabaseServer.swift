@@ -1,22 +1,22 @@
 import ChildProcess
 import EventLog
-import EventLogPostgres
+public import EventLogPostgres
 import Foundation
-import Logging
-import PostgresNIO
+public import Logging
+public import PostgresNIO
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A PostgreSQL 15 server for this test process: a new cluster in a temporary folder owned by the
+/// For tests only (no product uses this target). A PostgreSQL 15 server for this test process: a new cluster in a temporary folder owned by the
 /// `postgres` user (the server refuses to run as root), listening on 127.0.0.1 only, started once
 /// and stopped by its PID when the process exits. Each test takes a database of its own on it.
-final class TestDatabaseServer: Sendable {
+public final class TestDatabaseServer: Sendable {
     static let binaries = "/usr/lib/postgresql/15/bin"
-    let directory: String
-    let port: Int
-    let pid: pid_t
+    public let directory: String
+    public let port: Int
+    public let pid: pid_t
 
     private init(directory: String, port: Int, pid: pid_t) {
         self.directory = directory
@@ -27,7 +27,7 @@ final class TestDatabaseServer: Sendable {
     private static let shared = Mutex<Task<TestDatabaseServer, any Error>?>(nil)
 
     /// The process's server, started by the first test that asks.
-    static func running() async throws -> TestDatabaseServer {
+    public static func running() async throws -> TestDatabaseServer {
         let task = shared.withLock { task in
             if let task { return task }
             let started = Task { try await start() }
@@ -93,7 +93,7 @@ final class TestDatabaseServer: Sendable {
 
     private static let atExit = Mutex<(pid_t, String)?>(nil)
 
-    func configuration(database: String) -> PostgresClient.Configuration {
+    public func configuration(database: String) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(host: "127.0.0.1", port: port, username: "netreach", password: nil,
                                                          database: database, tls: .disable)
         configuration.options.maximumConnections = 8
@@ -102,7 +102,7 @@ final class TestDatabaseServer: Sendable {
 
     /// Runs SQL with psql on the `postgres` database; returns what it printed.
     @discardableResult
-    func psql(_ sql: String, database: String = "postgres") async throws -> String {
+    public func psql(_ sql: String, database: String = "postgres") async throws -> String {
         let outcome = try await ChildProcess.run(TestDatabaseServer.binaries + "/psql",
                                                  ["-h", "127.0.0.1", "-p", String(port), "-U", "netreach", "-d", database, "-v",
                                                   "ON_ERROR_STOP=1", "-Atc", sql],
@@ -112,15 +112,15 @@ final class TestDatabaseServer: Sendable {
     }
 }
 
-struct TestDatabaseError: Error, CustomStringConvertible {
-    let description: String
+public struct TestDatabaseError: Error, CustomStringConvertible {
+    public let description: String
     init(_ description: String) { self.description = description }
 }
 
-let quietLogger = { var logger = Logger(label: "pg-test"); logger.logLevel = .critical; return logger }()
+public let quietLogger = { var logger = Logger(label: "pg-test"); logger.logLevel = .critical; return logger }()
 
 /// Runs `body` with a new, empty database on the test server, then drops it.
-func withTestDatabase<Result>(_ body: (TestDatabaseServer, String) async throws -> Result) async throws -> Result {
+public func withTestDatabase<Result>(_ body: (TestDatabaseServer, String) async throws -> Result) async throws -> Result {
     let server = try await TestDatabaseServer.running()
     let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     try await server.psql("CREATE DATABASE \(name)")
@@ -135,7 +135,7 @@ func withTestDatabase<Result>(_ body: (TestDatabaseServer, String) async throws 
 }
 
 /// Opens a PostgreSQL store on `database`, runs `body`, and always closes it.
-func withPostgresStore<Result>(_ server: TestDatabaseServer, _ database: String,
+public func withPostgresStore<Result>(_ server: TestDatabaseServer, _ database: String,
                                _ body: (PostgresEventStore) async throws -> Result) async throws -> Result {
     // A deadline for a database that does not answer, not for a slow one: the whole suite on two cores
     // (browsers, 2 000-connection relays on the same event loops as this client) once kept a
