@@ -109,6 +109,7 @@ let package = Package(
                 "NetreachRelay",
                 "NetreachCore",
                 "EventLog",
+                "EventLogPostgres",
                 "Sodium",
                 "NetreachCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

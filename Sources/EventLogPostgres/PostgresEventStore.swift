@@ -57,12 +57,15 @@ public final class PostgresEventStore: EventStore {
     /// Connects, creates or checks the schema, and starts listening for other processes' appends.
     /// Refused: a database that cannot be reached (`unavailable`), a schema newer than this code
     /// (`incompatibleSchema`).
-    public static func open(configuration: PostgresClient.Configuration, timeout: Duration = .seconds(15),
+    /// With `create` false, a database without a log is refused (`notFound`) instead of given one.
+    public static func open(configuration: PostgresClient.Configuration, timeout: Duration = .seconds(15), create: Bool = true,
                             logger: Logger) async throws(EventLogError) -> PostgresEventStore {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let clientTask = Task { await client.run() }
         do {
-            let (logID, head) = try await withDeadline(timeout, doing: "open the log") { try await migrate(client, logger: logger) }
+            let (logID, head) = try await withDeadline(timeout, doing: "open the log") {
+                try await migrate(client, create: create, logger: logger)
+            }
             let store = PostgresEventStore(logID: logID, head: head, client: client, clientTask: clientTask, timeout: timeout, logger: logger)
             store.startListening()
             return store
@@ -74,10 +77,16 @@ public final class PostgresEventStore: EventStore {
 
     /// Creates the tables on a new database (under an advisory lock, so that two relays starting at
     /// once do it once) and reads the log's id and head.
-    private static func migrate(_ client: PostgresClient, logger: Logger) async throws -> (LogID, LogHead) {
+    private static func migrate(_ client: PostgresClient, create: Bool, logger: Logger) async throws -> (LogID, LogHead) {
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(4625768)", logger: logger)
+                if !create {
+                    let found = try await connection.query("SELECT to_regclass('netreach_log') IS NOT NULL", logger: logger)
+                    for try await exists in found.decode(Bool.self) where !exists {
+                        throw EventLogError(code: .notFound, "this database holds no Netreach log")
+                    }
+                }
                 try await connection.query("""
                     CREATE TABLE IF NOT EXISTS netreach_log (
                         single boolean PRIMARY KEY DEFAULT true CHECK (single),
@@ -112,6 +121,7 @@ public final class PostgresEventStore: EventStore {
                     let logID = try LogID(Array(buffer: id))
                     return (logID, LogHead(logID: logID, count: UInt64(count), chain: try Digest32(Array(buffer: chain))))
                 }
+                guard create else { throw EventLogError(code: .notFound, "this database holds no Netreach log") }
                 let logID = LogID.random()
                 let genesis = RecordCodec.genesis(logID: logID)
                 try await connection.query("""

@@ -63,6 +63,24 @@ struct PostgresServeTests {
             #expect(try await healthPosition(secondPort) == stored)
             second.send(SIGTERM)
             #expect(await second.wait(timeout: .seconds(30))?.status == 0)
+
+            // log verify reads the database's log; one changed byte of a payload is found, at its position.
+            let store = "postgresql://netreach@127.0.0.1:\(server.port)/\(database)"
+            let rows = try await server.psql("SELECT count(*) FROM netreach_events", database: database).trimmingCharacters(in: .whitespacesAndNewlines)
+            let verified = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--store", store])
+            #expect(verified.status == 0 && verified.standardOutput.contains("events            \(rows)\n"), "\(verified.standardOutput)\(verified.standardError)")
+            try await server.psql("UPDATE netreach_events SET payload = overlay(payload placing '\\xff'::bytea from 1 for 1) WHERE position = 1",
+                                  database: database)
+            let damaged = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--store", store, "--format", "json"])
+            #expect(damaged.status == 1 && damaged.standardOutput.contains("\"position\":\"1\"") && damaged.standardError.contains("DAMAGED"),
+                    "\(damaged.standardOutput)\(damaged.standardError)")
+        }
+        // A database without a Netreach log is not given one by verify: it says so (exit 1).
+        try await withTestDatabase { server, database in
+            let empty = try await BinaryRunner.run("netreach-relay", ["log", "verify", "--store", "postgresql://netreach@127.0.0.1:\(server.port)/\(database)"])
+            #expect(empty.status == 1 && empty.standardError.contains("holds no Netreach log"), "\(empty.standardError)")
+            #expect(try await server.psql("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'netreach%'", database: database)
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "0")
         }
     }
 

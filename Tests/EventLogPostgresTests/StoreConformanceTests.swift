@@ -179,6 +179,16 @@ struct StoreConformanceTests {
         }
     }
 
+    @Test("the store verifier walks the whole log through the protocol: intact with a redaction, head and redactions counted", arguments: StoreKind.allCases)
+    func storeVerifier(kind: StoreKind) async throws {
+        try await withEmptyStore(kind) { store in
+            for n in 0..<30 { _ = try await store.append(to: try StreamName("s\(n % 3)"), expectedVersion: .any, events: [proposed("\(n)")]) }
+            try await store.redact(position: 4)
+            let verification = try await verify(store)
+            #expect(verification.head == (try await store.head()) && verification.redactedEvents == 1)
+        }
+    }
+
     @Test("followers: the log's and one stream's, stored events then live then new ones", arguments: StoreKind.allCases)
     func followers(kind: StoreKind) async throws {
         try await withEmptyStore(kind) { store in
@@ -213,4 +223,8 @@ func collectLog<Store: EventStore>(_ store: Store, from: UInt64, count: Int) asy
 
 func collectStream<Store: EventStore>(_ store: Store, _ stream: StreamName, from: UInt64, count: Int) async throws -> [String] {
     try await collect(store.follow(stream: stream, from: from), count: count)
+}
+
+func verify<Store: EventStore>(_ store: Store) async throws -> StoreVerification {
+    try await StoreVerifier.verify(store, batchSize: 7)
 }
