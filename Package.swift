@@ -189,7 +189,8 @@ let package = Package(
         .testTarget(
             name: "RelayTests",
             dependencies: [
-                "NetreachRelay", "NetreachCore", "NetreachClient", "EventLog", "Sodium", "ChildProcess",
+                "NetreachRelay", "NetreachCore", "NetreachClient", "EventLog", "Sodium", "ChildProcess", "EventLogPostgres",
+                "PostgresTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

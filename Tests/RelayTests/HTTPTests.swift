@@ -57,7 +57,7 @@ struct HTTPTests {
 
         let deployment = try Deployment(staffNames: ["jo"], supervisors: ["jo"])
         let relay = try await TestRelay(directory: try deployment.keyring(), dataDirectory: dataDirectory)
-        guard case .failed = await relay.fileStore.integrityCheckResult() else {
+        guard case .failed = await relay.fileStore!.integrityCheckResult() else {
             await relay.stop(keepingData: true)
             Issue.record("the background check did not find the damage")
             return

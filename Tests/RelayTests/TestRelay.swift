@@ -14,8 +14,9 @@ import Synchronization
 final class TestRelay: Sendable {
     let dataDirectory: String
     let core: RelayCore
-    /// The relay's log as the file store it is here (the relay itself knows it only as an `EventStore`).
-    let fileStore: FileEventStore
+    /// The relay's log as the file store it is unless a test gave another store (the relay itself
+    /// knows it only as an `EventStore`).
+    let fileStore: FileEventStore?
     var metrics: RelayMetrics { core.metrics }
     let port: Int
     /// The certificate and key a TLS relay serves; `reload()` is what SIGHUP does to them.
@@ -25,11 +26,18 @@ final class TestRelay: Sendable {
     init(directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60),
          opensPerAddressPerHour: Int = 30, tls: (certificate: String, key: String)? = nil,
          idleTimeout: Duration = .seconds(30), requestHeadTimeout: Duration = .seconds(10), web: WebConfiguration = WebConfiguration(),
-         port requestedPort: Int = 0, dataDirectory existing: String? = nil,
+         port requestedPort: Int = 0, dataDirectory existing: String? = nil, store given: (any EventStore)? = nil,
          now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) async throws {
         dataDirectory = existing ?? NSTemporaryDirectory() + "netreach-relay-" + UUID().uuidString
-        let store = try FileEventStore(directory: dataDirectory)
-        fileStore = store
+        let store: any EventStore
+        if let given {
+            store = given
+            fileStore = nil
+        } else {
+            let file = try FileEventStore(directory: dataDirectory)
+            store = file
+            fileStore = file
+        }
         core = RelayCore(store: store, relayKey: .generate(), directory: directory, powBits: powBits,
                          challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour, now: now)
         let configuration = try RelayConfiguration(host: "127.0.0.1", port: requestedPort, dataDirectory: dataDirectory,

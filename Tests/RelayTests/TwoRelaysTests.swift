@@ -1,0 +1,85 @@
+import EventLog
+import EventLogPostgres
+import Foundation
+import NetreachCore
+import NetreachRelay
+import PostgresTestSupport
+import Sodium
+import Testing
+
+/// Two relays on one PostgreSQL log (issue 19): a visitor on one and a staff member on the other
+/// chat live, and when the visitor's relay goes away the visitor goes on through the other.
+@Suite("Relays: two relays on one PostgreSQL log")
+struct TwoRelaysTests {
+    @Test("a visitor on relay A and a staff member on relay B chat live; A stops mid-chat, the visitor goes on through B, nothing lost or doubled")
+    func chatAcrossRelays() async throws {
+        let deployment = try Deployment()
+        try await withTestDatabase { server, database in
+            let configuration = server.configuration(database: database)
+            let storeA = try await PostgresEventStore.open(configuration: configuration, timeout: .seconds(120), logger: quietLogger)
+            let storeB = try await PostgresEventStore.open(configuration: configuration, timeout: .seconds(120), logger: quietLogger)
+            let relayA = try await TestRelay(directory: try deployment.keyring(), store: storeA)
+            let relayB = try await TestRelay(directory: try deployment.keyring(), store: storeB)
+            do {
+                try await chat(deployment: deployment, relayA: relayA, relayB: relayB, storeB: storeB)
+            } catch {
+                await relayA.stop()
+                await relayB.stop()
+                throw error
+            }
+            await relayA.stop()  // stopping twice is harmless
+            await relayB.stop()
+        }
+    }
+
+    private func chat(deployment: Deployment, relayA: TestRelay, relayB: TestRelay, storeB: PostgresEventStore) async throws {
+        do {
+            let sam = deployment.member("sam")
+            let staff = try await TestClient(url: relayB.webSocketURL, helloTimeout: testHelloTimeout)
+            #expect(await staff.authenticate(sam.signing, role: .staff)?["t"] as? String == "ready")
+            staff.send(["t": "subscribe", "from": 0])
+            #expect(await staff.next("live") != nil)
+
+            let visitor = VisitorClient()
+            let onA = try await TestClient(url: relayA.webSocketURL, helloTimeout: testHelloTimeout)
+            _ = await onA.authenticate(visitor.identity.signing, role: .visitor)
+            #expect(await onA.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
+            var sent: [Event] = []
+            for number in 0..<5 {
+                let message = try visitor.message("message \(number) through relay A")
+                #expect(await onA.append(message, rid: "m\(number)")?["t"] as? String == "ack")
+                sent.append(message)
+            }
+            // Staff on B received each one live: B learnt of A's commits from the database's notifications.
+            var received: [[UInt8]] = []
+            for _ in 0..<6 {
+                let event = try #require(await staff.next("event", timeout: .seconds(30)), "staff on B stopped receiving after \(received.count)")
+                received.append(try Base64URL.decode(event["event"] as! String))
+            }
+
+            // Relay A goes away mid-chat: the visitor's last message had no answer yet, so it is sent again through B.
+            let unanswered = try visitor.message("sent as A went away")
+            onA.send(["t": "append", "rid": "lost", "event": Base64URL.encode(unanswered.bytes)])
+            await relayA.stop()
+            await onA.close()
+            let onB = try await TestClient(url: relayB.webSocketURL, helloTimeout: testHelloTimeout)
+            #expect(await onB.authenticate(visitor.identity.signing, role: .visitor)?["exists"] as? Bool == true)
+            let again = await onB.append(unanswered, rid: "again")
+            #expect(again?["t"] as? String == "ack", "\(again?.text ?? "no answer")")
+            let after = try visitor.message("after the move, through relay B")
+            #expect(await onB.append(after, rid: "after")?["duplicate"] as? Bool == false)
+            sent += [unanswered, after]
+            for _ in 0..<2 {
+                let event = try #require(await staff.next("event", timeout: .seconds(30)), "staff did not receive the messages sent through B")
+                received.append(try Base64URL.decode(event["event"] as! String))
+            }
+            // Nothing more arrives: each event once.
+            #expect(await staff.next("event", timeout: .milliseconds(500)) == nil)
+            #expect(received.count == 8 && Array(received.dropFirst()) == sent.map(\.bytes))
+            let log = try await storeB.read(from: 0, maxCount: 100)
+            #expect(log.count == 8 && log.map(\.position) == (0..<8).map { UInt64($0) })
+            await onB.close()
+            await staff.close()
+        }
+    }
+}
