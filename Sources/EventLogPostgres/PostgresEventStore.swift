@@ -2,6 +2,7 @@ public import EventLog
 import Foundation
 public import Logging
 import NIOCore
+import NIOPosix
 public import PostgresNIO
 import Synchronization
 
@@ -139,25 +140,19 @@ public final class PostgresEventStore: EventStore {
     public let timeout: Duration
 
     /// Runs `body`, or gives up after `limit` with `unavailable` (the client library would otherwise
-    /// wait for a connection as long as the database stays away).
+    /// wait for a connection as long as the database stays away). The answer does not wait for
+    /// `body` to notice its cancellation; the timer is an event loop's, which a cancel removes at once.
     static func withDeadline<T: Sendable>(_ limit: Duration, doing what: String,
                                           _ body: @escaping @Sendable () async throws -> T) async throws(EventLogError) -> T {
-        do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: limit)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw EventLogError(code: .unavailable, "cannot \(what): the database did not answer within \(limit)")
-                }
-                return value
+        let race = DeadlineRace<T>()
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, EventLogError>, Never>) in
+                race.start(continuation, limit: limit, what: what, body)
             }
-        } catch {
-            throw storeError(error, doing: what)
+        } onCancel: {
+            race.cancel()
         }
+        return try result.get()
     }
 
     /// Runs one operation on the database within the timeout, and keeps `stoppedBecause` saying
@@ -641,5 +636,50 @@ public final class PostgresEventStore: EventStore {
         let waiting = state.withLock { $0.waiters.removeAll() }
         for continuation in waiting { continuation.resume(returning: false) }
         clientTask.cancel()
+    }
+}
+
+/// The answer of one operation with a deadline: whichever comes first, the operation's result or the
+/// timer's `unavailable`, is given once.
+private final class DeadlineRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Result<T, EventLogError>, Never>?
+        var work: Task<Void, Never>?
+        var timer: Scheduled<Void>?
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<Result<T, EventLogError>, Never>, limit: Duration, what: String,
+               _ body: @escaping @Sendable () async throws -> T) {
+        state.withLock { $0.continuation = continuation }
+        let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+        let timer = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
+            finish(.failure(EventLogError(code: .unavailable, "cannot \(what): the database did not answer within \(limit)")), timedOut: true)
+        }
+        let work = Task { [self] in
+            do {
+                finish(.success(try await body()), timedOut: false)
+            } catch {
+                finish(.failure(PostgresEventStore.storeError(error, doing: what)), timedOut: false)
+            }
+        }
+        state.withLock { state in
+            state.timer = timer
+            state.work = work
+        }
+    }
+
+    func cancel() { state.withLock { $0.work }?.cancel() }
+
+    /// Gives the first outcome; the loser is stopped (the operation cancelled, or the timer removed).
+    private func finish(_ outcome: Result<T, EventLogError>, timedOut: Bool) {
+        let (continuation, work, timer) = state.withLock { state in
+            defer { state.continuation = nil }
+            return (state.continuation, state.work, state.timer)
+        }
+        guard let continuation else { return }
+        if timedOut { work?.cancel() } else { timer?.cancel() }
+        continuation.resume(returning: outcome)
     }
 }

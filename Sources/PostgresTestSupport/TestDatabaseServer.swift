@@ -9,9 +9,10 @@ import Synchronization
 import Glibc
 #endif
 
-/// For tests only (no product uses this target). A PostgreSQL 15 server for this test process: a new cluster in a temporary folder owned by the
-/// `postgres` user (the server refuses to run as root), listening on 127.0.0.1 only, started once
-/// and stopped by its PID when the process exits. Each test takes a database of its own on it.
+/// For tests and benchmarks only (no shipped product uses this target). A PostgreSQL 15 server of
+/// the process's own: a new cluster in a folder owned by the `postgres` user (the server refuses to
+/// run as root), listening on 127.0.0.1 only, stopped by its PID. Tests share one (`running()`) and
+/// each takes a database of its own on it.
 public final class TestDatabaseServer: Sendable {
     static let binaries = "/usr/lib/postgresql/15/bin"
     public let directory: String
@@ -26,15 +27,29 @@ public final class TestDatabaseServer: Sendable {
 
     private static let shared = Mutex<Task<TestDatabaseServer, any Error>?>(nil)
 
-    /// The process's server, started by the first test that asks.
+    /// The process's server for tests (fsync off), started by the first test that asks and stopped
+    /// when the process exits.
     public static func running() async throws -> TestDatabaseServer {
         let task = shared.withLock { task in
             if let task { return task }
-            let started = Task { try await start() }
+            let started = Task {
+                let server = try await start(durable: false, under: NSTemporaryDirectory())
+                stopAtExit(pid: server.pid, directory: server.directory)
+                return server
+            }
             task = started
             return started
         }
         return try await task.value
+    }
+
+    /// Stops a server started with `start` (immediate shutdown) and removes its folder.
+    public func stop() async {
+        kill(pid, SIGQUIT)
+        let server = TestDatabaseServer.keep.withLock { kept in kept.first { $0.pid == pid } }
+        _ = await server?.wait(timeout: .seconds(30))
+        TestDatabaseServer.keep.withLock { $0.removeAll { $0.pid == pid } }
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// Runs a command as the `postgres` user (setpriv execs it, so a PID is the program's own).
@@ -42,11 +57,14 @@ public final class TestDatabaseServer: Sendable {
         ("/usr/bin/setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", program] + arguments)
     }
 
-    private static func start() async throws -> TestDatabaseServer {
+    /// A new cluster under `parent`, started on a free loopback port. `durable` keeps PostgreSQL's
+    /// defaults (fsync and synchronous commit on: what a benchmark measures); without it fsync is
+    /// off, for tests that check what the store does rather than the disk.
+    public static func start(durable: Bool, under parent: String) async throws -> TestDatabaseServer {
         guard FileManager.default.isExecutableFile(atPath: binaries + "/postgres") else {
             throw TestDatabaseError("PostgreSQL 15 is not installed (ops/install installs Debian's postgresql-15)")
         }
-        let directory = NSTemporaryDirectory() + "netreach-pg-" + UUID().uuidString
+        let directory = parent + (parent.hasSuffix("/") ? "" : "/") + "netreach-pg-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let chown = try await ChildProcess.run("/bin/chown", ["postgres:postgres", directory], timeout: .seconds(30))
         guard chown.status == 0 else { throw TestDatabaseError("chown: \(chown.errors)") }
@@ -58,15 +76,13 @@ public final class TestDatabaseServer: Sendable {
         var failures: [String] = []
         for _ in 0..<10 {
             let port = Int.random(in: 20_000..<32_000)
-            // fsync off: these tests check what the store does, not the disk (the benchmark runs PostgreSQL's defaults).
             let (postgres, arguments) = asPostgres(binaries + "/postgres", [
                 "-D", directory + "/data", "-p", String(port), "-k", directory, "-c", "listen_addresses=127.0.0.1",
-                "-c", "fsync=off", "-c", "max_connections=200",
-            ])
+                "-c", "max_connections=200",
+            ] + (durable ? [] : ["-c", "fsync=off"]))
             let server = try ChildProcess(postgres, arguments, mergingErrorsIntoOutput: true)
             if await server.waitForOutputLine(containing: "ready to accept connections", timeout: .seconds(60)) != nil {
                 let started = TestDatabaseServer(directory: directory, port: port, pid: server.pid)
-                stopAtExit(pid: server.pid, directory: directory)
                 // The ChildProcess object would kill the server when freed: keep it for the life of the process.
                 keep.withLock { $0.append(server) }
                 return started
