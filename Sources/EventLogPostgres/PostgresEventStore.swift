@@ -276,8 +276,10 @@ public final class PostgresEventStore: EventStore {
             count = UInt64(stored)
             chain = try Digest32(Array(buffer: storedChain))
         }
+        // What the jobs need from the log, in two queries whatever their number: the events already
+        // stored under their ids, and the versions of their streams (nil: no such stream yet).
         let existing = try await storedEvents(ids: jobs.flatMap { $0.events.map(\.id) }, on: connection)
-        var versions: [StreamName: UInt64?] = [:]
+        var versions = try await streamVersions(Set(jobs.map(\.stream)), on: connection)
         var planned: [EventID: PlannedEvent] = [:]
         var inserts: [RecordedEvent] = []
         var results: [Result<AppendResult, EventLogError>] = []
@@ -305,13 +307,7 @@ public final class PostgresEventStore: EventStore {
                                                          streamVersion: found[found.count - 1].version, wasAlreadyPresent: true)))
                     continue
                 }
-                let current: UInt64?
-                if let known = versions[job.stream] {
-                    current = known
-                } else {
-                    current = try await streamVersion(job.stream, on: connection)
-                    versions[job.stream] = .some(current)
-                }
+                let current = versions[job.stream] ?? nil
                 try job.expected.check(current, stream: job.stream)
                 let firstVersion = current.map { $0 + 1 } ?? 0
                 let firstPosition = count
@@ -339,13 +335,9 @@ public final class PostgresEventStore: EventStore {
         }
         var touched: [StreamName: UInt64] = [:]
         if !inserts.isEmpty {
-            try await insert(inserts, on: connection)
-            try await connection.query("""
-                UPDATE netreach_log SET count = \(Int64(count)), chain = \(ByteBuffer(bytes: chain.bytes))
-                """, logger: logger)
             for event in inserts { touched[event.stream] = event.streamVersion }
-            try await connection.query("SELECT pg_notify(\(PostgresEventStore.channel), \(PostgresEventStore.notification(count: count, streams: touched)))",
-                                       logger: logger)
+            try await insert(inserts, head: LogHead(logID: logID, count: count, chain: chain),
+                             notification: PostgresEventStore.notification(count: count, streams: touched), on: connection)
         }
         return (results, LogHead(logID: logID, count: count, chain: chain), touched)
     }
@@ -393,6 +385,16 @@ public final class PostgresEventStore: EventStore {
         return found
     }
 
+    /// The version of each stream that has events; a stream without any is absent.
+    private func streamVersions(_ streams: Set<StreamName>, on connection: PostgresConnection) async throws -> [StreamName: UInt64?] {
+        let rows = try await connection.query("""
+            SELECT stream, max(stream_version) FROM netreach_events WHERE stream = ANY(\(streams.map(\.value))) GROUP BY stream
+            """, logger: logger)
+        var versions: [StreamName: UInt64?] = [:]
+        for try await (stream, version) in rows.decode((String, Int64).self) { versions[try StreamName(stream)] = .some(UInt64(version)) }
+        return versions
+    }
+
     private func streamVersion(_ stream: StreamName, on connection: PostgresConnection) async throws -> UInt64? {
         let rows = try await connection.query("SELECT max(stream_version) FROM netreach_events WHERE stream = \(stream.value)",
                                               logger: logger)
@@ -400,8 +402,11 @@ public final class PostgresEventStore: EventStore {
         return nil
     }
 
-    private func insert(_ events: [RecordedEvent], on connection: PostgresConnection) async throws {
+    /// The events, the new head and the notification, in one statement (one round trip).
+    private func insert(_ events: [RecordedEvent], head: LogHead, notification: String, on connection: PostgresConnection) async throws {
         try await connection.query("""
+            WITH moved AS (UPDATE netreach_log SET count = \(Int64(head.count)), chain = \(ByteBuffer(bytes: head.chain.bytes)) RETURNING 1),
+            inserted AS (
             INSERT INTO netreach_events (position, stream, stream_version, event_id, type, author, time_ms, metadata, payload,
                                          payload_length, payload_hash, chain)
             SELECT * FROM unnest(\(events.map { Int64($0.position) })::bigint[], \(events.map(\.stream.value))::text[],
@@ -411,6 +416,8 @@ public final class PostgresEventStore: EventStore {
                                  \(events.map { ByteBuffer(bytes: $0.payload) })::bytea[], \(events.map { Int32($0.payloadLength) })::integer[],
                                  \(events.map { ByteBuffer(bytes: $0.payloadHash.bytes) })::bytea[],
                                  \(events.map { ByteBuffer(bytes: $0.chain.bytes) })::bytea[])
+            RETURNING 1)
+            SELECT pg_notify(\(PostgresEventStore.channel), \(notification)) FROM moved
             """, logger: logger)
     }
 
