@@ -100,29 +100,12 @@ struct EventLogBench: AsyncParsableCommand {
     /// Appends per second with `writers` concurrent appenders, each waiting for its acknowledgement.
     private func logAppends(writers: Int, payload: [UInt8], directory: String) async throws -> Double {
         let store = try FileEventStore(directory: directory)
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        let start = ContinuousClock.now
-        let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for writer in 0..<writers {
-                group.addTask {
-                    let stream = try StreamName("bench-\(writer)")
-                    var count = 0
-                    while ContinuousClock.now < deadline {
-                        _ = try await store.append(to: stream, expectedVersion: .any,
-                                                   events: [ProposedEvent(type: "bench.event", timeMilliseconds: 0, payload: payload)])
-                        count += 1
-                    }
-                    return count
-                }
-            }
-            return try await group.reduce(0, +)
-        }
-        let elapsed = ContinuousClock.now - start
+        let rate = try await measureAppends(to: store, writers: writers, payload: payload, seconds: seconds)
         let statistics = store.statistics
         await store.close()
         print("    (\(writers) appender\(writers == 1 ? "" : "s"): \(statistics.groupCommits) flushes, "
             + String(format: "%.1f", Double(statistics.events) / Double(max(1, statistics.groupCommits))) + " events per flush)")
-        return Double(total) / elapsed.seconds
+        return rate
     }
 
     private func sqliteAppends(writers: Int, payload: [UInt8], path: String) throws -> Double {
@@ -256,4 +239,27 @@ struct EventLogBench: AsyncParsableCommand {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// Appends per second to `store` with `writers` concurrent appenders, each waiting for its
+/// acknowledgement before the next, for `seconds`.
+func measureAppends<Store: EventStore>(to store: Store, writers: Int, payload: [UInt8], seconds: Double) async throws -> Double {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    let start = ContinuousClock.now
+    let total = try await withThrowingTaskGroup(of: Int.self) { group in
+        for writer in 0..<writers {
+            group.addTask {
+                let stream = try StreamName("bench-\(writer)")
+                var count = 0
+                while ContinuousClock.now < deadline {
+                    _ = try await store.append(to: stream, expectedVersion: .any,
+                                               events: [ProposedEvent(type: "bench.event", timeMilliseconds: 0, payload: payload)])
+                    count += 1
+                }
+                return count
+            }
+        }
+        return try await group.reduce(0, +)
+    }
+    return Double(total) / (ContinuousClock.now - start).seconds
 }

@@ -56,13 +56,13 @@ struct PostgresBench: AsyncParsableCommand {
                     configuration.options.maximumConnections = writers + 4
                     let store = try await PostgresEventStore.open(configuration: configuration, timeout: .seconds(60), logger: logger)
                     runs["postgres_store_appends_per_s_\(writers)", default: []].append(
-                        try await appends(to: store, writers: writers, payload: payload))
+                        try await measureAppends(to: store, writers: writers, payload: payload, seconds: seconds))
                     await store.close()
                     runs["postgres_inserts_per_s_\(writers)", default: []].append(
                         try await inserts(configuration: configuration, writers: writers, payload: payload, logger: logger))
                     let file = try FileEventStore(directory: workDir + "/file-\(run)-\(writers)")
                     runs["file_store_appends_per_s_\(writers)", default: []].append(
-                        try await appends(to: file, writers: writers, payload: payload))
+                        try await measureAppends(to: file, writers: writers, payload: payload, seconds: seconds))
                     await file.close()
                 }
             }
@@ -99,28 +99,6 @@ struct PostgresBench: AsyncParsableCommand {
             try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]).write(to: url)
             print("wrote \(json)")
         }
-    }
-
-    /// Appends per second with `writers` concurrent appenders, each waiting for its acknowledgement.
-    private func appends<Store: EventStore>(to store: Store, writers: Int, payload: [UInt8]) async throws -> Double {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        let start = ContinuousClock.now
-        let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for writer in 0..<writers {
-                group.addTask {
-                    let stream = try StreamName("bench-\(writer)")
-                    var count = 0
-                    while ContinuousClock.now < deadline {
-                        _ = try await store.append(to: stream, expectedVersion: .any,
-                                                   events: [ProposedEvent(type: "bench.event", timeMilliseconds: 0, payload: payload)])
-                        count += 1
-                    }
-                    return count
-                }
-            }
-            return try await group.reduce(0, +)
-        }
-        return Double(total) / (ContinuousClock.now - start).seconds
     }
 
     /// Single-row INSERT transactions per second from `writers` clients on the same server: what an
