@@ -17,12 +17,16 @@ public final class TestDatabaseServer: Sendable {
     static let binaries = "/usr/lib/postgresql/15/bin"
     public let directory: String
     public let port: Int
-    public let pid: pid_t
+    let durable: Bool
+    private let currentPID: Mutex<pid_t>
+    /// The server's process now (another after `restart`).
+    public var pid: pid_t { currentPID.withLock { $0 } }
 
-    private init(directory: String, port: Int, pid: pid_t) {
+    private init(directory: String, port: Int, pid: pid_t, durable: Bool) {
         self.directory = directory
         self.port = port
-        self.pid = pid
+        self.durable = durable
+        currentPID = Mutex(pid)
     }
 
     private static let shared = Mutex<Task<TestDatabaseServer, any Error>?>(nil)
@@ -45,11 +49,48 @@ public final class TestDatabaseServer: Sendable {
 
     /// Stops a server started with `start` (immediate shutdown) and removes its folder.
     public func stop() async {
-        kill(pid, SIGQUIT)
+        await end(signal: SIGQUIT)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Kills the server at once, as a machine dying takes it (SIGKILL), and keeps its folder for `restart`.
+    /// Its children (backends, writers) notice their postmaster's death and end by themselves; until
+    /// they have, a new server refuses to start on the folder, which `restart` waits out.
+    public func crash() async {
+        await end(signal: SIGKILL)
+    }
+
+    private func end(signal: Int32) async {
+        let pid = self.pid
+        kill(pid, signal)
         let server = TestDatabaseServer.keep.withLock { kept in kept.first { $0.pid == pid } }
         _ = await server?.wait(timeout: .seconds(30))
         TestDatabaseServer.keep.withLock { $0.removeAll { $0.pid == pid } }
-        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Starts the server again on its folder and port (after `crash`).
+    public func restart() async throws {
+        var failures: [String] = []
+        for _ in 0..<20 {
+            let server = try TestDatabaseServer.launch(directory: directory, port: port, durable: durable)
+            if await server.waitForOutputLine(containing: "ready to accept connections", timeout: .seconds(60)) != nil {
+                TestDatabaseServer.keep.withLock { $0.append(server) }
+                currentPID.withLock { $0 = server.pid }
+                return
+            }
+            failures.append(server.output.suffix(300).description)
+            _ = await server.wait(timeout: .seconds(10))
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        throw TestDatabaseError("PostgreSQL did not start again: \(failures.suffix(2))")
+    }
+
+    private static func launch(directory: String, port: Int, durable: Bool) throws -> ChildProcess {
+        let (postgres, arguments) = asPostgres(binaries + "/postgres", [
+            "-D", directory + "/data", "-p", String(port), "-k", directory, "-c", "listen_addresses=127.0.0.1",
+            "-c", "max_connections=200",
+        ] + (durable ? [] : ["-c", "fsync=off"]))
+        return try ChildProcess(postgres, arguments, mergingErrorsIntoOutput: true)
     }
 
     /// Runs a command as the `postgres` user (setpriv execs it, so a PID is the program's own).
@@ -76,13 +117,9 @@ public final class TestDatabaseServer: Sendable {
         var failures: [String] = []
         for _ in 0..<10 {
             let port = Int.random(in: 20_000..<32_000)
-            let (postgres, arguments) = asPostgres(binaries + "/postgres", [
-                "-D", directory + "/data", "-p", String(port), "-k", directory, "-c", "listen_addresses=127.0.0.1",
-                "-c", "max_connections=200",
-            ] + (durable ? [] : ["-c", "fsync=off"]))
-            let server = try ChildProcess(postgres, arguments, mergingErrorsIntoOutput: true)
+            let server = try launch(directory: directory, port: port, durable: durable)
             if await server.waitForOutputLine(containing: "ready to accept connections", timeout: .seconds(60)) != nil {
-                let started = TestDatabaseServer(directory: directory, port: port, pid: server.pid)
+                let started = TestDatabaseServer(directory: directory, port: port, pid: server.pid, durable: durable)
                 // The ChildProcess object would kill the server when freed: keep it for the life of the process.
                 keep.withLock { $0.append(server) }
                 return started

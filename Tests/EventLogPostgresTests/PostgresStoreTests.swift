@@ -93,6 +93,49 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("the database dies mid-run: appends answer unavailable and stoppedBecause says so; it comes back: the same event is stored once, nothing acknowledged is lost")
+    func databaseLostMidRun() async throws {
+        let server = try await TestDatabaseServer.start(durable: true, under: NSTemporaryDirectory())
+        do {
+            try await server.psql("CREATE DATABASE lost")
+            let store = try await PostgresEventStore.open(configuration: server.configuration(database: "lost"), timeout: .seconds(3),
+                                                          logger: quietLogger)
+            var acknowledged: [ProposedEvent] = []
+            for n in 0..<5 {
+                let event = proposed("before \(n)")
+                _ = try await store.append(to: "s", expectedVersion: .any, events: [event])
+                acknowledged.append(event)
+            }
+            await server.crash()
+            let refused = proposed("while the database is down")
+            do throws(EventLogError) {
+                _ = try await store.append(to: "s", expectedVersion: .any, events: [refused])
+                Issue.record("an append was acknowledged with the database down")
+            } catch {
+                #expect(error.code == .unavailable, "\(error)")
+            }
+            #expect(store.stoppedBecause?.code == .unavailable)
+            try await server.restart()
+            // The client sends the same event again; the store reconnects by itself.
+            var stored: AppendResult?
+            for _ in 0..<40 where stored == nil {
+                stored = try? await store.append(to: "s", expectedVersion: .any, events: [refused])
+                if stored == nil { try await Task.sleep(for: .milliseconds(250)) }
+            }
+            #expect(stored?.firstPosition == 5, "\(String(describing: stored))")
+            #expect(store.stoppedBecause == nil)
+            acknowledged.append(refused)
+            let all = try await store.read(from: 0, maxCount: 100)
+            #expect(all.map(\.id) == acknowledged.map(\.id))
+            #expect(chainReaches(try await store.head(), through: all))
+            await store.close()
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
     @Test("the same log reopened: its id, head and events are as they were; appends go on at the next position")
     func reopen() async throws {
         try await withTestDatabase { server, database in
