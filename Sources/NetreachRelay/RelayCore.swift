@@ -108,8 +108,16 @@ public final class RelayCore: Sendable {
         return !directory.isRevoked(member.signKey) && directory.member(signingKey: member.signKey) != nil
     }
 
-    public func conversationExists(_ conversation: ConversationID) async -> Bool {
-        (try? await store.streamVersion(stream(of: conversation))) != nil
+    /// Whether the conversation has been opened; `unavailable` (or `damaged`) when the log cannot be
+    /// read — never a "no" the relay does not know (a visitor told its conversation does not exist
+    /// would start another).
+    public func conversationExists(_ conversation: ConversationID) async throws(ProtocolError) -> Bool {
+        let name = try stream(of: conversation)
+        do {
+            return try await store.streamVersion(name) != nil
+        } catch {
+            throw readFailure(error)
+        }
     }
 
     // MARK: Appending
@@ -152,7 +160,13 @@ public final class RelayCore: Sendable {
             expected = .noStream
         } else {
             // Every conversation starts with its opening; the alert feed starts with its first alert.
-            let exists = event.kind == .alertPublished ? true : (try? await store.streamVersion(stream)) ?? nil != nil
+            // A log that cannot be read is `unavailable`, not "never opened".
+            let exists: Bool
+            if event.kind == .alertPublished {
+                exists = true
+            } else {
+                do { exists = try await store.streamVersion(stream) != nil } catch { throw readFailure(error) }
+            }
             guard exists else {
                 throw ProtocolError(.noSuchConversation, "conversation \(event.conversation) was never opened")
             }

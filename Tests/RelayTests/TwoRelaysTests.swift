@@ -1,6 +1,10 @@
 import EventLog
 import EventLogPostgres
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import NetreachClient
 import NetreachCore
 import NetreachRelay
 import PostgresTestSupport
@@ -30,6 +34,48 @@ struct TwoRelaysTests {
             await relayA.stop()  // stopping twice is harmless
             await relayB.stop()
         }
+    }
+
+    @Test("the database dies under a relay: the visitor's append is answered unavailable and /health says 503; it comes back: the same event is stored and /health is ok")
+    func databaseLostUnderRelay() async throws {
+        let deployment = try Deployment()
+        let server = try await TestDatabaseServer.start(durable: false, under: NSTemporaryDirectory())
+        do {
+            try await server.psql("CREATE DATABASE relay")
+            let store = try await PostgresEventStore.open(configuration: server.configuration(database: "relay"), timeout: .seconds(3),
+                                                          logger: quietLogger)
+            let relay = try await TestRelay(directory: try deployment.keyring(), store: store)
+            do {
+                let visitor = VisitorClient()
+                let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+                _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+                #expect(await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
+                await server.crash()
+                let message = try visitor.message("sent while the database is down")
+                let refused = await client.append(message, rid: "down")
+                #expect(refused?["t"] as? String == "error" && refused?["code"] as? String == "unavailable", "\(refused?.text ?? "no answer")")
+                let (body, down) = try await URLSession.shared.data(from: URL(string: relay.httpBase + "/health")!)
+                #expect((down as? HTTPURLResponse)?.statusCode == 503 && String(decoding: body, as: UTF8.self).contains("unavailable"))
+                try await server.restart()
+                var again: RelayMessage?
+                for attempt in 0..<40 where again?["t"] as? String != "ack" {
+                    again = await client.append(message, rid: "again\(attempt)")
+                    if again?["t"] as? String != "ack" { try await Task.sleep(for: .milliseconds(250)) }
+                }
+                #expect(again?["t"] as? String == "ack" && again?["position"] as? Int == 1, "\(again?.text ?? "no answer")")
+                let (_, up) = try await URLSession.shared.data(from: URL(string: relay.httpBase + "/health")!)
+                #expect((up as? HTTPURLResponse)?.statusCode == 200)
+                await client.close()
+            } catch {
+                await relay.stop()
+                throw error
+            }
+            await relay.stop()
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
     }
 
     private func chat(deployment: Deployment, relayA: TestRelay, relayB: TestRelay, storeB: PostgresEventStore) async throws {
