@@ -48,7 +48,7 @@ public final class PostgresEventStore: EventStore {
 
     private init(logID: LogID, head: LogHead, client: PostgresClient, clientTask: Task<Void, Never>, timeout: Duration, logger: Logger) {
         self.logID = logID
-        self.timeout = timeout
+        operationTimeout = Mutex(timeout)
         self.client = client
         self.clientTask = clientTask
         self.logger = logger
@@ -137,7 +137,11 @@ public final class PostgresEventStore: EventStore {
     }
 
     /// How long one operation may wait for the database before it is answered `unavailable`.
-    public let timeout: Duration
+    public var timeout: Duration {
+        get { operationTimeout.withLock { $0 } }
+        set { operationTimeout.withLock { $0 = newValue } }
+    }
+    private let operationTimeout: Mutex<Duration>
 
     /// Runs `body`, or gives up after `limit` with `unavailable` (the client library would otherwise
     /// wait for a connection as long as the database stays away). The answer does not wait for

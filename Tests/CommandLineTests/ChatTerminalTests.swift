@@ -224,8 +224,9 @@ struct ChatTerminalTests {
         return outcome.output
     }
 
-    /// The pane's text once `condition` holds, or nil after 15 s.
-    private func screen(_ session: String, until condition: (String) -> Bool, seconds: Int = 15) async throws -> String? {
+    /// The pane's text once `condition` holds, or nil after 60 s: the bound only stops a hang (two CI
+    /// runs on 2 cores, with every suite running at once, took longer than 15 s to show a chat's history).
+    private func screen(_ session: String, until condition: (String) -> Bool, seconds: Int = 60) async throws -> String? {
         let deadline = ContinuousClock.now + .seconds(seconds)
         var last = ""
         while ContinuousClock.now < deadline {

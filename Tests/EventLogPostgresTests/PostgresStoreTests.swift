@@ -98,7 +98,8 @@ struct PostgresStoreTests {
         let server = try await TestDatabaseServer.start(durable: true, under: NSTemporaryDirectory())
         do {
             try await server.psql("CREATE DATABASE lost")
-            let store = try await PostgresEventStore.open(configuration: server.configuration(database: "lost"), timeout: .seconds(3),
+            // A long deadline while the database is up (a loaded machine is slow, not down), a short one while it is down.
+            let store = try await PostgresEventStore.open(configuration: server.configuration(database: "lost"), timeout: .seconds(120),
                                                           logger: quietLogger)
             var acknowledged: [ProposedEvent] = []
             for n in 0..<5 {
@@ -106,6 +107,7 @@ struct PostgresStoreTests {
                 _ = try await store.append(to: "s", expectedVersion: .any, events: [event])
                 acknowledged.append(event)
             }
+            store.timeout = .seconds(3)
             await server.crash()
             let refused = proposed("while the database is down")
             do throws(EventLogError) {
@@ -116,6 +118,7 @@ struct PostgresStoreTests {
             }
             #expect(store.stoppedBecause?.code == .unavailable)
             try await server.restart()
+            store.timeout = .seconds(120)
             // The client sends the same event again; the store reconnects by itself.
             var stored: AppendResult?
             for _ in 0..<40 where stored == nil {

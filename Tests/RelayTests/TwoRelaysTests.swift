@@ -42,7 +42,8 @@ struct TwoRelaysTests {
         let server = try await TestDatabaseServer.start(durable: false, under: NSTemporaryDirectory())
         do {
             try await server.psql("CREATE DATABASE relay")
-            let store = try await PostgresEventStore.open(configuration: server.configuration(database: "relay"), timeout: .seconds(3),
+            // A long deadline while the database is up (a loaded machine is slow, not down), a short one while it is down.
+            let store = try await PostgresEventStore.open(configuration: server.configuration(database: "relay"), timeout: .seconds(120),
                                                           logger: quietLogger)
             let relay = try await TestRelay(directory: try deployment.keyring(), store: store)
             do {
@@ -50,6 +51,7 @@ struct TwoRelaysTests {
                 let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
                 _ = await client.authenticate(visitor.identity.signing, role: .visitor)
                 #expect(await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
+                store.timeout = .seconds(3)
                 await server.crash()
                 let message = try visitor.message("sent while the database is down")
                 let refused = await client.append(message, rid: "down")
@@ -57,6 +59,7 @@ struct TwoRelaysTests {
                 let (body, down) = try await URLSession.shared.data(from: URL(string: relay.httpBase + "/health")!)
                 #expect((down as? HTTPURLResponse)?.statusCode == 503 && String(decoding: body, as: UTF8.self).contains("unavailable"))
                 try await server.restart()
+                store.timeout = .seconds(120)
                 var again: RelayMessage?
                 for attempt in 0..<40 where again?["t"] as? String != "ack" {
                     again = await client.append(message, rid: "again\(attempt)")
