@@ -86,13 +86,10 @@ struct EventLogBench: AsyncParsableCommand {
         report("scan_open_seconds", big.scanOpenSeconds, "open without the snapshot (full scan), seconds")
 
         if let json {
-            let url = URL(fileURLWithPath: json)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            var document: [String: Any] = figures
+            var document: [String: any Sendable] = figures
             document["payload_bytes"] = payloadBytes
             document["cores"] = ProcessInfo.processInfo.activeProcessorCount
-            document["measured_at"] = ISO8601DateFormatter().string(from: Date())
-            try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]).write(to: url)
+            try writeFigures(document, to: json)
             print("wrote \(json)")
         }
     }

@@ -95,17 +95,23 @@ struct LoadFigures {
     }
 
     func write(to path: String, parameters: [String: any Sendable]) throws {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        var document: [String: Any] = [:]
+        var document: [String: any Sendable] = [:]
         for row in rows { document[row.key] = row.value }
         for (key, value) in details { document[key] = value }
         for (key, value) in parameters { document[key] = value }
-        document["measured_at"] = ISO8601DateFormatter().string(from: Date())
-        try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]).write(to: url)
+        try writeFigures(document, to: path)
     }
 
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
     }
+}
+
+/// Writes a benchmark's figures and parameters as one JSON object, with the time they were measured.
+func writeFigures(_ figures: [String: any Sendable], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    var document: [String: Any] = figures
+    document["measured_at"] = ISO8601DateFormatter().string(from: Date())
+    try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]).write(to: url)
 }

@@ -90,13 +90,10 @@ struct PostgresBench: AsyncParsableCommand {
         figures["ratio_store_vs_inserts_64"] = figures["postgres_store_appends_per_s_64"]! / figures["postgres_inserts_per_s_64"]!
         report("ratio_store_vs_inserts_64", "ratio, 64: PostgreSQL store / plain INSERTs (goal ≥ 1)")
         if let json {
-            let url = URL(fileURLWithPath: json)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            var document: [String: Any] = figures
+            var document: [String: any Sendable] = figures
             document["payload_bytes"] = payloadBytes
             document["cores"] = ProcessInfo.processInfo.activeProcessorCount
-            document["measured_at"] = ISO8601DateFormatter().string(from: Date())
-            try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]).write(to: url)
+            try writeFigures(document, to: json)
             print("wrote \(json)")
         }
     }

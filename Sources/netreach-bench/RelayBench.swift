@@ -109,13 +109,10 @@ struct RelayBench: AsyncParsableCommand {
             report("health_ok_under_load", idle.healthy ? 1 : 0, "/health answered with all of them open (1 = yes)")
         }
         if let json {
-            let url = URL(fileURLWithPath: json)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            var document: [String: Any] = figures
+            var document: [String: any Sendable] = figures
             document["conversations"] = conversationCounts
             document["cores"] = ProcessInfo.processInfo.activeProcessorCount
-            document["measured_at"] = ISO8601DateFormatter().string(from: Date())
-            try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]).write(to: url)
+            try writeFigures(document, to: json)
             print("wrote \(json)")
         }
     }
