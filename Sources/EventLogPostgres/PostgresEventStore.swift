@@ -22,8 +22,16 @@ public final class PostgresEventStore: EventStore {
     static let channel = "netreach_log"
 
     public let logID: LogID
-    private let client: PostgresClient
-    private let clientTask: Task<Void, Never>
+    /// The database's hosts, in the order they are tried (one, or a primary and its standbys).
+    private let targets: [PostgresClient.Configuration]
+    /// The host in use, its client and the task that runs the client.
+    private struct Connection {
+        let index: Int
+        let client: PostgresClient
+        let task: Task<Void, Never>
+    }
+    private let connection: Mutex<Connection>
+    private var client: PostgresClient { connection.withLock { $0.client } }
     private let listener = Mutex<Task<Void, Never>?>(nil)
     private let logger: Logger
 
@@ -42,15 +50,19 @@ public final class PostgresEventStore: EventStore {
         var pending: [Job] = []
         var committing = false
         var waiters = Waiters()
+        /// A search for the primary among the hosts is under way, or ended at this time without finding one.
+        var searching = false
+        var lastSearch: ContinuousClock.Instant?
     }
 
     private let state: Mutex<State>
 
-    private init(logID: LogID, head: LogHead, client: PostgresClient, clientTask: Task<Void, Never>, timeout: Duration, logger: Logger) {
+    private init(logID: LogID, head: LogHead, targets: [PostgresClient.Configuration], index: Int, client: PostgresClient,
+                 clientTask: Task<Void, Never>, timeout: Duration, logger: Logger) {
         self.logID = logID
         operationTimeout = Mutex(timeout)
-        self.client = client
-        self.clientTask = clientTask
+        self.targets = targets
+        connection = Mutex(Connection(index: index, client: client, task: clientTask))
         self.logger = logger
         state = Mutex(State(head: head))
     }
@@ -61,18 +73,40 @@ public final class PostgresEventStore: EventStore {
     /// With `create` false, a database without a log is refused (`notFound`) instead of given one.
     public static func open(configuration: PostgresClient.Configuration, timeout: Duration = .seconds(15), create: Bool = true,
                             logger: Logger) async throws(EventLogError) -> PostgresEventStore {
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let clientTask = Task { await client.run() }
-        do {
-            let (logID, head) = try await withDeadline(timeout, doing: "open the log") {
-                try await migrate(client, create: create, logger: logger)
+        try await open(configurations: [configuration], timeout: timeout, create: create, logger: logger)
+    }
+
+    /// Opens the log on the first of `configurations` (a database's hosts, in order) that answers and
+    /// is a primary (not a standby in recovery). Refused when none is (`unavailable`, naming each).
+    public static func open(configurations: [PostgresClient.Configuration], timeout: Duration = .seconds(15), create: Bool = true,
+                            logger: Logger) async throws(EventLogError) -> PostgresEventStore {
+        guard !configurations.isEmpty else { throw EventLogError(code: .invalidConfiguration, "the store names no host") }
+        var failures: [String] = []
+        for (index, configuration) in configurations.enumerated() {
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            let clientTask = Task { await client.run() }
+            do {
+                let (logID, head) = try await withDeadline(timeout, doing: "open the log") {
+                    if configurations.count > 1 { try await requirePrimary(client, logger: logger) }
+                    return try await migrate(client, create: create, logger: logger)
+                }
+                let store = PostgresEventStore(logID: logID, head: head, targets: configurations, index: index, client: client,
+                                               clientTask: clientTask, timeout: timeout, logger: logger)
+                store.startListening()
+                return store
+            } catch {
+                clientTask.cancel()
+                guard error.code == .unavailable, configurations.count > 1 else { throw error }
+                failures.append("\(configuration.host ?? "?"):\(configuration.port ?? 5432): \(error.message)")
             }
-            let store = PostgresEventStore(logID: logID, head: head, client: client, clientTask: clientTask, timeout: timeout, logger: logger)
-            store.startListening()
-            return store
-        } catch {
-            clientTask.cancel()
-            throw error
+        }
+        throw EventLogError(code: .unavailable, "no host of the store is a primary that answers: " + failures.joined(separator: "; "))
+    }
+
+    /// Throws `unavailable` unless the client's server is a primary (a standby is read-only).
+    private static func requirePrimary(_ client: PostgresClient, logger: Logger) async throws {
+        for try await inRecovery in try await client.query("SELECT pg_is_in_recovery()", logger: logger).decode(Bool.self) where inRecovery {
+            throw EventLogError(code: .unavailable, "a standby (in recovery, read-only), not a primary")
         }
     }
 
@@ -168,7 +202,10 @@ public final class PostgresEventStore: EventStore {
             return value
         } catch {
             // A task cancelled meanwhile (a connection that closed) says nothing about the database.
-            if error.code == .unavailable, !Task.isCancelled { state.withLock { $0.stopped = error } }
+            if error.code == .unavailable, !Task.isCancelled {
+                state.withLock { $0.stopped = error }
+                lookForPrimary()
+            }
             throw error
         }
     }
@@ -602,12 +639,14 @@ public final class PostgresEventStore: EventStore {
     /// Follows other processes' commits (LISTEN), and reads the head once a second besides, so that a
     /// notification lost with a dropped connection delays a wake-up by a second at most.
     private func startListening() {
+        let logger = self.logger
         let task = Task { [weak self] in
-            guard let client = self?.client, let logger = self?.logger else { return }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
                         do {
+                            // The client in use now: after a move to another host, the next turn listens there.
+                            guard let client = self?.client else { return }
                             try await client.withConnection { connection in
                                 try await connection.listen(on: PostgresEventStore.channel) { notifications in
                                     for try await notification in notifications {
@@ -633,6 +672,84 @@ public final class PostgresEventStore: EventStore {
         listener.withLock { $0 = task }
     }
 
+    // MARK: Moving to another host
+
+    /// After the host in use failed an operation: when the store has several hosts, looks for the
+    /// primary among them in order, in the background (one search at a time, at most two a second).
+    /// The failed operation has already been answered `unavailable`; the client sends it again, and
+    /// idempotency by event id stores it once.
+    private func lookForPrimary() {
+        guard targets.count > 1 else { return }
+        let start = state.withLock { state -> Bool in
+            guard !state.searching, !state.closed else { return false }
+            if let last = state.lastSearch, ContinuousClock.now - last < .milliseconds(500) { return false }
+            state.searching = true
+            return true
+        }
+        guard start else { return }
+        Task {
+            await self.searchHosts()
+            self.state.withLock { state in
+                state.searching = false
+                state.lastSearch = .now
+            }
+        }
+    }
+
+    /// Tries each host in order and uses the first that is a primary holding this log and at least
+    /// every event this process has seen (so never a stale standby promoted by mistake, nor another
+    /// deployment's database). The host in use is asked through its own client.
+    private func searchHosts() async {
+        let known = currentHead()
+        let limit = min(timeout, .seconds(5))
+        let current = connection.withLock { ($0.index, $0.client) }
+        for (index, target) in targets.enumerated() {
+            let isCurrent = index == current.0
+            let client = isCurrent ? current.1 : PostgresClient(configuration: target, backgroundLogger: logger)
+            let task: Task<Void, Never>? = isCurrent ? nil : Task { await client.run() }
+            let host = "\(target.host ?? "?"):\(target.port ?? 5432)"
+            do {
+                try await PostgresEventStore.withDeadline(limit, doing: "ask \(host)") {
+                    try await PostgresEventStore.requirePrimary(client, logger: self.logger)
+                    try await self.requireHolds(known, on: client)
+                }
+            } catch {
+                task?.cancel()
+                logger.warning("store host not usable", metadata: ["host": "\(host)", "why": "\(error.message)"])
+                continue
+            }
+            guard let task else { return }  // the host in use is still the primary
+            let old = connection.withLock { connection in
+                defer { connection = Connection(index: index, client: client, task: task) }
+                return connection.task
+            }
+            old.cancel()
+            logger.notice("store moved to another host", metadata: ["host": "\(host)", "events": "\(known.count)"])
+            return
+        }
+    }
+
+    /// Throws unless the client's database is this log and holds the `known` head's events, with the same chain.
+    private func requireHolds(_ known: LogHead, on client: PostgresClient) async throws {
+        var found = false
+        for try await (id, count) in try await client.query("SELECT log_id, count FROM netreach_log", logger: logger)
+            .decode((ByteBuffer, Int64).self) {
+            guard Array(buffer: id) == logID.bytes else { throw EventLogError(code: .unavailable, "another log (its id differs)") }
+            guard UInt64(count) >= known.count else {
+                throw EventLogError(code: .unavailable, "it holds \(count) events, fewer than the \(known.count) already seen")
+            }
+            found = true
+        }
+        guard found else { throw EventLogError(code: .unavailable, "it holds no Netreach log") }
+        guard known.count > 0 else { return }
+        let rows = try await client.query("SELECT chain FROM netreach_events WHERE position = \(Int64(known.count - 1))", logger: logger)
+        for try await chain in rows.decode(ByteBuffer.self) where Array(buffer: chain) == known.chain.bytes { return }
+        throw EventLogError(code: .unavailable, "its history differs from the events already seen (a fork)")
+    }
+
+    /// The host in use (its place in the store's address), for tests and the relay's log.
+    public var hostInUse: Int { connection.withLock { $0.index } }
+
     // MARK: Closing
 
     public func close() async {
@@ -646,7 +763,7 @@ public final class PostgresEventStore: EventStore {
         listener.withLock { $0 }?.cancel()
         let waiting = state.withLock { $0.waiters.removeAll() }
         for continuation in waiting { continuation.resume(returning: false) }
-        clientTask.cancel()
+        connection.withLock { $0.task }.cancel()
     }
 }
 

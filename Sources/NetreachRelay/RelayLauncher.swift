@@ -59,7 +59,7 @@ public enum RelayLauncher {
                 }
                 password = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .newlines)
             }
-            return try await PostgresEventStore.open(configuration: database.configuration(password: password), logger: logger)
+            return try await PostgresEventStore.open(configurations: database.configurations(password: password), logger: logger)
         }
         let store = try FileEventStore(directory: configuration.dataDirectory)
         let report = store.recoveryReport

@@ -60,7 +60,7 @@ public final class TestDatabaseServer: Sendable {
         await end(signal: SIGKILL)
     }
 
-    private func end(signal: Int32) async {
+    func end(signal: Int32) async {
         let pid = self.pid
         kill(pid, signal)
         let server = TestDatabaseServer.keep.withLock { kept in kept.first { $0.pid == pid } }
@@ -105,10 +105,7 @@ public final class TestDatabaseServer: Sendable {
         guard FileManager.default.isExecutableFile(atPath: binaries + "/postgres") else {
             throw TestDatabaseError("PostgreSQL 15 is not installed (ops/install installs Debian's postgresql-15)")
         }
-        let directory = parent + (parent.hasSuffix("/") ? "" : "/") + "netreach-pg-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let chown = try await ChildProcess.run("/bin/chown", ["postgres:postgres", directory], timeout: .seconds(30))
-        guard chown.status == 0 else { throw TestDatabaseError("chown: \(chown.errors)") }
+        let directory = try await makeDirectory(under: parent)
         let (initdb, initArguments) = asPostgres(binaries + "/initdb", ["-D", directory + "/data", "-A", "trust", "-U", "netreach",
                                                                          "--no-sync", "--no-instructions"])
         let made = try await ChildProcess.run(initdb, initArguments, environment: ["HOME": directory], mergingErrorsIntoOutput: true,
@@ -131,7 +128,61 @@ public final class TestDatabaseServer: Sendable {
         throw TestDatabaseError("PostgreSQL did not start: \(failures.suffix(2))")
     }
 
-    private static let keep = Mutex<[ChildProcess]>([])
+    static let keep = Mutex<[ChildProcess]>([])
+
+    /// Runs a PostgreSQL tool as the `postgres` user; throws with its output when it fails.
+    @discardableResult
+    static func tool(_ name: String, _ arguments: [String], timeout: Duration = .seconds(120)) async throws -> String {
+        let (program, all) = asPostgres(binaries + "/" + name, arguments)
+        let outcome = try await ChildProcess.run(program, all, environment: ["HOME": "/tmp"], mergingErrorsIntoOutput: true, timeout: timeout)
+        guard outcome.status == 0 else { throw TestDatabaseError("\(name) failed: \(outcome.output.suffix(600))") }
+        return outcome.output
+    }
+
+    /// A folder under `parent` that the `postgres` user owns.
+    static func makeDirectory(under parent: String) async throws -> String {
+        let directory = parent + (parent.hasSuffix("/") ? "" : "/") + "netreach-pg-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let chown = try await ChildProcess.run("/bin/chown", ["postgres:postgres", directory], timeout: .seconds(30))
+        guard chown.status == 0 else { throw TestDatabaseError("chown: \(chown.errors)") }
+        return directory
+    }
+
+    /// A standby of `primary` under `parent`: a base backup of it, streaming from it as `name`
+    /// (what the primary's `synchronous_standby_names` lists), started on a free port.
+    static func standby(of primary: TestDatabaseServer, named name: String, under parent: String) async throws -> TestDatabaseServer {
+        let directory = try await makeDirectory(under: parent)
+        for _ in 0..<10 {
+            let port = Int.random(in: 20_000..<32_000)
+            let server = TestDatabaseServer(directory: directory, port: port, pid: 0, durable: primary.durable)
+            try await server.follow(primary, as: name)
+            if server.pid != 0 { return server }
+        }
+        throw TestDatabaseError("a standby did not start")
+    }
+
+    /// Replaces this server's data with a base backup of `primary` and starts it as `name`, its
+    /// standby (a failed primary rejoins this way: its own copy may hold commits that nobody was told
+    /// of, which the new primary never had).
+    func follow(_ primary: TestDatabaseServer, as name: String) async throws {
+        try? FileManager.default.removeItem(atPath: directory + "/data")
+        try await TestDatabaseServer.tool("pg_basebackup", ["-h", "127.0.0.1", "-p", String(primary.port), "-U", "netreach", "-D",
+                                                            directory + "/data", "-R", "-X", "stream", "-c", "fast", "--no-sync"])
+        let settings = directory + "/data/postgresql.auto.conf"
+        let line = "primary_conninfo = 'host=127.0.0.1 port=\(primary.port) user=netreach application_name=\(name)'\n"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: settings))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(line.utf8))
+        try handle.close()
+        let server = try TestDatabaseServer.launch(directory: directory, port: port, durable: durable)
+        guard await server.waitForOutputLine(containing: "ready to accept", timeout: .seconds(60)) != nil else {
+            server.send(SIGKILL)
+            _ = await server.wait(timeout: .seconds(10))
+            return  // the port may be taken: the caller tries another
+        }
+        TestDatabaseServer.keep.withLock { $0.append(server) }
+        currentPID.withLock { $0 = server.pid }
+    }
 
     private static func stopAtExit(pid: pid_t, directory: String) {
         atExit.withLock { $0 = (pid, directory) }

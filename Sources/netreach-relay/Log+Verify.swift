@@ -95,7 +95,7 @@ extension NetreachRelayCommand.Log {
             }
             let result: StoreVerification
             do throws(EventLogError) {
-                let store = try await PostgresEventStore.open(configuration: location.configuration(password: password), create: false,
+                let store = try await PostgresEventStore.open(configurations: location.configurations(password: password), create: false,
                                                               logger: Logger(label: "netreach-relay", factory: { _ in SwiftLogNoOpLogHandler() }))
                 do {
                     result = try await StoreVerifier.verify(store)
