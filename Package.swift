@@ -134,6 +134,9 @@ let package = Package(
             name: "netreach-soak",
             dependencies: [
                 "EventLog",
+                "EventLogPostgres",
+                "PostgresTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 "Sodium",
                 "NetreachCore",
                 "NetreachClient",

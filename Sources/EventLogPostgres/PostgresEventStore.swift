@@ -84,10 +84,10 @@ public final class PostgresEventStore: EventStore {
         var failures: [String] = []
         for (index, configuration) in configurations.enumerated() {
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-            let clientTask = Task { await client.run() }
+            let clientTask = Task.detached { await client.run() }
             do {
                 let (logID, head) = try await withDeadline(timeout, doing: "open the log") {
-                    if configurations.count > 1 { try await requirePrimary(client, logger: logger) }
+                    if configurations.count > 1 { try await client.withConnection { try await requirePrimary($0, logger: logger) } }
                     return try await migrate(client, create: create, logger: logger)
                 }
                 let store = PostgresEventStore(logID: logID, head: head, targets: configurations, index: index, client: client,
@@ -103,9 +103,9 @@ public final class PostgresEventStore: EventStore {
         throw EventLogError(code: .unavailable, "no host of the store is a primary that answers: " + failures.joined(separator: "; "))
     }
 
-    /// Throws `unavailable` unless the client's server is a primary (a standby is read-only).
-    private static func requirePrimary(_ client: PostgresClient, logger: Logger) async throws {
-        for try await inRecovery in try await client.query("SELECT pg_is_in_recovery()", logger: logger).decode(Bool.self) where inRecovery {
+    /// Throws `unavailable` unless the connection's server is a primary (a standby is read-only).
+    private static func requirePrimary(_ connection: PostgresConnection, logger: Logger) async throws {
+        for try await inRecovery in try await connection.query("SELECT pg_is_in_recovery()", logger: logger).decode(Bool.self) where inRecovery {
             throw EventLogError(code: .unavailable, "a standby (in recovery, read-only), not a primary")
         }
     }
@@ -180,9 +180,14 @@ public final class PostgresEventStore: EventStore {
     /// Runs `body`, or gives up after `limit` with `unavailable` (the client library would otherwise
     /// wait for a connection as long as the database stays away). The answer does not wait for
     /// `body` to notice its cancellation; the timer is an event loop's, which a cancel removes at once.
-    static func withDeadline<T: Sendable>(_ limit: Duration, doing what: String,
+    /// With `inFlight`, the operation can also be given up from outside (the store moved to another host).
+    static func withDeadline<T: Sendable>(_ limit: Duration, doing what: String, inFlight: InFlight? = nil,
                                           _ body: @escaping @Sendable () async throws -> T) async throws(EventLogError) -> T {
         let race = DeadlineRace<T>()
+        let registration = inFlight?.add {
+            race.abandon(EventLogError(code: .unavailable, "cannot \(what): the database's primary changed meanwhile; send it again"))
+        }
+        defer { if let registration { inFlight?.remove(registration) } }
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, EventLogError>, Never>) in
                 race.start(continuation, limit: limit, what: what, body)
@@ -193,11 +198,37 @@ public final class PostgresEventStore: EventStore {
         return try result.get()
     }
 
+    /// The operations under way, each with a way to give it up.
+    final class InFlight: Sendable {
+        private let operations = Mutex<(next: Int, abandon: [Int: @Sendable () -> Void])>((0, [:]))
+
+        func add(_ abandon: @escaping @Sendable () -> Void) -> Int {
+            operations.withLock { operations in
+                defer { operations.next += 1 }
+                operations.abandon[operations.next] = abandon
+                return operations.next
+            }
+        }
+
+        func remove(_ id: Int) { _ = operations.withLock { $0.abandon.removeValue(forKey: id) } }
+
+        /// Gives up every operation under way: each is answered at once with its error.
+        func abandonAll() {
+            let all = operations.withLock { operations in
+                defer { operations.abandon.removeAll() }
+                return Array(operations.abandon.values)
+            }
+            for abandon in all { abandon() }
+        }
+    }
+
+    private let inFlight = InFlight()
+
     /// Runs one operation on the database within the timeout, and keeps `stoppedBecause` saying
     /// whether the database answers (for `/health`).
     private func run<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws(EventLogError) -> T {
         do {
-            let value = try await PostgresEventStore.withDeadline(timeout, doing: what, body)
+            let value = try await PostgresEventStore.withDeadline(timeout, doing: what, inFlight: inFlight, body)
             state.withLock { if $0.stopped != nil { $0.stopped = nil } }
             return value
         } catch {
@@ -657,6 +688,9 @@ public final class PostgresEventStore: EventStore {
                             }
                         } catch {
                             logger.debug("listening for appends stopped; listening again", metadata: ["error": "\(error)"])
+                            // The listening connection is the first to see its host go: with several
+                            // hosts, the search for the primary starts now, not when an operation times out.
+                            if !Task.isCancelled { self?.lookForPrimary() }
                         }
                         try? await Task.sleep(for: .milliseconds(500))
                     }
@@ -675,7 +709,8 @@ public final class PostgresEventStore: EventStore {
     // MARK: Moving to another host
 
     /// After the host in use failed an operation: when the store has several hosts, looks for the
-    /// primary among them in order, in the background (one search at a time, at most two a second).
+    /// primary among them in order, in the background, a round every quarter second until one is
+    /// found (a standby being promoted takes a moment), for at most a minute; one search at a time.
     /// The failed operation has already been answered `unavailable`; the client sends it again, and
     /// idempotency by event id stores it once.
     private func lookForPrimary() {
@@ -688,7 +723,10 @@ public final class PostgresEventStore: EventStore {
         }
         guard start else { return }
         Task {
-            await self.searchHosts()
+            for _ in 0..<240 {
+                if await self.searchHosts() || self.state.withLock({ $0.closed }) { break }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
             self.state.withLock { state in
                 state.searching = false
                 state.lastSearch = .now
@@ -696,41 +734,60 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
-    /// Tries each host in order and uses the first that is a primary holding this log and at least
-    /// every event this process has seen (so never a stale standby promoted by mistake, nor another
-    /// deployment's database). The host in use is asked through its own client.
-    private func searchHosts() async {
+    /// Asks each host in order, on a connection of its own (a dead host refuses at once, where the
+    /// pool would wait), and uses the first that is a primary holding this log and at least every
+    /// event this process has seen: never a stale standby promoted by mistake, nor another
+    /// deployment's database. True when a host was found (perhaps the one in use).
+    private func searchHosts() async -> Bool {
         let known = currentHead()
         let limit = min(timeout, .seconds(5))
-        let current = connection.withLock { ($0.index, $0.client) }
+        let current = connection.withLock { $0.index }
         for (index, target) in targets.enumerated() {
-            let isCurrent = index == current.0
-            let client = isCurrent ? current.1 : PostgresClient(configuration: target, backgroundLogger: logger)
-            let task: Task<Void, Never>? = isCurrent ? nil : Task { await client.run() }
             let host = "\(target.host ?? "?"):\(target.port ?? 5432)"
+            var configuration = PostgresConnection.Configuration(host: target.host ?? "127.0.0.1", port: target.port ?? 5432,
+                                                                 username: target.username, password: target.password,
+                                                                 database: target.database, tls: .disable)
+            configuration.options.connectTimeout = .nanoseconds(Int64(limit.components.seconds) * 1_000_000_000)
+            let logger = self.logger
+            let probing = configuration
             do {
                 try await PostgresEventStore.withDeadline(limit, doing: "ask \(host)") {
-                    try await PostgresEventStore.requirePrimary(client, logger: self.logger)
-                    try await self.requireHolds(known, on: client)
+                    let probe = try await PostgresConnection.connect(configuration: probing, id: index, logger: logger)
+                    do {
+                        try await PostgresEventStore.requirePrimary(probe, logger: logger)
+                        try await self.requireHolds(known, on: probe)
+                        try await probe.close()
+                    } catch {
+                        try? await probe.close()
+                        throw error
+                    }
                 }
             } catch {
-                task?.cancel()
-                logger.warning("store host not usable", metadata: ["host": "\(host)", "why": "\(error.message)"])
+                logger.debug("store host not usable", metadata: ["host": "\(host)", "why": "\(error.message)"])
                 continue
             }
-            guard let task else { return }  // the host in use is still the primary
+            guard index != current else { return true }  // the host in use is the primary still
+            let client = PostgresClient(configuration: target, backgroundLogger: logger)
+            // Detached: a task made here would inherit the graceful-shutdown signal of whatever
+            // started the search (a relay session), and the client would stop with the relay's
+            // server, before the relay signs its last checkpoint.
+            let task = Task.detached { await client.run() }
             let old = connection.withLock { connection in
                 defer { connection = Connection(index: index, client: client, task: task) }
                 return connection.task
             }
+            // What still waits on the old host is answered `unavailable` now, not at its deadline: a
+            // commit stuck there would hold every append behind it (commits go one at a time).
             old.cancel()
+            inFlight.abandonAll()
             logger.notice("store moved to another host", metadata: ["host": "\(host)", "events": "\(known.count)"])
-            return
+            return true
         }
+        return false
     }
 
     /// Throws unless the client's database is this log and holds the `known` head's events, with the same chain.
-    private func requireHolds(_ known: LogHead, on client: PostgresClient) async throws {
+    private func requireHolds(_ known: LogHead, on client: PostgresConnection) async throws {
         var found = false
         for try await (id, count) in try await client.query("SELECT log_id, count FROM netreach_log", logger: logger)
             .decode((ByteBuffer, Int64).self) {
@@ -799,6 +856,9 @@ private final class DeadlineRace<T: Sendable>: Sendable {
     }
 
     func cancel() { state.withLock { $0.work }?.cancel() }
+
+    /// Answers `error` now (unless answered already) and cancels the operation.
+    func abandon(_ error: EventLogError) { finish(.failure(error), timedOut: true) }
 
     /// Gives the first outcome; the loser is stopped (the operation cancelled, or the timer removed).
     private func finish(_ outcome: Result<T, EventLogError>, timedOut: Bool) {

@@ -52,12 +52,15 @@ public final class ReplicatedTestDatabase: @unchecked Sendable {
     }
 
     /// The primary dies (immediate shutdown, as `pg_ctl -m immediate`), the standby is promoted and
-    /// takes the load at once, then the old primary is rebuilt as its synchronous standby. Returns
-    /// how long the database could not take a write (kill to promoted and writable).
-    @discardableResult
-    public func failOver() async throws -> Duration {
-        let clock = ContinuousClock()
-        let started = clock.now
+    /// takes the load at once, then the old primary is rebuilt as its synchronous standby.
+    public func failOver() async throws {
+        try await promoteStandby()
+        try await rebuildStandby()
+    }
+
+    /// The primary dies and the standby is promoted: from here the new primary takes writes, with
+    /// no standby of its own until `rebuildStandby`.
+    public func promoteStandby() async throws {
         let old = primary, new = standby
         await old.end(signal: SIGQUIT)
         let promoted = try await new.psql("SELECT pg_promote(true, 60)")
@@ -67,14 +70,18 @@ public final class ReplicatedTestDatabase: @unchecked Sendable {
         try await new.psql("ALTER SYSTEM SET synchronous_standby_names = ''")
         try await new.psql("SELECT pg_reload_conf()")
         primaryIndex = 1 - primaryIndex
-        let writable = clock.now - started
+    }
+
+    /// The old primary comes back as a base backup of the new one (its own copy may hold commits
+    /// that nobody was told of, which the new primary never had), and is made synchronous.
+    public func rebuildStandby() async throws {
+        let old = standby, new = primary
         for attempt in 0..<5 {
             try await old.follow(new, as: Self.standbyName)
             if old.pid != 0, kill(old.pid, 0) == 0 { break }
             guard attempt < 4 else { throw TestDatabaseError("the old primary did not start again as a standby") }
         }
         try await makeStandbySynchronous()
-        return writable
     }
 
     /// Names the standby in the primary's synchronous_standby_names and waits until it is in sync.

@@ -96,6 +96,8 @@ extension SoakCommand {
 
         struct Verdict {
             var acked = 0, lost = 0, doubled = 0, misordered = 0, staffMissed = 0, staffDoubled = 0, cycles = 0
+            /// (failover) The log ends with the checkpoints the relays signed as they stopped.
+            var stopCheckpoints = true
             var failed: Bool { lost + doubled + misordered + staffMissed + staffDoubled > 0 }
             var summary: String {
                 "\(acked) acknowledged messages: \(lost) lost, \(doubled) stored twice, \(misordered) conversations out of order; "
@@ -119,21 +121,29 @@ extension SoakCommand {
                 position = (batch.last?.position ?? position) + 1
             }
             await store.close()
-            var verdict = Verdict()
-            for talker in talkers {
-                let acked = talker.acked
-                let held = stored[talker.identity.conversation] ?? []
-                verdict.acked += acked.count
-                verdict.lost += Set(acked).subtracting(held).count
-                verdict.doubled += held.count - Set(held).count
-                if held.filter(Set(acked).contains) != acked { verdict.misordered += 1 }
-            }
-            let seen = follower.seen
-            let all = stored.values.flatMap { $0 }
-            verdict.staffMissed = Set(all).subtracting(seen).count
-            verdict.staffDoubled = seen.count - Set(seen).count
-            return verdict
+            return Verdict.compare(stored: stored, talkers: talkers, follower: follower)
         }
+    }
+}
+
+extension SoakCommand.RelayCrash.Verdict {
+    /// What the log holds (message ids by conversation, in log order) against what each visitor was
+    /// acknowledged and what the staff member received.
+    static func compare(stored: [ConversationID: [[UInt8]]], talkers: [Talker], follower: Follower) -> Self {
+        var verdict = Self()
+        for talker in talkers {
+            let acked = talker.acked
+            let held = stored[talker.identity.conversation] ?? []
+            verdict.acked += acked.count
+            verdict.lost += Set(acked).subtracting(held).count
+            verdict.doubled += held.count - Set(held).count
+            if held.filter(Set(acked).contains) != acked { verdict.misordered += 1 }
+        }
+        let seen = follower.seen
+        let all = stored.values.flatMap { $0 }
+        verdict.staffMissed = Set(all).subtracting(seen).count
+        verdict.staffDoubled = seen.count - Set(seen).count
+        return verdict
     }
 }
 
@@ -143,14 +153,15 @@ struct RelayProcess {
     let port: Int
 
     /// Starts the relay; with no port, on a free one outside the ephemeral range (it must come back on the same one).
-    static func start(_ binary: String, directory: String, port: Int?) async throws -> RelayProcess {
+    /// `store`: a PostgreSQL address for the log instead of the deployment's data directory.
+    static func start(_ binary: String, directory: String, port: Int?, store: String? = nil, logLevel: String = "error") async throws -> RelayProcess {
         var problem = ""
         for attempt in 0..<40 {
             let candidate = port ?? Int.random(in: 20_000..<32_000)
             let process = try ChildProcess(binary, [
-                "serve", "--data-dir", directory + "/data", "--keys", directory + "/Keys", "--relay-key", directory + "/private/relay.key",
+                "serve"] + (store.map { ["--store", $0] } ?? ["--data-dir", directory + "/data"]) + ["--keys", directory + "/Keys", "--relay-key", directory + "/private/relay.key",
                 "--passphrase-file", directory + "/private/demo.passphrase", "--port", String(candidate), "--pow-bits", "0",
-                "--opens-per-address-per-hour", "0", "--log-level", "error",
+                "--opens-per-address-per-hour", "0", "--log-level", logLevel,
             ])
             if await process.waitForOutputLine(containing: "listening on", timeout: .seconds(60)) != nil {
                 return RelayProcess(process: process, port: candidate)
@@ -179,10 +190,10 @@ final class Talker: Sendable {
     var acked: [[UInt8]] { state.withLock { $0.acked } }
     var ackedCount: Int { state.withLock { $0.acked.count } }
 
-    /// Talks until the connection goes (the relay is killed).
-    func talk(url: String) async {
+    /// Talks until the connection goes (the relay is killed) or a message is refused, or `stop` says so.
+    func talk(url: String, until stop: @Sendable () -> Bool = { false }) async {
         guard let connection = await connect(url) else { return }
-        while await send(on: connection) {}
+        while !stop(), await send(on: connection) {}
         await connection.close()
     }
 

@@ -12,7 +12,8 @@ struct SoakCommand: RootCommand {
               netreach-soak crash --cycles 1000 --work-dir /tmp/netreach-crash
               netreach-soak relay-crash --cycles 200 --work-dir /tmp/netreach-relay-crash
               netreach-soak power-cut --trials 5000 --work-dir /tmp/netreach-power-cut
+              netreach-soak failover --cycles 20 --work-dir /tmp/netreach-failover
             """,
-        subcommands: [Crash.self, CrashChild.self, RelayCrash.self, PowerCut.self]
+        subcommands: [Crash.self, CrashChild.self, RelayCrash.self, PowerCut.self, Failover.self]
     )
 }
