@@ -189,18 +189,23 @@ public final class StaffSession: Sendable {
         return (try parseKeyring(data, organisation: organisation, from: base), data)
     }
 
-    /// The keyring document (`{"org","staff","revoked"}`), verified under the organisation key.
+    /// The keyring document (`{"org","staff","revoked"}`, and `"relays"` when the deployment
+    /// certifies its relays), verified under the organisation key.
     static func parseKeyring(_ data: Data, organisation: OrganisationPublicKey, from source: String) throws(Failure) -> Keyring {
         guard let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let org = document["org"] as? String,
               let staff = document["staff"] as? [String], let revoked = document["revoked"] as? [String]
         else { throw Failure(reason: .keyring, description: "the keyring document from \(source) is malformed") }
+        // Absent from a relay older than relay certificates: none then. Present, it must be a list of texts.
+        let relays = document["relays"].map { $0 as? [String] } ?? []
+        guard let relays else { throw Failure(reason: .keyring, description: "the keyring document from \(source) is malformed (relays)") }
         guard Array(org.utf8) == organisation.fileBytes else {
             throw Failure(reason: .keyring, description: "the relay serves another organisation's key than yours (\(organisation.fingerprint)); do not use it")
         }
         do {
             return try Keyring(organisation: organisation,
                                certificates: staff.enumerated().map { KeyFile(label: "staff[\($0.offset)]", bytes: Array($0.element.utf8)) },
-                               revocations: revoked.enumerated().map { KeyFile(label: "revoked[\($0.offset)]", bytes: Array($0.element.utf8)) })
+                               revocations: revoked.enumerated().map { KeyFile(label: "revoked[\($0.offset)]", bytes: Array($0.element.utf8)) },
+                               relays: relays.enumerated().map { KeyFile(label: "relays[\($0.offset)]", bytes: Array($0.element.utf8)) })
         } catch {
             throw Failure(reason: .keyring, description: "the relay's keyring does not verify under your organisation key: \(error)")
         }

@@ -13,6 +13,8 @@ public struct DomainSeparation: Hashable, Sendable, CustomStringConvertible {
     public static let enrolment = DomainSeparation("netreach/v1/enrolment")
     /// An organisation signature revoking a staff member's keys.
     public static let revocation = DomainSeparation("netreach/v1/revocation")
+    /// An organisation signature certifying one relay's checkpoint-signing key.
+    public static let relayCertificate = DomainSeparation("netreach/v1/relay-certificate")
     /// The header hash of a private key file, bound into its ciphertext so an edited header is detected.
     public static let privateKeyFile = DomainSeparation("netreach/v1/private-key-file")
     /// The 16-byte key id that names an Ed25519 key (an event's author).

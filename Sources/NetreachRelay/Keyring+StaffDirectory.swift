@@ -11,6 +11,7 @@ extension Keyring: StaffDirectory {
     public var keyringDocument: [String: any Sendable] {
         ["org": String(decoding: organisation.fileBytes, as: UTF8.self),
          "staff": certificates.map { String(decoding: $0.fileBytes, as: UTF8.self) },
-         "revoked": revocations.map { String(decoding: $0.fileBytes, as: UTF8.self) }]
+         "revoked": revocations.map { String(decoding: $0.fileBytes, as: UTF8.self) },
+         "relays": relays.map { String(decoding: $0.fileBytes, as: UTF8.self) }]
     }
 }

@@ -16,6 +16,7 @@ public enum RelayLauncher {
                            opensPerAddressPerHour: Int = 30, behindProxy: Bool = false, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let keyring = try Keyring.load(directory: configuration.keysDirectory)
         try checkWebPage(configuration.web, organisationKey: keyring.organisation.signKey)
+        try checkCertified(relayKey.publicKey, in: keyring)
         // Before the log is opened: a relay that cannot serve its certificate touches nothing.
         var certificates: TLSCertificateStore?
         if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
@@ -30,6 +31,9 @@ public enum RelayLauncher {
         }
         logger.info("log open", metadata: ["events": "\(store.currentHead().count)", "staff": "\(keyring.active.count)",
                                            "store": "\(configuration.database.map { "\($0)" } ?? "file")",
+                                           // What `netreach org certify-relay` needs: public, never the private key.
+                                           "relay-key": "\(Base64URL.encode(relayKey.publicKey.bytes))",
+                                           "relay-fingerprint": "\(Fingerprint(signKey: relayKey.publicKey))",
                                            "tasks": "\(RelayExecutor.tasksRunOnEventLoops ? "event-loops" : "default-pool")"])
         let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,
                              opensPerAddressPerHour: opensPerAddressPerHour, logger: logger)
@@ -47,6 +51,18 @@ public enum RelayLauncher {
             throw error
         }
         await finish(core: core, checkpoints: checkpoints, logger: logger)
+    }
+
+    /// A deployment that certifies its relays (Keys/relays) runs only relays whose key it certified
+    /// and did not revoke: clients would refuse the checkpoints of any other. One that certifies
+    /// none has one relay, whose key clients take from its hello.
+    static func checkCertified(_ key: SigningPublicKey, in keyring: Keyring) throws {
+        guard !keyring.relays.isEmpty, !keyring.activeRelayKeys.contains(key) else { return }
+        let fingerprint = Fingerprint(signKey: key)
+        throw RelayConfiguration.Error(message: keyring.isRevoked(key)
+            ? "this relay's key (\(fingerprint)) is revoked in the keyring: make a new key and have the organisation certify it"
+            : "this relay's key (\(fingerprint)) is not certified in the keyring's relays/ folder: have the organisation certify it "
+                + "(netreach org certify-relay) or remove relays/ for a deployment of one relay")
     }
 
     /// The log: in the data directory (saying what its recovery did), or in the PostgreSQL database.

@@ -3,6 +3,7 @@ import Foundation
 import NetreachClient
 import NetreachCommandLine
 import NetreachCore
+import Sodium
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +13,7 @@ struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "org",
         abstract: "The organisation's key ceremony: root key, enrolments, revocations.",
-        subcommands: [Init.self, Enrol.self, Revoke.self]
+        subcommands: [Init.self, Enrol.self, CertifyRelay.self, Revoke.self]
     )
 
     /// `netreach org init --keys DIR --private-key FILE`
@@ -130,6 +131,59 @@ struct OrgCommand: AsyncParsableCommand {
         }
     }
 
+    /// `netreach org certify-relay NAME --key B64U --fingerprint HEX --keys DIR --private-key FILE`
+    struct CertifyRelay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "certify-relay",
+            abstract: "Certify one relay's key, for a deployment with several relays (docs/KEYS.md, \"Relay certificate\").",
+            discussion: """
+                Each relay makes its own key on its own machine (netreach-relay make-key), which prints the public key \
+                and its fingerprint; the key never leaves that machine. Give both here: the fingerprint is checked \
+                against the key. Writes DIR/relays/NAME.cert. Once a keyring holds one relay certificate, every relay \
+                of the deployment needs one: a relay whose key is not certified refuses to start, and netreach verify \
+                accepts checkpoints only from certified relays.
+
+                Example:
+                  netreach org certify-relay relay-b --key Vx3n…Q --fingerprint "3f9a 01bc 7d22 e410 9b6c 0a5f 44d1 c8e3" \\
+                    --keys Keys --private-key /media/usb/org.key
+                """
+        )
+
+        @Argument(help: "The relay's name in the deployment (a-z 0-9 . _ -), e.g. relay-b.") var name: String
+        @Option(help: "The relay's public key, as netreach-relay make-key printed it (base64url).") var key: String
+        @Option(help: "The fingerprint netreach-relay make-key printed (32 hex digits, spaces allowed).") var fingerprint: String
+        @Option(help: "The keyring folder.") var keys: String
+        @Option(help: "The encrypted organisation private key.") var privateKey: String
+        @OptionGroup var passphrase: PassphraseOptions
+
+        func validate() throws {
+            do { _ = try StaffName(name) } catch { throw ValidationError("NAME: \(error.message)") }
+            _ = try relayKey()
+        }
+
+        private func relayKey() throws -> SigningPublicKey {
+            guard let bytes = try? Base64URL.decode(key), let key = try? SigningPublicKey(bytes) else {
+                throw ValidationError("--key is the 32-byte public key in base64url, as netreach-relay make-key printed it")
+            }
+            return key
+        }
+
+        func run() async throws {
+            try await failing("org certify-relay") {
+                let key = try relayKey()
+                let given = fingerprint.lowercased().filter { !$0.isWhitespace }
+                guard given == Fingerprint(signKey: key).description.filter({ !$0.isWhitespace }) else {
+                    throw CommandFailure("the fingerprint given does not match the key: do not certify it; check both with whoever ran make-key")
+                }
+                let secret = try passphrase.obtain(prompt: "Passphrase of the organisation key: ")
+                let certificate = try OrganisationCeremony.certifyRelay(name: try StaffName(name), signKey: key, keysDirectory: keys,
+                                                                        privateKeyPath: privateKey, passphrase: secret, issued: try KeyTimestamp.now())
+                print("wrote \(keys)/relays/\(certificate.fileName) (serial \(certificate.serial))")
+                print("Commit it and deploy the keyring to every relay before starting \(name).")
+            }
+        }
+    }
+
     /// `netreach org revoke NAME --keys DIR --private-key FILE --reason TEXT`
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -143,7 +197,8 @@ struct OrgCommand: AsyncParsableCommand {
                 """
         )
 
-        @Argument(help: "The staff name to revoke.") var name: String
+        @Argument(help: "The staff name to revoke (with --relay, the relay's name).") var name: String
+        @Flag(help: "Revoke the relay certified as NAME (Keys/relays), not a staff member.") var relay = false
         @Option(help: "The keyring folder.") var keys: String
         @Option(help: "The encrypted organisation private key.") var privateKey: String
         @Option(help: "Why (kept in the revocation).") var reason: String
@@ -157,6 +212,14 @@ struct OrgCommand: AsyncParsableCommand {
         func run() async throws {
             try await failing("org revoke") {
                 let secret = try passphrase.obtain(prompt: "Passphrase of the organisation key: ")
+                if relay {
+                    let revocation = try OrganisationCeremony.revokeRelay(name: try StaffName(name), reason: try RevocationReason(reason),
+                                                                          keysDirectory: keys, privateKeyPath: privateKey, passphrase: secret,
+                                                                          revoked: try KeyTimestamp.now())
+                    print("wrote \(keys)/revoked/\(revocation.fileName)")
+                    print("Deploy it to every relay: the relay \(name) refuses to start with it, and netreach verify refuses that relay.")
+                    return
+                }
                 let revocation = try OrganisationCeremony.revoke(name: try StaffName(name), reason: try RevocationReason(reason),
                                                                  keysDirectory: keys, privateKeyPath: privateKey, passphrase: secret,
                                                                  revoked: try KeyTimestamp.now())

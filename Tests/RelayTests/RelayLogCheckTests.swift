@@ -150,6 +150,39 @@ struct RelayLogCheckTests {
         }
     }
 
+    @Test("two relays with a key each: checkpoints of both verify when both are certified; one relay's key alone calls the other's a forgery, as does a set that leaves it out")
+    func checkpointsOfTwoRelays() async throws {
+        try await Fixture.with { fixture in
+            // A second relay on the same log, with a key of its own, signs a checkpoint too.
+            let otherKey = SigningKeyPair.generate()
+            let other = RelayCore(store: fixture.relay.core.store, relayKey: otherKey, directory: fixture.relay.core.staffDirectory)
+            await CheckpointService(core: other, logger: Logger(label: "test")).checkpoint()
+            let records = try await fixture.relay.core.store.read(from: 0, maxCount: 100)
+            let ours = fixture.relay.core.relayKey.publicKey
+            let head = fixture.relay.core.store.currentHead()
+            func check(certified: Set<SigningPublicKey>) -> RelayLogCheck {
+                var check = RelayLogCheck(relayKey: ours, certifiedRelays: certified, replica: fixture.replica)
+                check.check(records, logID: head.logID)
+                check.finish(head: head)
+                return check
+            }
+            // What a client without relay certificates did before: only the connected relay's key.
+            let alone = check(certified: [])
+            #expect(alone.problem?.position == UInt64(records.count - 1))
+            #expect(alone.problem?.message.contains("forged") == true, "\(String(describing: alone.problem))")
+            let both = check(certified: [ours, otherKey.publicKey])
+            #expect(both.isIntact, "\(String(describing: both.problem))")
+            #expect(both.checkpoints.map(\.signer) == [ours, otherKey.publicKey])
+            // A saved checkpoint signed by the other relay: the log extends it.
+            let saved = Checkpoint(signing: LogHead(logID: head.logID, count: head.count, chain: head.chain), with: otherKey)
+            #expect(both.extends(saved) == nil)
+            let withoutOther = check(certified: [ours, SigningKeyPair.generate().publicKey])
+            #expect(withoutOther.problem?.message.contains("not one of the relays the organisation certified") == true,
+                    "\(String(describing: withoutOther.problem))")
+            #expect(withoutOther.extends(saved)?.message.contains("not signed by a relay the organisation certified") == true)
+        }
+    }
+
     @Test("a saved checkpoint file reads back, and an altered one is refused")
     func savedFile() async throws {
         try await Fixture.with { fixture in

@@ -52,7 +52,8 @@ public enum OrganisationCeremony {
         let files = keyring.certificates.map { KeyFile(path: "staff/" + $0.fileName, bytes: $0.fileBytes) }
             + [KeyFile(path: "staff/" + certificate.fileName, bytes: certificate.fileBytes)]
         _ = try Keyring(organisation: keyring.organisation, certificates: files,
-                        revocations: keyring.revocations.map { KeyFile(path: "revoked/" + $0.fileName, bytes: $0.fileBytes) })
+                        revocations: keyring.revocations.map { KeyFile(path: "revoked/" + $0.fileName, bytes: $0.fileBytes) },
+                        relays: keyring.relays.map { KeyFile(path: "relays/" + $0.fileName, bytes: $0.fileBytes) })
         try KeyFileStorage.writeAtomically(certificate.fileBytes, to: keysDirectory + "/staff/" + certificate.fileName, permissions: 0o644)
         return certificate
     }
@@ -68,6 +69,45 @@ public enum OrganisationCeremony {
         if keyring.isRevoked(certificate.signKey) { throw KeyError(code: .duplicate, "\(name) is already revoked") }
         let key = try openOrganisationKey(path: privateKeyPath, passphrase: passphrase, matching: keyring.organisation)
         let revocation = Revocation.issue(revoking: certificate, revoked: revoked, reason: reason, organisationKey: key)
+        try KeyFileStorage.writeAtomically(revocation.fileBytes, to: keysDirectory + "/revoked/" + revocation.fileName, permissions: 0o644)
+        return revocation
+    }
+
+    /// Certifies a relay's key as `name` in `keysDirectory/relays/NAME.cert` (a deployment with
+    /// several relays: one key per relay, docs/KEYS.md "Relay certificate").
+    public static func certifyRelay(name: StaffName, signKey: SigningPublicKey, keysDirectory: String, privateKeyPath: String,
+                                    passphrase: SecureBytes, issued: KeyTimestamp) throws(KeyError) -> RelayCertificate {
+        let keyring = try Keyring.load(directory: keysDirectory)
+        if keyring.relays.contains(where: { $0.name == name }) {
+            throw KeyError(code: .duplicate, "a relay named \(name) is already certified in \(keysDirectory)/relays")
+        }
+        if keyring.relays.contains(where: { $0.signKey == signKey }) || keyring.certificates.contains(where: { $0.signKey == signKey })
+            || keyring.organisation.signKey == signKey {
+            throw KeyError(code: .duplicate, "that key is already in the keyring: a relay makes a key of its own (netreach-relay make-key)")
+        }
+        let key = try openOrganisationKey(path: privateKeyPath, passphrase: passphrase, matching: keyring.organisation)
+        let certificate = RelayCertificate.issue(name: name, signKey: signKey, issued: issued, organisationKey: key)
+        do {
+            try FileManager.default.createDirectory(atPath: keysDirectory + "/relays", withIntermediateDirectories: true)
+        } catch {
+            throw KeyError(code: .ioError, "cannot make the folder: \(error.localizedDescription)", file: keysDirectory + "/relays")
+        }
+        try KeyFileStorage.writeAtomically(certificate.fileBytes, to: keysDirectory + "/relays/" + certificate.fileName, permissions: 0o644)
+        return certificate
+    }
+
+    /// Revokes the relay certified as `name`: its checkpoints are no longer accepted, and a relay
+    /// holding it refuses to start.
+    public static func revokeRelay(name: StaffName, reason: RevocationReason, keysDirectory: String, privateKeyPath: String,
+                                   passphrase: SecureBytes, revoked: KeyTimestamp) throws(KeyError) -> Revocation {
+        let keyring = try Keyring.load(directory: keysDirectory)
+        guard let relay = keyring.relays.first(where: { $0.name == name }) else {
+            let known = keyring.relays.map(\.name.text).sorted().joined(separator: ", ")
+            throw KeyError(code: .invalidValue, "no relay named \(name) in \(keysDirectory)/relays (certified: \(known.isEmpty ? "none" : known))")
+        }
+        if keyring.isRevoked(relay.signKey) { throw KeyError(code: .duplicate, "the relay \(name) is already revoked") }
+        let key = try openOrganisationKey(path: privateKeyPath, passphrase: passphrase, matching: keyring.organisation)
+        let revocation = Revocation.issue(revoking: relay, revoked: revoked, reason: reason, organisationKey: key)
         try KeyFileStorage.writeAtomically(revocation.fileBytes, to: keysDirectory + "/revoked/" + revocation.fileName, permissions: 0o644)
         return revocation
     }

@@ -13,7 +13,12 @@ public struct RelayLogCheck: Sendable {
         public var description: String { position.map { "at position \($0): \(message)" } ?? message }
     }
 
+    /// The key of the relay that sent the records.
     public let relayKey: SigningPublicKey
+    /// The keys whose checkpoints are accepted: the relays the organisation certified (revoked ones
+    /// too: what they signed is still checked against the chain), or, in a deployment that certifies
+    /// none, the one relay's key.
+    public let checkpointKeys: Set<SigningPublicKey>
     public private(set) var logID: LogID?
     /// Records checked so far; the next must have this position.
     public private(set) var count: UInt64 = 0
@@ -25,9 +30,11 @@ public struct RelayLogCheck: Sendable {
     /// Replica events found in the relay's records so far.
     private var matched = 0
 
-    /// `replica`: the events the supervisor's replica holds, by relay position.
-    public init(relayKey: SigningPublicKey, replica: [StoredEvent]) {
+    /// `replica`: the events the supervisor's replica holds, by relay position. `certifiedRelays`:
+    /// every relay key of the keyring's relay certificates (docs/KEYS.md, "Relay certificate").
+    public init(relayKey: SigningPublicKey, certifiedRelays: Set<SigningPublicKey> = [], replica: [StoredEvent]) {
         self.relayKey = relayKey
+        checkpointKeys = certifiedRelays.isEmpty ? [relayKey] : certifiedRelays
         self.replica = Dictionary(replica.map { ($0.position, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -67,11 +74,12 @@ public struct RelayLogCheck: Sendable {
         }
     }
 
-    /// Whether the log checked so far extends `saved`: signed by this relay, of this log, and with
-    /// the same chain value at its last event.
+    /// Whether the log checked so far extends `saved`: signed by this deployment's relay (one of its
+    /// certified relays), of this log, and with the same chain value at its last event.
     public func extends(_ saved: Checkpoint) -> Problem? {
-        guard saved.signer == relayKey, saved.isValid else {
-            return Problem(position: nil, message: "the saved checkpoint is not signed by this relay's key")
+        guard checkpointKeys.contains(saved.signer), saved.isValid else {
+            return Problem(position: nil, message: checkpointKeys.count == 1 ? "the saved checkpoint is not signed by this relay's key"
+                           : "the saved checkpoint is not signed by a relay the organisation certified")
         }
         guard saved.head.logID == logID else { return Problem(position: nil, message: "the saved checkpoint is of another log") }
         guard saved.head.count <= count else {
@@ -122,8 +130,13 @@ public struct RelayLogCheck: Sendable {
         guard let chain = try? Digest32(payload[at..<at + 32]), let signature = try? Signature(Array(payload[(at + 32)...])) else {
             return "a checkpoint record that does not read"
         }
-        guard let checkpoint = try? Checkpoint(head: LogHead(logID: logID, count: count, chain: chain), signer: relayKey, signature: signature)
-        else { return "a checkpoint that this relay's key did not sign (forged)" }
+        // The signer is named by the record's author (its key id); it must be a key this check accepts.
+        guard let signer = checkpointKeys.first(where: { $0.keyIDBytes == record.author.bytes }) else {
+            return checkpointKeys.count == 1 ? "a checkpoint that this relay's key did not sign (forged)"
+                : "a checkpoint signed by a key that is not one of the relays the organisation certified (forged)"
+        }
+        guard let checkpoint = try? Checkpoint(head: LogHead(logID: logID, count: count, chain: chain), signer: signer, signature: signature)
+        else { return "a checkpoint that its relay's key did not sign (forged)" }
         guard logID == self.logID, count <= record.position else { return "a checkpoint of another log, or of a longer history" }
         let expected = count == 0 ? RecordCodec.genesis(logID: logID) : chains[Int(count - 1)]
         guard expected == chain else { return "a signed checkpoint that the log before it does not match: history was rewritten" }

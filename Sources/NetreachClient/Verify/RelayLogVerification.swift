@@ -167,7 +167,15 @@ public enum RelayLogVerification {
                 throw RelayLogCheck.Problem(position: stored.position, message: "an event in your replica does not verify against its author's signature")
             }
         }
-        var check = RelayLogCheck(relayKey: try workspace.session.connection.relayKey, replica: replica)
+        let relayKey = try workspace.session.connection.relayKey
+        let keyring = workspace.session.keyring
+        // A deployment that certifies its relays: the one answering must be one of them, not revoked.
+        if !keyring.relays.isEmpty, !keyring.activeRelayKeys.contains(relayKey) {
+            throw RelayLogCheck.Problem(position: nil, message: keyring.isRevoked(relayKey)
+                ? "the relay you reached signs with a key the organisation revoked: do not trust it; tell the supervisor"
+                : "the relay you reached signs with a key the organisation never certified (Keys/relays): do not trust it; tell the supervisor")
+        }
+        var check = RelayLogCheck(relayKey: relayKey, certifiedRelays: Set(keyring.relays.map(\.signKey)), replica: replica)
         for page in pages { check.check(page.records, logID: head.logID) }
         check.finish(head: head)
         let against = check.isIntact ? saved.flatMap { check.extends($0) } : nil

@@ -10,25 +10,32 @@ public struct Keyring: Sendable {
     /// Every certificate, revoked ones included, in the order given.
     public let certificates: [EnrolmentCertificate]
     public let revocations: [Revocation]
+    /// Every relay certificate, revoked ones included (`relays/*.cert`; none for a deployment that
+    /// has one relay and never certified it).
+    public let relays: [RelayCertificate]
+    /// The relay keys certified and not revoked: any of them may sign the log's checkpoints.
+    public let activeRelayKeys: Set<SigningPublicKey>
 
     private let activeBySignKey: [SigningPublicKey: EnrolledStaff]
     private let activeByKeyID: [KeyID: EnrolledStaff]
     private let revokedKeys: Set<SigningPublicKey>
 
-    /// Loads `DIRECTORY/org.pub`, `DIRECTORY/staff/*.cert` and `DIRECTORY/revoked/*.rev`. A missing
-    /// `staff/` or `revoked/` folder is empty (git cannot hold an empty folder); any other entry in
+    /// Loads `DIRECTORY/org.pub`, `DIRECTORY/staff/*.cert`, `DIRECTORY/relays/*.cert` and
+    /// `DIRECTORY/revoked/*.rev`. A missing `staff/`, `relays/` or `revoked/` folder is empty (git cannot hold an empty folder); any other entry in
     /// them than a `.cert` or `.rev` file is refused, so nothing in the keyring goes unnoticed.
     public static func load(directory: String) throws(KeyError) -> Keyring {
         let orgPath = directory + "/org.pub"
         let organisation = try OrganisationPublicKey(parsing: KeyFileStorage.read(path: orgPath), fileName: orgPath)
         return try Keyring(organisation: organisation,
                            certificates: files(in: directory + "/staff", ending: ".cert"),
-                           revocations: files(in: directory + "/revoked", ending: ".rev"))
+                           revocations: files(in: directory + "/revoked", ending: ".rev"),
+                           relays: files(in: directory + "/relays", ending: ".cert"))
     }
 
     /// Verifies certificates and revocations under `organisation` (the key in `org.pub`, or one the
     /// client was given out of band) and checks the rules that tie them together.
-    public init(organisation: OrganisationPublicKey, certificates: [KeyFile], revocations: [KeyFile]) throws(KeyError) {
+    public init(organisation: OrganisationPublicKey, certificates: [KeyFile], revocations: [KeyFile],
+                relays relayFiles: [KeyFile] = []) throws(KeyError) {
         var byName: [StaffName: KeyFile] = [:]
         var bySignKey: [SigningPublicKey: (KeyFile, EnrolmentCertificate)] = [:]
         var byBoxKey: [BoxPublicKey: KeyFile] = [:]
@@ -61,6 +68,33 @@ public struct Keyring: Sendable {
             verified.append(certificate)
         }
 
+        // Relay certificates: names, keys and serials unique among relays, and no relay key is a
+        // staff member's or the organisation's (one key, one purpose).
+        var relays: [RelayCertificate] = []
+        var relayByName: [StaffName: KeyFile] = [:]
+        var relayByKey: [SigningPublicKey: (KeyFile, RelayCertificate)] = [:]
+        var relayBySerial: [EnrolmentSerial: (KeyFile, RelayCertificate)] = [:]
+        for file in relayFiles {
+            let relay = try RelayCertificate(verifying: file.bytes, organisation: organisation, fileName: file.path)
+            if let fileName = file.fileName, fileName != relay.fileName {
+                throw KeyError(code: .fileNameMismatch, "a relay certificate for '\(relay.name)' must be named '\(relay.fileName)'", file: file.path)
+            }
+            if relay.signKey == organisation.signKey {
+                throw KeyError(code: .duplicate, "the relay certificate names the organisation's own key", file: file.path)
+            }
+            func duplicate(_ what: String, _ other: KeyFile?) throws(KeyError) {
+                guard let other else { return }
+                throw KeyError(code: .duplicate, "the relay certificate has the same \(what) as \(other.path)", file: file.path)
+            }
+            try duplicate("name", relayByName[relay.name])
+            try duplicate("key", relayByKey[relay.signKey]?.0 ?? bySignKey[relay.signKey]?.0)
+            try duplicate("serial", relayBySerial[relay.serial]?.0 ?? bySerial[relay.serial]?.0)
+            relayByName[relay.name] = file
+            relayByKey[relay.signKey] = (file, relay)
+            relayBySerial[relay.serial] = (file, relay)
+            relays.append(relay)
+        }
+
         var revokedKeys: Set<SigningPublicKey> = []
         var revoked: [Revocation] = []
         for file in revocations {
@@ -78,6 +112,13 @@ public struct Keyring: Sendable {
                                + "\(revocation.serial)) does not match the enrolment it names in \(other.path) "
                                + "('\(certificate.name)', serial \(certificate.serial))", file: file.path)
             }
+            // The same binding for a revoked relay key.
+            if case let (other, relay)? = relayByKey[revocation.signKey] ?? relayBySerial[revocation.serial],
+               relay.signKey != revocation.signKey || relay.serial != revocation.serial || relay.name != revocation.name {
+                throw KeyError(code: .revocationMismatch, "the revocation ('\(revocation.name)', serial "
+                               + "\(revocation.serial)) does not match the relay certificate it names in \(other.path) "
+                               + "('\(relay.name)', serial \(relay.serial))", file: file.path)
+            }
             revokedKeys.insert(revocation.signKey)
             revoked.append(revocation)
         }
@@ -87,6 +128,8 @@ public struct Keyring: Sendable {
         self.active = active
         self.certificates = verified
         self.revocations = revoked
+        self.relays = relays
+        activeRelayKeys = Set(relays.map(\.signKey).filter { !revokedKeys.contains($0) })
         self.revokedKeys = revokedKeys
         // Keys and key ids are unique by the checks above; keeping the first is only so this can never trap.
         activeBySignKey = Dictionary(active.map { ($0.signKey, $0) }, uniquingKeysWith: { first, _ in first })

@@ -48,16 +48,28 @@ public struct Revocation: Hashable, Sendable {
     /// whose `fileBytes` are the file to write as `revoked/NAME-SERIAL.rev`.
     public static func issue(revoking certificate: EnrolmentCertificate, revoked: KeyTimestamp, reason: RevocationReason,
                              organisationKey: SigningKeyPair) -> Revocation {
+        issue(name: certificate.name, serial: certificate.serial, signKey: certificate.signKey, revoked: revoked, reason: reason,
+              organisationKey: organisationKey)
+    }
+
+    /// Revokes a relay's certificate (the same file format: a relay key is revoked like a staff key).
+    public static func issue(revoking relay: RelayCertificate, revoked: KeyTimestamp, reason: RevocationReason,
+                             organisationKey: SigningKeyPair) -> Revocation {
+        issue(name: relay.name, serial: relay.serial, signKey: relay.signKey, revoked: revoked, reason: reason, organisationKey: organisationKey)
+    }
+
+    private static func issue(name: StaffName, serial: EnrolmentSerial, signKey: SigningPublicKey, revoked: KeyTimestamp,
+                              reason: RevocationReason, organisationKey: SigningKeyPair) -> Revocation {
         var writer = KeyFileWriter(magic: magic)
-        writer.add("name", certificate.name.text)
-        writer.add("serial", certificate.serial.description)
-        writer.add("sign", Base64URL.encode(certificate.signKey))
+        writer.add("name", name.text)
+        writer.add("serial", serial.description)
+        writer.add("sign", Base64URL.encode(signKey))
         writer.add("revoked", revoked.text)
         writer.add("reason", reason.text)
         let signature = organisationKey.sign(DomainSeparation.revocation.input(writer.bytes))
         writer.add("signature", Base64URL.encode(signature))
-        return Revocation(name: certificate.name, serial: certificate.serial, signKey: certificate.signKey,
-                          revoked: revoked, reason: reason, signature: signature, fileBytes: writer.bytes)
+        return Revocation(name: name, serial: serial, signKey: signKey, revoked: revoked, reason: reason, signature: signature,
+                          fileBytes: writer.bytes)
     }
 
     private init(name: StaffName, serial: EnrolmentSerial, signKey: SigningPublicKey, revoked: KeyTimestamp,
