@@ -14,11 +14,13 @@ struct ExpectedKeys: Decodable, Sendable {
     }
     struct RevocationEntry: Decodable, Sendable { let file, name, serial, sign, revoked, reason: String }
     struct PrivateKey: Decodable, Sendable { let file, kind, name, passphrase, secrets: String }
+    struct Relay: Decodable, Sendable { let name, sign, serial, issued, fingerprint: String }
 
     let org: Org
     let staff: [Staff]
     let revocations: [RevocationEntry]
     let privateKeys: [PrivateKey]
+    let relays: [Relay]
 
     static let directory = fixturesDirectory.appendingPathComponent("keys")
 
@@ -104,11 +106,27 @@ struct InteropTests {
         #expect(again.fileBytes == bytes)
     }
 
+    @Test("relay certificates from Python verify, and certifying the same key in Swift gives the same bytes",
+          arguments: ExpectedKeys.shared.relays.map(\.name))
+    func relayCertificate(name: String) throws {
+        let entry = try #require(Self.expected.relays.first { $0.name == name })
+        let org = try OrganisationPublicKey(parsing: ExpectedKeys.bytes("Keys/org.pub"))
+        let bytes = ExpectedKeys.bytes("Keys/relays/\(name).cert")
+        let certificate = try RelayCertificate(verifying: bytes, organisation: org)
+        #expect(Base64URL.encode(certificate.signKey) == entry.sign)
+        #expect(certificate.serial.description == entry.serial)
+        #expect(certificate.fingerprint.description == entry.fingerprint)
+        let again = RelayCertificate.issue(name: certificate.name, signKey: certificate.signKey, issued: try KeyTimestamp(parsing: entry.issued),
+                                           serial: certificate.serial, organisationKey: try SigningKeyPair(seed: Hex.decode(Self.expected.org.seed)))
+        #expect(again.fileBytes == bytes)
+    }
+
     @Test("the keyring from Python loads with the revoked member excluded")
     func keyring() throws {
         let keyring = try Keyring.load(directory: ExpectedKeys.directory.appendingPathComponent("Keys").path)
         let active = Self.expected.staff.filter { !$0.revoked }
         #expect(keyring.active.map(\.name.text) == active.map(\.name).sorted())
+        #expect(keyring.activeRelayKeys == Set(try Self.expected.relays.map { try SigningPublicKey(Base64URL.decode($0.sign)) }))
         for entry in Self.expected.staff {
             let signKey = try SigningPublicKey(Base64URL.decode(entry.sign))
             #expect(keyring.isRevoked(signKey) == entry.revoked, "\(entry.name)")
@@ -160,6 +178,10 @@ struct InteropTests {
         let revocation = Revocation.issue(revoking: revoked, revoked: try KeyTimestamp.now(),
                                           reason: try RevocationReason("phone stolen: keys: rotated"), organisationKey: org)
         try directory.write(revocation.fileBytes, to: "Keys/revoked/" + revocation.fileName)
+        let relay = RelayCertificate.issue(name: try StaffName("relay-2"), signKey: TestKeys.keyPair(seed: 0x50).publicKey,
+                                           issued: try KeyTimestamp.now(), organisationKey: org)
+        try directory.write(relay.fileBytes, to: "Keys/relays/" + relay.fileName)
+        keys["relay-2"] = ["key_id": KeyID(relay.signKey).description, "fingerprint": relay.fingerprint.description]
 
         var staffSecrets = TestKeys.keyPair(seed: 0x40).seed.copyBytes() + TestKeys.boxKeyPair(seed: 0x40).secretKey.copyBytes()
         defer { Sodium.memzero(&staffSecrets) }
@@ -175,13 +197,13 @@ struct InteropTests {
         #expect(keyring.active.map(\.name.text) == ["dana", "eli.s"])
 
         let manifest: [String: Any] = [
-            "org_seed": Hex.encode(org.seed), "active": ["dana", "eli.s"], "revoked": ["fo_x-1"], "keys": keys,
+            "org_seed": Hex.encode(org.seed), "active": ["dana", "eli.s"], "revoked": ["fo_x-1"], "relays": ["relay-2"], "keys": keys,
             "private_keys": [["file": "dana.key", "passphrase": "dana's passphrase"],
                              ["file": "org.key", "passphrase": "the org's passphrase"]],
         ]
         try directory.write(Array(try JSONSerialization.data(withJSONObject: manifest)), to: "manifest.json")
         let (status, output) = try await runInteropScript(["verify", directory.path])
         #expect(status == 0, "\(output)")
-        #expect(output.contains("ok: org.pub, 3 certificates, 1 revocations, 3 staff public keys, 2 private key files"), "\(output)")
+        #expect(output.contains("ok: org.pub, 3 certificates, 1 relay certificates, 1 revocations, 3 staff public keys, 2 private key files"), "\(output)")
     }
 }

@@ -6,12 +6,13 @@ python3-nacl) and hashlib, to prove the Swift implementation reads and writes th
   keys_interop.py check        make the fixtures again in memory and compare with the committed files
   keys_interop.py verify DIR   check the files another implementation wrote into DIR (see below)
 
-Fixtures (keys/): Keys/org.pub, Keys/staff/{alice,bob,carol}.cert, Keys/revoked/carol-SERIAL.rev,
+Fixtures (keys/): Keys/org.pub, Keys/staff/{alice,bob,carol}.cert, Keys/relays/{relay-a,relay-b}.cert,
+Keys/revoked/carol-SERIAL.rev,
 {alice,bob,carol}.pub, alice.key (staff) and org.key (org), both with interactive Argon2id limits,
 and expected.json: every key, seed, key id, fingerprint, serial and passphrase behind them.
 
 verify DIR expects DIR/Keys/... (a keyring), DIR/NAME.pub, DIR/*.key and DIR/manifest.json:
-  {"org_seed": hex, "active": [names], "revoked": [names],
+  {"org_seed": hex, "active": [names], "revoked": [names], "relays": [relay names, when Keys/relays exists],
    "keys": {"NAME": {"key_id": hex, "fingerprint": "xxxx xxxx ..."}},   (org under its deployment name)
    "private_keys": [{"file": "alice.key", "passphrase": text}]}
 It parses and verifies everything by the document's rules, signs every certificate and revocation
@@ -43,12 +44,14 @@ MAGIC_ORG = "netreach-org-public-key-v1"
 MAGIC_STAFF = "netreach-staff-public-key-v1"
 MAGIC_CERT = "netreach-enrolment-v1"
 MAGIC_REV = "netreach-revocation-v1"
+MAGIC_RELAY = "netreach-relay-certificate-v1"
 MAGIC_KEY = "netreach-private-key-v1"
 FIELDS = {
     MAGIC_ORG: ["name", "sign"],
     MAGIC_STAFF: ["name", "sign", "box"],
     MAGIC_CERT: ["name", "role", "sign", "box", "issued", "serial", "signature"],
     MAGIC_REV: ["name", "serial", "sign", "revoked", "reason", "signature"],
+    MAGIC_RELAY: ["name", "sign", "issued", "serial", "signature"],
     MAGIC_KEY: ["kind", "name", "kdf", "opslimit", "memlimit", "salt", "nonce", "ciphertext"],
 }
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}\Z")
@@ -203,6 +206,24 @@ def revocation(org_sk, name, serial, sign_pk, revoked, reason):
     return body + f"signature: {b64u(signature)}\n".encode()
 
 
+def relay_certificate(org_sk, name, sign_pk, issued, serial):
+    body = build(MAGIC_RELAY, [("name", name), ("sign", b64u(sign_pk)), ("issued", issued), ("serial", b64u(serial))])
+    signature = org_sk.sign(ctx("relay-certificate") + body).signature
+    return body + f"signature: {b64u(signature)}\n".encode()
+
+
+def read_relay_certificate(data, org_pk):
+    v, ends = parse(data, MAGIC_RELAY)
+    signature = unb64u(v["signature"], 64)
+    try:  # the signature first, over the file's own bytes
+        VerifyKey(org_pk).verify(ctx("relay-certificate") + data[:ends["serial"]], signature)
+    except nacl.exceptions.BadSignatureError:
+        raise Refused("relay certificate signature does not verify")
+    check_name(v["name"])
+    check_time(v["issued"])
+    return dict(name=v["name"], sign=unb64u(v["sign"], 32), issued=v["issued"], serial=unb64u(v["serial"], 16))
+
+
 def read_revocation(data, org_pk):
     v, ends = parse(data, MAGIC_REV)
     signature = unb64u(v["signature"], 64)
@@ -255,6 +276,7 @@ def open_private_key_file(data, passphrase):
 # --- the fixtures -----------------------------------------------------------------------------------
 
 STAFF = [("alice", "worker"), ("bob", "supervisor"), ("carol", "worker")]
+RELAYS = ["relay-a", "relay-b"]  # a deployment with two relays, each with a key of its own
 LANGUAGES = {"bob": ["en", "pt-BR"]}  # bob's enrolment lists the languages he speaks; the others list none
 ISSUED = "2026-01-15T09:30:00Z"
 REVOKED = "2026-03-02T17:05:41Z"
@@ -270,7 +292,13 @@ def fixtures():
     org_pk = bytes(org_sk.verify_key)
     files["Keys/org.pub"] = org_pub("outreach-example", org_pk)
     expected = dict(org=dict(name="outreach-example", sign=b64u(org_pk), seed=org_seed.hex(), key_id=key_id(org_pk).hex(),
-                             fingerprint=fingerprint(org_pk)), staff=[], revocations=[], private_keys=[])
+                             fingerprint=fingerprint(org_pk)), staff=[], revocations=[], private_keys=[], relays=[])
+    for name in RELAYS:
+        seed, serial = det(f"{name}/sign-seed", 32), det(f"{name}/serial", 16)
+        sign_pk = bytes(SigningKey(seed).verify_key)
+        files[f"Keys/relays/{name}.cert"] = relay_certificate(org_sk, name, sign_pk, ISSUED, serial)
+        expected["relays"].append(dict(name=name, sign=b64u(sign_pk), serial=b64u(serial), issued=ISSUED,
+                                       fingerprint=fingerprint(sign_pk)))
     for name, role in STAFF:
         seed, box_sk = det(f"{name}/sign-seed", 32), det(f"{name}/box-secret", 32)
         sign_pk, box_pk = bytes(SigningKey(seed).verify_key), b.crypto_scalarmult_base(box_sk)
@@ -379,6 +407,30 @@ def verify(directory):
         certs[c["name"]] = c
         check_claims(c["name"], c["sign"], c["box"])
 
+    relays = {}
+    relay_folder = os.path.join(directory, "Keys/relays")
+    for file in sorted(os.listdir(relay_folder)) if os.path.isdir(relay_folder) else []:
+        data = read(f"Keys/relays/{file}")
+        r = read_relay_certificate(data, org_pk)
+        expect(file == r["name"] + ".cert", f"{file}: file name does not match the name {r['name']!r}")
+        again = relay_certificate(org_sk, r["name"], r["sign"], r["issued"], r["serial"])
+        expect(again == data, f"relays/{file}: signing the same fields again does not give the same bytes")
+        for unique in (r["name"], r["sign"], r["serial"]):
+            expect(("relay", unique) not in seen,
+                   f"relays/{file}: shares a name, key or serial with another relay certificate")
+            seen.add(("relay", unique))
+        expect(r["sign"] not in {c["sign"] for c in certs.values()} and r["sign"] != org_pk,
+               f"relays/{file}: the key is a staff member's or the organisation's")
+        expect(refused(lambda: read_relay_certificate(data.replace(b"issued: 2", b"issued: 1"), org_pk),
+                       "relay certificate signature does not verify"), f"relays/{file}: an altered copy still verifies")
+        expect(refused(lambda: read_relay_certificate(data, bytes(SigningKey(det("another-org", 32)).verify_key))),
+               f"relays/{file}: verifies under another organisation key")
+        # One purpose per signature: an enrolment's signature does not make a relay certificate, nor the reverse.
+        expect(refused(lambda: read_certificate(data, org_pk)), f"relays/{file}: reads as an enrolment")
+        relays[r["name"]] = r
+        check_claims(r["name"], r["sign"])
+    expect(sorted(relays) == sorted(manifest.get("relays", [])), f"relays are not {manifest.get('relays', [])}")
+
     revoked = set()
     for file in sorted(os.listdir(os.path.join(directory, "Keys/revoked"))):
         data = read(f"Keys/revoked/{file}")
@@ -427,7 +479,7 @@ def verify(directory):
 
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
-    print(f"{'FAILED' if failures else 'ok'}: org.pub, {len(certs)} certificates, {len(revoked)} revocations, "
+    print(f"{'FAILED' if failures else 'ok'}: org.pub, {len(certs)} certificates, {len(relays)} relay certificates, {len(revoked)} revocations, "
           f"{len(pubs)} staff public keys, {len(manifest['private_keys'])} private key files")
     return 1 if failures else 0
 
