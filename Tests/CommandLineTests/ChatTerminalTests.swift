@@ -209,32 +209,12 @@ struct ChatTerminalTests {
         await visitor.connection.close()
     }
 
-    /// Ends a test's tmux session (and the chat in it); quick, so it may run in a defer.
-    private func killSession(_ session: String) {
-        let tmux = try? ChildProcess("/usr/bin/tmux", ["kill-session", "-t", session])
-        tmux?.waitBlocking(timeout: .seconds(5))
-    }
+    private func killSession(_ session: String) { Tmux.kill(session) }
 
-    /// Runs tmux with a deadline, holding none of the shared test threads while it runs, so that a
-    /// tmux that never answers fails this test instead of stalling the others.
     @discardableResult
-    private func tmux(_ arguments: [String]) async throws -> String {
-        let outcome = try await ChildProcess.run("/usr/bin/tmux", arguments, mergingErrorsIntoOutput: true, timeout: .seconds(10))
-        guard outcome.status == 0 else { throw HarnessError("tmux \(arguments.first ?? "") failed (\(outcome.termination)): \(outcome.output)") }
-        return outcome.output
-    }
+    private func tmux(_ arguments: [String]) async throws -> String { try await Tmux.run(arguments) }
 
-    /// The pane's text once `condition` holds, or nil after 60 s: the bound only stops a hang (two CI
-    /// runs on 2 cores, with every suite running at once, took longer than 15 s to show a chat's history).
     private func screen(_ session: String, until condition: (String) -> Bool, seconds: Int = 60) async throws -> String? {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        var last = ""
-        while ContinuousClock.now < deadline {
-            last = try await tmux(["capture-pane", "-p", "-t", session])
-            if condition(last) { return last }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("the screen never showed what was expected in \(seconds) s; it was:\n\(last)")
-        return nil
+        try await Tmux.screen(session, until: condition, seconds: seconds)
     }
 }

@@ -108,7 +108,7 @@ struct HarnessError: Error, CustomStringConvertible {
 /// A visitor speaking the protocol with the Swift client, as the web page does.
 struct TestVisitor {
     let identity: VisitorIdentity
-    let key = SecretBox.generateKey()
+    var key = SecretBox.generateKey()
     let connection: RelayConnection
 
     /// `identity` lets a test choose the conversation id (two ids that share a prefix, say); `language`
@@ -153,6 +153,28 @@ struct TestVisitor {
             return try? SealedText.open(event.content, key: key)
         }
         return nil
+    }
+
+    /// The same visitor on a new connection, as the page reconnects when its connection drops:
+    /// authenticated again and following its conversation from the start.
+    func reconnected(base: String) async throws -> TestVisitor {
+        await connection.close()
+        var lastFailure = ""
+        for _ in 0..<40 {
+            do {
+                let connection = try await RelayConnection(url: base.replacingOccurrences(of: "http://", with: "ws://") + "/v1/ws",
+                                                           helloTimeout: .seconds(60))
+                if await connection.authenticate(identity.signing, role: .visitor)?["t"] as? String == "ready" {
+                    connection.send(["t": "subscribe", "from": 0])
+                    return TestVisitor(identity: identity, key: key, connection: connection)
+                }
+                await connection.close()
+            } catch {
+                lastFailure = "\(error)"
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw HarnessError("the visitor could not reconnect: \(lastFailure)")
     }
 
     /// As `netreach inbox` shows it: the first 8 hex digits.
