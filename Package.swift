@@ -209,7 +209,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CommandLineTests", dependencies: ["netreach-relay", "netreach", "EventLog", "NetreachClient", "NetreachCore",
-                                                      "NetreachRelay", "Sodium", "ChildProcess", "PostgresTestSupport"],
+                                                      "NetreachRelay", "Sodium", "ChildProcess", "PostgresTestSupport", "EventLogPostgres"],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

@@ -46,6 +46,8 @@ public struct EventLogError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let unavailable = Code("unavailable")
         /// The database's schema is newer than this code knows (PostgreSQL store): upgrade the relay.
         public static let incompatibleSchema = Code("incompatibleSchema")
+        /// The database holds another deployment's log (PostgreSQL store): its owner is another organisation key.
+        public static let otherOwner = Code("otherOwner")
 
         public var description: String { name }
 

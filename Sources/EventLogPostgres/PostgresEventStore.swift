@@ -17,7 +17,8 @@ import Synchronization
 /// them in one `fdatasync`.
 public final class PostgresEventStore: EventStore {
     /// The schema this code writes and reads; a database with a newer one is refused.
-    public static let schemaVersion = 1
+    /// 1: the log and its events. 2: the log row names its owner (the deployment's organisation key).
+    public static let schemaVersion = 2
     /// The channel each commit notifies with the new event count (a hint: readers read by position).
     static let channel = "netreach_log"
 
@@ -72,14 +73,17 @@ public final class PostgresEventStore: EventStore {
     /// (`incompatibleSchema`).
     /// With `create` false, a database without a log is refused (`notFound`) instead of given one.
     public static func open(configuration: PostgresClient.Configuration, timeout: Duration = .seconds(15), create: Bool = true,
-                            logger: Logger) async throws(EventLogError) -> PostgresEventStore {
-        try await open(configurations: [configuration], timeout: timeout, create: create, logger: logger)
+                            owner: [UInt8]? = nil, logger: Logger) async throws(EventLogError) -> PostgresEventStore {
+        try await open(configurations: [configuration], timeout: timeout, create: create, owner: owner, logger: logger)
     }
 
     /// Opens the log on the first of `configurations` (a database's hosts, in order) that answers and
     /// is a primary (not a standby in recovery). Refused when none is (`unavailable`, naming each).
+    /// `owner` (a relay gives its deployment's organisation key): a log without an owner is given
+    /// this one; a log owned by another is refused (`otherOwner`), so that a relay configured with
+    /// another deployment's database never writes there. Nil (a tool reading any log) checks nothing.
     public static func open(configurations: [PostgresClient.Configuration], timeout: Duration = .seconds(15), create: Bool = true,
-                            logger: Logger) async throws(EventLogError) -> PostgresEventStore {
+                            owner: [UInt8]? = nil, logger: Logger) async throws(EventLogError) -> PostgresEventStore {
         guard !configurations.isEmpty else { throw EventLogError(code: .invalidConfiguration, "the store names no host") }
         var failures: [String] = []
         for (index, configuration) in configurations.enumerated() {
@@ -88,7 +92,7 @@ public final class PostgresEventStore: EventStore {
             do {
                 let (logID, head) = try await withDeadline(timeout, doing: "open the log") {
                     if configurations.count > 1 { try await client.withConnection { try await requirePrimary($0, logger: logger) } }
-                    return try await migrate(client, create: create, logger: logger)
+                    return try await migrate(client, create: create, owner: owner, logger: logger)
                 }
                 let store = PostgresEventStore(logID: logID, head: head, targets: configurations, index: index, client: client,
                                                clientTask: clientTask, timeout: timeout, logger: logger)
@@ -112,7 +116,7 @@ public final class PostgresEventStore: EventStore {
 
     /// Creates the tables on a new database (under an advisory lock, so that two relays starting at
     /// once do it once) and reads the log's id and head.
-    private static func migrate(_ client: PostgresClient, create: Bool, logger: Logger) async throws -> (LogID, LogHead) {
+    private static func migrate(_ client: PostgresClient, create: Bool, owner: [UInt8]?, logger: Logger) async throws -> (LogID, LogHead) {
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(4625768)", logger: logger)
@@ -128,7 +132,8 @@ public final class PostgresEventStore: EventStore {
                         schema_version integer NOT NULL,
                         log_id bytea NOT NULL,
                         count bigint NOT NULL,
-                        chain bytea NOT NULL)
+                        chain bytea NOT NULL,
+                        owner bytea)
                     """, logger: logger)
                 try await connection.query("""
                     CREATE TABLE IF NOT EXISTS netreach_events (
@@ -148,20 +153,43 @@ public final class PostgresEventStore: EventStore {
                         UNIQUE (stream, stream_version))
                     """, logger: logger)
                 let rows = try await connection.query("SELECT schema_version, log_id, count, chain FROM netreach_log", logger: logger)
+                var found: (version: Int, logID: LogID, head: LogHead)?
                 for try await (version, id, count, chain) in rows.decode((Int, ByteBuffer, Int64, ByteBuffer).self) {
                     guard version <= schemaVersion else {
                         throw EventLogError(code: .incompatibleSchema,
                                             "the database's schema is version \(version); this relay knows up to \(schemaVersion): upgrade the relay")
                     }
                     let logID = try LogID(Array(buffer: id))
-                    return (logID, LogHead(logID: logID, count: UInt64(count), chain: try Digest32(Array(buffer: chain))))
+                    found = (version, logID, LogHead(logID: logID, count: UInt64(count), chain: try Digest32(Array(buffer: chain))))
+                }
+                if let found {
+                    // Version 1 to 2: the log row gains its owner (none yet: the next relay to open it names it).
+                    if found.version < 2 {
+                        try await connection.query("ALTER TABLE netreach_log ADD COLUMN IF NOT EXISTS owner bytea", logger: logger)
+                        try await connection.query("UPDATE netreach_log SET schema_version = \(schemaVersion)", logger: logger)
+                        logger.notice("log schema migrated", metadata: ["from": "\(found.version)", "to": "\(schemaVersion)"])
+                    }
+                    if let owner {
+                        let stored = try await connection.query("SELECT owner FROM netreach_log", logger: logger)
+                        for try await current in stored.decode(ByteBuffer?.self) {
+                            if let current, Array(buffer: current) != owner {
+                                throw EventLogError(code: .otherOwner, "this database holds another deployment's log (its organisation key "
+                                                    + "differs from this relay's keyring): check the store address")
+                            }
+                            if current == nil {
+                                try await connection.query("UPDATE netreach_log SET owner = \(ByteBuffer(bytes: owner))", logger: logger)
+                            }
+                        }
+                    }
+                    return (found.logID, found.head)
                 }
                 guard create else { throw EventLogError(code: .notFound, "this database holds no Netreach log") }
                 let logID = LogID.random()
                 let genesis = RecordCodec.genesis(logID: logID)
                 try await connection.query("""
-                    INSERT INTO netreach_log (schema_version, log_id, count, chain)
-                    VALUES (\(schemaVersion), \(ByteBuffer(bytes: logID.bytes)), 0, \(ByteBuffer(bytes: genesis.bytes)))
+                    INSERT INTO netreach_log (schema_version, log_id, count, chain, owner)
+                    VALUES (\(schemaVersion), \(ByteBuffer(bytes: logID.bytes)), 0, \(ByteBuffer(bytes: genesis.bytes)),
+                            \(owner.map { ByteBuffer(bytes: $0) }))
                     """, logger: logger)
                 return (logID, LogHead(logID: logID, count: 0, chain: genesis))
             }

@@ -24,7 +24,7 @@ public enum RelayLauncher {
                 throw RelayConfiguration.Error(message: "TLS: \(error)")
             }
         }
-        let store = try await openLog(configuration, logger: logger)
+        let store = try await openLog(configuration, owner: keyring.organisation.signKey.bytes, logger: logger)
         if behindProxy {
             logger.notice("behind a proxy: every visitor arrives from one address, so the per-address opens limit is off",
                           metadata: ["opens-per-address-per-hour": "\(opensPerAddressPerHour)"])
@@ -66,7 +66,8 @@ public enum RelayLauncher {
     }
 
     /// The log: in the data directory (saying what its recovery did), or in the PostgreSQL database.
-    static func openLog(_ configuration: RelayConfiguration, logger: Logger) async throws -> any EventStore {
+    /// `owner`: the deployment's organisation key, which a database log must belong to.
+    static func openLog(_ configuration: RelayConfiguration, owner: [UInt8], logger: Logger) async throws -> any EventStore {
         if let database = configuration.database {
             var password = ProcessInfo.processInfo.environment["NETREACH_STORE_PASSWORD"]
             if let file = configuration.databasePasswordFile {
@@ -75,7 +76,7 @@ public enum RelayLauncher {
                 }
                 password = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .newlines)
             }
-            return try await PostgresEventStore.open(configurations: database.configurations(password: password), logger: logger)
+            return try await PostgresEventStore.open(configurations: database.configurations(password: password), owner: owner, logger: logger)
         }
         let store = try FileEventStore(directory: configuration.dataDirectory)
         let report = store.recoveryReport

@@ -3,7 +3,10 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import EventLog
+import EventLogPostgres
 import NetreachCore
+import Sodium
 import PostgresTestSupport
 import Testing
 
@@ -101,6 +104,27 @@ struct PostgresServeTests {
                                                      timeout: .seconds(90))
             #expect(outcome.status == 1 && outcome.output.contains(says), "\(says): \(outcome.output)")
             #expect(!outcome.output.contains("secret"), "the password was printed: \(outcome.output)")
+        }
+    }
+
+    @Test("a database that holds another deployment's log is refused at start (exit 1), and nothing is written to it")
+    func otherDeploymentsDatabase() async throws {
+        let configured = try await Configured.make()
+        defer { configured.remove() }
+        try await withTestDatabase { server, database in
+            // Another deployment's relay opened this database first: its organisation key owns the log.
+            let theirs = try await PostgresEventStore.open(configuration: server.configuration(database: database),
+                                                           owner: SigningKeyPair.generate().publicKey.bytes, logger: quietLogger)
+            _ = try await theirs.append(to: "s", expectedVersion: .any, events: [
+                ProposedEvent(type: "test.event", author: AuthorID(Array(repeating: 1, count: 16)), timeMilliseconds: 1, payload: [1])])
+            await theirs.close()
+            try configured.write(["data-dir": "store = postgresql://netreach@127.0.0.1:\(server.port)/\(database)"])
+            let outcome = try await ChildProcess.run(BinaryRunner.productsDirectory.appendingPathComponent("netreach-relay").path,
+                                                     ["serve", "--config", configured.configPath], mergingErrorsIntoOutput: true,
+                                                     timeout: .seconds(90))
+            #expect(outcome.status == 1 && outcome.output.contains("another deployment's log"), "\(outcome.output)")
+            let count = try await server.psql("SELECT count(*) FROM netreach_events", database: database)
+            #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
         }
     }
 }

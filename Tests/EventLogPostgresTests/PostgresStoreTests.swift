@@ -59,6 +59,50 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("a database owned by another deployment is refused at open (otherOwner) and left as it was; a log without an owner is given one")
+    func otherOwnerRefused() async throws {
+        try await withTestDatabase { server, database in
+            let ours = Array(repeating: UInt8(1), count: 32), theirs = Array(repeating: UInt8(2), count: 32)
+            let first = try await PostgresEventStore.open(configuration: server.configuration(database: database), owner: theirs, logger: quietLogger)
+            _ = try await first.append(to: "s", expectedVersion: .any, events: [proposed("theirs")])
+            await first.close()
+            do throws(EventLogError) {
+                let store = try await PostgresEventStore.open(configuration: server.configuration(database: database), owner: ours,
+                                                              logger: quietLogger)
+                await store.close()
+                Issue.record("another deployment's database was accepted")
+            } catch {
+                #expect(error.code == .otherOwner, "\(error)")
+            }
+            let owner = try await server.psql("SELECT encode(owner, 'hex') FROM netreach_log", database: database)
+            #expect(owner.trimmingCharacters(in: .whitespacesAndNewlines) == String(repeating: "02", count: 32))
+            // A tool that reads any log (log verify) names no owner and is not refused.
+            let reader = try await PostgresEventStore.open(configuration: server.configuration(database: database), create: false,
+                                                           logger: quietLogger)
+            #expect(try await reader.head().count == 1)
+            await reader.close()
+        }
+    }
+
+    @Test("a log of schema version 1 is migrated to 2 at open: its events stay, and it is given the opening relay's owner")
+    func migratesVersion1() async throws {
+        try await withTestDatabase { server, database in
+            let written = proposed("written under version 1")
+            try await withPostgresStore(server, database) { store in
+                _ = try await store.append(to: "s", expectedVersion: .any, events: [written])
+            }
+            // The database as version 1 left it: no owner column.
+            try await server.psql("ALTER TABLE netreach_log DROP COLUMN owner; UPDATE netreach_log SET schema_version = 1", database: database)
+            let owner = Array(repeating: UInt8(7), count: 32)
+            let store = try await PostgresEventStore.open(configuration: server.configuration(database: database), owner: owner, logger: quietLogger)
+            #expect(try await store.read(from: 0, maxCount: 10).map(\.id) == [written.id])
+            _ = try await store.append(to: "s", expectedVersion: .exact(0), events: [proposed("written under version 2")])
+            await store.close()
+            let row = try await server.psql("SELECT schema_version, encode(owner, 'hex') FROM netreach_log", database: database)
+            #expect(row.trimmingCharacters(in: .whitespacesAndNewlines) == "2|" + String(repeating: "07", count: 32), "\(row)")
+        }
+    }
+
     @Test("a database that cannot be reached is refused at open with unavailable, within the timeout")
     func unreachableAtOpen() async throws {
         let configuration = PostgresClient.Configuration(host: "127.0.0.1", port: 1, username: "netreach", password: nil,
