@@ -53,6 +53,16 @@ public final class TestDatabaseServer: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// `stop` for a `defer`: the same immediate shutdown, waited for without `await`.
+    public func stopBlocking() {
+        let pid = self.pid
+        kill(pid, SIGQUIT)
+        let server = TestDatabaseServer.keep.withLock { kept in kept.first { $0.pid == pid } }
+        server?.waitBlocking(timeout: .seconds(30))
+        TestDatabaseServer.keep.withLock { $0.removeAll { $0.pid == pid } }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
     /// Kills the server at once, as a machine dying takes it (SIGKILL), and keeps its folder for `restart`.
     /// Its children (backends, writers) notice their postmaster's death and end by themselves; until
     /// they have, a new server refuses to start on the folder, which `restart` waits out.

@@ -19,12 +19,15 @@ final class HealthProbe: Sendable {
     /// A check slower than this counts as failed.
     static let timeout: TimeInterval = 5
 
-    private let url: URL
+    private let urls: [URL]
     private let results = Shared(Figures())
 
-    init(port: Int) throws {
-        guard let url = URL(string: "http://127.0.0.1:\(port)/health") else { throw BenchError("no health URL for port \(port)") }
-        self.url = url
+    /// Polls every relay in `ports` once a second (each poll counts).
+    init(ports: [Int]) throws {
+        urls = try ports.map { port in
+            guard let url = URL(string: "http://127.0.0.1:\(port)/health") else { throw BenchError("no health URL for port \(port)") }
+            return url
+        }
     }
 
     var figures: Figures { results.value }
@@ -35,33 +38,37 @@ final class HealthProbe: Sendable {
         defer { session.invalidateAndCancel() }
         var next = ContinuousClock.now
         while !Task.isCancelled {
-            var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: HealthProbe.timeout)
-            request.setValue("close", forHTTPHeaderField: "Connection")
-            let started = ContinuousClock.now
-            var problem: String?
-            do {
-                let (data, response) = try await session.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if status != 200 || !String(decoding: data, as: UTF8.self).contains(#""status":"ok""#) {
-                    problem = "HTTP \(status): \(String(decoding: data.prefix(200), as: UTF8.self))"
-                }
-            } catch {
-                if Task.isCancelled { break }
-                problem = (error as NSError).userInfo[NSLocalizedDescriptionKey] as? String ?? "\(error)"
-            }
-            let milliseconds = (ContinuousClock.now - started).seconds * 1000
-            results.update { figures in
-                figures.polls += 1
-                figures.maxMilliseconds = max(figures.maxMilliseconds, milliseconds)
-                if let problem {
-                    figures.failures += 1
-                    if figures.problems.count < 5 && !figures.problems.contains(problem) { figures.problems.append(problem) }
-                }
-            }
-            // Once a second from the start of each poll, so that slow answers do not thin out the checks;
-            // after a stall longer than that, the next poll goes at once rather than several in a burst.
+            for url in urls where !Task.isCancelled { await poll(url, session: session) }
+            // Once a second from the start of each round, so that slow answers do not thin out the checks;
+            // after a stall longer than that, the next round goes at once rather than several in a burst.
             next = max(next + .seconds(1), ContinuousClock.now)
             try? await Task.sleep(until: next, clock: .continuous)
+        }
+    }
+
+    private func poll(_ url: URL, session: URLSession) async {
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: HealthProbe.timeout)
+        request.setValue("close", forHTTPHeaderField: "Connection")
+        let started = ContinuousClock.now
+        var problem: String?
+        do {
+            let (data, response) = try await session.data(for: request)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            if status != 200 || !String(decoding: data, as: UTF8.self).contains(#""status":"ok""#) {
+                problem = "HTTP \(status): \(String(decoding: data.prefix(200), as: UTF8.self))"
+            }
+        } catch {
+            if Task.isCancelled { return }
+            problem = (error as NSError).userInfo[NSLocalizedDescriptionKey] as? String ?? "\(error)"
+        }
+        let milliseconds = (ContinuousClock.now - started).seconds * 1000
+        results.update { figures in
+            figures.polls += 1
+            figures.maxMilliseconds = max(figures.maxMilliseconds, milliseconds)
+            if let problem {
+                figures.failures += 1
+                if figures.problems.count < 5 && !figures.problems.contains(problem) { figures.problems.append(problem) }
+            }
         }
     }
 }

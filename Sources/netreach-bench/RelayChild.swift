@@ -14,15 +14,30 @@ struct RelayChild {
     /// Makes a demo deployment in `directory` (which must not exist) and serves it on a free port of
     /// 127.0.0.1, with `options` added to `serve`'s own.
     static func start(directory: String, options: [String]) async throws -> RelayChild {
+        try await makeDeployment(directory)
+        return try await serve(deployment: directory, options: ["--data-dir", directory + "/data"] + options)
+    }
+
+    static func relayBinary() throws -> String {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let relayBinary = bin.appendingPathComponent("netreach-relay").path
         guard FileManager.default.isExecutableFile(atPath: relayBinary) else {
             throw BenchError("build netreach-relay next to netreach-bench first (swift build -c release --product netreach-relay)")
         }
-        let made = try await ChildProcess.run(relayBinary, ["demo-deployment", "--dir", directory], timeout: .seconds(120))
+        return relayBinary
+    }
+
+    /// A demo deployment in `directory`, which must not exist.
+    static func makeDeployment(_ directory: String) async throws {
+        let made = try await ChildProcess.run(try relayBinary(), ["demo-deployment", "--dir", directory], timeout: .seconds(120))
         guard made.status == 0 else { throw BenchError("netreach-relay demo-deployment failed: \(made.errors)") }
-        let process = try ChildProcess(relayBinary, [
-            "serve", "--data-dir", directory + "/data", "--keys", directory + "/Keys",
+    }
+
+    /// Serves the demo deployment on a free port of 127.0.0.1; `options` say where the log is
+    /// (`--data-dir` or `--store`) and anything else.
+    static func serve(deployment directory: String, options: [String]) async throws -> RelayChild {
+        let process = try ChildProcess(try relayBinary(), [
+            "serve", "--keys", directory + "/Keys",
             "--relay-key", directory + "/private/relay.key", "--passphrase-file", directory + "/private/demo.passphrase",
             "--port", "0", "--log-level", "error",
         ] + options)
@@ -75,6 +90,16 @@ struct ProcessSample {
             cpuSeconds = 0
         }
     }
+
+    /// Several processes as one (two relays): memory and CPU time summed; taken at the first's time.
+    init(summing samples: [ProcessSample]) {
+        taken = samples.first?.taken ?? .now
+        residentKiB = samples.reduce(0) { $0 + $1.residentKiB }
+        peakResidentKiB = samples.reduce(0) { $0 + $1.peakResidentKiB }
+        cpuSeconds = samples.reduce(0) { $0 + $1.cpuSeconds }
+    }
+
+    init(_ pids: [Int32]) { self.init(summing: pids.map { ProcessSample($0) }) }
 
     /// Cores used on average between `earlier` and this sample.
     func coresUsed(since earlier: ProcessSample) -> Double {
