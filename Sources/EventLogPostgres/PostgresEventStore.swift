@@ -54,7 +54,15 @@ public final class PostgresEventStore: EventStore {
         /// A search for the primary among the hosts is under way, or ended at this time without finding one.
         var searching = false
         var lastSearch: ContinuousClock.Instant?
+        /// Each stream's version as this process last heard it (its own commits, other processes'
+        /// notifications), and when: what a stream waiter checks before it waits, instead of asking
+        /// the database. Entries older than a minute are dropped past `knownStreamsLimit`.
+        var knownVersions: [StreamName: (version: UInt64, at: ContinuousClock.Instant)] = [:]
+        /// Whether the LISTEN connection is up: while it is, every commit's streams are heard of.
+        var listening = false
     }
+
+    static let knownStreamsLimit = 20_000
 
     private let state: Mutex<State>
 
@@ -586,7 +594,9 @@ public final class PostgresEventStore: EventStore {
     /// The head as the database has it now (and this process's view brought up to it).
     public func head() async throws(EventLogError) -> LogHead {
         let head = try await fetchHead()
-        publish(head: head, streams: nil)
+        // While notifications are heard, they say which streams were written: the head alone wakes
+        // whole-log waiters only (waking every stream waiter would make each ask the database).
+        publish(head: head, streams: state.withLock { $0.listening } ? [:] : nil)
         return head
     }
 
@@ -638,19 +648,22 @@ public final class PostgresEventStore: EventStore {
         await wait(in: stream, beyond: count)
     }
 
+    /// Waits without asking the database: a whole-log waiter compares with the head this process
+    /// knows, a stream waiter with the stream's version it last heard of. Every commit reaches this
+    /// process's view before or after the waiter registers, under the same lock, so none is missed:
+    /// its own commits when they return, other processes' by their notification (which names the
+    /// streams written), and while the LISTEN connection is down, by waking every stream waiter once
+    /// a second and again when it is back (they read by version and wait again).
     private func wait(in stream: StreamName?, beyond count: UInt64) async -> Bool {
-        // The head this process knows now; any commit after the check below moves it past this.
-        let seen = state.withLock { $0.head.count }
-        if stream == nil, seen > count { return true }
-        // What another relay appended to the stream, and this process has not heard of, is asked of the database.
-        if let stream, let version = try? await streamVersion(stream), version + 1 > count { return true }
         let id = state.withLock { $0.waiters.makeID() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 let immediate: Bool? = state.withLock { state in
-                    if stream == nil, state.head.count > count { return true }
-                    // The head moved since the check: it may hold the stream's event; look again.
-                    if stream != nil, state.head.count > seen { return true }
+                    if let stream {
+                        if let known = state.knownVersions[stream], known.version + 1 > count { return true }
+                    } else if state.head.count > count {
+                        return true
+                    }
                     guard !state.closed, !Task.isCancelled else { return false }
                     state.waiters.add(id, stream: stream, threshold: count, continuation: continuation)
                     return nil
@@ -665,12 +678,23 @@ public final class PostgresEventStore: EventStore {
     /// Moves this process's view of the head forward and wakes who waits for it. `streams` holds the
     /// streams written, with their versions (this process's commit, or another's notification); nil
     /// for a head learnt otherwise, which wakes every stream waiter to look for itself (a wake-up is
-    /// a hint: a follower reads by version).
-    private func publish(head: LogHead, streams: [StreamName: UInt64]?) {
+    /// a hint: a follower reads by version); with `everyStream`, they are woken even if the head did
+    /// not move (the listener was down: what it missed is not known).
+    private func publish(head: LogHead, streams: [StreamName: UInt64]?, everyStream: Bool = false) {
         let ready = state.withLock { state in
             let grew = head.count > state.head.count
             if grew { state.head = head }
-            return state.waiters.ready(count: state.head.count, written: streams ?? [:], everyStream: streams == nil && grew)
+            if let streams, !streams.isEmpty {
+                let now = ContinuousClock.now
+                for (stream, version) in streams where (state.knownVersions[stream]?.version ?? 0) <= version {
+                    state.knownVersions[stream] = (version, now)
+                }
+                if state.knownVersions.count > PostgresEventStore.knownStreamsLimit {
+                    state.knownVersions = state.knownVersions.filter { now - $0.value.at < .seconds(60) }
+                }
+            }
+            return state.waiters.ready(count: state.head.count, written: streams ?? [:],
+                                       everyStream: everyStream || (streams == nil && grew))
         }
         for continuation in ready { continuation.resume(returning: true) }
     }
@@ -701,20 +725,27 @@ public final class PostgresEventStore: EventStore {
         let logger = self.logger
         let task = Task { [weak self] in
             await withTaskGroup(of: Void.self) { group in
-                group.addTask {
+                group.addTask { [weak self] in
                     while !Task.isCancelled {
                         do {
                             // The client in use now: after a move to another host, the next turn listens there.
                             guard let client = self?.client else { return }
                             try await client.withConnection { connection in
                                 try await connection.listen(on: PostgresEventStore.channel) { notifications in
+                                    // Listening from here on; what was committed while it was not is not known.
+                                    self?.startedListening()
+                                    defer { self?.state.withLock { $0.listening = false } }
                                     for try await notification in notifications {
-                                        guard let self, let head = try? await self.fetchHead() else { continue }
+                                        guard let self else { continue }
+                                        // The streams a notification names wake their waiters even if the
+                                        // head cannot be read now (the head is only a hint for whole-log waiters).
+                                        let head = (try? await self.fetchHead()) ?? self.currentHead()
                                         self.publish(head: head, streams: PostgresEventStore.streams(inNotification: notification.payload))
                                     }
                                 }
                             }
                         } catch {
+                            self?.state.withLock { $0.listening = false }
                             logger.debug("listening for appends stopped; listening again", metadata: ["error": "\(error)"])
                             // The listening connection is the first to see its host go: with several
                             // hosts, the search for the primary starts now, not when an operation times out.
@@ -723,10 +754,13 @@ public final class PostgresEventStore: EventStore {
                         try? await Task.sleep(for: .milliseconds(500))
                     }
                 }
-                group.addTask {
+                group.addTask { [weak self] in
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .seconds(1))
-                        _ = try? await self?.head()
+                        guard let self, let head = try? await self.fetchHead() else { continue }
+                        // Deaf (the listener is down): every stream waiter looks for itself once a second.
+                        let deaf = !self.state.withLock { $0.listening }
+                        self.publish(head: head, streams: deaf ? nil : [:], everyStream: deaf)
                     }
                 }
             }
@@ -834,6 +868,12 @@ public final class PostgresEventStore: EventStore {
 
     /// The host in use (its place in the store's address), for tests and the relay's log.
     public var hostInUse: Int { connection.withLock { $0.index } }
+
+    /// The listener is (again) up: every stream waiter looks once, for what was committed unheard.
+    private func startedListening() {
+        state.withLock { $0.listening = true }
+        publish(head: currentHead(), streams: nil, everyStream: true)
+    }
 
     // MARK: Closing
 

@@ -46,21 +46,7 @@ extension SoakCommand {
         }
 
         func run() async throws {
-            try? FileManager.default.removeItem(atPath: workDir)
-            try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
-            let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            let relayBinary = bin.appendingPathComponent("netreach-relay").path
-            guard FileManager.default.isExecutableFile(atPath: relayBinary) else {
-                throw ValidationError("build netreach-relay next to netreach-soak first")
-            }
-            let deployment = workDir + "/deployment"
-            let made = try await ChildProcess.run(relayBinary, ["demo-deployment", "--dir", deployment], timeout: .seconds(120))
-            guard made.status == 0 else { throw ValidationError("demo-deployment failed: \(made.errors)") }
-            let passphrase = try String(contentsOfFile: deployment + "/private/demo.passphrase", encoding: .utf8)
-                .trimmingCharacters(in: .newlines)
-            let staff = try StaffCredentials.load(home: try NetreachHome(path: deployment + "/private/home-sam"), name: "sam",
-                                                  passphrase: SecureBytes(copying: Array(passphrase.utf8)))
-            let keyring = try Keyring.load(directory: deployment + "/Keys")
+            let (relayBinary, deployment, staff, keyring) = try await SoakDeployment.make(workDir: workDir)
             var generator = SeededGenerator(seed: seed)
 
             // fsync on: the drill is about what a machine's death costs.

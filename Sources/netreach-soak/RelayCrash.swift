@@ -40,21 +40,7 @@ extension SoakCommand {
         }
 
         func run() async throws {
-            try? FileManager.default.removeItem(atPath: workDir)
-            try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
-            let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            let relayBinary = bin.appendingPathComponent("netreach-relay").path
-            guard FileManager.default.isExecutableFile(atPath: relayBinary) else {
-                throw ValidationError("build netreach-relay next to netreach-soak first")
-            }
-            let deployment = workDir + "/deployment"
-            let made = try await ChildProcess.run(relayBinary, ["demo-deployment", "--dir", deployment], timeout: .seconds(120))
-            guard made.status == 0 else { throw ValidationError("demo-deployment failed: \(made.errors)") }
-            let passphrase = try String(contentsOfFile: deployment + "/private/demo.passphrase", encoding: .utf8)
-                .trimmingCharacters(in: .newlines)
-            let staff = try StaffCredentials.load(home: try NetreachHome(path: deployment + "/private/home-sam"), name: "sam",
-                                                  passphrase: SecureBytes(copying: Array(passphrase.utf8)))
-            let keyring = try Keyring.load(directory: deployment + "/Keys")
+            let (relayBinary, deployment, staff, keyring) = try await SoakDeployment.make(workDir: workDir)
             var generator = SeededGenerator(seed: seed)
             var relay = try await RelayProcess.start(relayBinary, directory: deployment, port: nil)
             print("relay crash soak: \(cycles) cycles, \(visitors) visitors, seed \(seed), port \(relay.port)")
@@ -144,6 +130,28 @@ extension SoakCommand.RelayCrash.Verdict {
         verdict.staffMissed = Set(all).subtracting(seen).count
         verdict.staffDoubled = seen.count - Set(seen).count
         return verdict
+    }
+}
+
+/// A demo deployment for a campaign: the relay binary beside this one, the deployment folder in
+/// `workDir` (emptied first), the demo worker's credentials and the keyring.
+enum SoakDeployment {
+    static func make(workDir: String) async throws -> (relayBinary: String, deployment: String, staff: StaffCredentials, keyring: Keyring) {
+        try? FileManager.default.removeItem(atPath: workDir)
+        try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let relayBinary = bin.appendingPathComponent("netreach-relay").path
+        guard FileManager.default.isExecutableFile(atPath: relayBinary) else {
+            throw ValidationError("build netreach-relay next to netreach-soak first")
+        }
+        let deployment = workDir + "/deployment"
+        let made = try await ChildProcess.run(relayBinary, ["demo-deployment", "--dir", deployment], timeout: .seconds(120))
+        guard made.status == 0 else { throw ValidationError("demo-deployment failed: \(made.errors)") }
+        let passphrase = try String(contentsOfFile: deployment + "/private/demo.passphrase", encoding: .utf8)
+            .trimmingCharacters(in: .newlines)
+        let staff = try StaffCredentials.load(home: try NetreachHome(path: deployment + "/private/home-sam"), name: "sam",
+                                              passphrase: SecureBytes(copying: Array(passphrase.utf8)))
+        return (relayBinary, deployment, staff, try Keyring.load(directory: deployment + "/Keys"))
     }
 }
 
