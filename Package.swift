@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "EventLogPostgres",
             dependencies: [
-                "EventLog",
+                "EventLog", "Sodium",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -11,6 +11,11 @@ public protocol EventStore: Sendable {
     /// Up to `maxCount` events from `position` onwards, in position order.
     func read(from position: UInt64, maxCount: Int) async throws(EventLogError) -> [RecordedEvent]
 
+    /// What a follower of the whole log reads next: as `read`, except that a store may answer with
+    /// what this process already knows, up to its `currentHead()`, rather than ask its storage (a
+    /// follower is woken again for anything newer). The default is `read`.
+    func readFollowing(from position: UInt64, maxCount: Int) async throws(EventLogError) -> [RecordedEvent]
+
     /// Up to `maxCount` events from `position` backwards (`position` included), newest first.
     func readBackward(from position: UInt64, maxCount: Int) async throws(EventLogError) -> [RecordedEvent]
 
@@ -48,6 +53,10 @@ public protocol EventStore: Sendable {
 }
 
 extension EventStore {
+    public func readFollowing(from position: UInt64, maxCount: Int) async throws(EventLogError) -> [RecordedEvent] {
+        try await read(from: position, maxCount: maxCount)
+    }
+
     /// Every event from `position` on: first those already stored, then each new one as it becomes durable.
     ///
     /// The subscription reads from the log at the consumer's pace and buffers at most one read
@@ -150,7 +159,7 @@ public struct LogFollower<Store: EventStore>: AsyncSequence, AsyncIteratorProtoc
                 return .event(buffer[bufferIndex - 1])
             }
             if next < store.currentHead().count {
-                buffer = try await store.read(from: next, maxCount: batchSize)
+                buffer = try await store.readFollowing(from: next, maxCount: batchSize)
                 bufferIndex = 0
                 if let last = buffer.last {
                     next = last.position + 1

@@ -1,5 +1,6 @@
 public import EventLog
 import Foundation
+import Sodium
 public import Logging
 import NIOCore
 import NIOPosix
@@ -60,6 +61,7 @@ public final class PostgresEventStore: EventStore {
         var knownVersions: [StreamName: (version: UInt64, at: ContinuousClock.Instant)] = [:]
         /// Whether the LISTEN connection is up: while it is, every commit's streams are heard of.
         var listening = false
+        var recent = RecentEvents()
     }
 
     static let knownStreamsLimit = 20_000
@@ -349,7 +351,7 @@ public final class PostgresEventStore: EventStore {
     /// One transaction for `jobs`: each is planned in turn (a refused one does not stop the others),
     /// then every planned event is inserted at once, the head row moved and the commit notified.
     private func commit(_ jobs: [Job]) async {
-        let outcome: (results: [Result<AppendResult, EventLogError>], head: LogHead, streams: [StreamName: UInt64])
+        let outcome: (results: [Result<AppendResult, EventLogError>], head: LogHead, streams: [StreamName: UInt64], inserted: [RecordedEvent])
         do {
             outcome = try await run("append") {
                 try await self.client.withTransaction(logger: self.logger) { connection in try await self.plan(jobs, on: connection) }
@@ -362,6 +364,7 @@ public final class PostgresEventStore: EventStore {
             for job in jobs { job.reply.resume(returning: .failure(refusal)) }
             return
         }
+        state.withLock { state in if state.listening { state.recent.add(outcome.inserted) } }
         publish(head: outcome.head, streams: outcome.streams)
         for (job, result) in zip(jobs, outcome.results) { job.reply.resume(returning: result) }
     }
@@ -375,7 +378,7 @@ public final class PostgresEventStore: EventStore {
     }
 
     private func plan(_ jobs: [Job], on connection: PostgresConnection) async throws
-        -> (results: [Result<AppendResult, EventLogError>], head: LogHead, streams: [StreamName: UInt64]) {
+        -> (results: [Result<AppendResult, EventLogError>], head: LogHead, streams: [StreamName: UInt64], inserted: [RecordedEvent]) {
         // The lock on the head row serialises every appender of every relay on this database.
         var count: UInt64 = 0
         var chain = RecordCodec.genesis(logID: logID)
@@ -445,9 +448,9 @@ public final class PostgresEventStore: EventStore {
         if !inserts.isEmpty {
             for event in inserts { touched[event.stream] = event.streamVersion }
             try await insert(inserts, head: LogHead(logID: logID, count: count, chain: chain),
-                             notification: PostgresEventStore.notification(count: count, streams: touched), on: connection)
+                             notification: PostgresEventStore.notification(count: count, chain: chain, streams: touched), on: connection)
         }
-        return (results, LogHead(logID: logID, count: count, chain: chain), touched)
+        return (results, LogHead(logID: logID, count: count, chain: chain), touched, inserts)
     }
 
     /// What idempotency compares of an event already in the log.
@@ -559,12 +562,36 @@ public final class PostgresEventStore: EventStore {
     }
 
     public func read(from position: UInt64, maxCount: Int) async throws(EventLogError) -> [RecordedEvent] {
+        try await readAndKeep(from: position, maxCount: maxCount, generation: state.withLock { $0.recent.generation })
+    }
+
+    /// A follower's read comes from memory when the recent events hold `position` and reach the head
+    /// this process knows (every staff session follows the whole log: all but the first to read a new
+    /// event find it there); otherwise, and always while the LISTEN connection is down (a redaction
+    /// would not be heard), from the database.
+    public func readFollowing(from position: UInt64, maxCount: Int) async throws(EventLogError) -> [RecordedEvent] {
+        guard maxCount > 0 else { return [] }
+        let cached: (events: [RecordedEvent]?, generation: UInt64) = state.withLock { state in
+            guard state.listening, state.recent.end >= state.head.count else { return (nil, state.recent.generation) }
+            return (state.recent.events(from: position, maxCount: maxCount), state.recent.generation)
+        }
+        if let events = cached.events { return events }
+        return try await readAndKeep(from: position, maxCount: maxCount, generation: cached.generation)
+    }
+
+    /// Reads from the database, and keeps what it read among the recent events unless a redaction
+    /// was heard since `generation` (what was read may predate it).
+    private func readAndKeep(from position: UInt64, maxCount: Int, generation: UInt64) async throws(EventLogError) -> [RecordedEvent] {
         guard maxCount > 0 else { return [] }
         let query: PostgresQuery = """
             SELECT \(unescaped: Self.columns) FROM netreach_events WHERE position >= \(Int64(clamping: position))
             ORDER BY position LIMIT \(maxCount)
             """
-        return try await records(query, doing: "read the log")
+        let events = try await records(query, doing: "read the log")
+        state.withLock { state in
+            if state.listening, state.recent.generation == generation { state.recent.add(events) }
+        }
+        return events
     }
 
     public func readBackward(from position: UInt64, maxCount: Int) async throws(EventLogError) -> [RecordedEvent] {
@@ -629,10 +656,14 @@ public final class PostgresEventStore: EventStore {
                     throw EventLogError(code: .notFound, "no event at position \(position)", position: position)
                 }
                 if wasRedacted { return false }
-                // The payload goes; its length and hash stay, so the chain still verifies.
+                // The payload goes; its length and hash stay, so the chain still verifies. Every
+                // process hears of it when it commits, and drops the payload from its recent events.
                 try await connection.query("""
                     UPDATE netreach_events SET payload = '\\x'::bytea, redacted = true WHERE position = \(Int64(clamping: position))
                     """, logger: self.logger)
+                try await connection.query("SELECT pg_notify(\(PostgresEventStore.channel), \(PostgresEventStore.redactedPrefix + String(position)))",
+                                           logger: self.logger)
+                self.state.withLock { $0.recent.redact(position) }
                 return true
             }
         }
@@ -699,24 +730,35 @@ public final class PostgresEventStore: EventStore {
         for continuation in ready { continuation.resume(returning: true) }
     }
 
-    /// A commit's notification: the new event count, then `stream=version` for each stream written.
-    /// Past PostgreSQL's 8 000-byte limit only the count goes, and every stream waiter looks.
-    static func notification(count: UInt64, streams: [StreamName: UInt64]) -> String {
-        let full = ([String(count)] + streams.map { "\($0.key.value)=\($0.value)" }).joined(separator: " ")
-        return full.utf8.count < 7_000 ? full : String(count)
+    /// A redaction's notification: this prefix and the position.
+    static let redactedPrefix = "redacted "
+
+    /// A commit's notification: the new head (event count and chain, in hex), then `stream=version`
+    /// for each stream written. Past PostgreSQL's 8 000-byte limit only the head goes, and every
+    /// stream waiter looks. The head in it spares each listener a query per commit.
+    static func notification(count: UInt64, chain: Digest32, streams: [StreamName: UInt64]) -> String {
+        let head = "\(count) \(Hex.encode(chain.bytes))"
+        let full = ([head] + streams.map { "\($0.key.value)=\($0.value)" }).joined(separator: " ")
+        return full.utf8.count < 7_000 ? full : head
     }
 
-    /// The streams a notification names, or nil when it names none (then every stream waiter looks).
-    static func streams(inNotification payload: String) -> [StreamName: UInt64]? {
-        let fields = payload.split(separator: " ").dropFirst()
-        guard !fields.isEmpty else { return nil }
+    /// What a commit's notification says: the head (nil if it does not read), and the streams it
+    /// names (nil when it names none: then every stream waiter looks).
+    static func parse(notification payload: String, logID: LogID) -> (head: LogHead?, streams: [StreamName: UInt64]?) {
+        let fields = payload.split(separator: " ")
+        var head: LogHead?
+        if fields.count >= 2, let count = UInt64(fields[0]), let bytes = try? Hex.decode(String(fields[1])), let chain = try? Digest32(bytes) {
+            head = LogHead(logID: logID, count: count, chain: chain)
+        }
+        let named = fields.dropFirst(2)
+        guard head != nil, !named.isEmpty else { return (head, nil) }
         var streams: [StreamName: UInt64] = [:]
-        for field in fields {
+        for field in named {
             let parts = field.split(separator: "=")
-            guard parts.count == 2, let name = try? StreamName(String(parts[0])), let version = UInt64(parts[1]) else { return nil }
+            guard parts.count == 2, let name = try? StreamName(String(parts[0])), let version = UInt64(parts[1]) else { return (head, nil) }
             streams[name] = version
         }
-        return streams
+        return (head, streams)
     }
 
     /// Follows other processes' commits (LISTEN), and reads the head once a second besides, so that a
@@ -737,10 +779,19 @@ public final class PostgresEventStore: EventStore {
                                     defer { self?.state.withLock { $0.listening = false } }
                                     for try await notification in notifications {
                                         guard let self else { continue }
-                                        // The streams a notification names wake their waiters even if the
-                                        // head cannot be read now (the head is only a hint for whole-log waiters).
-                                        let head = (try? await self.fetchHead()) ?? self.currentHead()
-                                        self.publish(head: head, streams: PostgresEventStore.streams(inNotification: notification.payload))
+                                        if notification.payload.hasPrefix(PostgresEventStore.redactedPrefix) {
+                                            let position = UInt64(notification.payload.dropFirst(PostgresEventStore.redactedPrefix.count))
+                                            self.state.withLock { state in
+                                                if let position { state.recent.redact(position) } else { state.recent.clear() }
+                                            }
+                                            continue
+                                        }
+                                        // The head comes with the notification; the streams it names wake their
+                                        // waiters even if it does not read (then the head is asked for, or kept).
+                                        let said = PostgresEventStore.parse(notification: notification.payload, logID: self.logID)
+                                        let head: LogHead
+                                        if let told = said.head { head = told } else { head = (try? await self.fetchHead()) ?? self.currentHead() }
+                                        self.publish(head: head, streams: said.streams)
                                     }
                                 }
                             }
@@ -871,7 +922,11 @@ public final class PostgresEventStore: EventStore {
 
     /// The listener is (again) up: every stream waiter looks once, for what was committed unheard.
     private func startedListening() {
-        state.withLock { $0.listening = true }
+        state.withLock { state in
+            state.listening = true
+            // Redactions made while it was down were not heard: recent events are read again.
+            state.recent.clear()
+        }
         publish(head: currentHead(), streams: nil, everyStream: true)
     }
 
@@ -937,5 +992,56 @@ private final class DeadlineRace<T: Sendable>: Sendable {
         guard let continuation else { return }
         if timedOut { work?.cancel() } else { timer?.cancel() }
         continuation.resume(returning: outcome)
+    }
+}
+
+/// The most recent events of the log, contiguous by position, as this process committed or read
+/// them, with a generation that every redaction heard moves on.
+struct RecentEvents {
+    static let capacity = 4_096
+    private(set) var start: UInt64 = 0
+    /// One past the last position held (or `start` when empty).
+    var end: UInt64 { start + UInt64(events.count) }
+    private var events: [RecordedEvent] = []
+    private(set) var generation: UInt64 = 0
+
+    /// Up to `maxCount` events from `position`, when the first is held; nil otherwise.
+    func events(from position: UInt64, maxCount: Int) -> [RecordedEvent]? {
+        guard position >= start, position < start + UInt64(events.count) else { return nil }
+        let first = Int(position - start)
+        return Array(events[first..<min(events.count, first + maxCount)])
+    }
+
+    /// Adds a batch in position order: it extends the events held, or replaces them after a gap.
+    mutating func add(_ batch: [RecordedEvent]) {
+        guard let first = batch.first else { return }
+        let end = start + UInt64(events.count)
+        if events.isEmpty || first.position > end {
+            start = first.position
+            events = batch
+        } else if let last = batch.last, last.position >= end {
+            events += batch.drop { $0.position < end }
+        }
+        if events.count > Self.capacity {
+            let excess = events.count - Self.capacity
+            events.removeFirst(excess)
+            start += UInt64(excess)
+        }
+    }
+
+    /// The event at `position` loses its payload here too.
+    mutating func redact(_ position: UInt64) {
+        generation += 1
+        guard position >= start, position < start + UInt64(events.count) else { return }
+        let index = Int(position - start), event = events[index]
+        events[index] = RecordedEvent(position: event.position, stream: event.stream, streamVersion: event.streamVersion, id: event.id,
+                                      type: event.type, author: event.author, timeMilliseconds: event.timeMilliseconds,
+                                      metadata: event.metadata, payload: [], payloadLength: event.payloadLength,
+                                      payloadHash: event.payloadHash, chain: event.chain, isRedacted: true)
+    }
+
+    mutating func clear() {
+        generation += 1
+        events = []
     }
 }

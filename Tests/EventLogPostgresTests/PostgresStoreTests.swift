@@ -44,6 +44,32 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("recent events read from memory lose their payload when another relay redacts one, and never serve it again")
+    func redactionReachesTheOtherRelaysRecentEvents() async throws {
+        try await withTestDatabase { server, database in
+            try await withPostgresStore(server, database) { a in
+                try await withPostgresStore(server, database) { b in
+                    for n in 0..<5 { _ = try await a.append(to: "s", expectedVersion: .any, events: [proposed("secret \(n)")]) }
+                    // B's followers read them (the second time from its recent events, not the database).
+                    for _ in 0..<2 { #expect(try await b.readFollowing(from: 0, maxCount: 10).map(payloadText).count == 5) }
+                    #expect(try await a.redact(position: 2))
+                    var seen: [RecordedEvent] = []
+                    for _ in 0..<100 {
+                        seen = try await b.readFollowing(from: 0, maxCount: 10)
+                        if seen.count == 5, seen[2].isRedacted { break }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    #expect(seen.count == 5 && seen[2].isRedacted && seen[2].payload.isEmpty, "B still serves the redacted payload")
+                    #expect(seen.filter(\.isRedacted).count == 1)
+                    // A redaction on B itself: at once, on B and (when heard) on A.
+                    #expect(try await b.redact(position: 3))
+                    #expect(try await b.readFollowing(from: 3, maxCount: 1).first?.isRedacted == true)
+                    #expect(try await b.readFollowing(from: 0, maxCount: 10).map { payloadText($0) }.filter { $0.hasPrefix("secret") }.count == 3)
+                }
+            }
+        }
+    }
+
     @Test("a database whose schema is newer than this relay is refused at open, naming both versions")
     func newerSchemaRefused() async throws {
         try await withTestDatabase { server, database in
