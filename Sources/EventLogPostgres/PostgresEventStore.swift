@@ -645,7 +645,7 @@ public final class PostgresEventStore: EventStore {
 
     @discardableResult
     public func redact(position: UInt64) async throws(EventLogError) -> Bool {
-        try await run("redact") {
+        let redacted = try await run("redact") {
             try await self.client.withTransaction(logger: self.logger) { connection in
                 let rows = try await connection.query("""
                     SELECT redacted FROM netreach_events WHERE position = \(Int64(clamping: position)) FOR UPDATE
@@ -663,10 +663,12 @@ public final class PostgresEventStore: EventStore {
                     """, logger: self.logger)
                 try await connection.query("SELECT pg_notify(\(PostgresEventStore.channel), \(PostgresEventStore.redactedPrefix + String(position)))",
                                            logger: self.logger)
-                self.state.withLock { $0.recent.redact(position) }
                 return true
             }
         }
+        // Once committed (a failed commit leaves the payload): here at once; elsewhere when heard.
+        state.withLock { $0.recent.redact(position) }
+        return redacted
     }
 
     // MARK: Waiting
@@ -999,7 +1001,10 @@ private final class DeadlineRace<T: Sendable>: Sendable {
 /// them, with a generation that every redaction heard moves on.
 struct RecentEvents {
     static let capacity = 4_096
+    /// Payload bytes held at most (payloads may be up to 8 MiB each).
+    static let byteCapacity = 16 * 1024 * 1024
     private(set) var start: UInt64 = 0
+    private var bytes = 0
     /// One past the last position held (or `start` when empty).
     var end: UInt64 { start + UInt64(events.count) }
     private var events: [RecordedEvent] = []
@@ -1019,13 +1024,22 @@ struct RecentEvents {
         if events.isEmpty || first.position > end {
             start = first.position
             events = batch
+            bytes = batch.reduce(0) { $0 + $1.payload.count }
         } else if let last = batch.last, last.position >= end {
-            events += batch.drop { $0.position < end }
+            let added = batch.drop { $0.position < end }
+            events += added
+            bytes += added.reduce(0) { $0 + $1.payload.count }
         }
-        if events.count > Self.capacity {
-            let excess = events.count - Self.capacity
+        var excess = max(0, events.count - Self.capacity)
+        var freed = events.prefix(excess).reduce(0) { $0 + $1.payload.count }
+        while excess < events.count, bytes - freed > Self.byteCapacity {
+            freed += events[excess].payload.count
+            excess += 1
+        }
+        if excess > 0 {
             events.removeFirst(excess)
             start += UInt64(excess)
+            bytes -= freed
         }
     }
 
@@ -1034,6 +1048,7 @@ struct RecentEvents {
         generation += 1
         guard position >= start, position < start + UInt64(events.count) else { return }
         let index = Int(position - start), event = events[index]
+        bytes -= event.payload.count
         events[index] = RecordedEvent(position: event.position, stream: event.stream, streamVersion: event.streamVersion, id: event.id,
                                       type: event.type, author: event.author, timeMilliseconds: event.timeMilliseconds,
                                       metadata: event.metadata, payload: [], payloadLength: event.payloadLength,
@@ -1043,5 +1058,6 @@ struct RecentEvents {
     mutating func clear() {
         generation += 1
         events = []
+        bytes = 0
     }
 }

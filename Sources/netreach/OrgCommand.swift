@@ -144,7 +144,7 @@ struct OrgCommand: AsyncParsableCommand {
                 accepts checkpoints only from certified relays.
 
                 Example:
-                  netreach org certify-relay relay-b --key Vx3n…Q --fingerprint "3f9a 01bc 7d22 e410 9b6c 0a5f 44d1 c8e3" \\
+                  netreach org certify-relay relay-b --key KEY --fingerprint "3f9a 01bc …" \\
                     --keys Keys --private-key /media/usb/org.key
                 """
         )

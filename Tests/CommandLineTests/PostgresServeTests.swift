@@ -114,7 +114,7 @@ struct PostgresServeTests {
         try await withTestDatabase { server, database in
             // Another deployment's relay opened this database first: its organisation key owns the log.
             let theirs = try await PostgresEventStore.open(configuration: server.configuration(database: database),
-                                                           owner: SigningKeyPair.generate().publicKey.bytes, logger: quietLogger)
+                                                           timeout: .seconds(120), owner: SigningKeyPair.generate().publicKey.bytes, logger: quietLogger)
             _ = try await theirs.append(to: "s", expectedVersion: .any, events: [
                 ProposedEvent(type: "test.event", author: AuthorID(Array(repeating: 1, count: 16)), timeMilliseconds: 1, payload: [1])])
             await theirs.close()

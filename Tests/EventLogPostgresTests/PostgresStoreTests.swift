@@ -89,11 +89,11 @@ struct PostgresStoreTests {
     func otherOwnerRefused() async throws {
         try await withTestDatabase { server, database in
             let ours = Array(repeating: UInt8(1), count: 32), theirs = Array(repeating: UInt8(2), count: 32)
-            let first = try await PostgresEventStore.open(configuration: server.configuration(database: database), owner: theirs, logger: quietLogger)
+            let first = try await PostgresEventStore.open(configuration: server.configuration(database: database), timeout: .seconds(120), owner: theirs, logger: quietLogger)
             _ = try await first.append(to: "s", expectedVersion: .any, events: [proposed("theirs")])
             await first.close()
             do throws(EventLogError) {
-                let store = try await PostgresEventStore.open(configuration: server.configuration(database: database), owner: ours,
+                let store = try await PostgresEventStore.open(configuration: server.configuration(database: database), timeout: .seconds(120), owner: ours,
                                                               logger: quietLogger)
                 await store.close()
                 Issue.record("another deployment's database was accepted")
@@ -103,8 +103,8 @@ struct PostgresStoreTests {
             let owner = try await server.psql("SELECT encode(owner, 'hex') FROM netreach_log", database: database)
             #expect(owner.trimmingCharacters(in: .whitespacesAndNewlines) == String(repeating: "02", count: 32))
             // A tool that reads any log (log verify) names no owner and is not refused.
-            let reader = try await PostgresEventStore.open(configuration: server.configuration(database: database), create: false,
-                                                           logger: quietLogger)
+            let reader = try await PostgresEventStore.open(configuration: server.configuration(database: database), timeout: .seconds(120),
+                                                           create: false, logger: quietLogger)
             #expect(try await reader.head().count == 1)
             await reader.close()
         }
@@ -120,7 +120,7 @@ struct PostgresStoreTests {
             // The database as version 1 left it: no owner column.
             try await server.psql("ALTER TABLE netreach_log DROP COLUMN owner; UPDATE netreach_log SET schema_version = 1", database: database)
             let owner = Array(repeating: UInt8(7), count: 32)
-            let store = try await PostgresEventStore.open(configuration: server.configuration(database: database), owner: owner, logger: quietLogger)
+            let store = try await PostgresEventStore.open(configuration: server.configuration(database: database), timeout: .seconds(120), owner: owner, logger: quietLogger)
             #expect(try await store.read(from: 0, maxCount: 10).map(\.id) == [written.id])
             _ = try await store.append(to: "s", expectedVersion: .exact(0), events: [proposed("written under version 2")])
             await store.close()
