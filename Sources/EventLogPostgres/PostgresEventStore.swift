@@ -59,6 +59,7 @@ public final class PostgresEventStore: EventStore {
         /// notifications), and when: what a stream waiter checks before it waits, instead of asking
         /// the database. Entries older than a minute are dropped past `knownStreamsLimit`.
         var knownVersions: [StreamName: (version: UInt64, at: ContinuousClock.Instant)] = [:]
+        var knownPruned = ContinuousClock.now
         /// Whether the LISTEN connection is up: while it is, every commit's streams are heard of.
         var listening = false
         var recent = RecentEvents()
@@ -722,8 +723,11 @@ public final class PostgresEventStore: EventStore {
                 for (stream, version) in streams where (state.knownVersions[stream]?.version ?? 0) <= version {
                     state.knownVersions[stream] = (version, now)
                 }
-                if state.knownVersions.count > PostgresEventStore.knownStreamsLimit {
+                // At most every 10 s: with more streams than the limit written within a minute, a
+                // filter on every commit would make each commit walk them all.
+                if state.knownVersions.count > PostgresEventStore.knownStreamsLimit, now - state.knownPruned > .seconds(10) {
                     state.knownVersions = state.knownVersions.filter { now - $0.value.at < .seconds(60) }
+                    state.knownPruned = now
                 }
             }
             return state.waiters.ready(count: state.head.count, written: streams ?? [:],

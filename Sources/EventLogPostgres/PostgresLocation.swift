@@ -18,10 +18,6 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public let hosts: [Host]
     public let database: String
 
-    /// The first host (the only one of a single-host address).
-    public var host: String { hosts[0].name }
-    public var port: Int { hosts[0].port }
-
     /// At most this many hosts: a primary and its standbys, not a fleet.
     public static let maximumHosts = 8
 
