@@ -3,7 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 public import NetreachCore
-import Sodium
+public import Sodium
 
 /// A staff member's authenticated connection to the relay: the verified keyring, the WebSocket,
 /// and the operations every command needs (catch the replica up, append an event).
@@ -41,6 +41,12 @@ public final class StaffSession: Sendable {
     }
 
     public var isOffline: Bool { link == nil }
+
+    /// The keys whose erasure records (`content.erased`) this client applies: the relay it is
+    /// connected to, and every relay the organisation certified and did not revoke.
+    public var relayKeys: Set<SigningPublicKey> {
+        keyring.activeRelayKeys.union(link.map { [$0.relayKey] } ?? [])
+    }
 
     /// A session without a relay, for reading the replica: the keyring is the one saved at the last
     /// login or command, verified again under the organisation key.
@@ -112,11 +118,11 @@ public final class StaffSession: Sendable {
                 batch.append(try Self.storedEvent(position: position, version: version, timeMilliseconds: time, bytes: bytes))
                 received += 1
                 if batch.count >= 512 {
-                    try await replica.append(batch)
+                    try await replica.append(batch, relayKeys: relayKeys)
                     batch.removeAll(keepingCapacity: true)
                 }
             case .live:
-                try await replica.append(batch)
+                try await replica.append(batch, relayKeys: relayKeys)
                 return received
             case .error(_, let error):
                 throw Failure(reason: .protocolError, description: "the relay refused: \(error.message)")

@@ -38,6 +38,9 @@ public struct DomainSeparation: Hashable, Sendable, CustomStringConvertible {
     /// The hash of a perpetrator identifier in a safety alert, which a checker compares.
     public static let identifier = DomainSeparation("netreach/v1/identifier")
 
+    /// The id of a relay's erasure record (`content.erased`), derived from what it lists.
+    public static let erasureRecord = DomainSeparation("netreach/v1/erasure-record")
+
     /// The bytes that precede a message of this kind: the context and a zero byte.
     public var prefix: [UInt8] { Array(context.utf8) + [0] }
 

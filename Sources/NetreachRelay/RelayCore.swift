@@ -34,6 +34,8 @@ public final class RelayCore: Sendable {
     public let requestsPerSecond: Double
     /// What the relay counts (served at `/metrics`).
     public let metrics: RelayMetrics
+    /// Erasure on request and by the retention policy (docs/PRIVACY.md).
+    public let retention: RetentionEngine
     /// The clock of rate windows (the address limiter, each connection's request budget); tests move it by hand.
     public let now: @Sendable () -> ContinuousClock.Instant
     private let directory: Mutex<any StaffDirectory>
@@ -52,6 +54,7 @@ public final class RelayCore: Sendable {
                 challengeLifetime: Duration = .seconds(60), opensPerAddressPerHour: Int = 30,
                 requestBurst: Double = 60, requestsPerSecond: Double = 30, clock: (@Sendable () -> UInt64)? = nil,
                 metrics: RelayMetrics = RelayMetrics(), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+                retentionDefault: RetentionPolicy = .standard,
                 logger: Logger = Logger(label: "netreach.relay", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.store = store
         self.relayKey = relayKey
@@ -63,8 +66,10 @@ public final class RelayCore: Sendable {
         self.requestBurst = requestBurst
         self.requestsPerSecond = requestsPerSecond
         self.directory = Mutex(directory)
-        self.clock = clock ?? { UInt64(Date().timeIntervalSince1970 * 1000) }
+        let clock = clock ?? { UInt64(Date().timeIntervalSince1970 * 1000) }
+        self.clock = clock
         self.logger = logger
+        retention = RetentionEngine(store: store, relayKey: relayKey, defaultPolicy: retentionDefault, clock: clock, logger: logger)
     }
 
     public var staffDirectory: any StaffDirectory { directory.withLock { $0 } }
@@ -144,7 +149,49 @@ public final class RelayCore: Sendable {
             throw ProtocolError(.malformed, "conversation.opened is sent with open (and a proof of work), not append")
         }
         try RelayCore.validateContent(event)
-        return try await persist(try verify(event), expect: expect)
+        try RelayCore.checkReason(event, by: identity)
+        let verified = try verify(event)
+        if verified.kind != .erasureRequested && retention.isErased(verified.conversation) {
+            throw ProtocolError(.erased, "this conversation's content was erased (docs/PRIVACY.md): nothing more can be added to it")
+        }
+        let result = try await persist(verified, expect: expect)
+        try await afterStoring(verified)
+        return result
+    }
+
+    /// What follows storing a policy, sealed figures or an erasure request: the retention engine
+    /// learns of it, and a requested erasure is done before the request is acknowledged.
+    private func afterStoring(_ event: Event) async throws(ProtocolError) {
+        guard [.policySet, .figuresSealed, .erasureRequested].contains(event.kind) else { return }
+        do {
+            try await retention.catchUp()
+            if event.kind == .erasureRequested {
+                let erased = try await retention.eraseRequested(event.conversation, request: event)
+                logger.notice("conversation erased on request", metadata: ["conversation": "\(event.conversation)", "events": "\(erased)"])
+            }
+        } catch {
+            // The request is stored: its retry is acknowledged as a duplicate and erases again, and the next sweep finishes it anyway.
+            logger.error("erasure on request not finished", metadata: ["conversation": "\(event.conversation)", "error": "\(error)"])
+            throw ProtocolError(.unavailable, "the request is stored but the erasure did not finish; send it again")
+        }
+    }
+
+    /// An erasure request's reason must be its author's to give: `visitor-request` for the
+    /// visitor, any other for a supervisor.
+    static func checkReason(_ event: UnverifiedEvent, by identity: Identity) throws(ProtocolError) {
+        guard event.kind == .erasureRequested else { return }
+        let reason: ErasureRequest.Reason
+        do { reason = try ErasureRequest(content: event.content).reason } catch {
+            throw ProtocolError(.malformed, "the erasure request does not read: \(error.message)")
+        }
+        switch identity {
+        case .visitor:
+            guard reason == .visitorRequest else { throw ProtocolError(.forbidden, "a visitor's erasure request gives the reason visitor-request") }
+        case .staff:
+            guard reason != .visitorRequest else {
+                throw ProtocolError(.forbidden, "visitor-request is the visitor's own reason; a supervisor's order gives another")
+            }
+        }
     }
 
     private func verify(_ event: UnverifiedEvent) throws(ProtocolError) -> Event {
@@ -162,7 +209,7 @@ public final class RelayCore: Sendable {
             // Every conversation starts with its opening; the alert feed starts with its first alert.
             // A log that cannot be read is `unavailable`, not "never opened".
             let exists: Bool
-            if event.kind == .alertPublished {
+            if event.conversation.isFeed {
                 exists = true
             } else {
                 do { exists = try await store.streamVersion(stream) != nil } catch { throw readFailure(error) }
@@ -212,10 +259,17 @@ public final class RelayCore: Sendable {
         guard event.author == identity.signingKey else {
             throw ProtocolError(.forbidden, "the event is signed by another key than this connection's")
         }
-        // The alert feed holds alerts only, and alerts go nowhere else.
-        guard (event.kind == .alertPublished) == (event.conversation == .alertFeed) else {
-            throw ProtocolError(.forbidden, event.kind == .alertPublished ? "alert.published goes to the alert feed's id (16 zero bytes)"
-                                                                          : "only alert.published goes to the alert feed")
+        guard event.kind.author != .relay else {
+            throw ProtocolError(.forbidden, "\(event.kind.name) is written by the relay itself, never by a client")
+        }
+        // Each feed holds its one kind, and those kinds go nowhere else.
+        if let feed = ConversationID.feed(of: event.kind) {
+            guard event.conversation == feed else {
+                throw ProtocolError(.forbidden, "\(event.kind.name) goes to its feed's id (\(feed.streamName): 15 zero bytes and \(feed.bytes[15]))")
+            }
+        } else if event.conversation.isFeed {
+            throw ProtocolError(.forbidden, "only \(event.conversation == .alertFeed ? "alert.published" : event.conversation == .policyFeed ? "policy.set" : "figures.sealed") "
+                                + "goes to the \(event.conversation.streamName) feed")
         }
         switch identity {
         case .visitor(_, let conversation):
@@ -223,8 +277,11 @@ public final class RelayCore: Sendable {
             guard event.conversation == conversation else {
                 throw ProtocolError(.forbidden, "a visitor writes only to its own conversation")
             }
-        case .staff:
+        case .staff(let member):
             guard event.kind.author != .visitor else { throw ProtocolError(.forbidden, "\(event.kind.name) is for the visitor only") }
+            guard !event.kind.staffMustSupervise || member.role == StaffRole.supervisor.rawValue else {
+                throw ProtocolError(.forbidden, "\(event.kind.name) is for supervisors only")
+            }
         }
     }
 
@@ -259,6 +316,20 @@ public final class RelayCore: Sendable {
             }
         case .conversationClaimed:
             guard event.content.isEmpty else { throw ProtocolError(.malformed, "conversation.claimed has no content") }
+        case .erasureRequested:
+            do { _ = try ErasureRequest(content: event.content) } catch {
+                throw ProtocolError(.malformed, "the erasure request does not have its layout: \(error.message)")
+            }
+        case .policySet:
+            do { _ = try RetentionPolicy(content: event.content) } catch {
+                throw ProtocolError(.malformed, "the retention policy is refused: \(error.message)")
+            }
+        case .figuresSealed:
+            do { _ = try SealedFigures(content: event.content) } catch {
+                throw ProtocolError(.malformed, "the sealed figures do not have their layout: \(error.message)")
+            }
+        case .contentErased:
+            throw ProtocolError(.forbidden, "content.erased is written by the relay itself")
         }
     }
 
@@ -305,13 +376,15 @@ public final class RelayCore: Sendable {
         let count = version + 1
         let start = count > UInt64(limit) ? count - UInt64(limit) : 0
         let recorded = try await store.readStream(name, fromVersion: start, maxCount: limit)
-        return recorded.reversed().map { ($0.position, $0.payload) }
+        // An expired alert is erased (docs/PRIVACY.md); the feed's erasure records are not alerts.
+        return recorded.reversed().filter { !$0.isRedacted && $0.type.value == EventKind.alertPublished.name }.map { ($0.position, $0.payload) }
     }
 
     /// Whether a stored event goes to this identity.
     public func isVisible(_ recorded: RecordedEvent, to identity: Identity) -> Bool {
         let stream = recorded.stream.value
-        guard stream.hasPrefix("conv:") || stream == RelayCore.alertStream, let kind = EventKind(name: recorded.type.value)
+        guard stream.hasPrefix("conv:") || stream == RelayCore.alertStream || stream == "policy" || stream == "reports",
+              let kind = EventKind(name: recorded.type.value)
         else { return false }
         switch identity {
         case .staff: return true

@@ -36,12 +36,14 @@ public enum RelayLauncher {
                                            "relay-fingerprint": "\(Fingerprint(signKey: relayKey.publicKey))",
                                            "tasks": "\(RelayExecutor.tasksRunOnEventLoops ? "event-loops" : "default-pool")"])
         let core = RelayCore(store: store, relayKey: relayKey, directory: keyring, powBits: powBits,
-                             opensPerAddressPerHour: opensPerAddressPerHour, logger: logger)
+                             opensPerAddressPerHour: opensPerAddressPerHour, retentionDefault: configuration.web.settings.retention,
+                             logger: logger)
         let application = try RelayServer.makeApplication(core: core, configuration: configuration, certificates: certificates,
                                                           logger: logger, onServerRunning: onServerRunning)
         let checkpoints = CheckpointService(core: core, logger: logger)
         let reloader = RelayReloader(core: core, directory: configuration.keysDirectory, certificates: certificates, logger: logger)
-        var group = ServiceGroupConfiguration(services: [application, checkpoints, reloader],
+        let retention = RetentionService(engine: core.retention, logger: logger)
+        var group = ServiceGroupConfiguration(services: [application, checkpoints, reloader, retention],
                                               gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(10)
         do {

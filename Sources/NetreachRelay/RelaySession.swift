@@ -207,7 +207,8 @@ public final class RelaySession: Sendable {
             case .event(let recorded):
                 // A staff key revoked meanwhile gets nothing more (its connection is being ended too).
                 guard core.stillAllowed(identity) else { throw ProtocolError(.revokedKey, "this staff key has been revoked") }
-                if core.isVisible(recorded, to: identity) { try await send(recorded) }
+                // An erased event is not sent: its payload is gone, and the relay's `content.erased` record says what it was.
+                if !recorded.isRedacted && core.isVisible(recorded, to: identity) { try await send(recorded) }
             case .live(let position):
                 try await transport.send(.live(position: position))
             }

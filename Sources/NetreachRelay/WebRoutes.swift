@@ -44,10 +44,21 @@ enum WebRoutes {
                 "onDuty": settings.openingHours.isOpen(at: Date()).map { $0 as Any } ?? NSNull(),
                 "answerMinutes": settings.answerMinutes,
                 "organisationKey": organisationKey(settings: settings, directory: core.staffDirectory).map { $0 as Any } ?? NSNull(),
+                "retention": retentionDocument(core.retention.policyInForce),
             ]
             let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data("{}".utf8)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
+    }
+
+    /// The policy in force as the page and clients show it: the days, and whether a supervisor signed it.
+    static func retentionDocument(_ inForce: RetentionEngine.PolicyInForce) -> [String: Any] {
+        [
+            "messagesDays": inForce.policy.messagesDays, "incidentsDays": inForce.policy.incidentsDays,
+            "alertsDays": inForce.policy.alertsDays,
+            "signed": inForce.eventID != nil,
+            "since": inForce.setAt.map { $0 as Any } ?? NSNull(),
+        ]
     }
 
     /// The key the page verifies the keyring against: the one pinned in the settings, else the keyring's own.

@@ -50,6 +50,7 @@ struct TranscriptCommand: AsyncParsableCommand {
         switch entry.speaker {
         case .visitor: speaker = "visitor"
         case .staff(_, let name): speaker = name ?? "staff"
+        case .relay: speaker = "relay"
         }
         let (kind, text): (String, String)
         switch entry.content {
@@ -65,6 +66,10 @@ struct TranscriptCommand: AsyncParsableCommand {
         case .shared(let shared): (kind, text) = ("shared", describe(shared))
         case .feedback(let feedback): (kind, text) = ("feedback", describe(feedback))
         case .alert(let alert): (kind, text) = ("alert", "\(alert.month) \(alert.area): \(alert.summary)")
+        case .erasureRequested(let reason): (kind, text) = ("erasure requested", reason.words)
+        case .erased(let erased): (kind, text) = ("erased", erasedWords(erased))
+        case .policy(let policy): (kind, text) = ("policy", policy.description)
+        case .figuresSealed(let quarter): (kind, text) = ("figures sealed", "for \(quarter)")
         case .undecryptable(let reason): (kind, text) = ("undecryptable", reason)
         }
         return [String(entry.position), clock(entry.timeMilliseconds), speaker, kind, text]

@@ -66,12 +66,21 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         print("intact: the relay's log of \(verdict.head.count) records is one unbroken hash chain from the first;")
         print("  it holds exactly the \(verdict.replicaEvents) events of your replica, each signed by its author;")
+        if !check.erasedEvents.isEmpty || check.erasureRecords > 0 {
+            print("  \(check.erasedEvents.count) event(s) were erased (payload zeroed, hash kept in the chain), each listed by one of "
+                  + "\(check.erasureRecords) erasure record(s) the relay signed (netreach audit --action content-erased);")
+        }
+        if check.listedNotYetErased > 0 {
+            printToStandardError("netreach: verify: note: \(check.listedNotYetErased) event(s) an erasure record lists are not zeroed on the "
+                                 + "relay yet (an erasure a restart interrupted); its next retention sweep finishes them")
+        }
         print("  \(check.checkpoints.count) checkpoint(s) signed by the relay's key \(relay) are true;")
         print("  head: \(verdict.head)")
         if let problem = verdict.copyProblem {
             printToStandardError("netreach: verify: note: \(problem)")
         } else {
             print("  your copy of the relay's log holds \(verdict.copiedRecords) records (for `netreach-relay restore --from-replica`)")
+            if verdict.copyErased > 0 { print("  \(verdict.copyErased) record(s) of your copy were zeroed as the relay erased them") }
         }
         if let saved, let against {
             print("  it extends the checkpoint saved in \(against) (\(saved.checkpoint.head.count) records): nothing before it was changed")

@@ -123,6 +123,7 @@ func transcriptLine(_ entry: TranscriptEntry, keySharing: [UInt64: String] = [:]
     switch entry.speaker {
     case .visitor: who = "visitor"
     case .staff(_, let name): who = name ?? "staff"
+    case .relay: who = "relay"
     }
     switch entry.content {
     case .message(let text): return "[\(time)] \(who): \(text)"
@@ -137,6 +138,18 @@ func transcriptLine(_ entry: TranscriptEntry, keySharing: [UInt64: String] = [:]
     case .shared(let shared): return "[\(time)] — \(who) shared an incident: \(describe(shared)) —"
     case .feedback(let feedback): return "[\(time)] — the visitor gave feedback: \(describe(feedback)) —"
     case .alert(let alert): return "[\(time)] — \(who) published an alert: \(alert.month) \(alert.area) —"
+    case .erasureRequested(let reason): return "[\(time)] — erasure requested: \(reason.words) —"
+    case .erased(let erased): return "[\(time)] — \(erasedWords(erased)) —"
+    case .policy(let policy): return "[\(time)] — \(who) set the retention policy: \(policy) —"
+    case .figuresSealed(let quarter): return "[\(time)] — \(who) sealed the figures of \(quarter) —"
     case .undecryptable(let reason): return "[\(time)] \(who): [cannot be read: \(reason)]"
     }
+}
+
+/// "the relay erased 12 events (9 messages, …): the visitor deleted the chat".
+func erasedWords(_ erased: ContentErased) -> String {
+    var counts: [EventKind: Int] = [:]
+    for entry in erased.entries { counts[entry.kind, default: 0] += 1 }
+    let kinds = counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.name)" }.joined(separator: ", ")
+    return "the relay erased \(erased.entries.count) event\(erased.entries.count == 1 ? "" : "s") (\(kinds)): \(erased.words)"
 }

@@ -27,7 +27,8 @@ final class TestRelay: Sendable {
          opensPerAddressPerHour: Int = 30, tls: (certificate: String, key: String)? = nil,
          idleTimeout: Duration = .seconds(30), requestHeadTimeout: Duration = .seconds(10), web: WebConfiguration = WebConfiguration(),
          port requestedPort: Int = 0, dataDirectory existing: String? = nil, store given: (any EventStore)? = nil,
-         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) async throws {
+         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, clock: (@Sendable () -> UInt64)? = nil,
+         relayKey: SigningKeyPair = .generate()) async throws {
         dataDirectory = existing ?? NSTemporaryDirectory() + "netreach-relay-" + UUID().uuidString
         let store: any EventStore
         if let given {
@@ -38,8 +39,8 @@ final class TestRelay: Sendable {
             store = file
             fileStore = file
         }
-        core = RelayCore(store: store, relayKey: .generate(), directory: directory, powBits: powBits,
-                         challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour, now: now)
+        core = RelayCore(store: store, relayKey: relayKey, directory: directory, powBits: powBits,
+                         challengeLifetime: challengeLifetime, opensPerAddressPerHour: opensPerAddressPerHour, clock: clock, now: now)
         let configuration = try RelayConfiguration(host: "127.0.0.1", port: requestedPort, dataDirectory: dataDirectory,
                                                    keysDirectory: "unused", tlsCertificate: tls?.certificate, tlsKey: tls?.key,
                                                    idleTimeout: idleTimeout, requestHeadTimeout: requestHeadTimeout, web: web)
@@ -117,11 +118,12 @@ func withTestRelay<Result: Sendable>(
     directory: any StaffDirectory, powBits: Int = 8, challengeLifetime: Duration = .seconds(60), opensPerAddressPerHour: Int = 30,
     tls: (certificate: String, key: String)? = nil, idleTimeout: Duration = .seconds(30), requestHeadTimeout: Duration = .seconds(10),
     web: WebConfiguration = WebConfiguration(), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+    clock: (@Sendable () -> UInt64)? = nil,
     _ body: (TestRelay) async throws -> Result
 ) async throws -> Result {
     let relay = try await TestRelay(directory: directory, powBits: powBits, challengeLifetime: challengeLifetime,
                                     opensPerAddressPerHour: opensPerAddressPerHour, tls: tls, idleTimeout: idleTimeout,
-                                    requestHeadTimeout: requestHeadTimeout, web: web, now: now)
+                                    requestHeadTimeout: requestHeadTimeout, web: web, now: now, clock: clock)
     let result: Result
     do {
         result = try await body(relay)

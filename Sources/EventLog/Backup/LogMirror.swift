@@ -94,6 +94,42 @@ public final class LogMirror {
         return appended
     }
 
+    /// Zeroes the payloads of the copy's records at `positions` that are not zeroed yet, as the relay
+    /// did when it erased them (docs/PRIVACY.md): each frame is rewritten in place with its redacted
+    /// flag set and its checksum resealed; the chain, which covers only the payload's hash, is
+    /// unchanged. Positions the copy does not hold are ignored. Returns how many were zeroed; they
+    /// are durable (fsync) when it returns.
+    @discardableResult
+    public func redact(positions: Set<UInt64>) throws(EventLogError) -> Int {
+        guard let head, !positions.isEmpty else { return 0 }
+        let wanted = positions.filter { $0 < head.count }
+        guard !wanted.isEmpty else { return 0 }
+        let segments = try LogRecovery.segmentNames(in: storage)
+        var redacted = 0
+        for (index, segment) in segments.enumerated() {
+            let end = index + 1 < segments.count ? segments[index + 1].base : head.count
+            guard wanted.contains(where: { $0 >= segment.base && $0 < end }) else { continue }
+            let file = try SegmentFile.open(storage: storage, name: segment.name, basePosition: segment.base)
+            let bytes = try file.read(count: try file.size(), at: 0)
+            var offset = SegmentHeader.count
+            var changed = false
+            while offset < bytes.count {
+                let scan = bytes.withUnsafeBytes { DecodedFrame.scan(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+                guard case .frame(let frame) = scan else { break }
+                if wanted.contains(frame.position) && !frame.isRedacted {
+                    var copy = Array(bytes[offset..<(offset + frame.frameCount)])
+                    Redaction.apply(to: &copy)
+                    try file.write(copy, at: offset)
+                    changed = true
+                    redacted += 1
+                }
+                offset += frame.frameCount
+            }
+            if changed { try file.sync() }
+        }
+        return redacted
+    }
+
     private func flush(_ frames: inout [UInt8]) throws(EventLogError) {
         guard !frames.isEmpty, let current = last else { return }
         try current.file.write(frames, at: current.end)

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 public import NetreachCore
+public import Sodium
 
 /// The staff machine's copy of the relay's log: ciphertext only, in an EventLog under
 /// `$NETREACH_HOME/replica`. Each local record carries the relay's position, stream version and
@@ -47,10 +48,36 @@ public final class LocalReplica: Sendable {
         try await withStore { store in try await Self.lastPosition(in: store) }
     }
 
-    /// Stores events received from the relay, in order; those already held are skipped.
-    public func append(_ events: [StoredEvent]) async throws {
+    /// Stores events received from the relay, in order; those already held are skipped. Each
+    /// `content.erased` among them signed by one of `relayKeys` is applied at once: the events it
+    /// lists are zeroed in this replica too (docs/PRIVACY.md). One signed by another key is kept
+    /// but not applied (`netreach verify` reports it).
+    public func append(_ events: [StoredEvent], relayKeys: Set<SigningPublicKey> = []) async throws {
         guard !events.isEmpty else { return }
-        try await withStore { store in try await Self.append(events, to: store) }
+        try await withStore { store in
+            try await Self.append(events, to: store)
+            for erasure in events where erasure.kind == .contentErased && relayKeys.contains(erasure.event.author) {
+                try await Self.apply(erasure, to: store)
+            }
+        }
+    }
+
+    /// Zeroes, in the local log, the events an erasure record lists (by relay position); those
+    /// already zeroed or never held are left as they are.
+    private static func apply(_ erasure: StoredEvent, to store: FileEventStore) async throws {
+        guard let erased = try? ContentErased(content: erasure.event.content) else { return }
+        let positions = Set(erased.entries.map(\.position))
+        let stream = try StreamName(erasure.event.conversation.streamName)
+        var version: UInt64 = 0
+        while true {
+            let batch = try await store.readStream(stream, fromVersion: version, maxCount: 4096)
+            guard let last = batch.last else { return }
+            for recorded in batch where !recorded.isRedacted && recorded.payload.count >= 8 {
+                let relayPosition = recorded.payload[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                if positions.contains(relayPosition) { try await store.redact(position: recorded.position) }
+            }
+            version = last.streamVersion + 1
+        }
     }
 
     private static func append(_ events: [StoredEvent], to store: FileEventStore) async throws {
@@ -82,9 +109,16 @@ public final class LocalReplica: Sendable {
 
 
     private static func lastPosition(in store: FileEventStore) async throws -> UInt64? {
-        let head = store.currentHead().count
-        guard head > 0, let last = try await store.readBackward(from: head - 1, maxCount: 1).first else { return nil }
-        return try decode(last).position
+        // The last record is never an erased one (an erasure record follows what it erases), but a
+        // replica must survive one: the last that still holds its event says where the relay is.
+        var from = store.currentHead().count
+        while from > 0 {
+            let batch = try await store.readBackward(from: from - 1, maxCount: 64)
+            if let last = batch.first(where: { !$0.isRedacted }) { return try decode(last).position }
+            guard let oldest = batch.last, oldest.position > 0 else { return nil }
+            from = oldest.position
+        }
+        return nil
     }
 
     private static func readAll(from store: FileEventStore) async throws -> [StoredEvent] {
@@ -93,7 +127,8 @@ public final class LocalReplica: Sendable {
         while true {
             let batch = try await store.read(from: next, maxCount: 4096)
             guard let last = batch.last else { return events }
-            for recorded in batch { events.append(try decode(recorded)) }
+            // An erased event is gone: its relay's `content.erased` record, which stays, says what it was.
+            for recorded in batch where !recorded.isRedacted { events.append(try decode(recorded)) }
             next = last.position + 1
         }
     }
@@ -104,7 +139,7 @@ public final class LocalReplica: Sendable {
         while true {
             let batch = try await store.readStream(stream, fromVersion: version, maxCount: 4096)
             guard let last = batch.last else { return events }
-            for recorded in batch { events.append(try decode(recorded)) }
+            for recorded in batch where !recorded.isRedacted { events.append(try decode(recorded)) }
             version = last.streamVersion + 1
         }
     }

@@ -29,6 +29,14 @@ public struct RelayLogCheck: Sendable {
     private let replica: [UInt64: StoredEvent]
     /// Replica events found in the relay's records so far.
     private var matched = 0
+    /// The events the relay erased (docs/PRIVACY.md): each must be listed by an erasure record the relay signed.
+    public private(set) var erasedEvents: Set<UInt64> = []
+    /// What the relay's erasure records (`content.erased`, held in the replica) list, and how many there are.
+    public let listedAsErased: Set<UInt64>
+    public let erasureRecords: Int
+    /// Events an erasure record lists that the relay's log still holds: an erasure a crash interrupted,
+    /// which the relay's next sweep finishes (not a break of the log, but worth saying).
+    public var listedNotYetErased: Int { listedAsErased.subtracting(erasedEvents).filter { $0 < count }.count }
 
     /// `replica`: the events the supervisor's replica holds, by relay position. `certifiedRelays`:
     /// every relay key of the keyring's relay certificates (docs/KEYS.md, "Relay certificate").
@@ -36,6 +44,15 @@ public struct RelayLogCheck: Sendable {
         self.relayKey = relayKey
         checkpointKeys = certifiedRelays.isEmpty ? [relayKey] : certifiedRelays
         self.replica = Dictionary(replica.map { ($0.position, $0) }, uniquingKeysWith: { first, _ in first })
+        var listed: Set<UInt64> = []
+        var records = 0
+        for stored in replica where stored.kind == .contentErased {
+            records += 1
+            guard checkpointKeys.contains(stored.event.author), let erased = try? ContentErased(content: stored.event.content) else { continue }
+            listed.formUnion(erased.entries.map(\.position))
+        }
+        listedAsErased = listed
+        erasureRecords = records
     }
 
     public var isIntact: Bool { problem == nil }
@@ -69,6 +86,10 @@ public struct RelayLogCheck: Sendable {
             let missing = replica.keys.filter { $0 >= count }.min()
             return fail(missing, "your replica holds \(replica.count - matched) event(s) that the relay's log no longer has: history was removed or replaced")
         }
+        if let unlisted = erasedEvents.subtracting(listedAsErased).min() {
+            return fail(unlisted, "the relay erased \(erasedEvents.subtracting(listedAsErased).count) event(s) that no erasure record of a relay of "
+                        + "this deployment lists: content was removed without the record the retention rules require")
+        }
         guard head.logID == logID ?? head.logID, head.count == count, head.chain == (chain ?? RecordCodec.genesis(logID: head.logID)) else {
             return fail(nil, "the relay's head (\(head)) is not where its records end (count \(count))")
         }
@@ -99,13 +120,25 @@ public struct RelayLogCheck: Sendable {
             guard record.type.value == "checkpoint.signed" else { return nil }
             return checkCheckpoint(record)
         }
-        guard stream.hasPrefix("conv:") || stream == ConversationID.alertFeed.streamName else { return nil }
+        guard stream.hasPrefix("conv:") || [ConversationID.alertFeed, .policyFeed, .reportsFeed].contains(where: { $0.streamName == stream })
+        else { return nil }
+        if record.isRedacted {
+            // Erased: the chain still covers its hash; the replica must have let it go too.
+            guard replica[record.position] == nil else {
+                return "the relay erased this event but your replica still holds it: run the command again to catch up"
+            }
+            erasedEvents.insert(record.position)
+            return nil
+        }
         guard let held = replica[record.position] else {
             return "the replica has no event at this position, which the relay's log has (\(record.type.value) in \(stream))"
         }
         let bytes = held.event.bytes
         guard (try? Digest32(GenericHash.hash(bytes, outputCount: 32))) == record.payloadHash else {
             return "the event the replica holds here is not the one in the relay's log"
+        }
+        if held.kind == .contentErased, !checkpointKeys.contains(held.event.author) {
+            return "an erasure record (content.erased) signed by a key that is not a relay of this deployment"
         }
         guard held.event.conversation.streamName == stream, held.kind.name == record.type.value, held.event.id == record.id.bytes,
               held.event.author.keyIDBytes == record.author.bytes, held.version == record.streamVersion,

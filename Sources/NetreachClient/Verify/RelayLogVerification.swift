@@ -114,6 +114,8 @@ public enum RelayLogVerification {
         public let copiedRecords: UInt64
         /// Why the copy could not be brought up to date, if it could not (it is then left as it was).
         public let copyProblem: String?
+        /// Records of the copy zeroed in this run because the relay had erased them since they were copied.
+        public let copyErased: Int
         public var problem: RelayLogCheck.Problem? { check.problem ?? againstSaved }
     }
 
@@ -151,6 +153,15 @@ public enum RelayLogVerification {
             from = page.next
         }
         let head = pages.last!.head
+        // What the relay erased since the copy took it is erased in the copy too (docs/PRIVACY.md).
+        var copyErased = 0
+        if copyProblem == nil, let mirror {
+            let erased = Set(pages.flatMap { $0.records.filter(\.isRedacted).map(\.position) })
+            do { copyErased = try mirror.redact(positions: erased) } catch {
+                copyProblem = "your copy of the relay's log in \(workspace.home.relayLogPath) still holds content the relay erased "
+                    + "(zeroing it failed: \(error)); run netreach verify again"
+            }
+        }
         if copyProblem == nil, let copied = mirror?.head, copied.count > head.count {
             copyProblem = "the relay's log has \(head.count) records and your copy in \(workspace.home.relayLogPath) \(copied.count): "
                 + "the relay lost records that your copy holds; keep the copy (netreach-relay restore --from-replica, docs/OPERATIONS.md)"
@@ -180,14 +191,18 @@ public enum RelayLogVerification {
         check.finish(head: head)
         let against = check.isIntact ? saved.flatMap { check.extends($0) } : nil
         return Verdict(check: check, head: head, replicaEvents: replica.count, againstSaved: against,
-                       copiedRecords: mirror?.head?.count ?? 0, copyProblem: copyProblem)
+                       copiedRecords: mirror?.head?.count ?? 0, copyProblem: copyProblem, copyErased: copyErased)
     }
 
     /// Whether some conversation or alert record is beyond what the replica holds.
     private static func needsMore(_ replica: [StoredEvent], _ pages: [RelayRecordsPage]) -> Bool {
         let held = Set(replica.map(\.position))
         return pages.contains { page in
-            page.records.contains { ($0.stream.value.hasPrefix("conv:") || $0.stream.value == "alerts") && !held.contains($0.position) }
+            page.records.contains { record in
+                let stream = record.stream.value
+                return (stream.hasPrefix("conv:") || ["alerts", "policy", "reports"].contains(stream)) && !record.isRedacted
+                    && !held.contains(record.position)
+            }
         }
     }
 }

@@ -75,7 +75,7 @@ public struct ConversationWork: Sendable {
         while let message = await connection.next("event", timeout: .milliseconds(1)) {
             if let event = try StaffSession.storedEvent(message) { batch.append(event) }
         }
-        try await workspace.replica.append(batch)
+        try await workspace.replica.append(batch, relayKeys: workspace.session.relayKeys)
     }
 
     // MARK: Actions

@@ -12,6 +12,10 @@ public struct AuditEntry: Hashable, Sendable {
         case alertPublished = "alert-published"
         case keyEnrolled = "key-enrolled"
         case keyRevoked = "key-revoked"
+        case erasureOrdered = "erasure-ordered"
+        case contentErased = "content-erased"
+        case policySet = "policy-set"
+        case figuresSealed = "figures-sealed"
     }
 
     /// The log position, or nil for a keyring entry (enrolments and revocations are files, not events).
@@ -22,7 +26,7 @@ public struct AuditEntry: Hashable, Sendable {
     /// The staff member who acted (for a keyring entry, the member enrolled or revoked).
     public let actor: String
     public let actorKeyID: KeyID?
-    /// The conversation acted on; nil for alerts and keyring entries.
+    /// The conversation acted on; nil for the feeds (alerts, policy, sealed figures) and keyring entries.
     public let conversation: ConversationID?
     /// For a transfer, who received it.
     public let detail: String
@@ -37,37 +41,62 @@ public enum AuditTrail {
     public static func build(events: [StoredEvent], keyring: Keyring,
                              sharing: ((StoredEvent) -> IncidentShared?)? = nil) -> [AuditEntry] {
         let lookup = StaffLookup(keyring)
+        let sorted = events.sorted(by: { $0.position < $1.position })
+        let held = Set(sorted.map(\.position))
         var entries: [AuditEntry] = []
-        for stored in events.sorted(by: { $0.position < $1.position }) where !stored.isByVisitor {
-            let action: AuditEntry.Action
+        func actor(_ keyID: KeyID) -> String { lookup.name(of: keyID) ?? "unknown key " + String(keyID.description.prefix(8)) }
+        for stored in sorted where !stored.isByVisitor {
             var detail = ""
+            let action: AuditEntry.Action
             switch stored.kind {
             case .conversationOpened, .feedbackGiven: continue
-            case .messagePosted: action = .reply
-            case .conversationClaimed: action = .claim
             case .conversationTransferred:
                 action = .transfer
                 if let receiver = try? KeyID(bytes: Array(stored.event.content.prefix(KeyID.count))) {
                     detail = "to " + (lookup.name(of: receiver) ?? "key " + String(receiver.description.prefix(8)))
                 }
-            case .conversationClosed: action = .close
-            case .noteAdded: action = .note
-            case .keyWrapped: action = .keysShared
-            case .incidentReported: action = .reportFiled
-            case .consentChanged: action = .consentRecorded
             case .incidentShared:
                 action = .incidentShared
                 if let shared = sharing?(stored) {
                     detail = (shared.recipient == .police ? "police export" : "alert") + " of incident \(shared.incident.shortID) at consent \(shared.level.rawValue)"
                 }
-            case .alertPublished: action = .alertPublished
+            case .erasureRequested:
+                action = .erasureOrdered
+                detail = (try? ErasureRequest(content: stored.event.content))?.reason.words ?? "(the order does not read)"
+            case .policySet:
+                action = .policySet
+                detail = (try? RetentionPolicy(content: stored.event.content))?.description ?? "(the policy does not read)"
+            case .figuresSealed:
+                action = .figuresSealed
+                detail = (try? SealedFigures(content: stored.event.content)).map { "for \($0.quarter)" } ?? "(the record does not read)"
+            case .contentErased:
+                // Written by the relay: it names what it erased, and whose actions those were.
+                guard let erased = try? ContentErased(content: stored.event.content) else {
+                    entries.append(AuditEntry(position: stored.position, timeMilliseconds: stored.timeMilliseconds, action: .contentErased,
+                                              actor: "relay", actorKeyID: stored.authorKeyID, conversation: stored.conversation.visitorConversation,
+                                              detail: "(the erasure record does not read)"))
+                    continue
+                }
+                entries.append(AuditEntry(position: stored.position, timeMilliseconds: stored.timeMilliseconds, action: .contentErased,
+                                          actor: "relay", actorKeyID: stored.authorKeyID, conversation: stored.conversation.visitorConversation,
+                                          detail: Self.summary(of: erased)))
+                for entry in erased.entries where !held.contains(entry.position) && lookup.name(of: entry.author) != nil {
+                    guard let action = Self.action(for: entry.kind) else { continue }
+                    entries.append(AuditEntry(position: entry.position, timeMilliseconds: entry.timeMilliseconds, action: action,
+                                              actor: actor(entry.author), actorKeyID: entry.author,
+                                              conversation: stored.conversation.visitorConversation, detail: "content erased"))
+                }
+                continue
+            default:
+                guard let plain = Self.action(for: stored.kind) else { continue }
+                action = plain
             }
             let keyID = stored.authorKeyID
             entries.append(AuditEntry(position: stored.position, timeMilliseconds: stored.timeMilliseconds, action: action,
-                                      actor: lookup.name(of: keyID) ?? "unknown key " + String(keyID.description.prefix(8)),
-                                      actorKeyID: keyID, conversation: stored.kind == .alertPublished ? nil : stored.conversation,
+                                      actor: actor(keyID), actorKeyID: keyID, conversation: stored.conversation.visitorConversation,
                                       detail: detail))
         }
+        entries.sort { ($0.position ?? 0) < ($1.position ?? 0) }
         var keyEntries: [AuditEntry] = []
         for certificate in keyring.certificates {
             keyEntries.append(AuditEntry(position: nil, timeMilliseconds: UInt64(max(0, certificate.issued.secondsSince1970)) * 1000,
@@ -87,6 +116,36 @@ public enum AuditTrail {
             merged.append(entry)
         }
         return merged + pending
+    }
+
+    /// The staff action an event of this kind is, or nil for kinds that are not one.
+    static func action(for kind: EventKind) -> AuditEntry.Action? {
+        switch kind {
+        case .messagePosted: .reply
+        case .conversationClaimed: .claim
+        case .conversationTransferred: .transfer
+        case .conversationClosed: .close
+        case .noteAdded: .note
+        case .keyWrapped: .keysShared
+        case .incidentReported: .reportFiled
+        case .consentChanged: .consentRecorded
+        case .incidentShared: .incidentShared
+        case .alertPublished: .alertPublished
+        case .erasureRequested: .erasureOrdered
+        case .policySet: .policySet
+        case .figuresSealed: .figuresSealed
+        case .contentErased: .contentErased
+        case .conversationOpened, .feedbackGiven: nil
+        }
+    }
+
+    /// "3 events (message.posted ×2, note.added): the visitor deleted the chat".
+    static func summary(of erased: ContentErased) -> String {
+        var counts: [EventKind: Int] = [:]
+        for entry in erased.entries { counts[entry.kind, default: 0] += 1 }
+        let kinds = counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { $0.value > 1 ? "\($0.key.name) ×\($0.value)" : $0.key.name }
+        let count = erased.entries.count
+        return "\(count) event\(count == 1 ? "" : "s") (\(kinds.joined(separator: ", "))): \(erased.words)"
     }
 
     /// The entries that pass every filter given (nil: no filter). Times are inclusive milliseconds.

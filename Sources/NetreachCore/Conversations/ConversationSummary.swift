@@ -7,6 +7,9 @@ public struct ConversationSummary: Hashable, Sendable {
         /// Open and a staff member has it (`claimedBy`).
         case claimed
         case closed
+        /// Its content was erased (the visitor deleted it, a supervisor ordered it, or it expired):
+        /// nothing of it can be read or answered any more (docs/PRIVACY.md).
+        case erased
     }
 
     public let id: ConversationID
@@ -54,12 +57,28 @@ public struct ConversationSummary: Hashable, Sendable {
         lastPosition = stored.position
     }
 
+    /// The canonical summary of an erased conversation: the same whether the replica still held its
+    /// opening when the erasure arrived or had already lost it (docs/READ-MODELS.md, "Erasure").
+    init(erased id: ConversationID, openedAt: UInt64, openedPosition: UInt64, record: StoredEvent) {
+        self.id = id
+        state = .erased
+        self.openedAt = openedAt
+        self.openedPosition = openedPosition
+        lastActivityAt = record.timeMilliseconds
+        messageCount = 0
+        visitorMessageCount = 0
+        noteCount = 0
+        reopenCount = 0
+        version = record.version
+        lastPosition = record.position
+    }
+
     /// Whether the visitor wrote after the last staff message (or no staff member has written yet).
     public var unanswered: Bool {
         guard let visitor = lastVisitorMessagePosition else { return false }
         return lastStaffMessagePosition.map { visitor > $0 } ?? true
     }
 
-    /// Whether it is not closed.
-    public var isOpen: Bool { state != .closed }
+    /// Whether it is not closed (nor erased).
+    public var isOpen: Bool { state != .closed && state != .erased }
 }

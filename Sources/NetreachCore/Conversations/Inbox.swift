@@ -19,6 +19,10 @@ public struct Inbox: Hashable, Sendable {
             if conversations[id] == nil && stored.isByVisitor { conversations[id] = ConversationSummary(opened: stored) }
             return
         }
+        if stored.kind == .contentErased {
+            applyErasure(stored)
+            return
+        }
         guard var summary = conversations[id] else { return }
         summary.version = stored.version
         summary.lastPosition = stored.position
@@ -62,6 +66,30 @@ public struct Inbox: Hashable, Sendable {
             break
         }
         conversations[id] = summary
+    }
+
+    /// A relay's erasure record: a conversation erased whole becomes `erased`, found again from the
+    /// record's list when the replica no longer holds its opening; a partial erasure changes nothing.
+    private mutating func applyErasure(_ stored: StoredEvent) {
+        let id = stored.conversation
+        guard !id.isFeed, let erased = try? ContentErased(content: stored.event.content), erased.rule.erasesWholeConversation else {
+            if var summary = conversations[id] {
+                summary.version = stored.version
+                summary.lastPosition = stored.position
+                conversations[id] = summary
+            }
+            return
+        }
+        let opened = conversations[id].map { ($0.openedAt, $0.openedPosition) }
+            ?? erased.entries.first(where: { $0.kind == .conversationOpened }).map { ($0.timeMilliseconds, $0.position) }
+        guard let opened else { return }
+        conversations[id] = ConversationSummary(erased: id, openedAt: opened.0, openedPosition: opened.1, record: stored)
+        visitorMessagePositions[id] = nil
+    }
+
+    /// Conversations whose content was erased, the latest erasure first.
+    public func erased() -> [ConversationSummary] {
+        conversations.values.filter { $0.state == .erased }.sorted { $0.lastPosition > $1.lastPosition }
     }
 
     /// Folds events in, in order.

@@ -30,7 +30,8 @@ struct KeyResolver {
         case .keyWrapped: readKeyWrapped(stored)
         case .noteAdded, .conversationClosed, .incidentShared: staffSealed.append(stored.event.content)
         case .conversationTransferred: staffSealed.append(Array(stored.event.content.dropFirst(KeyID.count)))
-        case .messagePosted, .conversationClaimed, .incidentReported, .consentChanged, .alertPublished, .feedbackGiven: break
+        case .messagePosted, .conversationClaimed, .incidentReported, .consentChanged, .alertPublished, .feedbackGiven,
+             .erasureRequested, .contentErased, .policySet, .figuresSealed: break
         }
     }
 

@@ -15,6 +15,8 @@ public enum Transcript {
         let speaker: TranscriptEntry.Speaker
         if stored.isByVisitor {
             speaker = .visitor
+        } else if stored.kind == .contentErased {
+            speaker = .relay
         } else {
             let keyID = stored.authorKeyID
             speaker = .staff(keyID, name: lookup.name(of: keyID))
@@ -115,6 +117,22 @@ public enum Transcript {
                 return (.alert(try SafetyAlert(content: content)), nil)
             } catch {
                 return (.undecryptable(reason: "the alert does not read: \(error.message)"), nil)
+            }
+        case .erasureRequested:
+            do { return (.erasureRequested(try ErasureRequest(content: content).reason), nil) } catch {
+                return (.undecryptable(reason: "the erasure request does not read: \(error.message)"), nil)
+            }
+        case .contentErased:
+            do { return (.erased(try ContentErased(content: content)), nil) } catch {
+                return (.undecryptable(reason: "the erasure record does not read: \(error.message)"), nil)
+            }
+        case .policySet:
+            do { return (.policy(try RetentionPolicy(content: content)), nil) } catch {
+                return (.undecryptable(reason: "the retention policy does not read: \(error.message)"), nil)
+            }
+        case .figuresSealed:
+            do { return (.figuresSealed(try SealedFigures(content: content).quarter), nil) } catch {
+                return (.undecryptable(reason: "the sealed figures do not read: \(error.message)"), nil)
             }
         }
     }

@@ -5,6 +5,8 @@ public struct TranscriptEntry: Hashable, Sendable {
         case visitor
         /// A staff member by key id, with the name their enrolment gives (revoked staff included), if known.
         case staff(KeyID, name: String?)
+        /// The relay itself: its records of what it erased (`content.erased`).
+        case relay
     }
 
     public enum Content: Hashable, Sendable {
@@ -29,6 +31,14 @@ public struct TranscriptEntry: Hashable, Sendable {
         case shared(IncidentShared)
         /// An alert of the public feed (not part of any conversation; shown by `netreach alerts`).
         case alert(SafetyAlert)
+        /// The visitor asked, or a supervisor ordered, that the conversation's content be erased.
+        case erasureRequested(ErasureRequest.Reason)
+        /// What the relay erased and under which rule; the erased events are gone from the replica.
+        case erased(ContentErased)
+        /// A new retention policy (the policy feed; shown by `netreach policy`).
+        case policy(RetentionPolicy)
+        /// A quarter's figures were sealed (the reports feed; used by `netreach report quarterly`).
+        case figuresSealed(Quarter)
         /// The event could not be read at all.
         case undecryptable(reason: String)
     }

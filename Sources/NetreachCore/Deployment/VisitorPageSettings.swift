@@ -31,6 +31,8 @@ public struct VisitorPageSettings: Sendable, Hashable {
     public let answerMinutes: Int
     /// When set, the organisation key the page trusts; otherwise the keyring's `org.pub`.
     public let organisationKey: SigningPublicKey?
+    /// The deployment's retention policy until a supervisor signs another (`policy.set`, docs/PRIVACY.md).
+    public let retention: RetentionPolicy
 
     public static let defaultQuickExitURL = "https://www.bbc.co.uk/weather"
 
@@ -38,11 +40,11 @@ public struct VisitorPageSettings: Sendable, Hashable {
     /// phone in Europe dials), no schedule, a 30-minute answer time.
     public static let standard = VisitorPageSettings(
         checked: defaultQuickExitURL, emergencyNumbers: [.init(unchecked: "Emergency (police, ambulance, fire)", "112")],
-        openingHours: .unset, answerMinutes: 30, organisationKey: nil)
+        openingHours: .unset, answerMinutes: 30, organisationKey: nil, retention: .standard)
 
     public init(quickExitURL: String = defaultQuickExitURL, emergencyNumbers: [EmergencyNumber] = standard.emergencyNumbers,
                 openingHours: OpeningHours = .unset, answerMinutes: Int = 30,
-                organisationKey: SigningPublicKey? = nil) throws(ConfigurationError) {
+                organisationKey: SigningPublicKey? = nil, retention: RetentionPolicy = .standard) throws(ConfigurationError) {
         guard let url = URL(string: quickExitURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
               !(url.host ?? "").isEmpty, !quickExitURL.contains(where: { $0.isWhitespace }) else {
             throw ConfigurationError(message: "quickExitURL '\(quickExitURL)' is not an http or https address")
@@ -52,11 +54,12 @@ public struct VisitorPageSettings: Sendable, Hashable {
         }
         guard emergencyNumbers.count <= 10 else { throw ConfigurationError(message: "at most 10 emergency numbers") }
         self.init(checked: quickExitURL, emergencyNumbers: emergencyNumbers, openingHours: openingHours,
-                  answerMinutes: answerMinutes, organisationKey: organisationKey)
+                  answerMinutes: answerMinutes, organisationKey: organisationKey, retention: retention)
     }
 
     private init(checked quickExitURL: String, emergencyNumbers: [EmergencyNumber], openingHours: OpeningHours, answerMinutes: Int,
-                 organisationKey: SigningPublicKey?) {
+                 organisationKey: SigningPublicKey?, retention: RetentionPolicy) {
+        self.retention = retention
         self.quickExitURL = quickExitURL
         self.emergencyNumbers = emergencyNumbers
         self.openingHours = openingHours
@@ -71,7 +74,7 @@ public struct VisitorPageSettings: Sendable, Hashable {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw fail("not a JSON object")
         }
-        let known: Set = ["quickExitURL", "emergencyNumbers", "openingHours", "answerMinutes", "organisationKey"]
+        let known: Set = ["quickExitURL", "emergencyNumbers", "openingHours", "answerMinutes", "organisationKey", "retention"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw fail("unknown field '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -128,8 +131,27 @@ public struct VisitorPageSettings: Sendable, Hashable {
                 }
                 organisation = key
             }
+            var retention = RetentionPolicy.standard
+            if let value = object["retention"] {
+                let names = ["messagesDays", "incidentsDays", "alertsDays"]
+                let shape = "retention is {\"messagesDays\": n, \"incidentsDays\": n, \"alertsDays\": n}, whole numbers of days"
+                guard let fields = value as? [String: Any], Set(fields.keys) == Set(names) else { throw fail(shape) }
+                var days: [Int] = []
+                for name in names {
+                    // JSON true and false also arrive as NSNumber, with type code "c".
+                    guard let number = fields[name] as? Int, let boxed = fields[name] as? NSNumber, String(cString: boxed.objCType) != "c" else {
+                        throw fail(shape)
+                    }
+                    days.append(number)
+                }
+                do {
+                    retention = try RetentionPolicy(messagesDays: days[0], incidentsDays: days[1], alertsDays: days[2])
+                } catch {
+                    throw fail("retention: \(error.message)")
+                }
+            }
             try self.init(quickExitURL: url, emergencyNumbers: numbers, openingHours: hours, answerMinutes: minutes,
-                          organisationKey: organisation)
+                          organisationKey: organisation, retention: retention)
         } catch {
             throw error.message.hasPrefix(file + ":") ? error : fail(error.message)
         }
@@ -150,7 +172,8 @@ public struct VisitorPageSettings: Sendable, Hashable {
               {"days": ["fri", "sat"], "opens": "21:00", "closes": "02:00"}
             ]
           },
-          "answerMinutes": 20
+          "answerMinutes": 20,
+          "retention": {"messagesDays": 180, "incidentsDays": 730, "alertsDays": 365}
         }
 
         """

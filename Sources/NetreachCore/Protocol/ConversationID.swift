@@ -30,8 +30,37 @@ public struct ConversationID: Hashable, Sendable, CustomStringConvertible {
     /// organisation's public alert feed (no visitor's id is sixteen zero bytes but by a 2^-128 chance).
     public static let alertFeed = try! ConversationID([UInt8](repeating: 0, count: count))
 
-    /// The event log stream that holds this conversation, or `alerts` for the alert feed.
-    public var streamName: String { self == .alertFeed ? "alerts" : "conv:" + base64URL }
+    /// Not a conversation: the id of the deployment's retention policy (`policy.set`, docs/PRIVACY.md).
+    public static let policyFeed = try! ConversationID([UInt8](repeating: 0, count: count - 1) + [1])
+
+    /// Not a conversation: the id of the supervisors' sealed quarterly figures (`figures.sealed`).
+    public static let reportsFeed = try! ConversationID([UInt8](repeating: 0, count: count - 1) + [2])
+
+    /// Whether this is one of the three ids that are not a visitor's conversation.
+    public var isFeed: Bool { self == .alertFeed || self == .policyFeed || self == .reportsFeed }
+
+    /// This id when it is a visitor's conversation; nil for a feed.
+    public var visitorConversation: ConversationID? { isFeed ? nil : self }
+
+    /// The event log stream that holds this conversation; `alerts`, `policy` and `reports` for the feeds.
+    public var streamName: String {
+        switch self {
+        case .alertFeed: "alerts"
+        case .policyFeed: "policy"
+        case .reportsFeed: "reports"
+        default: "conv:" + base64URL
+        }
+    }
+
+    /// The feed a kind must go to, or nil for a kind that goes to a visitor's conversation.
+    public static func feed(of kind: EventKind) -> ConversationID? {
+        switch kind {
+        case .alertPublished: .alertFeed
+        case .policySet: .policyFeed
+        case .figuresSealed: .reportsFeed
+        default: nil
+        }
+    }
 
     public var description: String { base64URL }
 }

@@ -14,6 +14,10 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     case incidentShared = 10
     case alertPublished = 11
     case feedbackGiven = 12
+    case erasureRequested = 13
+    case contentErased = 14
+    case policySet = 15
+    case figuresSealed = 16
 
     /// The name used on the wire and as the event log type.
     public var name: String {
@@ -30,6 +34,10 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case .incidentShared: "incident.shared"
         case .alertPublished: "alert.published"
         case .feedbackGiven: "feedback.given"
+        case .erasureRequested: "erasure.requested"
+        case .contentErased: "content.erased"
+        case .policySet: "policy.set"
+        case .figuresSealed: "figures.sealed"
         }
     }
 
@@ -48,27 +56,36 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case "incident.shared": self = .incidentShared
         case "alert.published": self = .alertPublished
         case "feedback.given": self = .feedbackGiven
+        case "erasure.requested": self = .erasureRequested
+        case "content.erased": self = .contentErased
+        case "policy.set": self = .policySet
+        case "figures.sealed": self = .figuresSealed
         default: return nil
         }
     }
 
-    public enum Author: Sendable { case visitor, staff, visitorOrStaff }
+    /// `relay`: written by the relay itself (docs/PRIVACY.md, "Erasure"); no client may append it.
+    public enum Author: Sendable { case visitor, staff, visitorOrStaff, relay }
 
     /// Who may append it.
     public var author: Author {
         switch self {
         case .conversationOpened, .feedbackGiven: .visitor
-        case .messagePosted, .incidentReported, .consentChanged: .visitorOrStaff
+        case .messagePosted, .incidentReported, .consentChanged, .erasureRequested: .visitorOrStaff
+        case .contentErased: .relay
         default: .staff
         }
     }
+
+    /// Whether staff must be supervisors to append it (an erasure order, a retention policy, sealed figures).
+    public var staffMustSupervise: Bool { self == .erasureRequested || self == .policySet || self == .figuresSealed }
 
     /// Whether the visitor of the conversation receives it.
     public var visibleToVisitor: Bool {
         switch self {
         case .conversationOpened, .messagePosted, .conversationClaimed, .conversationClosed, .incidentReported, .consentChanged,
-             .feedbackGiven: true
-        case .keyWrapped, .conversationTransferred, .noteAdded, .incidentShared, .alertPublished: false
+             .feedbackGiven, .erasureRequested, .contentErased: true
+        case .keyWrapped, .conversationTransferred, .noteAdded, .incidentShared, .alertPublished, .policySet, .figuresSealed: false
         }
     }
 }

@@ -31,12 +31,13 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let rateLimited = Code("rateLimited")
         public static let unavailable = Code("unavailable")
         public static let damaged = Code("damaged")
+        public static let erased = Code("erased")
 
         /// Every code, for the catalogue tests and for clients that map names back.
         public static let all: [Code] = [
             .malformed, .badBase64, .unknownType, .tooLarge, .notAuthenticated, .badChallenge, .badSignature,
             .unknownKey, .revokedKey, .forbidden, .unknownKind, .noSuchConversation, .conversationExists,
-            .powRequired, .versionConflict, .duplicateConflict, .rateLimited, .unavailable, .damaged,
+            .powRequired, .versionConflict, .duplicateConflict, .rateLimited, .unavailable, .damaged, .erased,
         ]
 
         /// The WebSocket close code that follows a fatal error: 1009 (message too big) for

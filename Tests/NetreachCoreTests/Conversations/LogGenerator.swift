@@ -178,6 +178,11 @@ enum LogGenerator {
                     live.remove(at: index)
                     continue
                 }
+            case .erased:
+                // The generator writes no erasures; an erased conversation takes no more events.
+                finished[conversation.conversation] = conversation.expected
+                live.remove(at: index)
+                continue
             }
             live[index] = conversation
         }

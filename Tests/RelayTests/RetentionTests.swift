@@ -1,0 +1,162 @@
+import EventLog
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import NetreachClient
+import NetreachCore
+import NetreachRelay
+import Sodium
+import Synchronization
+import Testing
+
+/// Erasure on request and by the retention policy (docs/PRIVACY.md): content zeroed on the relay's
+/// disk and in a staff replica, a relay-signed record of what went, the chain intact, and every
+/// refusal with nothing erased.
+@Suite("Relay: retention and erasure")
+struct RetentionTests {
+    /// A relay clock the test moves by hand, in milliseconds since 1970.
+    final class Calendar: Sendable {
+        private let now: Mutex<UInt64>
+        init(_ date: String) { now = Mutex(Self.milliseconds(date)) }
+        var clock: @Sendable () -> UInt64 { { self.now.withLock { $0 } } }
+        func set(_ date: String) { now.withLock { $0 = Self.milliseconds(date) } }
+        var value: UInt64 { now.withLock { $0 } }
+        static func milliseconds(_ date: String) -> UInt64 {
+            UInt64(ISO8601DateFormatter().date(from: date + "T12:00:00Z")!.timeIntervalSince1970 * 1000)
+        }
+    }
+
+    static func event(_ kind: EventKind, _ conversation: ConversationID, _ content: [UInt8], by signer: SigningKeyPair) throws -> Event {
+        try Event(kind: kind, conversation: conversation, clientTimeMilliseconds: 0, content: content, signer: signer)
+    }
+
+    static func staffClient(_ relay: TestRelay, _ member: Deployment.Staff) async throws -> TestClient {
+        let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+        _ = await client.authenticate(member.signing, role: .staff)
+        return client
+    }
+
+    /// Every record of the relay's log.
+    static func records(_ relay: TestRelay) async throws -> [RecordedEvent] {
+        try await relay.core.store.read(from: 0, maxCount: 100_000)
+    }
+
+    static func erasureRecords(_ relay: TestRelay) async throws -> [(record: RecordedEvent, event: Event, erased: ContentErased)] {
+        try await records(relay).filter { $0.type.value == "content.erased" }.map { record in
+            let event = try Event(bytes: record.payload)
+            return (record, event, try ContentErased(content: event.content))
+        }
+    }
+
+    @Test("a visitor deletes their chat: every event of it is zeroed on disk, a relay-signed record lists them, nothing more can be added")
+    func visitorDeletes() async throws {
+        try await OpenConversation.with { relay, deployment, visitor, client in
+            let conversation = visitor.identity.conversation
+            let mine = try visitor.message("I am Jolanta, my number is 07700 900123")
+            #expect(await client.append(mine, rid: "m")?["t"] as? String == "ack")
+            let sam = deployment.member("sam")
+            let staff = try await Self.staffClient(relay, sam)
+            defer { Task { await staff.close() } }
+            let reply = try Self.event(.messagePosted, conversation, try SealedText.seal("Hi Jolanta, you're safe here", key: visitor.conversationKey),
+                                       by: sam.signing)
+            #expect(await staff.append(reply, rid: "reply")?["t"] as? String == "ack")
+            let sealed = [mine.content, reply.content]
+            for content in sealed { #expect(contains(relay.dataDirectoryBytes(), content)) }
+
+            let request = try Self.event(.erasureRequested, conversation, ErasureRequest(reason: .visitorRequest).content,
+                                         by: visitor.identity.signing)
+            let answer = await client.append(request, rid: "delete")
+            #expect(answer?["t"] as? String == "ack")
+
+            // Gone from the disk, by the time the request was acknowledged.
+            let bytes = relay.dataDirectoryBytes()
+            for content in sealed { #expect(!contains(bytes, content), "a sealed message is still on the relay's disk") }
+            let records = try await Self.records(relay)
+            let stream = conversation.streamName
+            let erasedKinds = records.filter { $0.stream.value == stream && $0.isRedacted }.map(\.type.value)
+            #expect(erasedKinds == ["conversation.opened", "message.posted", "message.posted"])
+            let erasure = try #require(try await Self.erasureRecords(relay).first)
+            #expect(erasure.event.author == relay.core.relayKey.publicKey)
+            #expect(erasure.erased.rule == .visitorRequest)
+            #expect(erasure.erased.reference == request.id)
+            #expect(Set(erasure.erased.entries.map(\.position)) == Set(records.filter { $0.stream.value == stream && $0.isRedacted }.map(\.position)))
+            #expect(erasure.erased.entries.contains { $0.author == KeyID(sam.signing.publicKey) && $0.kind == .messagePosted })
+            // The chain still verifies: it covers each payload's hash, which stays.
+            let verified = try await StoreVerifier.verify(relay.core.store)
+            #expect(verified.redactedEvents == 3)
+
+            // Nothing more goes into it; the same request again is a retry.
+            #expect(await client.append(try visitor.message("one more"), rid: "late")?["code"] as? String == "erased")
+            let late = try Self.event(.messagePosted, conversation, try SealedText.seal("hello?", key: visitor.conversationKey), by: sam.signing)
+            #expect(await staff.append(late, rid: "late")?["code"] as? String == "erased")
+            #expect(await client.append(request, rid: "again")?["duplicate"] as? Bool == true)
+
+            // The visitor, subscribing again, sees the request and the record only.
+            client.send(["t": "subscribe", "from": 0])
+            var kinds: [String] = []
+            while let message = await client.next("event", timeout: .seconds(5)) {
+                kinds.append(message["kind"] as? String ?? "")
+                if kinds.count == 2 { break }
+            }
+            #expect(kinds == ["erasure.requested", "content.erased"])
+        }
+    }
+
+    @Test("bad erasure requests and policies are refused, and nothing is erased")
+    func refusals() async throws {
+        let deployment = try Deployment(staffNames: ["sam", "jo"], supervisors: ["jo"])
+        try await withTestRelay(directory: try deployment.keyring()) { relay in
+            let visitor = VisitorClient(), other = VisitorClient()
+            let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+            defer { Task { await client.close() } }
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            #expect(await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
+            #expect(await client.append(try visitor.message("keep me"), rid: "m")?["t"] as? String == "ack")
+            let sam = try await Self.staffClient(relay, deployment.member("sam"))
+            let jo = try await Self.staffClient(relay, deployment.member("jo"))
+            defer { Task { await sam.close(); await jo.close() } }
+            let mine = visitor.identity.conversation
+
+            func code(_ connection: TestClient, _ kind: EventKind, _ conversation: ConversationID, _ content: [UInt8],
+                      signer: SigningKeyPair) async throws -> String? {
+                await connection.append(try Self.event(kind, conversation, content, by: signer), rid: "x")?["code"] as? String
+            }
+            let visitorRequest = ErasureRequest(reason: .visitorRequest).content
+            let order = ErasureRequest(reason: .safeguarding).content
+            // A visitor asking to erase another conversation: refused, whatever reason it gives.
+            #expect(try await code(client, .erasureRequested, other.identity.conversation, visitorRequest, signer: visitor.identity.signing)
+                    == "forbidden")
+            // A visitor giving a supervisor's reason; a supervisor giving the visitor's.
+            #expect(try await code(client, .erasureRequested, mine, order, signer: visitor.identity.signing) == "forbidden")
+            #expect(try await code(jo, .erasureRequested, mine, visitorRequest, signer: deployment.member("jo").signing) == "forbidden")
+            // A worker who is not a supervisor.
+            #expect(try await code(sam, .erasureRequested, mine, order, signer: deployment.member("sam").signing) == "forbidden")
+            // An order for a conversation that was never opened.
+            #expect(try await code(jo, .erasureRequested, other.identity.conversation, order, signer: deployment.member("jo").signing)
+                    == "noSuchConversation")
+            // Not an erasure request at all; an unknown reason.
+            #expect(try await code(jo, .erasureRequested, mine, Array("{\"format\":\"netreach-erasure-request-v1\",\"reason\":\"boredom\"}".utf8),
+                                   signer: deployment.member("jo").signing) == "malformed")
+            // Nobody but the relay writes an erasure record.
+            let fake = try ContentErased(rule: .supervisorOrder, reference: [UInt8](repeating: 1, count: 16), days: 0,
+                                         entries: [.init(position: 1, kind: .messagePosted, timeMilliseconds: 0, author: KeyID(visitor.identity.signing.publicKey))])
+            #expect(try await code(jo, .contentErased, mine, fake.content, signer: deployment.member("jo").signing) == "forbidden")
+            #expect(try await code(client, .contentErased, mine, fake.content, signer: visitor.identity.signing) == "forbidden")
+            // A policy from a worker, a policy out of range, a policy sent to a conversation.
+            let policy = try RetentionPolicy(messagesDays: 30, incidentsDays: 60, alertsDays: 30)
+            #expect(try await code(sam, .policySet, .policyFeed, policy.content, signer: deployment.member("sam").signing) == "forbidden")
+            let tooShort = Array("{\"format\":\"netreach-retention-v1\",\"messagesDays\":90,\"incidentsDays\":30,\"alertsDays\":30}".utf8)
+            #expect(try await code(jo, .policySet, .policyFeed, tooShort, signer: deployment.member("jo").signing) == "malformed")
+            #expect(try await code(jo, .policySet, mine, policy.content, signer: deployment.member("jo").signing) == "forbidden")
+            #expect(try await code(jo, .messagePosted, .policyFeed, try SealedText.seal("x", key: visitor.conversationKey),
+                                   signer: deployment.member("jo").signing) == "forbidden")
+
+            let records = try await Self.records(relay)
+            #expect(records.allSatisfy { !$0.isRedacted }, "something was erased by a refused request")
+            #expect(!records.contains { ["erasure.requested", "content.erased", "policy.set"].contains($0.type.value) })
+            #expect(relay.core.retention.policyInForce.eventID == nil)
+            #expect(relay.core.retention.isErased(mine) == false)
+        }
+    }
+}
