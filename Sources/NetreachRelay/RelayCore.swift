@@ -150,6 +150,10 @@ public final class RelayCore: Sendable {
         }
         try RelayCore.validateContent(event)
         try RelayCore.checkReason(event, by: identity)
+        if event.kind == .figuresSealed, let sealed = try? SealedFigures(content: event.content), sealed.quarter.end > clock() {
+            // Sealed early, a quarter's figures would miss its last weeks, and its content could then expire uncounted.
+            throw ProtocolError(.forbidden, "\(sealed.quarter) is not over yet (by the relay's clock): its figures are sealed once it has ended")
+        }
         let verified = try verify(event)
         if verified.kind != .erasureRequested && retention.isErased(verified.conversation) {
             throw ProtocolError(.erased, "this conversation's content was erased (docs/PRIVACY.md): nothing more can be added to it")

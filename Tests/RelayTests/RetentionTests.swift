@@ -159,4 +159,131 @@ struct RetentionTests {
             #expect(relay.core.retention.isErased(mine) == false)
         }
     }
+
+    /// Sam's replica, as `netreach` keeps it, caught up with the relay.
+    static func syncReplica(_ relay: TestRelay, _ deployment: Deployment, into replica: LocalReplica) async throws {
+        let sam = deployment.member("sam")
+        let secrets = SecureBytes(count: 64) { out in
+            sam.signing.seed.withByteInput { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            sam.box.secretKey.withByteInput { (out.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+        }
+        let session = try await StaffSession.open(relay: relay.httpBase, credentials: try StaffCredentials(name: StaffName("sam"), secrets: secrets),
+                                                  organisation: deployment.organisation)
+        try await session.sync(into: replica)
+        await session.close()
+    }
+
+    static func directoryBytes(_ path: String) -> [UInt8] {
+        var all: [UInt8] = []
+        let enumerator = FileManager.default.enumerator(atPath: path)
+        while let name = enumerator?.nextObject() as? String {
+            if let data = FileManager.default.contents(atPath: path + "/" + name) { all += data }
+        }
+        return all
+    }
+
+    @Test("retention: content past its time waits for its quarter's sealed figures, then goes from the relay's disk and a replica; a report outlives the messages")
+    func retentionSweep() async throws {
+        let calendar = Calendar("2026-02-02")
+        let deployment = try Deployment(staffNames: ["sam", "jo"], supervisors: ["jo"])
+        let replicaPath = NSTemporaryDirectory() + "netreach-replica-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: replicaPath) }
+        try await withTestRelay(directory: try deployment.keyring(), clock: calendar.clock) { relay in
+            let sam = deployment.member("sam"), jo = deployment.member("jo")
+            let samClient = try await Self.staffClient(relay, sam), joClient = try await Self.staffClient(relay, jo)
+            defer { Task { await samClient.close(); await joClient.close() } }
+            // A: a chat, answered and closed. B: a chat with an Ugly Mugs report.
+            var ciphertexts: [String: [UInt8]] = [:]
+            let staffKey = SecretBox.generateKey()
+            for (name, isReport) in [("A", false), ("B", true)] {
+                let visitor = VisitorClient()
+                let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+                _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+                #expect(await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
+                let message = try visitor.message("conversation \(name): something only staff should read")
+                #expect(await client.append(message, rid: "m")?["t"] as? String == "ack")
+                ciphertexts["\(name) message"] = message.content
+                if isReport {
+                    let report = try Self.event(.incidentReported, visitor.identity.conversation,
+                                                try SealedText.seal(try IncidentRelayTests.report().text, key: visitor.conversationKey),
+                                                by: visitor.identity.signing)
+                    #expect(await client.append(report, rid: "r")?["t"] as? String == "ack")
+                    ciphertexts["B report"] = report.content
+                } else {
+                    let close = try Self.event(.conversationClosed, visitor.identity.conversation,
+                                               try SealedText.seal("wrap-up of A", key: staffKey), by: sam.signing)
+                    #expect(await samClient.append(close, rid: "close")?["t"] as? String == "ack")
+                    ciphertexts["A wrap-up"] = close.content
+                }
+                await client.close()
+            }
+            let alert = try SafetyAlert(month: "2026-01", area: "Leeds", harms: [.physicalAssault], summary: "a man in a silver car", hashes: [])
+            #expect(await samClient.append(try Self.event(.alertPublished, .alertFeed, alert.content, by: sam.signing), rid: "alert")?["t"]
+                    as? String == "ack")
+            let policy = try RetentionPolicy(messagesDays: 30, incidentsDays: 90, alertsDays: 30)
+            let policyEvent = try Self.event(.policySet, .policyFeed, policy.content, by: jo.signing)
+            #expect(await joClient.append(policyEvent, rid: "policy")?["t"] as? String == "ack")
+            #expect(relay.core.retention.policyInForce.policy == policy)
+            #expect(relay.core.retention.policyInForce.eventID == policyEvent.id)
+
+            let replica = LocalReplica(directory: replicaPath)
+            try await Self.syncReplica(relay, deployment, into: replica)
+            for (what, bytes) in ciphertexts { #expect(contains(Self.directoryBytes(replicaPath), bytes), "\(what) not in the replica") }
+
+            // Past its time, but 2026Q1's figures are not sealed: nothing goes, and the sweep says what it waits for.
+            calendar.set("2026-03-10")
+            let waiting = try await relay.core.retention.sweep()
+            #expect(waiting.eventsErased == 0)
+            #expect(waiting.waiting == 3)
+            #expect(waiting.waitingForQuarters == [try Quarter("2026Q1")])
+            let noConversations: (ConversationID, [StoredEvent]) -> ConversationKeys = { _, _ in fatalError("no conversations") }
+            let figures = QuarterlyFigures.build(quarter: try Quarter("2026Q1"), events: [], keys: noConversations)
+            let seal = try Self.event(.figuresSealed, .reportsFeed, try SealedFigures(figures: figures, supervisors: [(KeyID(jo.signing.publicKey), jo.box.publicKey)],
+                                                                                       from: jo.box).content, by: jo.signing)
+            // A quarter is sealed once it is over.
+            #expect(await joClient.append(seal, rid: "early")?["code"] as? String == "forbidden")
+
+            calendar.set("2026-04-02")
+            #expect(await joClient.append(seal, rid: "seal")?["t"] as? String == "ack")
+            let swept = try await relay.core.retention.sweep()
+            #expect(swept.conversationsErased == 1)
+            #expect(swept.conversationsTrimmed == 1)
+            #expect(swept.alertsErased == 1)
+            #expect(swept.waiting == 0)
+            let disk = relay.dataDirectoryBytes()
+            for what in ["A message", "A wrap-up", "B message"] { #expect(!contains(disk, ciphertexts[what]!), "\(what) is still on the relay's disk") }
+            #expect(contains(disk, ciphertexts["B report"]!), "the report went with the messages")
+            #expect(try await IncidentRelayTests.feed(relay).isEmpty, "an expired alert is still served")
+            let rules = try await Self.erasureRecords(relay).map(\.erased.rule)
+            #expect(Set(rules) == [.retentionConversation, .retentionMessages, .retentionAlert])
+            #expect(try await Self.erasureRecords(relay).allSatisfy { $0.erased.reference == policyEvent.id })
+
+            // The replica lets go of the same events when it catches up, and checks against the relay's log.
+            try await Self.syncReplica(relay, deployment, into: replica)
+            let held = Self.directoryBytes(replicaPath)
+            for what in ["A message", "A wrap-up", "B message"] { #expect(!contains(held, ciphertexts[what]!), "\(what) is still in the replica") }
+            #expect(contains(held, ciphertexts["B report"]!))
+            let events = try await replica.allEvents()
+            var check = RelayLogCheck(relayKey: relay.core.relayKey.publicKey, replica: events)
+            check.check(try await Self.records(relay), logID: relay.core.store.currentHead().logID)
+            check.finish(head: relay.core.store.currentHead())
+            #expect(check.problem == nil)
+            #expect(check.erasedEvents.count == 5)  // A's opening, message and close; B's message; the alert
+            #expect(check.listedNotYetErased == 0)
+            var inbox = Inbox()
+            inbox.apply(events)
+            #expect(inbox.erased().count == 1)
+            let audit = AuditTrail.build(events: events, keyring: try deployment.keyring())
+            #expect(audit.contains { $0.action == .contentErased && $0.actor == "relay" })
+            #expect(audit.contains { $0.action == .close && $0.actor == "sam" && $0.detail == "content erased" })
+            #expect(audit.contains { $0.action == .policySet && $0.actor == "jo" })
+
+            // The report's time comes: the rest of B goes too.
+            calendar.set("2026-05-05")
+            let last = try await relay.core.retention.sweep()
+            #expect(last.conversationsErased == 1)
+            #expect(!contains(relay.dataDirectoryBytes(), ciphertexts["B report"]!))
+            #expect(try await relay.core.retention.sweep().records == 0, "a second sweep found more to do")
+        }
+    }
 }
