@@ -21,7 +21,7 @@ struct NetreachCommand: RootCommand {
             InboxCommand.self, ClaimCommand.self, ChatCommand.self, SendCommand.self, TranscriptCommand.self, NoteCommand.self,
             TransferCommand.self, CloseCommand.self, CannedCommand.self, HandoverCommand.self,
             ReportCommand.self, ConsentCommand.self, IncidentsCommand.self, PoliceExportCommand.self, AlertCommand.self, CheckCommand.self,
-            ReferralsCommand.self, AuditCommand.self, VerifyCommand.self, GrantCommand.self, UnlockCommand.self, LockCommand.self, AgentCommand.self,
+            ReferralsCommand.self, AuditCommand.self, VerifyCommand.self, PolicyCommand.self, EraseCommand.self, GrantCommand.self, UnlockCommand.self, LockCommand.self, AgentCommand.self,
         ]
     )
 }

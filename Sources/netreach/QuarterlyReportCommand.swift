@@ -57,18 +57,11 @@ extension ReportCommand {
                 }
                 let text = try await withWorkspace(passphrase, allowOffline: true) { workspace -> String in
                     try requireSupervisor(workspace, for: "report quarterly")
-                    let work = ConversationWork(workspace: workspace)
-                    try await work.catchUp()
-                    let events = try await workspace.replica.allEvents()
-                    let keys: (ConversationID, [StoredEvent]) -> ConversationKeys = { _, events in work.keys(for: events) }
-                    let hours = await Self.openingHours(relay: workspace.session.relay)
-                    let onDuty: ((UInt64) -> Bool)? = hours.map { hours in
-                        { milliseconds in hours.isOpen(at: Date(timeIntervalSince1970: Double(milliseconds) / 1000)) ?? true }
-                    }
+                    let current = try await Self.figures(quarter, workspace: workspace)
+                    var previous: QuarterlyFigures?
+                    if let earlier = quarter.previous { previous = try await Self.figures(earlier, workspace: workspace) }
                     let report = QuarterlyReport(
-                        organisation: workspace.keyring.organisation.name.text,
-                        current: QuarterlyFigures.build(quarter: quarter, events: events, keys: keys, onDuty: onDuty),
-                        previous: quarter.previous.map { QuarterlyFigures.build(quarter: $0, events: events, keys: keys, onDuty: onDuty) },
+                        organisation: workspace.keyring.organisation.name.text, current: current, previous: previous,
                         monthlyTarget: targetContacts, threshold: threshold, madeMilliseconds: nowMilliseconds())
                     if report.current.unreadable > 0 {
                         printToStandardError("netreach: report quarterly: your key cannot read \(report.current.unreadable) wrap-up(s) or report(s) "
@@ -94,6 +87,29 @@ extension ReportCommand {
                     print(text, terminator: "")
                 }
             }
+        }
+
+        /// A quarter's figures: as a supervisor sealed them, when they were (its content may have expired
+        /// since: docs/PRIVACY.md), else computed now from what this machine can decrypt.
+        static func figures(_ quarter: Quarter, workspace: StaffWorkspace) async throws -> QuarterlyFigures {
+            if let sealed = try await RetentionWork(workspace: workspace).sealedFigures(quarter) {
+                printToStandardError("netreach: report: the figures of \(quarter) are those \(sealed.sealedBy) sealed on \(utcClock(sealed.at))")
+                return sealed.figures
+            }
+            return try await computed(quarter, workspace: workspace)
+        }
+
+        /// A quarter's figures computed from the replica.
+        static func computed(_ quarter: Quarter, workspace: StaffWorkspace) async throws -> QuarterlyFigures {
+            let work = ConversationWork(workspace: workspace)
+            try await work.catchUp()
+            let events = try await workspace.replica.allEvents()
+            let keys: (ConversationID, [StoredEvent]) -> ConversationKeys = { _, events in work.keys(for: events) }
+            let hours = await openingHours(relay: workspace.session.relay)
+            let onDuty: ((UInt64) -> Bool)? = hours.map { hours in
+                { milliseconds in hours.isOpen(at: Date(timeIntervalSince1970: Double(milliseconds) / 1000)) ?? true }
+            }
+            return QuarterlyFigures.build(quarter: quarter, events: events, keys: keys, onDuty: onDuty)
         }
 
         /// The deployment's schedule as the relay serves it (`/v1/deployment`), or nil when it has none or

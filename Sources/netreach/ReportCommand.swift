@@ -7,8 +7,8 @@ import NetreachCore
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Record an incident report for a visitor, or make the quarterly monitoring report.",
-        subcommands: [Incident.self, Quarterly.self]
+        abstract: "Record an incident report for a visitor, make the quarterly monitoring report, or seal a quarter's figures.",
+        subcommands: [Incident.self, Quarterly.self, Seal.self]
     )
 
     struct Incident: AsyncParsableCommand {

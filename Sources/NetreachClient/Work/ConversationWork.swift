@@ -26,7 +26,8 @@ public struct ConversationWork: Sendable {
         let hex = trimmed.lowercased()
         let events = try await workspace.replica.allEvents()
         var ids = Set<ConversationID>()
-        for stored in events where stored.event.kind == .conversationOpened {
+        // Every conversation the replica holds an event of: an erased one keeps its erasure records.
+        for stored in events where !stored.conversation.isFeed {
             let id = stored.event.conversation
             if (!hex.isEmpty && Hex.encode(id.bytes).hasPrefix(hex)) || id.base64URL == trimmed { ids.insert(id) }
         }
@@ -53,6 +54,7 @@ public struct ConversationWork: Sendable {
             switch summary?.state {
             case .claimed?: state = "claimed by " + (summary?.claimedBy.map(name(of:)) ?? "someone")
             case .closed?: state = "closed"
+            case .erased?: state = "erased"
             default: state = "waiting"
             }
             return "\n  \(Hex.encode(id.bytes).prefix(length))  \(state)"
@@ -83,9 +85,10 @@ public struct ConversationWork: Sendable {
     /// Refuses to act on a conversation a colleague has, unless the person said `--as-colleague`:
     /// the message names who has it and how to go on.
     public func checkNotColleagues(_ conversation: ConversationID, events: [StoredEvent]? = nil) async throws {
-        guard !asColleague else { return }
         let seen: [StoredEvent]
         if let events { seen = events } else { seen = try await self.events(of: conversation) }
+        try Self.refuseIfErased(seen)
+        guard !asColleague else { return }
         guard let holder = ColleagueRule.holder(of: conversation, in: seen), holder != me.keyID else { return }
         let id = String(Hex.encode(conversation.bytes).prefix(8)), who = name(of: holder)
         throw WorkError.refused("\(who) has conversation \(id); nothing was done. To take it over, ask \(who) or a supervisor to run "
@@ -93,9 +96,18 @@ public struct ConversationWork: Sendable {
                                 + "repeat with --as-colleague (the audit shows it)")
     }
 
+    /// Refuses any action on a conversation whose content was erased whole: the relay would refuse it too (`erased`).
+    static func refuseIfErased(_ events: [StoredEvent]) throws {
+        for stored in events where stored.kind == .contentErased {
+            guard let erased = try? ContentErased(content: stored.event.content), erased.rule.erasesWholeConversation else { continue }
+            throw WorkError.refused("this conversation's content was erased (\(erased.words)); nothing more can be added to it")
+        }
+    }
+
     /// Claims the conversation; the relay decides a race by version. Returns who holds it when someone else won.
     public func claim(_ conversation: ConversationID) async throws {
         let events = try await self.events(of: conversation)
+        try Self.refuseIfErased(events)
         var inbox = Inbox()
         for event in events { inbox.apply(event) }
         guard let summary = inbox.summary(of: conversation) else { throw WorkError.unknownConversation("\(conversation) is not in the replica") }
@@ -189,6 +201,7 @@ public struct ConversationWork: Sendable {
     /// For a supervisor enrolled after conversations began, who cannot otherwise read them.
     public func grant(_ conversation: ConversationID, to member: EnrolledStaff) async throws -> Grant {
         let events = try await events(of: conversation)
+        if (try? Self.refuseIfErased(events)) == nil { return .notHeld }
         let keys = keys(for: events)
         let held: [(KeyWrapped.Purpose, SecureBytes)] = [(.conversationKey, keys.conversationKey), (.staffKey, keys.staffKey)]
             .compactMap { purpose, key in key.map { (purpose, $0) } }
@@ -230,6 +243,7 @@ public struct ConversationWork: Sendable {
     func staffKey(of conversation: ConversationID) async throws -> SecureBytes {
         for _ in 0..<3 {
             let events = try await events(of: conversation)
+            try Self.refuseIfErased(events)
             let keys = keys(for: events)
             if let key = keys.staffKey { return key }
             if events.contains(where: { $0.event.kind == .keyWrapped && (try? KeyWrapped(content: $0.event.content))?.purpose == .staffKey }) {
