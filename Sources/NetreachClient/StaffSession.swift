@@ -82,7 +82,7 @@ public final class StaffSession: Sendable {
         }
         let answer = await connection.authenticate(credentials.signing, role: .staff)
         switch answer?.message {
-        case .ready(.staff, _, _):
+        case .ready(.staff, _, _, _):
             break
         case .error(_, let error):
             await connection.close()

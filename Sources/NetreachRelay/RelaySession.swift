@@ -99,7 +99,8 @@ public final class RelaySession: Sendable {
             if case .staff = identity { core.register(self) }
             switch identity {
             case .visitor(_, let conversation):
-                return await reply(.ready(role: .visitor, conversation: conversation, exists: exists))
+                return await reply(.ready(role: .visitor, conversation: conversation, exists: exists,
+                                          erased: exists && core.retention.isErased(conversation)))
             case .staff:
                 return await reply(.ready(role: .staff, conversation: nil, exists: false))
             }

@@ -84,8 +84,11 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     public var visibleToVisitor: Bool {
         switch self {
         case .conversationOpened, .messagePosted, .conversationClaimed, .conversationClosed, .incidentReported, .consentChanged,
-             .feedbackGiven, .erasureRequested, .contentErased: true
-        case .keyWrapped, .conversationTransferred, .noteAdded, .incidentShared, .alertPublished, .policySet, .figuresSealed: false
+             .feedbackGiven: true
+        // An erasure record lists the kinds and times of staff-only events (notes, transfers), and an
+        // order its reason: the visitor learns of an erasure from `ready` (`erased`) instead.
+        case .keyWrapped, .conversationTransferred, .noteAdded, .incidentShared, .alertPublished, .policySet, .figuresSealed,
+             .erasureRequested, .contentErased: false
         }
     }
 }

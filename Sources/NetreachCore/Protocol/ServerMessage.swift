@@ -6,7 +6,8 @@ public import Sodium
 /// someone in the middle of a plain `ws://` connection).
 public enum ServerMessage: Sendable, Equatable {
     case hello(challenge: [UInt8], relay: SigningPublicKey, powBits: Int)
-    case ready(role: AuthProof.Role, conversation: ConversationID?, exists: Bool)
+    /// `erased`: the visitor's conversation exists but its content was erased (docs/PRIVACY.md); absent from older relays: false.
+    case ready(role: AuthProof.Role, conversation: ConversationID?, exists: Bool, erased: Bool = false)
     case ack(rid: String?, position: UInt64, version: UInt64, duplicate: Bool)
     case event(position: UInt64, version: UInt64, timeMilliseconds: UInt64, kind: EventKind, bytes: [UInt8])
     case live(position: UInt64)
@@ -29,11 +30,12 @@ public enum ServerMessage: Sendable, Equatable {
             json.field("relay", Base64URL.encode(relay.bytes))
             json.field("powBits", powBits)
             json.field("maxFrame", ClientMessage.maximumFrameCount)
-        case .ready(let role, let conversation, let exists):
+        case .ready(let role, let conversation, let exists, let erased):
             json.field("t", "ready")
             json.field("role", role.name)
             json.field("conversation", conversation?.base64URL)
             json.field("exists", exists)
+            json.field("erased", erased)
         case .ack(let rid, let position, let version, let duplicate):
             json.field("t", "ack")
             json.field("rid", rid)
@@ -144,7 +146,8 @@ extension ServerMessage {
             }
             let conversation: ConversationID? = try fields.isNull("conversation")
                 ? nil : try fields.value("conversation") { try ConversationID($0) }
-            return .ready(role: role, conversation: conversation, exists: try fields.bool("exists"))
+            return .ready(role: role, conversation: conversation, exists: try fields.bool("exists"),
+                          erased: try fields.isNull("erased") ? false : try fields.bool("erased"))
         case "ack":
             return .ack(rid: try fields.rid(), position: try fields.number("position"), version: try fields.number("version"),
                         duplicate: try fields.bool("duplicate"))

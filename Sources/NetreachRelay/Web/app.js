@@ -266,6 +266,10 @@
       forgetHere();
       U.setText('status', t('forgotten'));
     });
+    // "Delete this chat": first what it does and does not undo, then the visitor's signed request.
+    $('delete-chat').addEventListener('click', function () { showDelete(true); });
+    $('delete-no').addEventListener('click', function () { showDelete(false); $('delete-chat').focus(); });
+    $('delete-yes').addEventListener('click', deleteChat);
     $('toggle-safety').addEventListener('click', function () {
       var open = $('safety').hidden;
       $('safety').hidden = !open;
@@ -282,6 +286,44 @@
       }
     });
     root.addEventListener('online', function () { if (state.session) state.session.nudge(); });
+  }
+
+  function showDelete(open) {
+    $('delete-box').hidden = !open;
+    $('delete-chat').setAttribute('aria-expanded', open ? 'true' : 'false');
+    U.setText('delete-error', '');
+    $('delete-yes').disabled = $('delete-no').disabled = false;
+    if (open) {
+      $('delete-box').scrollIntoView({ block: 'nearest' });
+      $('delete-title').focus();
+    }
+  }
+
+  // Signs an erasure request for this conversation and sends it; the relay erases the chat before
+  // it answers. Then this page forgets it too: the phrase on this phone, the keys and messages in memory.
+  function deleteChat() {
+    var P = root.NetreachProtocol, B = root.NetreachBytes;
+    if (!state.session || !state.visitor) return;
+    $('delete-yes').disabled = $('delete-no').disabled = true;
+    U.setText('delete-error', t('deleting'));
+    var event = P.makeEvent(P.KIND.erasureRequested, state.visitor.conversation, B.utf8(P.ERASURE_REQUEST), state.visitor.sign);
+    state.session.request({ t: 'append', event: B.b64u(event) }).then(function (answer) {
+      if (answer.t === 'ack' || answer.code === 'erased') {
+        erasedHere(t('deleted'));
+        return;
+      }
+      $('delete-yes').disabled = $('delete-no').disabled = false;
+      U.setText('delete-error', t('deleteFailed', { reason: S.errors[answer.code] || answer.message || answer.code }));
+    });
+  }
+
+  // The chat is gone at the relay: nothing of it stays on this page or this phone.
+  function erasedHere(text) {
+    forgetHere();
+    reset();
+    showDelete(false);
+    U.show('screen-home');
+    U.setText('status', text);
   }
 
   // ---- Languages ----
@@ -368,6 +410,8 @@
     $('remember-start').checked = false;
     $('progress-box').hidden = true;
     $('phrase-report-note').hidden = true;
+    $('delete-box').hidden = true;
+    $('delete-chat').setAttribute('aria-expanded', 'false');
     report.clear();
   }
 
@@ -416,6 +460,7 @@
   // ---- The conversation ----
 
   function NoChat() { this.code = 'noChat'; }
+  function Erased() { this.code = 'erased'; }
 
   function begin(entropy, mode) {
     var P = root.NetreachProtocol;
@@ -447,6 +492,7 @@
     if (message.conversation !== B.b64u(state.visitor.conversation)) {
       return Promise.reject(new Error('the relay answered for another conversation'));
     }
+    if (message.exists && message.erased === true) return Promise.reject(new Erased());
     if (message.exists) {
       state.opened = true;
       enter();
@@ -512,6 +558,10 @@
     var screen = U.current();
     state.session = null;
     $('resume-open').disabled = false;
+    if (error instanceof Erased) {
+      erasedHere(t('chatErased'));
+      return;
+    }
     if (error instanceof NoChat) {
       if (state.remember && !state.entered) forgetHere();
       reset();

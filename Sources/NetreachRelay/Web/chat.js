@@ -195,6 +195,7 @@
             setTimeout(flush, 3000);
           } else {
             message.state = 'failed';
+            if (reply.code === 'erased') U.setText('send-error', t('chatErased'));
           }
           render();
         });

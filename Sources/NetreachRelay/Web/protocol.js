@@ -6,11 +6,13 @@
   var nacl = root.nacl;
   var B = root.NetreachBytes;
 
-  var KIND = { opened: 1, keyWrapped: 2, message: 3, claimed: 4, transferred: 5, closed: 6, note: 7, feedback: 12 };
+  var KIND = { opened: 1, keyWrapped: 2, message: 3, claimed: 4, transferred: 5, closed: 6, note: 7, feedback: 12, erasureRequested: 13 };
   var KIND_NAMES = {
     'conversation.opened': 1, 'key.wrapped': 2, 'message.posted': 3, 'conversation.claimed': 4,
-    'conversation.transferred': 5, 'conversation.closed': 6, 'note.added': 7, 'feedback.given': 12
+    'conversation.transferred': 5, 'conversation.closed': 6, 'note.added': 7, 'feedback.given': 12, 'erasure.requested': 13
   };
+  // The content of the visitor's erasure request ("Delete this chat", docs/PRIVACY.md): in the clear, no personal data.
+  var ERASURE_REQUEST = '{"format":"netreach-erasure-request-v1","reason":"visitor-request"}';
   var HEADER = 84;
   var MAX_CONTENT = 65536;
   var BUCKETS = [256, 1024, 4096, 16384];
@@ -244,7 +246,7 @@
   }
 
   root.NetreachProtocol = {
-    KIND: KIND, KIND_NAMES: KIND_NAMES, feedbackText: feedbackText, MAX_TEXT: MAX_TEXT, ProtocolError: ProtocolError,
+    KIND: KIND, KIND_NAMES: KIND_NAMES, ERASURE_REQUEST: ERASURE_REQUEST, feedbackText: feedbackText, MAX_TEXT: MAX_TEXT, ProtocolError: ProtocolError,
     ctx: ctx, H: H, keyId: keyId, identity: identity, wipeIdentity: wipeIdentity, pad: pad, unpad: unpad,
     seal: seal, openSealed: openSealed, makeEvent: makeEvent, parseEvent: parseEvent, wrap: wrap,
     openedContent: openedContent, parseOpened: parseOpened, openedLanguage: openedLanguage, ownConversationKey: ownConversationKey,

@@ -87,6 +87,18 @@
     remembered: 'Este teléfono recuerda este chat.',
     forget: 'Olvidarlo en este teléfono',
     forgotten: 'Este teléfono ya no recuerda este chat.',
+    deleteChat: 'Borrar este chat',
+    deleteTitle: '¿Borrar este chat?',
+    deleteWhat: 'Borra de nuestro servicio, en el momento, todo lo que hay en este chat: tus mensajes, nuestras respuestas y notas, y cualquier informe que hayas hecho aquí. Nuestro equipo solo verá que el chat se borró.',
+    deleteNotUndone: 'No puede recuperar lo que ya salió del chat: un informe enviado a la policía con tu permiso, una alerta de seguridad ya publicada o algo que alguien copió. No se puede deshacer, y tus 12 palabras ya no abrirán un chat.',
+    deleteYes: 'Sí, bórralo',
+    deleteNo: 'Conservar mi chat',
+    deleting: 'Borrando…',
+    deleted: 'Tu chat se borró.',
+    deleteFailed: 'No pudimos borrar el chat: {reason}. Inténtalo de nuevo.',
+    chatErased: 'Este chat se borró. Ya no se puede añadir nada.',
+    keptMessages: { plural: 'days', one: 'Los mensajes se borran {days} día después de que termina un chat.', many: 'Los mensajes se borran {days} de días después de que termina un chat.', other: 'Los mensajes se borran {days} días después de que termina un chat.' },
+    keptReports: { plural: 'days', one: 'Los informes sobre personas peligrosas se borran {days} día después.', many: 'Los informes sobre personas peligrosas se borran {days} de días después.', other: 'Los informes sobre personas peligrosas se borran {days} días después.' },
     unreadable: 'No se pudo abrir un mensaje.',
 
     safetyTitle: 'Seguridad y ayuda',
@@ -256,6 +268,7 @@
     keyringProblem: 'No pudimos comprobar las llaves de nuestro equipo, así que el chat está apagado para protegerte. Avísanos por otra vía.',
     oldBrowser: 'Este navegador es demasiado antiguo para un chat privado. Prueba con otro navegador.',
     errors: {
+      erased: 'Este chat se borró.',
       rateLimited: 'Demasiados intentos. Espera un momento.',
       unavailable: 'El chat no puede guardar mensajes ahora. Lo intentamos de nuevo…',
       network: 'se perdió la conexión'

@@ -86,6 +86,18 @@
     remembered: 'Ten telefon pamięta ten czat.',
     forget: 'Zapomnij go na tym telefonie',
     forgotten: 'Ten telefon nie pamięta już tego czatu.',
+    deleteChat: 'Usuń ten czat',
+    deleteTitle: 'Usunąć ten czat?',
+    deleteWhat: 'Od razu usuwa z naszej usługi wszystko, co jest w tym czacie: Twoje wiadomości, nasze odpowiedzi i notatki oraz każde złożone tu zgłoszenie. Nasz zespół zobaczy tylko, że czat został usunięty.',
+    deleteNotUndone: 'Nie cofnie tego, co już wyszło z czatu: zgłoszenia przekazanego policji za Twoją zgodą, opublikowanego już ostrzeżenia ani niczego, co ktoś skopiował. Tego nie da się cofnąć, a Twoje 12 słów nie otworzy już czatu.',
+    deleteYes: 'Tak, usuń go',
+    deleteNo: 'Zachowaj mój czat',
+    deleting: 'Usuwanie…',
+    deleted: 'Twój czat został usunięty.',
+    deleteFailed: 'Nie udało się usunąć czatu: {reason}. Spróbuj ponownie.',
+    chatErased: 'Ten czat został usunięty. Nie można już nic do niego dodać.',
+    keptMessages: { plural: 'days', one: 'Wiadomości są usuwane {days} dzień po zakończeniu czatu.', few: 'Wiadomości są usuwane {days} dni po zakończeniu czatu.', many: 'Wiadomości są usuwane {days} dni po zakończeniu czatu.', other: 'Wiadomości są usuwane {days} dnia po zakończeniu czatu.' },
+    keptReports: { plural: 'days', one: 'Zgłoszenia o niebezpiecznych osobach są usuwane {days} dzień po nim.', few: 'Zgłoszenia o niebezpiecznych osobach są usuwane {days} dni po nim.', many: 'Zgłoszenia o niebezpiecznych osobach są usuwane {days} dni po nim.', other: 'Zgłoszenia o niebezpiecznych osobach są usuwane {days} dnia po nim.' },
     unreadable: 'Nie udało się otworzyć wiadomości.',
 
     safetyTitle: 'Bezpieczeństwo i pomoc',
@@ -255,6 +267,7 @@
     keyringProblem: 'Nie mogliśmy sprawdzić kluczy naszego zespołu, więc czat jest wyłączony dla twojego bezpieczeństwa. Daj nam znać w inny sposób.',
     oldBrowser: 'Ta przeglądarka jest za stara na prywatny czat. Spróbuj innej przeglądarki.',
     errors: {
+      erased: 'Ten czat został usunięty.',
       rateLimited: 'Za dużo prób. Poczekaj chwilę.',
       unavailable: 'Czat nie może teraz zapisywać wiadomości. Próbujemy ponownie…',
       network: 'utracono połączenie'

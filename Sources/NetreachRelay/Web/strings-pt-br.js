@@ -85,6 +85,18 @@
     remembered: 'Este celular lembra deste chat.',
     forget: 'Esquecer neste celular',
     forgotten: 'Este celular não lembra mais deste chat.',
+    deleteChat: 'Apagar este chat',
+    deleteTitle: 'Apagar este chat?',
+    deleteWhat: 'Isso apaga na hora, do nosso serviço, tudo o que há neste chat: suas mensagens, nossas respostas e anotações e qualquer relato que você fez aqui. Nossa equipe verá apenas que o chat foi apagado.',
+    deleteNotUndone: 'Não dá para trazer de volta o que já saiu do chat: um relato enviado à polícia com a sua autorização, um alerta de segurança já publicado ou algo que alguém copiou. Não tem como desfazer, e as suas 12 palavras não vão mais abrir um chat.',
+    deleteYes: 'Sim, apagar',
+    deleteNo: 'Manter meu chat',
+    deleting: 'Apagando…',
+    deleted: 'Seu chat foi apagado.',
+    deleteFailed: 'Não conseguimos apagar o chat: {reason}. Tente de novo.',
+    chatErased: 'Este chat foi apagado. Não é mais possível adicionar nada a ele.',
+    keptMessages: { plural: 'days', one: 'As mensagens são apagadas {days} dia depois que o chat termina.', many: 'As mensagens são apagadas {days} de dias depois que o chat termina.', other: 'As mensagens são apagadas {days} dias depois que o chat termina.' },
+    keptReports: { plural: 'days', one: 'Os relatos sobre pessoas perigosas são apagados {days} dia depois.', many: 'Os relatos sobre pessoas perigosas são apagados {days} de dias depois.', other: 'Os relatos sobre pessoas perigosas são apagados {days} dias depois.' },
     unreadable: 'Não foi possível abrir uma mensagem.',
 
     safetyTitle: 'Segurança e ajuda',
@@ -254,6 +266,7 @@
     keyringProblem: 'Não conseguimos verificar as chaves da nossa equipe, então o chat foi desligado para proteger você. Fale com a gente de outro jeito.',
     oldBrowser: 'Este navegador é antigo demais para um chat privado. Tente outro navegador.',
     errors: {
+      erased: 'Este chat foi apagado.',
       rateLimited: 'Tentativas demais. Espere um pouco.',
       unavailable: 'O chat não consegue salvar mensagens agora. Tentando de novo…',
       network: 'a conexão caiu'

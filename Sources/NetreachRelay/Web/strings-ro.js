@@ -85,6 +85,18 @@
     remembered: 'Acest telefon ține minte acest chat.',
     forget: 'Uită-l pe acest telefon',
     forgotten: 'Acest telefon nu mai ține minte acest chat.',
+    deleteChat: 'Șterge acest chat',
+    deleteTitle: 'Ștergi acest chat?',
+    deleteWhat: 'Se șterge imediat din serviciul nostru tot ce este în acest chat: mesajele tale, răspunsurile și notițele noastre și orice semnalare făcută aici. Echipa noastră va vedea doar că chatul a fost șters.',
+    deleteNotUndone: 'Nu poate lua înapoi ce a ieșit deja din chat: o semnalare trimisă poliției cu acordul tău, o alertă de siguranță deja publicată sau ceva ce a copiat cineva. Nu poți anula asta, iar cele 12 cuvinte nu vor mai deschide un chat.',
+    deleteYes: 'Da, șterge-l',
+    deleteNo: 'Păstrez chatul',
+    deleting: 'Se șterge…',
+    deleted: 'Chatul tău a fost șters.',
+    deleteFailed: 'Nu am putut șterge chatul: {reason}. Te rugăm să încerci din nou.',
+    chatErased: 'Acest chat a fost șters. Nu se mai poate adăuga nimic în el.',
+    keptMessages: { plural: 'days', one: 'Mesajele se șterg la {days} zi după încheierea unui chat.', few: 'Mesajele se șterg la {days} zile după încheierea unui chat.', other: 'Mesajele se șterg la {days} de zile după încheierea unui chat.' },
+    keptReports: { plural: 'days', one: 'Semnalările despre persoane periculoase se șterg la {days} zi după aceea.', few: 'Semnalările despre persoane periculoase se șterg la {days} zile după aceea.', other: 'Semnalările despre persoane periculoase se șterg la {days} de zile după aceea.' },
     unreadable: 'Un mesaj nu a putut fi deschis.',
 
     safetyTitle: 'Siguranță și ajutor',
@@ -254,6 +266,7 @@
     keyringProblem: 'Nu am putut verifica cheile echipei noastre, așa că am oprit chatul ca să fii în siguranță. Anunță-ne pe altă cale.',
     oldBrowser: 'Acest browser este prea vechi pentru un chat privat. Încearcă alt browser.',
     errors: {
+      erased: 'Acest chat a fost șters.',
       rateLimited: 'Prea multe încercări. Așteaptă puțin.',
       unavailable: 'Chatul nu poate salva mesaje acum. Încercăm din nou…',
       network: 'conexiunea s-a pierdut'

@@ -87,6 +87,18 @@
     remembered: 'This phone remembers this chat.',
     forget: 'Forget it on this phone',
     forgotten: 'This phone no longer remembers this chat.',
+    deleteChat: 'Delete this chat',
+    deleteTitle: 'Delete this chat?',
+    deleteWhat: 'This deletes everything in this chat from our service straight away: your messages, our replies and notes, and any report you made here. Our team will see only that the chat was deleted.',
+    deleteNotUndone: 'It cannot take back what has already left the chat: a report shared with the police with your agreement, a safety alert already posted, or anything someone copied. You cannot undo this, and your 12 words will not open a chat again.',
+    deleteYes: 'Yes, delete it',
+    deleteNo: 'Keep my chat',
+    deleting: 'Deleting…',
+    deleted: 'Your chat was deleted.',
+    deleteFailed: 'We could not delete the chat: {reason}. Please try again.',
+    chatErased: 'This chat was deleted. Nothing more can be added to it.',
+    keptMessages: { plural: 'days', one: 'Messages are deleted {days} day after a chat ends.', other: 'Messages are deleted {days} days after a chat ends.' },
+    keptReports: { plural: 'days', one: 'Reports of dangerous people are deleted {days} day after it.', other: 'Reports of dangerous people are deleted {days} days after it.' },
     unreadable: 'A message could not be opened.',
 
     safetyTitle: 'Safety and help',
@@ -259,6 +271,7 @@
     keyringProblem: 'We could not check our team’s keys, so the chat is switched off to keep you safe. Please tell us another way.',
     oldBrowser: 'This browser is too old for a private chat. Please try another browser.',
     errors: {
+      erased: 'This chat was deleted.',
       rateLimited: 'Too many tries. Please wait a moment.',
       unavailable: 'The chat cannot save messages right now. Trying again…',
       network: 'the connection was lost'

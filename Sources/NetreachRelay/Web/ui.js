@@ -218,6 +218,10 @@
     if (sessions.length === 0) hours.appendChild(el('li', null, t('hoursNone')));
     setText('hours-zone', sessions.length ? t('hoursZone', { zone: deployment.openingHours.timeZone }) : '');
     setText('duty-safety', dutyText);
+    // How long the service keeps what is said (docs/PRIVACY.md): the policy in force, as the relay says.
+    var kept = deployment.retention;
+    setText('retention-messages', kept ? t('keptMessages', { days: kept.messagesDays }) : '');
+    setText('retention-reports', kept ? t('keptReports', { days: kept.incidentsDays }) : '');
   }
 
   root.NetreachUI = {

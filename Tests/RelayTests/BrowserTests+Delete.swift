@@ -1,0 +1,42 @@
+import ChildProcess
+import Foundation
+import NetreachCore
+import NetreachRelay
+import Sodium
+import Testing
+
+extension BrowserTests {
+    @Test("a visitor deletes their chat from the page: it says what it does and cannot undo, the relay erases it, the phone forgets it")
+    func deleteThisChat() async throws {
+        let deployment = try Deployment()
+        let sam = deployment.member("sam")
+        try await withTestRelay(directory: try deployment.keyring(), powBits: 12) { relay in
+            let staff = try await Self.staffConnection(relay, sam, from: 0)
+            defer { Task { await staff.close() } }
+            let browser = try ChildProcess("/usr/bin/python3", [Self.fixtures.appendingPathComponent("browser_delete.py").path, relay.httpBase])
+            // What the visitor sent, as staff receive it; then the relay's record of the erasure.
+            var sealed: [UInt8]?
+            var erasure: ContentErased?
+            let deadline = ContinuousClock.now + .seconds(240)
+            while browser.isRunning, ContinuousClock.now < deadline {
+                guard let message = await staff.next("event", timeout: .milliseconds(300)),
+                      let text = message["event"] as? String, let event = try? Event(bytes: Base64URL.decode(text)) else { continue }
+                if event.kind == .messagePosted {
+                    sealed = event.content
+                    #expect(contains(relay.dataDirectoryBytes(), event.content))
+                }
+                if event.kind == .contentErased {
+                    #expect(event.author == relay.core.relayKey.publicKey)
+                    erasure = try ContentErased(content: event.content)
+                }
+            }
+            let outcome = await Self.finish(browser, script: "browser_delete.py")
+            #expect(outcome.status == 0)
+            let message = try #require(sealed, "staff never received the visitor's message")
+            #expect(!contains(relay.dataDirectoryBytes(), message), "the deleted message is still on the relay's disk")
+            let record = try #require(erasure, "staff never received the relay's erasure record")
+            #expect(record.rule == .visitorRequest)
+            #expect(record.entries.map(\.kind) == [.conversationOpened, .messagePosted])
+        }
+    }
+}
