@@ -43,9 +43,10 @@ public final class StaffSession: Sendable {
     public var isOffline: Bool { link == nil }
 
     /// The keys whose erasure records (`content.erased`) this client applies: the relay it is
-    /// connected to, and every relay the organisation certified and did not revoke.
+    /// connected to, and every relay the organisation certified (revoked ones too: what a relay
+    /// recorded before its revocation stands, as `netreach verify` accepts it).
     public var relayKeys: Set<SigningPublicKey> {
-        keyring.activeRelayKeys.union(link.map { [$0.relayKey] } ?? [])
+        Set(keyring.relays.map(\.signKey)).union(link.map { [$0.relayKey] } ?? [])
     }
 
     /// A session without a relay, for reading the replica: the keyring is the one saved at the last

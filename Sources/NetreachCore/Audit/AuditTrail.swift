@@ -80,7 +80,7 @@ public enum AuditTrail {
                 entries.append(AuditEntry(position: stored.position, timeMilliseconds: stored.timeMilliseconds, action: .contentErased,
                                           actor: "relay", actorKeyID: stored.authorKeyID, conversation: stored.conversation.visitorConversation,
                                           detail: Self.summary(of: erased)))
-                for entry in erased.entries where !held.contains(entry.position) && lookup.name(of: entry.author) != nil {
+                for entry in erased.entries where !held.contains(entry.position) && !entry.byVisitor {
                     guard let action = Self.action(for: entry.kind) else { continue }
                     entries.append(AuditEntry(position: entry.position, timeMilliseconds: entry.timeMilliseconds, action: action,
                                               actor: actor(entry.author), actorKeyID: entry.author,

@@ -72,12 +72,22 @@ public struct Inbox: Hashable, Sendable {
     /// record's list when the replica no longer holds its opening; a partial erasure changes nothing.
     private mutating func applyErasure(_ stored: StoredEvent) {
         let id = stored.conversation
-        guard !id.isFeed, let erased = try? ContentErased(content: stored.event.content), erased.rule.erasesWholeConversation else {
-            if var summary = conversations[id] {
-                summary.version = stored.version
-                summary.lastPosition = stored.position
-                conversations[id] = summary
+        guard !id.isFeed, let erased = try? ContentErased(content: stored.event.content) else { return }
+        guard erased.rule.erasesWholeConversation else {
+            // Its messages expired: it has been quiet for the whole retention time, so it is closed
+            // (its close, if it had one, is among what went: the record keeps its time and author).
+            guard var summary = conversations[id] else { return }
+            summary.version = stored.version
+            summary.lastPosition = stored.position
+            if summary.state != .closed {
+                let close = erased.entries.last { $0.kind == .conversationClosed }
+                summary.state = .closed
+                summary.waitingSince = nil
+                summary.transferredTo = nil
+                summary.closedAt = close?.timeMilliseconds ?? summary.closedAt ?? stored.timeMilliseconds
+                summary.closedBy = close?.author ?? summary.closedBy
             }
+            conversations[id] = summary
             return
         }
         let opened = conversations[id].map { ($0.openedAt, $0.openedPosition) }

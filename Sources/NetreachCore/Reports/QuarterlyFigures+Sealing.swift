@@ -2,7 +2,7 @@ public import Sodium
 
 /// The figures as `figures.sealed` keeps them (docs/READ-MODELS.md, "Sealed figures"): one flat JSON
 /// object of counts, so that a quarter's report can be made again after its content has expired.
-/// Times keep only what the report shows of them, their median and 90th percentile.
+/// Times keep only what the report shows of them: how many, their median and 90th percentile.
 extension QuarterlyFigures {
     static let sealedFormat = "netreach-figures-v1"
     private static let countFields = ["newContacts", "repeatContacts", "uniqueVisitors", "contactsLanguageNotKnown", "incidents",
@@ -87,10 +87,10 @@ extension QuarterlyFigures {
         }
     }
 
-    /// `median p90` of sorted values, or "" for none: read back, the report's two percentiles are the same.
+    /// `count median p90` of sorted values, or "" for none.
     private static func percentiles(_ values: [UInt64]) -> String {
         guard let median = percentile(values, 0.5), let high = percentile(values, 0.9) else { return "" }
-        return "\(median) \(high)"
+        return "\(values.count) \(median) \(high)"
     }
 
     private static func counts(_ pairs: [(String, Int)]) -> String {
@@ -112,13 +112,21 @@ extension QuarterlyFigures {
         return values
     }
 
+    /// `count` values whose median and 90th percentile (nearest rank, as the report takes them) are
+    /// those sealed, and whose number is the count: what the report shows is what it showed before.
     private static func times(_ text: String, _ field: String) throws(RetentionError) -> [UInt64] {
         if text.isEmpty { return [] }
         let parts = text.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { throw RetentionError(.malformed, "sealed figures: '\(field)' holds a median and a 90th percentile") }
-        let values = [UInt64(try number(parts[0], field)), UInt64(try number(parts[1], field))]
-        guard values[0] <= values[1] else { throw RetentionError(.malformed, "sealed figures: '\(field)': the median is above the 90th percentile") }
-        return values
+        guard parts.count == 3 else {
+            throw RetentionError(.malformed, "sealed figures: '\(field)' holds a count, a median and a 90th percentile")
+        }
+        let count = try number(parts[0], field)
+        let median = UInt64(try number(parts[1], field)), high = UInt64(try number(parts[2], field))
+        guard count >= 1, count <= 1_000_000, median <= high else {
+            throw RetentionError(.malformed, "sealed figures: '\(field)' is not a count of 1…1000000 with the median at most the 90th percentile")
+        }
+        let medianRank = Int((0.5 * Double(count)).rounded(.up))
+        return (0..<count).map { $0 < medianRank ? median : high }
     }
 
     private static func parse<Key: Hashable>(_ text: String, _ field: String, _ key: (String) -> Key?) throws(RetentionError) -> [Key: Int] {

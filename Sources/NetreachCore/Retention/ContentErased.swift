@@ -6,7 +6,8 @@ public import Sodium
 /// when" survives the erasure of what was said.
 ///
 /// Layout: version `1` (1) ‖ rule (1) ‖ reference (16) ‖ days (2) ‖ `n` (2) ‖ `n` × entry, where an
-/// entry is position (8) ‖ kind (1) ‖ relay time in ms (8) ‖ author's key id (16).
+/// entry is position (8) ‖ kind (1) ‖ relay time in ms (8) ‖ author's key id (16) ‖ flags (1: bit 0
+/// set when the conversation's visitor wrote it; the other bits zero).
 public struct ContentErased: Hashable, Sendable {
     public enum Rule: UInt8, CaseIterable, Sendable {
         /// Retention: a conversation's messages, notes, transfers, wrap-ups and feedback, `messagesDays` after its last event.
@@ -32,16 +33,19 @@ public struct ContentErased: Hashable, Sendable {
         public let kind: EventKind
         public let timeMilliseconds: UInt64
         public let author: KeyID
+        /// Whether the conversation's visitor wrote it (its key derives the conversation id); else staff.
+        public let byVisitor: Bool
 
-        public init(position: UInt64, kind: EventKind, timeMilliseconds: UInt64, author: KeyID) {
+        public init(position: UInt64, kind: EventKind, timeMilliseconds: UInt64, author: KeyID, byVisitor: Bool) {
             self.position = position
             self.kind = kind
             self.timeMilliseconds = timeMilliseconds
             self.author = author
+            self.byVisitor = byVisitor
         }
     }
 
-    public static let entryCount = 33
+    public static let entryCount = 34
     static let headerCount = 22
     /// As many entries as one event's content holds; the relay writes more records for more.
     public static let maximumEntries = (Event.maximumContentCount - headerCount) / entryCount
@@ -77,6 +81,7 @@ public struct ContentErased: Hashable, Sendable {
             out.append(entry.kind.rawValue)
             out.appendInteger(entry.timeMilliseconds)
             out += entry.author.bytes
+            out.append(entry.byVisitor ? 1 : 0)
         }
         return out
     }
@@ -103,7 +108,9 @@ public struct ContentErased: Hashable, Sendable {
                 let time = try reader.integer(UInt64.self)
                 let authorBytes = try reader.take(KeyID.count)
                 let author = try! KeyID(bytes: authorBytes)  // exactly KeyID.count bytes: cannot fail
-                entries.append(Entry(position: position, kind: kind, timeMilliseconds: time, author: author))
+                let flags = try reader.integer(UInt8.self)
+                guard flags <= 1 else { throw ProtocolError(.malformed, "an erasure record's entry has unknown flags \(flags)") }
+                entries.append(Entry(position: position, kind: kind, timeMilliseconds: time, author: author, byVisitor: flags == 1))
             }
             try reader.finish()
             parsed = (rule, reference, days, entries)

@@ -163,7 +163,9 @@ public final class RetentionEngine: Sendable {
                     tracked.messagesThrough = max(tracked.messagesThrough ?? 0, through)
                 }
             default:
-                tracked.lastTime = record.timeMilliseconds
+                // Sharing keys (a grant to a new colleague, a transfer's keys) is not activity: it must not
+                // restart every conversation's retention time.
+                if kind != .keyWrapped { tracked.lastTime = record.timeMilliseconds }
                 tracked.lastPosition = record.position
                 if incidentKinds.contains(kind) { tracked.hasIncident = true }
             }
@@ -326,8 +328,11 @@ public final class RetentionEngine: Sendable {
         for start in stride(from: 0, to: targets.count, by: ContentErased.maximumEntries) {
             let chunk = targets[start..<min(start + ContentErased.maximumEntries, targets.count)]
             let entries = chunk.map { record in
-                ContentErased.Entry(position: record.position, kind: EventKind(name: record.type.value)!,
-                                    timeMilliseconds: record.timeMilliseconds, author: try! KeyID(bytes: record.author.bytes))
+                // Who wrote it, read from the event before its payload goes: the visitor's key derives the conversation id.
+                let author = (try? Event(previouslyVerifiedBytes: record.payload))?.author
+                return ContentErased.Entry(position: record.position, kind: EventKind(name: record.type.value)!,
+                                           timeMilliseconds: record.timeMilliseconds, author: try! KeyID(bytes: record.author.bytes),
+                                           byVisitor: author.map { ConversationID(visitor: $0) == conversation } ?? false)
             }
             let erased = try! ContentErased(rule: rule, reference: reference, days: days, entries: entries)  // 1…maximumEntries entries
             let content = erased.content

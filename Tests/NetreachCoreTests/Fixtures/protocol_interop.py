@@ -5,6 +5,8 @@ PyNaCl (Debian's python3-nacl) and hashlib, to prove the Swift implementation sp
   protocol_interop.py example          print the worked example's values (the lines in PROTOCOL.md)
   protocol_interop.py check-doc DOC    recompute every example value and compare with the document
   protocol_interop.py verify FILE      check events written by another implementation (JSON list of b64u)
+  protocol_interop.py retention        print erasure, policy and sealed-figures documents made here (JSON)
+  protocol_interop.py check-retention FILE   check the same documents made by another implementation
 """
 import base64
 import hashlib
@@ -18,7 +20,9 @@ from nacl.signing import SigningKey, VerifyKey
 
 WORDLIST = "/usr/lib/python3/dist-packages/mnemonic/wordlist/english.txt"
 KINDS = {1: "conversation.opened", 2: "key.wrapped", 3: "message.posted", 4: "conversation.claimed",
-         5: "conversation.transferred", 6: "conversation.closed", 7: "note.added"}
+         5: "conversation.transferred", 6: "conversation.closed", 7: "note.added", 8: "incident.reported",
+         9: "consent.changed", 10: "incident.shared", 11: "alert.published", 12: "feedback.given",
+         13: "erasure.requested", 14: "content.erased", 15: "policy.set", 16: "figures.sealed"}
 
 
 def ctx(name):
@@ -208,6 +212,93 @@ def verify(path):
     return 1 if failures or not items else 0
 
 
+# ---- Retention (docs/PRIVACY.md; docs/PROTOCOL.md kinds 13-16) ----
+
+RELAY_SEED = H(b"netreach interop relay")[:32]
+SUPERVISOR = H(b"netreach interop supervisor")  # Ed25519 seed [0:32], X25519 secret [32:64]
+CONVERSATION = bytes(range(0x30, 0x40))
+FIGURES_KEY = bytes(range(0x60, 0x80))
+WRAP_NONCE = bytes(range(0x80, 0x98))
+FIGURES_NONCE = bytes(range(0xa0, 0xb8))
+POLICY_TEXT = '{"format":"netreach-retention-v1","messagesDays":90,"incidentsDays":365,"alertsDays":60}'
+REQUEST_TEXT = '{"format":"netreach-erasure-request-v1","reason":"data-subject-request"}'
+FIGURES_TEXT = ('{"format":"netreach-figures-v1","quarter":"2026Q3","contactsByMonth":"3 0 12","openedByMonth":"4 1 13",'
+                '"openedOffDuty":"2","firstReplySeconds":"17 120 900","waitingSeconds":"","topics":"housing=2 violence=5",'
+                '"referrals":"","ages":"25-34=3","genders":"","workSettings":"","contactsByLanguage":"en=10 ro=5",'
+                '"incidentsByHarm":"robbery=1","incidentsByConsent":"2=1","helpful":"yes=4","safer":"","helpedMost":"health=1",'
+                '"newContacts":9,"repeatContacts":6,"uniqueVisitors":14,"contactsLanguageNotKnown":0,"incidents":1,'
+                '"consentChanges":0,"policeShares":0,"alertsPublished":1,"feedbackGiven":4,"unreadable":0}')
+RULES = {1: "retention-messages", 2: "retention-conversation", 3: "retention-alert", 4: "visitor-request", 5: "supervisor-order"}
+
+
+def erasure_content(rule, reference, days, entries):
+    out = bytes([1, rule]) + reference + struct.pack("<HH", days, len(entries))
+    for position, kind, time_ms, author, by_visitor in entries:
+        out += struct.pack("<QBQ", position, kind, time_ms) + author + bytes([1 if by_visitor else 0])
+    return out
+
+
+def parse_erasure(content):
+    assert content[0] == 1 and content[1] in RULES, "version and rule"
+    days, count = struct.unpack("<HH", content[18:22])
+    assert len(content) == 22 + 34 * count and count >= 1, "entry count"
+    entries = []
+    for i in range(count):
+        at = 22 + 34 * i
+        position, kind, time_ms = struct.unpack("<QBQ", content[at:at + 17])
+        assert kind in KINDS and content[at + 33] in (0, 1), "entry"
+        entries.append((position, kind, time_ms, content[at + 17:at + 33], content[at + 33] == 1))
+    return RULES[content[1]], content[2:18], days, entries
+
+
+def retention():
+    relay = SigningKey(RELAY_SEED)
+    supervisor_sign, supervisor_box = SigningKey(SUPERVISOR[:32]), PrivateKey(SUPERVISOR[32:64])
+    entries = [(7, 1, 1764000000000, key_id(b"\x11" * 32), True), (9, 3, 1764000060000, key_id(bytes(supervisor_sign.verify_key)), False)]
+    content = erasure_content(5, bytes(range(16)), 0, entries)
+    event_id = H(ctx("erasure-record") + CONVERSATION + content)[:16]
+    erased = event(14, event_id, CONVERSATION, 1764000120000, relay, content)
+    wrap = key_id(bytes(supervisor_sign.verify_key)) + WRAP_NONCE + b.crypto_box(
+        FIGURES_KEY, WRAP_NONCE, bytes(supervisor_box.public_key), bytes(supervisor_box))
+    sealed = FIGURES_NONCE + b.crypto_secretbox(pad(FIGURES_TEXT.encode()), FIGURES_NONCE, FIGURES_KEY)
+    figures = b"2026Q3" + struct.pack("<H", 1) + wrap + sealed
+    return {"relay": b64u(bytes(relay.verify_key)), "supervisorSecrets": SUPERVISOR[:64].hex(), "erasedEvent": b64u(erased),
+            "figuresContent": b64u(figures), "figuresText": FIGURES_TEXT, "policy": POLICY_TEXT, "request": REQUEST_TEXT}
+
+
+def check_retention(path):
+    with open(path) as f:
+        item = json.load(f)
+    failures = 0
+    try:
+        parsed = parse_event(unb64u(item["erasedEvent"]))
+        assert parsed["kind"] == "content.erased" and parsed["author"] == unb64u(item["relay"]), "kind and relay"
+        rule, reference, days, entries = parse_erasure(parsed["content"])
+        assert rule == item["rule"] and days == item["days"] and len(entries) == item["entries"], "rule, days, entries"
+        assert parsed["id"] == H(ctx("erasure-record") + parsed["conversation"] + parsed["content"])[:16], "event id"
+        secrets = bytes.fromhex(item["supervisorSecrets"])
+        me_sign, me_box = SigningKey(secrets[:32]), PrivateKey(secrets[32:64])
+        content = unb64u(item["figuresContent"])
+        assert content[:6].decode() == item["quarter"], "quarter"
+        (count,) = struct.unpack("<H", content[6:8])
+        wraps = [content[8 + 88 * i:8 + 88 * (i + 1)] for i in range(count)]
+        mine = [w for w in wraps if w[:16] == key_id(bytes(me_sign.verify_key))]
+        assert mine, "a wrap to the supervisor"
+        key = b.crypto_box_open(mine[0][40:], mine[0][16:40], unb64u(item["sender"]), bytes(me_box))
+        sealed = content[8 + 88 * count:]
+        opened = b.crypto_secretbox_open(sealed[24:], sealed[:24], key)
+        (length,) = struct.unpack("<I", opened[:4])
+        text = json.loads(opened[4:4 + length].decode())
+        assert text["format"] == "netreach-figures-v1" and text["quarter"] == item["quarter"], "figures text"
+        assert text["newContacts"] == item["newContacts"], "a count"
+        assert opened[4 + length:] == b"\x00" * (len(opened) - 4 - length), "padding"
+    except Exception as error:  # noqa: BLE001 - the failure is reported, then counted
+        failures += 1
+        print("FAIL %s" % error, file=sys.stderr)
+    print("retention interop check: %d failed" % failures)
+    return 1 if failures else 0
+
+
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "example":
         for name, value in example():
@@ -217,6 +308,11 @@ def main():
         return check_doc(sys.argv[2])
     if len(sys.argv) == 3 and sys.argv[1] == "verify":
         return verify(sys.argv[2])
+    if len(sys.argv) == 2 and sys.argv[1] == "retention":
+        print(json.dumps(retention()))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "check-retention":
+        return check_retention(sys.argv[2])
     print(__doc__, file=sys.stderr)
     return 2
 

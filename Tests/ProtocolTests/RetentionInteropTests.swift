@@ -1,0 +1,84 @@
+import Foundation
+import NetreachCore
+import Sodium
+import Testing
+
+/// The erasure record, the retention policy, the erasure request and sealed figures (docs/PROTOCOL.md,
+/// kinds 13–16) against the independent PyNaCl implementation, both ways.
+@Suite("Protocol: retention formats against PyNaCl")
+struct RetentionInteropTests {
+    static var script: String { fixtures.appendingPathComponent("protocol_interop.py").path }
+
+    @Test("what Python makes verifies and reads in Swift: the relay's erasure record, a policy, an order and sealed figures")
+    func pythonToSwift() async throws {
+        let (status, output) = try await python([Self.script, "retention"])
+        #expect(status == 0, "\(output)")
+        let made = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: String])
+        let relay = try SigningPublicKey(Base64URL.decode(try #require(made["relay"])))
+        let erased = try Event(bytes: Base64URL.decode(try #require(made["erasedEvent"])))
+        #expect(erased.kind == .contentErased && erased.author == relay)
+        let record = try ContentErased(content: erased.content)
+        #expect(record.rule == .supervisorOrder && record.days == 0 && record.reference == Array(0..<16))
+        #expect(record.entries.map(\.position) == [7, 9] && record.entries.map(\.kind) == [.conversationOpened, .messagePosted])
+        #expect(record.entries.map(\.byVisitor) == [true, false])
+        #expect(erased.id == ContentErased.eventID(conversation: erased.conversation, content: erased.content))
+        #expect(record.content == erased.content, "Swift writes the record Python wrote, byte for byte")
+
+        let policy = try RetentionPolicy(text: try #require(made["policy"]))
+        #expect(policy == (try RetentionPolicy(messagesDays: 90, incidentsDays: 365, alertsDays: 60)))
+        #expect(policy.text == made["policy"])
+        let request = try ErasureRequest(content: Array(try #require(made["request"]).utf8))
+        #expect(request.reason == .dataSubjectRequest && request.text == made["request"])
+
+        let secrets = try Hex.decode(try #require(made["supervisorSecrets"]))
+        let me = StaffSecrets(signing: try SigningKeyPair(seed: Array(secrets[0..<32])), box: try BoxKeyPair(secretKey: Array(secrets[32..<64])))
+        let sealed = try SealedFigures(content: Base64URL.decode(try #require(made["figuresContent"])))
+        let figures = try sealed.open(as: me, sender: me.box.publicKey)
+        #expect(figures.quarter.description == "2026Q3" && figures.contacts == 15 && figures.newContacts == 9)
+        let median: UInt64? = QuarterlyFigures.percentile(figures.firstReplySeconds, 0.5)
+        let high: UInt64? = QuarterlyFigures.percentile(figures.firstReplySeconds, 0.9)
+        #expect(figures.firstReplySeconds.count == 17)
+        #expect(median == 120 && high == 900)
+        #expect(figures.sealedText == made["figuresText"], "Swift writes the figures Python sealed, byte for byte")
+    }
+
+    @Test("what Swift makes passes Python's checks: the relay's erasure record and figures sealed for a supervisor")
+    func swiftToPython() async throws {
+        let relay = SigningKeyPair.generate()
+        let conversation = try ConversationID(Random.bytes(count: 16))
+        var entries: [ContentErased.Entry] = []
+        for index in 0..<40 {
+            let kind: EventKind = index == 0 ? .conversationOpened : .messagePosted
+            let time: UInt64 = 1_764_000_000_000 + UInt64(index) * 60_000
+            entries.append(ContentErased.Entry(position: UInt64(100 + index), kind: kind, timeMilliseconds: time,
+                                               author: KeyID(relay.publicKey), byVisitor: index % 2 == 0))
+        }
+        let record = try ContentErased(rule: .retentionConversation, reference: Random.bytes(count: 16), days: 180, entries: entries)
+        let event = try Event(kind: .contentErased, id: ContentErased.eventID(conversation: conversation, content: record.content),
+                              conversation: conversation, clientTimeMilliseconds: 1, content: record.content, signer: relay)
+        let supervisor = StaffSecrets(signing: .generate(), box: .generate())
+        let sealer = BoxKeyPair.generate()
+        let figures = try QuarterlyFigures(sealedText: """
+            {"format":"netreach-figures-v1","quarter":"2026Q2","contactsByMonth":"1 2 3","openedByMonth":"1 2 3","openedOffDuty":"",\
+            "firstReplySeconds":"","waitingSeconds":"3 60 60","topics":"","referrals":"","ages":"","genders":"","workSettings":"",\
+            "contactsByLanguage":"","incidentsByHarm":"","incidentsByConsent":"","helpful":"","safer":"","helpedMost":"",\
+            "newContacts":6,"repeatContacts":0,"uniqueVisitors":6,"contactsLanguageNotKnown":6,"incidents":0,"consentChanges":0,\
+            "policeShares":0,"alertsPublished":0,"feedbackGiven":0,"unreadable":0}
+            """)
+        let sealed = try SealedFigures(figures: figures, supervisors: [(supervisor.keyID, supervisor.box.publicKey),
+                                                                       (KeyID(SigningKeyPair.generate().publicKey), BoxKeyPair.generate().publicKey)],
+                                       from: sealer)
+        let secrets = supervisor.signing.seed.copyBytes() + supervisor.box.secretKey.copyBytes()
+        let item: [String: Any] = [
+            "relay": Base64URL.encode(relay.publicKey.bytes), "erasedEvent": Base64URL.encode(event.bytes), "rule": "retention-conversation",
+            "days": 180, "entries": 40, "supervisorSecrets": Hex.encode(secrets), "figuresContent": Base64URL.encode(sealed.content),
+            "sender": Base64URL.encode(sealer.publicKey.bytes), "quarter": "2026Q2", "newContacts": 6,
+        ]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("netreach-retention-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try JSONSerialization.data(withJSONObject: item).write(to: file)
+        let (status, output) = try await python([Self.script, "check-retention", file.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("retention interop check: 0 failed"), "\(output)")
+    }
+}
