@@ -8,6 +8,15 @@ extension Keyring: StaffDirectory {
         return StaffMember(name: staff.name.text, role: staff.role.rawValue, signKey: staff.signKey, boxKey: staff.boxKey)
     }
 
+    public func revokedName(keyID: [UInt8]) -> String? {
+        revocations.first { KeyID($0.signKey).bytes == keyID }?.name.text
+    }
+
+    public func isActive(keyID: [UInt8]) -> Bool {
+        guard let id = try? KeyID(bytes: keyID) else { return false }
+        return member(keyID: id) != nil
+    }
+
     public var keyringDocument: [String: any Sendable] {
         ["org": String(decoding: organisation.fileBytes, as: UTF8.self),
          "staff": certificates.map { String(decoding: $0.fileBytes, as: UTF8.self) },

@@ -133,6 +133,7 @@ public final class RelayCore: Sendable {
         guard event.kind == .conversationOpened else { throw ProtocolError(.malformed, "open carries a conversation.opened event") }
         try authorise(event, by: identity)
         try RelayCore.validateContent(event)
+        try RelayCore.checkRecipients(event, directory: staffDirectory)
         guard ProofOfWork.isValid(nonce: pow, challenge: challenge, conversation: event.conversation, bits: powBits) else {
             throw ProtocolError(.powRequired, "the proof of work does not meet \(powBits) bits for this connection")
         }
@@ -150,6 +151,7 @@ public final class RelayCore: Sendable {
         }
         try RelayCore.validateContent(event)
         try RelayCore.checkReason(event, by: identity)
+        try RelayCore.checkRecipients(event, directory: staffDirectory)
         if event.kind == .figuresSealed, let sealed = try? SealedFigures(content: event.content), sealed.quarter.end > clock() {
             // Sealed early, a quarter's figures would miss its last weeks, and its content could then expire uncounted.
             throw ProtocolError(.forbidden, "\(sealed.quarter) is not over yet (by the relay's clock): its figures are sealed once it has ended")
@@ -177,6 +179,34 @@ public final class RelayCore: Sendable {
             // The request is stored: its retry is acknowledged as a duplicate and erases again, and the next sweep finishes it anyway.
             logger.error("erasure on request not finished", metadata: ["conversation": "\(event.conversation)", "error": "\(error)"])
             throw ProtocolError(.unavailable, "the request is stored but the erasure did not finish; send it again")
+        }
+    }
+
+    /// Keys go only to staff who may read them (docs/PROTOCOL.md, "Who may append what"): no wrap to
+    /// a revoked staff key, and an opening wraps the conversation key to at least one active one.
+    /// Clients enforce this too; the relay does, so that a client with a stale keyring, or a
+    /// departed worker's colleague by mistake, cannot hand a conversation to a revoked key.
+    static func checkRecipients(_ event: UnverifiedEvent, directory: any StaffDirectory) throws(ProtocolError) {
+        let wraps: [Wrap]
+        switch event.kind {
+        case .conversationOpened:
+            guard let opened = try? ConversationOpened(content: event.content) else { return }
+            wraps = opened.wraps
+        case .keyWrapped:
+            guard let wrapped = try? KeyWrapped(content: event.content) else { return }
+            wraps = wrapped.wraps
+        default:
+            return
+        }
+        for wrap in wraps {
+            if let name = directory.revokedName(keyID: wrap.recipient) {
+                throw ProtocolError(.forbidden, "a key is wrapped to \(name)'s key, which the organisation revoked: fetch the keyring "
+                                    + "again (GET /v1/keyring) and wrap to its active staff only")
+            }
+        }
+        if event.kind == .conversationOpened, !wraps.contains(where: { directory.isActive(keyID: $0.recipient) }) {
+            throw ProtocolError(.forbidden, "conversation.opened wraps the conversation key to no active staff key: nobody could "
+                                + "read the chat; fetch the keyring again (GET /v1/keyring)")
         }
     }
 

@@ -25,6 +25,10 @@ public protocol StaffDirectory: Sendable {
     func member(signingKey: SigningPublicKey) -> StaffMember?
     /// Whether this key was enrolled and then revoked.
     func isRevoked(_ signingKey: SigningPublicKey) -> Bool
+    /// The name of the staff member whose revoked key has this key id; nil for any other key id.
+    func revokedName(keyID: [UInt8]) -> String?
+    /// Whether an active (enrolled, unrevoked) member has this key id.
+    func isActive(keyID: [UInt8]) -> Bool
     /// The document served at `GET /v1/keyring`: the files' texts, for clients to verify themselves.
     var keyringDocument: [String: any Sendable] { get }
 }

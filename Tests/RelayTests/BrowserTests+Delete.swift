@@ -6,14 +6,22 @@ import Sodium
 import Testing
 
 extension BrowserTests {
-    @Test("a visitor deletes their chat from the page: it says what it does and cannot undo, the relay erases it, the phone forgets it")
+    @Test("a visitor deletes their chat from the page: it says what it does and cannot undo, the relay erases it, the phone forgets it; a page whose keyring went stale opens with the fresh one")
     func deleteThisChat() async throws {
         let deployment = try Deployment()
-        let sam = deployment.member("sam")
+        let sam = deployment.member("sam"), alex = deployment.member("alex")
+        let marker = NSTemporaryDirectory() + "netreach-marker-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: marker) }
         try await withTestRelay(directory: try deployment.keyring(), powBits: 12) { relay in
             let staff = try await Self.staffConnection(relay, sam, from: 0)
             defer { Task { await staff.close() } }
-            let browser = try ChildProcess("/usr/bin/python3", [Self.fixtures.appendingPathComponent("browser_delete.py").path, relay.httpBase])
+            let browser = try ChildProcess("/usr/bin/python3", [Self.fixtures.appendingPathComponent("browser_delete.py").path, relay.httpBase,
+                                                                 marker])
+            // The page has loaded the keyring with alex in it; alex leaves before the visitor starts.
+            let loaded = await browser.waitForOutputLine(containing: "\"loaded\"", timeout: .seconds(120))
+            #expect(loaded != nil, "the page did not load")
+            await relay.core.replaceDirectory(try deployment.keyring(revoking: ["alex"]))
+            FileManager.default.createFile(atPath: marker, contents: Data())
             // What the visitor sent, as staff receive it; then the relay's record of the erasure.
             var sealed: [UInt8]?
             var erasure: ContentErased?
@@ -21,6 +29,10 @@ extension BrowserTests {
             while browser.isRunning, ContinuousClock.now < deadline {
                 guard let message = await staff.next("event", timeout: .milliseconds(300)),
                       let text = message["event"] as? String, let event = try? Event(bytes: Base64URL.decode(text)) else { continue }
+                if event.kind == .conversationOpened {
+                    let wraps = try ConversationOpened(content: event.content).wraps.map(\.recipient)
+                    #expect(wraps.contains(sam.keyID) && !wraps.contains(alex.keyID), "the opening is wrapped to the revoked key")
+                }
                 if event.kind == .messagePosted {
                     sealed = event.content
                     #expect(contains(relay.dataDirectoryBytes(), event.content))

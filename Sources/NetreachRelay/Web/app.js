@@ -523,6 +523,17 @@
         U.setText('progress-text', t('preparingDone'));
         return;
       }
+      // Refused because the keyring this page loaded is out of date (a worker's key was revoked since):
+      // fetch it again and open once more, wrapped to the staff who are active now.
+      if (answer.code === 'forbidden' && !state.keyringReloaded) {
+        state.keyringReloaded = true;
+        return getJSON('/v1/keyring').then(function (document) {
+          var keyring = root.NetreachKeyring.check(document, state.deployment.organisationKey);
+          if (keyring.active.length === 0) throw new Error(t('keyringProblem'));
+          state.keyring = keyring;
+          return open(hello, session);
+        });
+      }
       var error = new Error(S.errors[answer.code] || answer.message);
       error.code = answer.code;
       throw error;

@@ -2,7 +2,11 @@
 """'Delete this chat' on the visitor page (docs/PRIVACY.md, "Erasure"; issue 20, item 3), in headless
 Chromium against a real relay.
 
-  browser_delete.py BASE_URL
+  browser_delete.py BASE_URL [MARKER]
+
+With MARKER, the script says {"loaded": true} once the home screen is up and waits for the file
+MARKER to exist before it starts the chat: the test revokes a worker's key meanwhile, so the page
+opens with a keyring that is out of date, is refused, fetches the keyring again and opens.
 
 A visitor starts a chat that this phone remembers, sends a message, and finds how long messages and
 reports are kept. 'Delete this chat' first says what it does and what it cannot undo; 'Keep my chat'
@@ -13,7 +17,9 @@ script checks the relay's side (the ciphertext gone from its disk, the relay's s
 Each check is one JSON line {"check", "ok", "detail"}; exit 1 on a failure.
 """
 import json
+import os
 import sys
+import time
 import traceback
 
 from selenium.webdriver.common.by import By
@@ -23,6 +29,7 @@ import browser_common  # noqa: E402 (after the line above)
 from browser_common import check, press, size, start_browser, text, visible, wait  # noqa: E402
 
 BASE = sys.argv[1].rstrip("/")
+MARKER = sys.argv[2] if len(sys.argv) > 2 else None
 SECRET = "my secret message: I work from the flat above the launderette"
 
 
@@ -36,6 +43,12 @@ def main():
               text(driver, "retention-messages"))
         check("the page says how long reports are kept", "730 days" in text(driver, "retention-reports"),
               text(driver, "retention-reports"))
+        if MARKER:
+            print(json.dumps({"loaded": True}), flush=True)
+            deadline = time.time() + 60
+            while not os.path.exists(MARKER) and time.time() < deadline:
+                time.sleep(0.1)
+            check("the test revoked a key while the page was open", os.path.exists(MARKER))
         driver.find_element(By.ID, "start").click()
         wait(driver, lambda d: visible(d, "screen-phrase"))
         words = [item.get_attribute("textContent") for item in driver.find_elements(By.CSS_SELECTOR, "#phrase-words li .word")]
