@@ -170,7 +170,8 @@ public final class RelayCore: Sendable {
     private func afterStoring(_ event: Event) async throws(ProtocolError) {
         guard [.policySet, .figuresSealed, .erasureRequested].contains(event.kind) else { return }
         do {
-            try await retention.catchUp()
+            // An erasure does not wait for a sweep that may be running: it reads its conversation itself.
+            if event.kind != .erasureRequested { try await retention.catchUp(waitingAtMost: .seconds(2)) }
             if event.kind == .erasureRequested {
                 let erased = try await retention.eraseRequested(event.conversation, request: event)
                 logger.notice("conversation erased on request", metadata: ["conversation": "\(event.conversation)", "events": "\(erased)"])

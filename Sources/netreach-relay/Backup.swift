@@ -67,7 +67,8 @@ extension NetreachRelayCommand {
                 let fields: [String: Any] = ["status": "ok", "backup": to, "logID": "\(head.logID)", "events": head.count,
                                              "headPosition": headPosition, "chain": "\(head.chain)", "segments": report.manifest.segments.count,
                                              "bytesCopied": report.bytesCopied, "totalBytes": report.totalBytes,
-                                             "incremental": report.extendedPrevious, "milliseconds": milliseconds]
+                                             "incremental": report.extendedPrevious, "milliseconds": milliseconds,
+                                             "erasedInCopies": report.erasedInCopies]
                 let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             default:
@@ -79,6 +80,7 @@ extension NetreachRelayCommand {
                       head chain        \(head.chain)
                       segments          \(report.manifest.segments.count)
                       bytes copied      \(report.bytesCopied) of \(report.totalBytes)\(report.extendedPrevious ? " (incremental)" : " (first backup)")
+                      erased since      \(report.erasedInCopies) record(s) zeroed in the copies, as the log zeroed them
                       took              \(milliseconds) ms
                     """)
             }

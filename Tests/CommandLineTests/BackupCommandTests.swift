@@ -95,6 +95,40 @@ struct BackupCommandTests {
         await store.close()
     }
 
+    @Test("an erasure after a backup reaches the backup's copies at the next one (they were never copied twice before)")
+    func erasureReachesBackup() async throws {
+        let fixture = try await BackupFixture.make(events: 20)
+        defer { fixture.remove() }
+        let (first, _) = try await fixture.backup()
+        #expect(first.status == 0, "\(first.standardError)")
+        let erased = Array("sealed message 4 ".utf8)
+        func backupHolds(_ bytes: [UInt8]) -> Bool {
+            var all: [UInt8] = []
+            for name in (try? FileManager.default.subpathsOfDirectory(atPath: fixture.backup)) ?? [] {
+                if let data = FileManager.default.contents(atPath: fixture.backup + "/" + name) { all += data }
+            }
+            return ErasureCommandTests.contains(all, bytes)
+        }
+        #expect(backupHolds(erased))
+        let store = try FileEventStore(directory: fixture.data)
+        #expect(try await store.redact(position: 4))
+        await store.close()
+
+        let (second, fields) = try await fixture.backup()
+        #expect(second.status == 0, "\(second.standardError)")
+        #expect(fields["erasedInCopies"] as? Int == 1, "\(fields)")
+        #expect(!backupHolds(erased), "the erased record is still readable in the backup")
+        #expect(backupHolds(Array("sealed message 5 ".utf8)), "more than the erased record went")
+        let (third, again) = try await fixture.backup()
+        #expect(third.status == 0 && again["erasedInCopies"] as? Int == 0)
+
+        let restored = fixture.directory + "/restored"
+        let outcome = try await fixture.restore(to: restored)
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let (verified, head) = try await BackupFixture.verify(restored)
+        #expect(verified.status == 0 && head["events"] == "20" && head["chain"] == fields["chain"] as? String, "\(verified.standardError)")
+    }
+
     @Test("a backup of a log whose last write is torn (or still being written) ends at the last whole record")
     func tornTailIsNotCopied() async throws {
         let fixture = try await BackupFixture.make(events: 8)

@@ -82,6 +82,16 @@ enum BackupFiles {
         return created
     }
 
+    /// Writes `bytes` over the file's bytes at `offset`, leaving the rest of it as it is (no
+    /// truncation, unlike `write`), and flushes them.
+    static func overwrite(_ bytes: [UInt8], in path: String, at offset: Int) throws(BackupError) {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("cannot open for writing", path: path, writing: true) }
+        defer { _ = close(fd) }
+        try writeAll(fd, bytes, at: offset, path: path)
+        guard fdatasync(fd) == 0 else { throw failure("cannot flush", path: path, writing: true) }
+    }
+
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(BackupError) {
         var done = 0
         while done < bytes.count {

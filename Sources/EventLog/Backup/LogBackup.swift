@@ -13,6 +13,8 @@ public struct BackupReport: Hashable, Sendable {
     public let totalBytes: Int
     /// Whether a previous backup was extended (false: the first backup into this directory).
     public let extendedPrevious: Bool
+    /// Records the live log had zeroed (erased, docs/PRIVACY.md) that this backup zeroed in its copies.
+    public let erasedInCopies: Int
 }
 
 /// Copies a live log into a backup directory, incrementally and consistently (docs/OPERATIONS.md,
@@ -119,6 +121,7 @@ public enum LogBackup {
             count = result.nextPosition
         }
         guard let logID, let chain else { throw BackupError(.unreadable, path: dataDirectory, "no segment holds a log header") }
+        let erased = try applyErasures(from: dataDirectory, to: segmentsDirectory, segments: &segments)
         try removeStrays(segmentsDirectory, keeping: Set(segments.map(\.name)))
         try BackupFiles.syncDirectory(segmentsDirectory)
 
@@ -130,7 +133,43 @@ public enum LogBackup {
         let readBack = try BackupManifest(parsing: try BackupFiles.read(manifestPath), path: manifestPath, trusting: key.publicKey)
         guard readBack == manifest else { throw BackupError(.writeFailed, path: manifestPath, "the manifest read back differs from the one written") }
         return BackupReport(manifest: manifest, bytesCopied: copied, totalBytes: segments.reduce(0) { $0 + $1.length },
-                            extendedPrevious: previous != nil)
+                            extendedPrevious: previous != nil, erasedInCopies: erased)
+    }
+
+    /// A backup extends its copies and never copies a segment twice, so a record the live log zeroed
+    /// after it was copied would stay readable in the copy for as long as the backup is kept. Each
+    /// frame the live log holds zeroed is written over the copy's at the same offset (the copies
+    /// are byte for byte prefixes of the live segments; a redaction changes only its frame, and the
+    /// chain, which covers the payload's hash, stays). A frame caught mid-rewrite does not scan and
+    /// ends that segment's walk: the next backup finishes it. Returns how many frames it zeroed.
+    static func applyErasures(from dataDirectory: String, to segmentsDirectory: String,
+                              segments: inout [BackupManifest.Segment]) throws(BackupError) -> Int {
+        var erased = 0
+        for (index, segment) in segments.enumerated() {
+            let live = try BackupFiles.read(dataDirectory + "/" + segment.name, from: 0, count: segment.length)
+            let copyPath = segmentsDirectory + "/" + segment.name
+            var copy: [UInt8]?
+            var changed = false
+            var offset = SegmentHeader.count
+            while offset < live.count {
+                let scan = live.withUnsafeBytes { DecodedFrame.scan(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+                guard case .frame(let frame) = scan else { break }
+                let end = offset + frame.frameCount
+                if frame.isRedacted {
+                    if copy == nil { copy = try BackupFiles.read(copyPath, from: 0, count: segment.length) }
+                    if copy!.count >= end, !copy![offset..<end].elementsEqual(live[offset..<end]) {
+                        try BackupFiles.overwrite(Array(live[offset..<end]), in: copyPath, at: offset)
+                        copy!.replaceSubrange(offset..<end, with: live[offset..<end])
+                        erased += 1
+                        changed = true
+                    }
+                }
+                offset = end
+            }
+            guard changed, let copy, copy.count == segment.length else { continue }
+            segments[index] = BackupManifest.Segment(name: segment.name, length: segment.length, hash: BackupFiles.hash(copy))
+        }
+        return erased
     }
 
     /// The live log's segment files in position order.

@@ -112,6 +112,14 @@ public final class RetentionEngine: Sendable {
         try await foldNew()
     }
 
+    /// As `catchUp`, unless a sweep holds the fold longer than `limit`: then it returns having done
+    /// nothing (the sweep folds what is new itself, and the service folds every minute).
+    public func catchUp(waitingAtMost limit: Duration) async throws(EventLogError) {
+        guard await lock(waitingAtMost: limit) else { return }
+        defer { unlock() }
+        try await foldNew()
+    }
+
     private func foldNew() async throws(EventLogError) {
         while true {
             let from = state.withLock { $0.next }
@@ -355,9 +363,17 @@ public final class RetentionEngine: Sendable {
     // MARK: One at a time
 
     private func lock() async {
+        _ = await lock(waitingAtMost: nil)
+    }
+
+    /// Takes the fold; false when `limit` passed first.
+    private func lock(waitingAtMost limit: Duration?) async -> Bool {
+        let deadline = limit.map { ContinuousClock.now + $0 }
         while !busy.withLock({ busy in busy ? false : { busy = true; return true }() }) {
+            if let deadline, ContinuousClock.now >= deadline { return false }
             try? await Task.sleep(for: .milliseconds(20))
         }
+        return true
     }
 
     private func unlock() { busy.withLock { $0 = false } }
