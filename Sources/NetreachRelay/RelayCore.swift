@@ -157,12 +157,17 @@ public final class RelayCore: Sendable {
             throw ProtocolError(.forbidden, "\(sealed.quarter) is not over yet (by the relay's clock): its figures are sealed once it has ended")
         }
         let verified = try verify(event)
-        if verified.kind != .erasureRequested && retention.isErased(verified.conversation) {
+        if verified.kind != .erasureRequested, !verified.conversation.isFeed, try await erased(verified.conversation) {
             throw ProtocolError(.erased, "this conversation's content was erased (docs/PRIVACY.md): nothing more can be added to it")
         }
         let result = try await persist(verified, expect: expect)
         try await afterStoring(verified)
         return result
+    }
+
+    /// Whether the conversation was erased whole; a log that cannot be read says `unavailable`.
+    func erased(_ conversation: ConversationID) async throws(ProtocolError) -> Bool {
+        do { return try await retention.isErasedChecked(conversation) } catch { throw readFailure(error) }
     }
 
     /// What follows storing a policy, sealed figures or an erasure request: the retention engine

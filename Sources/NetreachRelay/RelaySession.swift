@@ -93,14 +93,16 @@ public final class RelaySession: Sendable {
             let identity = try core.authenticate(role: role, key: key, signature: signature, challenge: challenge)
             // Known before the connection counts as authenticated: a log that cannot be read answers
             // `unavailable`, and the client may authenticate again.
-            var exists = false
-            if case .visitor(_, let conversation) = identity { exists = try await core.conversationExists(conversation) }
+            var exists = false, erased = false
+            if case .visitor(_, let conversation) = identity {
+                exists = try await core.conversationExists(conversation)
+                if exists { erased = try await core.erased(conversation) }
+            }
             state.withLock { $0.identity = identity }
             if case .staff = identity { core.register(self) }
             switch identity {
             case .visitor(_, let conversation):
-                return await reply(.ready(role: .visitor, conversation: conversation, exists: exists,
-                                          erased: exists && core.retention.isErased(conversation)))
+                return await reply(.ready(role: .visitor, conversation: conversation, exists: exists, erased: erased))
             case .staff:
                 return await reply(.ready(role: .staff, conversation: nil, exists: false))
             }

@@ -104,6 +104,34 @@ struct RetentionTests {
         }
     }
 
+    @Test("a relay restarted on the log of an erased chat says so at once, before its fold of the log has caught up")
+    func erasedAfterRestart() async throws {
+        let deployment = try Deployment()
+        let visitor = VisitorClient()
+        let first = try await TestRelay(directory: try deployment.keyring())
+        let data = first.dataDirectory
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        do {
+            let client = try await TestClient(url: first.webSocketURL, helloTimeout: testHelloTimeout)
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            #expect(await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
+            let request = try Self.event(.erasureRequested, visitor.identity.conversation, ErasureRequest(reason: .visitorRequest).content,
+                                         by: visitor.identity.signing)
+            #expect(await client.append(request, rid: "delete")?["t"] as? String == "ack")
+            await client.close()
+        }
+        await first.stop(keepingData: true)
+        // A new relay on the same log: its retention engine has folded nothing yet (no sweep has run).
+        let second = try await TestRelay(directory: try deployment.keyring(), dataDirectory: data)
+        defer { Task { await second.stop(keepingData: true) } }
+        #expect(second.core.retention.isErased(visitor.identity.conversation) == false)
+        let back = try await TestClient(url: second.webSocketURL, helloTimeout: testHelloTimeout)
+        defer { Task { await back.close() } }
+        let ready = await back.authenticate(visitor.identity.signing, role: .visitor)
+        #expect(ready?["erased"] as? Bool == true, "\(ready?.text ?? "")")
+        #expect(await back.append(try visitor.message("anyone?"), rid: "late")?["code"] as? String == "erased")
+    }
+
     @Test("bad erasure requests and policies are refused, and nothing is erased")
     func refusals() async throws {
         let deployment = try Deployment(staffNames: ["sam", "jo"], supervisors: ["jo"])

@@ -59,6 +59,8 @@ public final class RetentionEngine: Sendable {
         var policy: PolicyInForce
         var sealed: Set<Quarter> = []
         var erased: Set<ConversationID> = []
+        /// Whether the fold has once reached the head: before that, `erased` may not know an old erasure.
+        var caughtUp = false
     }
 
     enum Scope {
@@ -100,8 +102,28 @@ public final class RetentionEngine: Sendable {
     /// The quarters whose figures a supervisor has sealed.
     public var sealedQuarters: Set<Quarter> { state.withLock { $0.sealed } }
 
-    /// Whether the conversation's content was erased whole (new content for it is refused).
+    /// Whether the conversation's content was erased whole (new content for it is refused), as far as the fold knows.
     public func isErased(_ conversation: ConversationID) -> Bool { state.withLock { $0.erased.contains(conversation) } }
+
+    /// Whether the conversation's content was erased whole. Until the fold has first reached the
+    /// head (a relay just started on a long log), its own stream is read to say, so that a chat
+    /// erased before the restart is never reopened in that window.
+    public func isErasedChecked(_ conversation: ConversationID) async throws(EventLogError) -> Bool {
+        let (erased, caughtUp) = state.withLock { ($0.erased.contains(conversation), $0.caughtUp) }
+        if erased || caughtUp { return erased }
+        let stream = try StreamName(conversation.streamName)
+        var version: UInt64 = 0
+        while true {
+            let batch = try await store.readStream(stream, fromVersion: version, maxCount: 1024)
+            guard let last = batch.last else { return false }
+            for record in batch where record.type.value == EventKind.erasureRequested.name || record.type.value == EventKind.contentErased.name {
+                guard !record.isRedacted, let event = try? Event(previouslyVerifiedBytes: record.payload) else { continue }
+                if event.kind == .erasureRequested { return true }
+                if let erasedRecord = try? ContentErased(content: event.content), erasedRecord.rule.erasesWholeConversation { return true }
+            }
+            version = last.streamVersion + 1
+        }
+    }
 
     // MARK: Folding the log
 
@@ -124,7 +146,10 @@ public final class RetentionEngine: Sendable {
         while true {
             let from = state.withLock { $0.next }
             let batch = try await store.read(from: from, maxCount: 2048)
-            guard let last = batch.last else { return }
+            guard let last = batch.last else {
+                state.withLock { $0.caughtUp = true }
+                return
+            }
             state.withLock { state in
                 for record in batch { Self.fold(record, into: &state) }
                 state.next = last.position + 1
