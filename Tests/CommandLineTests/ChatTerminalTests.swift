@@ -111,6 +111,35 @@ struct ChatTerminalTests {
         await visitor.connection.close()
     }
 
+    @Test("the visitor deletes the chat while the worker is in it: the chat says the relay erased it, and what is typed after is refused")
+    func visitorDeletesMidChat() async throws {
+        let deployment = try await StaffDeployment.make()
+        defer { deployment.stop() }
+        try await deployment.login("sam")
+        let visitor = try await TestVisitor.open(base: deployment.base, keyring: try deployment.keyring(), firstMessage: "is this private?")
+        let session = "netreach-erased-" + String(visitor.shortID.filter { $0.isLetter || $0.isNumber })
+        let binary = BinaryRunner.productsDirectory.appendingPathComponent("netreach").path
+        let command = "env NETREACH_HOME=\(deployment.home("sam")) \(binary) chat \(visitor.shortID) --passphrase-file \(deployment.passphraseFile) 2>\(deployment.directory)/chat.err; echo chat-exited-$?; sleep 60"
+        try await tmux(["new-session", "-d", "-s", session, "-x", "200", "-y", "40", command])
+        defer { killSession(session) }
+        #expect(try await screen(session, until: { $0.contains("you have claimed it") && $0.contains("sam>") && $0.contains("is this private?") }) != nil)
+
+        let request = try Event(kind: .erasureRequested, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                content: ErasureRequest(reason: .visitorRequest).content, signer: visitor.identity.signing)
+        #expect(await visitor.connection.append(request, rid: "delete")?["t"] as? String == "ack")
+        // The visitor's request shows first, then the relay's record of what it erased.
+        let erased = try await screen(session, until: { $0.contains("the relay erased") })
+        #expect(erased?.contains("erasure requested: the visitor deleted the chat") == true, "\(erased ?? "")")
+        try await tmux(["send-keys", "-t", session, "-l", "are you still there?"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
+        let refused = try await screen(session, until: { $0.contains("nothing more can be added") })
+        #expect(refused?.contains("this conversation's content was erased") == true, "\(refused ?? "")")
+        try await tmux(["send-keys", "-t", session, "-l", "/quit"])
+        try await tmux(["send-keys", "-t", session, "Enter"])
+        #expect(try await screen(session, until: { $0.contains("chat-exited-") }) != nil)
+        await visitor.connection.close()
+    }
+
     @Test("the relay goes away mid-chat: the chat says so, reconnects by itself, and what was typed meanwhile arrives once")
     func reconnects() async throws {
         let deployment = try await StaffDeployment.make()

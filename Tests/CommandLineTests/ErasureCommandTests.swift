@@ -75,6 +75,8 @@ struct ErasureCommandTests {
         #expect(rows.contains { $0["action"] == "content-erased" && $0["staff"] == "relay" }, "\(rows)")
         #expect(rows.contains { $0["action"] == "reply" && $0["staff"] == "sam" && ($0["detail"] ?? "").contains("content erased") }, "\(rows)")
 
+        let twice = try await deployment.netreach("jo", ["erase", visitor.shortID, "--reason", "safeguarding", "--yes"])
+        #expect(twice.status == 1 && twice.standardError.contains("already; nothing was sent"), "\(twice.standardError)")
         let late = try await deployment.netreach("sam", ["send", visitor.shortID, "are you still there?"])
         #expect(late.status != 0 && late.standardError.contains("erased"), "\(late.standardError)")
     }

@@ -21,7 +21,7 @@ extension BrowserTests {
             let loaded = await browser.waitForOutputLine(containing: "\"loaded\"", timeout: .seconds(120))
             #expect(loaded != nil, "the page did not load")
             await relay.core.replaceDirectory(try deployment.keyring(revoking: ["alex"]))
-            FileManager.default.createFile(atPath: marker, contents: Data())
+            _ = FileManager.default.createFile(atPath: marker, contents: Data())
             // What the visitor sent, as staff receive it; then the relay's record of the erasure.
             var sealed: [UInt8]?
             var erasure: ContentErased?

@@ -1,4 +1,4 @@
-public import Sodium
+import Sodium
 
 /// The content of `content.erased` (docs/PRIVACY.md, "Erasure"; docs/PROTOCOL.md, "Kinds"): what the
 /// relay erased, under which rule, signed by the relay. It keeps what the audit needs without the

@@ -303,7 +303,10 @@
   // it answers. Then this page forgets it too: the phrase on this phone, the keys and messages in memory.
   function deleteChat() {
     var P = root.NetreachProtocol, B = root.NetreachBytes;
-    if (!state.session || !state.visitor) return;
+    if (!state.session || !state.visitor) {
+      U.setText('delete-error', t('deleteUnavailable'));
+      return;
+    }
     $('delete-yes').disabled = $('delete-no').disabled = true;
     U.setText('delete-error', t('deleting'));
     var event = P.makeEvent(P.KIND.erasureRequested, state.visitor.conversation, B.utf8(P.ERASURE_REQUEST), state.visitor.sign);
@@ -313,7 +316,9 @@
         return;
       }
       $('delete-yes').disabled = $('delete-no').disabled = false;
-      U.setText('delete-error', t('deleteFailed', { reason: S.errors[answer.code] || answer.message || answer.code }));
+      // Nothing was erased: the relay could not store the request now, or the connection dropped.
+      var later = answer.code === 'unavailable' || answer.code === 'network' || answer.code === 'rateLimited';
+      U.setText('delete-error', later ? t('deleteUnavailable') : t('deleteFailed', { reason: answer.message || answer.code }));
     });
   }
 
