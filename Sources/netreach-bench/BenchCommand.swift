@@ -15,7 +15,7 @@ struct BenchCommand: RootCommand {
               netreach-bench eventlog --work-dir /var/tmp/netreach-bench --json bench-results/eventlog.json
               netreach-bench load --work-dir /var/tmp/netreach-load --clients 2000 --minutes 2
             """,
-        subcommands: [EventLogBench.self, PostgresBench.self, RelayBench.self, LoadBench.self, EventLogFill.self]
+        subcommands: [EventLogBench.self, PostgresBench.self, RelayBench.self, LoadBench.self, EventLogFill.self, RetentionBench.self]
     )
 
     static func main() async {

@@ -7,7 +7,7 @@ import NetreachCore
 struct InboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inbox",
-        abstract: "Conversations: waiting (oldest first, with waiting time), yours, others', closed today; unread counts.",
+        abstract: "Conversations: waiting (oldest first, with waiting time), yours, others', closed and erased today; unread counts.",
         discussion: """
             Catches the local replica up with the relay first. IDs are the first 8 hex digits of the conversation id; \
             any unique prefix of 4 or more is accepted by the other commands.
@@ -97,6 +97,8 @@ struct InboxCommand: AsyncParsableCommand {
                 rows += inbox.mine(me).compactMap { row("mine", $0) }
                 rows += inbox.others(me).compactMap { row("others", $0) }
                 rows += inbox.closed(since: startOfDay).compactMap { row("closed today", $0) }
+                // A chat erased today (its visitor deleted it, or an order) is said, not silently gone.
+                rows += inbox.erased().filter { $0.lastActivityAt >= startOfDay }.compactMap { row("erased today", $0) }
                 printTable(header: ["Section", "ID", "Owner", "Opened", "Waiting", "Language", "Spoken by", "Messages", "Unread",
                                     "First line"],
                            cells: rows, format: format)

@@ -56,7 +56,9 @@ struct ErasureCommandTests {
         #expect(erased.status == 0, "\(erased.standardError)")
         #expect(erased.standardOutput.contains("erased"), "\(erased.standardOutput)")
         #expect(!Self.contains(Self.bytes(under: deployment.directory + "/data"), secret.content), "still on the relay's disk")
-        #expect(try await deployment.netreach("sam", ["inbox"]).status == 0)
+        let inbox = try await deployment.netreach("sam", ["inbox"])
+        #expect(inbox.status == 0 && inbox.standardOutput.contains("erased today") && inbox.standardOutput.contains(visitor.shortID),
+                "\(inbox.standardOutput)")
         #expect(!Self.contains(Self.bytes(under: deployment.home("sam")), secret.content), "still in sam's replica")
 
         let check = try await deployment.netreach("jo", ["verify"])
