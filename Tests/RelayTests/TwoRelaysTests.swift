@@ -36,6 +36,51 @@ struct TwoRelaysTests {
         }
     }
 
+    @Test("a visitor on relay A deletes the chat: the database no longer holds its ciphertext, and relay B refuses more of it once it has folded")
+    func eraseOnPostgres() async throws {
+        let deployment = try Deployment()
+        try await withTestDatabase { server, database in
+            let configuration = server.configuration(database: database)
+            let storeA = try await PostgresEventStore.open(configuration: configuration, timeout: .seconds(120), logger: quietLogger)
+            let storeB = try await PostgresEventStore.open(configuration: configuration, timeout: .seconds(120), logger: quietLogger)
+            let relayA = try await TestRelay(directory: try deployment.keyring(), store: storeA)
+            let relayB = try await TestRelay(directory: try deployment.keyring(), store: storeB)
+            do {
+                let visitor = VisitorClient()
+                let client = try await TestClient(url: relayA.webSocketURL, helloTimeout: testHelloTimeout)
+                _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+                #expect(await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
+                let secret = try visitor.message("a secret for the database")
+                #expect(await client.append(secret, rid: "m")?["t"] as? String == "ack")
+                let hex = Hex.encode(Array(secret.content.prefix(48)))
+                let query = "SELECT count(*) FROM netreach_events WHERE position(decode('\(hex)', 'hex') in payload) > 0"
+                let before = try await server.psql(query, database: database).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(before == "1", "the message is not in the table to begin with: \(before)")
+                let request = try Event(kind: .erasureRequested, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                        content: ErasureRequest(reason: .visitorRequest).content, signer: visitor.identity.signing)
+                #expect(await client.append(request, rid: "delete")?["t"] as? String == "ack")
+                let left = try await server.psql(query, database: database).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(left == "0", "the ciphertext is still in the database: \(left)")
+                await client.close()
+                // Relay B learns of it by its fold (the service does it every minute; here at once).
+                try await relayB.core.retention.catchUp()
+                let sam = deployment.member("sam")
+                let staff = try await TestClient(url: relayB.webSocketURL, helloTimeout: testHelloTimeout)
+                _ = await staff.authenticate(sam.signing, role: .staff)
+                let late = try Event(kind: .messagePosted, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                     content: try SealedText.seal("still there?", key: visitor.conversationKey), signer: sam.signing)
+                #expect(await staff.append(late, rid: "late")?["code"] as? String == "erased")
+                await staff.close()
+            } catch {
+                await relayA.stop()
+                await relayB.stop()
+                throw error
+            }
+            await relayA.stop()
+            await relayB.stop()
+        }
+    }
+
     @Test("the database dies under a relay: the visitor's append is answered unavailable and /health says 503; it comes back: the same event is stored and /health is ok")
     func databaseLostUnderRelay() async throws {
         let deployment = try Deployment()
