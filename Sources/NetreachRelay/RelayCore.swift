@@ -156,6 +156,10 @@ public final class RelayCore: Sendable {
             // Sealed early, a quarter's figures would miss its last weeks, and its content could then expire uncounted.
             throw ProtocolError(.forbidden, "\(sealed.quarter) is not over yet (by the relay's clock): its figures are sealed once it has ended")
         }
+        if event.kind == .erasureRequested, event.conversation == .alertFeed,
+           let position = (try? ErasureRequest(content: event.content))?.alert {
+            try await checkAlert(at: position)
+        }
         let verified = try verify(event)
         if verified.kind != .erasureRequested, !verified.conversation.isFeed, try await erased(verified.conversation) {
             throw ProtocolError(.erased, "this conversation's content was erased (docs/PRIVACY.md): nothing more can be added to it")
@@ -163,6 +167,16 @@ public final class RelayCore: Sendable {
         let result = try await persist(verified, expect: expect)
         try await afterStoring(verified)
         return result
+    }
+
+    /// A withdrawal names an alert of the feed (one erased already is let through: a retry).
+    private func checkAlert(at position: UInt64) async throws(ProtocolError) {
+        let record: RecordedEvent?
+        do { record = try await store.read(from: position, maxCount: 1).first } catch { throw readFailure(error) }
+        guard let record, record.position == position, record.stream.value == RelayCore.alertStream,
+              record.type.value == EventKind.alertPublished.name else {
+            throw ProtocolError(.malformed, "position \(position) is not an alert of the feed: nothing was withdrawn")
+        }
     }
 
     /// Whether the conversation was erased whole; a log that cannot be read says `unavailable`.
@@ -177,7 +191,11 @@ public final class RelayCore: Sendable {
         do {
             // An erasure does not wait for a sweep that may be running: it reads its conversation itself.
             if event.kind != .erasureRequested { try await retention.catchUp(waitingAtMost: .seconds(2)) }
-            if event.kind == .erasureRequested {
+            if event.kind == .erasureRequested, event.conversation == .alertFeed,
+               let position = (try? ErasureRequest(content: event.content))?.alert {
+                let erased = try await retention.eraseAlert(at: position, request: event)
+                logger.notice("alert withdrawn", metadata: ["position": "\(position)", "events": "\(erased)"])
+            } else if event.kind == .erasureRequested {
                 let erased = try await retention.eraseRequested(event.conversation, request: event)
                 logger.notice("conversation erased on request", metadata: ["conversation": "\(event.conversation)", "events": "\(erased)"])
             }
@@ -220,9 +238,14 @@ public final class RelayCore: Sendable {
     /// visitor, any other for a supervisor.
     static func checkReason(_ event: UnverifiedEvent, by identity: Identity) throws(ProtocolError) {
         guard event.kind == .erasureRequested else { return }
-        let reason: ErasureRequest.Reason
-        do { reason = try ErasureRequest(content: event.content).reason } catch {
+        let request: ErasureRequest
+        do { request = try ErasureRequest(content: event.content) } catch {
             throw ProtocolError(.malformed, "the erasure request does not read: \(error.message)")
+        }
+        let reason = request.reason
+        guard (request.alert != nil) == (event.conversation == .alertFeed) else {
+            throw ProtocolError(.malformed, event.conversation == .alertFeed ? "a withdrawal in the alert feed names the alert (its position)"
+                                                                          : "an erasure request for a conversation names no alert")
         }
         switch identity {
         case .visitor:
@@ -307,7 +330,7 @@ public final class RelayCore: Sendable {
             guard event.conversation == feed else {
                 throw ProtocolError(.forbidden, "\(event.kind.name) goes to its feed's id (\(feed.streamName): 15 zero bytes and \(feed.bytes[15]))")
             }
-        } else if event.conversation.isFeed {
+        } else if event.conversation.isFeed && !(event.kind == .erasureRequested && event.conversation == .alertFeed) {
             throw ProtocolError(.forbidden, "only \(event.conversation == .alertFeed ? "alert.published" : event.conversation == .policyFeed ? "policy.set" : "figures.sealed") "
                                 + "goes to the \(event.conversation.streamName) feed")
         }

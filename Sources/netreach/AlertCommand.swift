@@ -9,7 +9,7 @@ struct AlertCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alert",
         abstract: "Draft, publish and list the safety alerts of the organisation's public feed.",
-        subcommands: [Draft.self, Publish.self, List.self]
+        subcommands: [Draft.self, Publish.self, List.self, Withdraw.self]
     )
 
     struct Draft: AsyncParsableCommand {
@@ -81,6 +81,44 @@ struct AlertCommand: AsyncParsableCommand {
                 try await withWorkspace(passphrase) { workspace in
                     let alert = try await IncidentWork(workspace: workspace).publish(draft)
                     print("alert published: \(alert.month) \(alert.area), \(alert.hashes.count) identifier(s) hashed")
+                }
+            }
+        }
+    }
+
+    struct Withdraw: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Withdraw a published alert now (supervisors): the relay erases it from the public feed.",
+            discussion: """
+                For an alert that should not be out: it points to the reporter, the reporter withdrew consent, it is wrong. \
+                The relay zeroes it and records, signed, that a supervisor withdrew it; pages and checkers stop \
+                showing it at their next look. It cannot reach a copy someone already made. \
+                Reasons: \(ErasureRequest.Reason.allCases.filter { $0 != .visitorRequest }.map(\.rawValue).joined(separator: ", ")).
+
+                Example:
+                  netreach alert withdraw 1234 --reason safeguarding --yes
+                """
+        )
+
+        @Argument(help: "The alert's position, as netreach alert list shows it.") var position: UInt64
+        @Option(help: "Why (see above).") var reason: String
+        @Flag(help: "Yes: withdraw it for good.") var yes = false
+        @OptionGroup var passphrase: PassphraseOptions
+
+        func validate() throws {
+            guard let reason = ErasureRequest.Reason(rawValue: reason), reason != .visitorRequest else {
+                throw ValidationError("--reason is one of " + ErasureRequest.Reason.allCases.filter { $0 != .visitorRequest }.map(\.rawValue)
+                    .joined(separator: ", "))
+            }
+            guard yes else { throw ValidationError("withdrawing an alert cannot be undone: repeat with --yes; nothing was done") }
+        }
+
+        func run() async throws {
+            try await failing("alert withdraw") {
+                try await withWorkspace(passphrase) { workspace in
+                    try requireSupervisor(workspace, for: "alert withdraw")
+                    try await RetentionWork(workspace: workspace).withdrawAlert(at: position, reason: ErasureRequest.Reason(rawValue: reason)!)
+                    print("alert \(position) withdrawn: the relay erased it from the feed and recorded why (\(reason))")
                 }
             }
         }

@@ -37,7 +37,7 @@ struct BadInputTests {
         // A conversation that exists, so that appends to it are otherwise valid.
         let setup = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
         _ = await setup.authenticate(visitor.identity.signing, role: .visitor)
-        #expect(await setup.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
+        #expect(await setup.open(try visitor.openedEvent(for: deployment, excluding: ["gone"]))?["t"] as? String == "ack")
         let headBefore = relay.core.store.currentHead().count
 
         let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
@@ -85,17 +85,17 @@ struct BadInputTests {
         case .staffWritesVisitorKind:
             _ = await client.authenticate(sam.signing, role: .staff)
             let fake = try Event(kind: .conversationOpened, conversation: other.identity.conversation, clientTimeMilliseconds: 0,
-                                 content: try other.openedEvent(for: deployment).content, signer: sam.signing)
+                                 content: try other.openedEvent(for: deployment, excluding: ["gone"]).content, signer: sam.signing)
             answer = await client.append(fake); expected = "forbidden"
         case .missingProofOfWork:
             _ = await client.authenticate(other.identity.signing, role: .visitor)
-            answer = await client.open(try other.openedEvent(for: deployment), pow: [0, 0, 0, 0, 0, 0, 0, 0])
+            answer = await client.open(try other.openedEvent(for: deployment, excluding: ["gone"]), pow: [0, 0, 0, 0, 0, 0, 0, 0])
             // 8 zero bytes can, rarely, meet 8 bits of work by chance; then try a second fixed nonce.
             if answer?["t"] as? String == "ack" { Issue.record("a fixed nonce met the proof of work; pick another") }
             expected = "powRequired"
         case .openTwice:
             _ = await client.authenticate(visitor.identity.signing, role: .visitor)
-            answer = await client.open(try visitor.openedEvent(for: deployment)); expected = "conversationExists"
+            answer = await client.open(try visitor.openedEvent(for: deployment, excluding: ["gone"])); expected = "conversationExists"
         case .appendToUnopened:
             _ = await client.authenticate(other.identity.signing, role: .visitor)
             answer = await client.append(try other.message("nobody opened this")); expected = "noSuchConversation"
@@ -145,7 +145,7 @@ struct BadInputTests {
         case .openCutInVisitorKey, .openCutInNonce:
             // Cut inside the visitor's box key, or inside the first wrap's nonce (32 + 2-byte count + 16 + 10).
             _ = await client.authenticate(other.identity.signing, role: .visitor)
-            let full = try ConversationOpened(content: try other.openedEvent(for: deployment).content).content
+            let full = try ConversationOpened(content: try other.openedEvent(for: deployment, excluding: ["gone"]).content).content
             let cut = Array(full.prefix(badCase == .openCutInVisitorKey ? 20 : 32 + 2 + 16 + 10))
             let event = try Event(kind: .conversationOpened, conversation: other.identity.conversation, clientTimeMilliseconds: 0,
                                   content: cut, signer: other.identity.signing)
@@ -153,8 +153,8 @@ struct BadInputTests {
         case .openWithBadLanguageField, .openWithCutLanguageField:
             // After the wraps: 100 bytes that are no sealed text, or a sealed language one byte short.
             _ = await client.authenticate(other.identity.signing, role: .visitor)
-            let plain = try ConversationOpened(content: try other.openedEvent(for: deployment).content).content
-            let withLanguage = try ConversationOpened(content: try other.openedEvent(for: deployment, language: VisitorLanguage("ro")).content)
+            let plain = try ConversationOpened(content: try other.openedEvent(for: deployment, excluding: ["gone"]).content).content
+            let withLanguage = try ConversationOpened(content: try other.openedEvent(for: deployment, language: VisitorLanguage("ro"), excluding: ["gone"]).content)
             let content = badCase == .openWithBadLanguageField ? plain + Random.bytes(count: 100) : Array(withLanguage.content.dropLast())
             let event = try Event(kind: .conversationOpened, conversation: other.identity.conversation, clientTimeMilliseconds: 0,
                                   content: content, signer: other.identity.signing)
@@ -204,7 +204,7 @@ struct BadInputTests {
         case .openedByAppend:
             // `open` is the only way in: it carries the proof of work and counts against the address limit.
             _ = await client.authenticate(other.identity.signing, role: .visitor)
-            answer = await client.append(try other.openedEvent(for: deployment)); expected = "malformed"
+            answer = await client.append(try other.openedEvent(for: deployment, excluding: ["gone"])); expected = "malformed"
         }
         if answer == nil && expected != nil { answer = await client.next("error") }
         if let expected {

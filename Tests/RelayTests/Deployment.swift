@@ -62,8 +62,9 @@ struct VisitorClient: Sendable {
     }
 
     /// `language`, when given, is sealed after the wraps as the web page seals its language.
-    func openedEvent(for deployment: Deployment, language: VisitorLanguage? = nil) throws -> Event {
-        let wraps = deployment.staff.map {
+    /// `excluding`: staff whose keys the relay's keyring revoked (it refuses a wrap to them), as a page leaves them out.
+    func openedEvent(for deployment: Deployment, language: VisitorLanguage? = nil, excluding: Set<String> = []) throws -> Event {
+        let wraps = deployment.staff.filter { !excluding.contains($0.name) }.map {
             Wrap(key: conversationKey, to: $0.keyID, recipientKey: $0.box.publicKey, from: identity.box)
         } + [Wrap(key: conversationKey, to: KeyID(identity.signing.publicKey).bytes, recipientKey: identity.box.publicKey,
                   from: identity.box)]

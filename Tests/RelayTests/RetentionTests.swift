@@ -132,6 +132,48 @@ struct RetentionTests {
         #expect(await back.append(try visitor.message("anyone?"), rid: "late")?["code"] as? String == "erased")
     }
 
+    @Test("a supervisor withdraws an alert: gone from the feed and the relay's disk at once; withdrawals that are not theirs to make, or name no alert, are refused")
+    func withdrawAlert() async throws {
+        let deployment = try Deployment(staffNames: ["sam", "jo"], supervisors: ["jo"])
+        try await withTestRelay(directory: try deployment.keyring()) { relay in
+            let sam = deployment.member("sam"), jo = deployment.member("jo")
+            let samClient = try await Self.staffClient(relay, sam), joClient = try await Self.staffClient(relay, jo)
+            defer { Task { await samClient.close(); await joClient.close() } }
+            let alert = try SafetyAlert(month: "2026-11", area: "Hull", harms: [.robbery], summary: "names the reporter by mistake", hashes: [])
+            let published = await samClient.append(try Self.event(.alertPublished, .alertFeed, alert.content, by: sam.signing), rid: "alert")
+            let position = UInt64(try #require(published?["position"] as? Int))
+            #expect(try await IncidentRelayTests.feed(relay).count == 1)
+
+            func withdrawal(_ reason: ErasureRequest.Reason, _ at: UInt64?, in conversation: ConversationID = .alertFeed,
+                            by signer: SigningKeyPair) throws -> Event {
+                try Self.event(.erasureRequested, conversation, ErasureRequest(reason: reason, alert: at).content, by: signer)
+            }
+            // A worker may not; a visitor's reason is not a supervisor's; a position that is no alert; a request without one.
+            #expect(await samClient.append(try withdrawal(.safeguarding, position, by: sam.signing), rid: "w")?["code"] as? String == "forbidden")
+            #expect(await joClient.append(try withdrawal(.visitorRequest, position, by: jo.signing), rid: "v")?["code"] as? String == "forbidden")
+            #expect(await joClient.append(try withdrawal(.safeguarding, position + 100, by: jo.signing), rid: "p")?["code"] as? String == "malformed")
+            #expect(await joClient.append(try withdrawal(.safeguarding, nil, by: jo.signing), rid: "n")?["code"] as? String == "malformed")
+            // A visitor, from their own conversation, cannot reach the feed.
+            let visitor = VisitorClient()
+            let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+            defer { Task { await client.close() } }
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            #expect(await client.open(try visitor.openedEvent(for: deployment))?["t"] as? String == "ack")
+            #expect(await client.append(try withdrawal(.visitorRequest, position, by: visitor.identity.signing), rid: "f")?["code"] as? String == "forbidden")
+            #expect(await client.append(try withdrawal(.visitorRequest, position, in: visitor.identity.conversation, by: visitor.identity.signing),
+                                        rid: "c")?["code"] as? String == "malformed")
+            #expect(try await IncidentRelayTests.feed(relay).count == 1, "a refused withdrawal erased the alert")
+
+            let order = try withdrawal(.safeguarding, position, by: jo.signing)
+            #expect(await joClient.append(order, rid: "withdraw")?["t"] as? String == "ack")
+            #expect(try await IncidentRelayTests.feed(relay).isEmpty, "the withdrawn alert is still served")
+            #expect(!Self.holds(relay.dataDirectoryBytes(), Array("names the reporter by mistake".utf8)), "the alert is still on the relay's disk")
+            let record = try #require(try await Self.erasureRecords(relay).first)
+            #expect(record.erased.rule == .supervisorOrder && record.erased.reference == order.id && record.erased.entries.map(\.position) == [position])
+            #expect(await joClient.append(order, rid: "again")?["duplicate"] as? Bool == true)
+        }
+    }
+
     @Test("bad erasure requests and policies are refused, and nothing is erased")
     func refusals() async throws {
         let deployment = try Deployment(staffNames: ["sam", "jo"], supervisors: ["jo"])

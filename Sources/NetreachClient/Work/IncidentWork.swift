@@ -143,8 +143,8 @@ public struct IncidentWork: Sendable {
         let events = try await workspace.replica.events(of: .alertFeed)
         var alerts: [FeedAlert] = []
         var unverified = 0
-        // The feed also holds the relay's records of expired alerts it erased: they are not alerts.
-        for stored in events.reversed() where stored.kind != .contentErased && stored.timeMilliseconds >= since {
+        // The feed also holds withdrawals and the relay's records of the alerts it erased: they are not alerts.
+        for stored in events.reversed() where stored.kind == .alertPublished && stored.timeMilliseconds >= since {
             if let alert = try? VerifiedAlert.verify(stored.event, position: stored.position, keyring: workspace.keyring) {
                 alerts.append(FeedAlert(verified: alert, publishedAt: stored.timeMilliseconds))
             } else {

@@ -84,6 +84,24 @@ public struct RetentionWork: Sendable {
                                 + "run netreach transcript on the conversation to see it")
     }
 
+    /// Withdraws one alert of the public feed (a supervisor's order): the relay erases it at once.
+    /// Returns once the relay's record of it has reached the replica.
+    public func withdrawAlert(at position: UInt64, reason: ErasureRequest.Reason) async throws {
+        let feed = try await work.events(of: .alertFeed)
+        guard feed.contains(where: { $0.position == position && $0.kind == .alertPublished }) else {
+            throw WorkError.refused("there is no alert at position \(position) in the feed (netreach alert list shows them); nothing was sent")
+        }
+        let request = try work.sign(.erasureRequested, .alertFeed, content: ErasureRequest(reason: reason, alert: position).content)
+        _ = try await workspace.session.append(request)
+        for _ in 0..<50 {
+            let records = try await work.events(of: .alertFeed).filter { $0.kind == .contentErased }
+            if records.contains(where: { (try? ContentErased(content: $0.event.content))?.reference == request.id }) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw WorkError.refused("the relay acknowledged the withdrawal, but its record has not reached your replica yet; "
+                                + "run netreach alert list to see the feed")
+    }
+
     /// The figures of `quarter` as a supervisor sealed them, opened with this machine's keys; nil
     /// when they were never sealed. Sealed more than once, the first counts.
     public func sealedFigures(_ quarter: Quarter) async throws -> (figures: QuarterlyFigures, sealedBy: String, at: UInt64)? {

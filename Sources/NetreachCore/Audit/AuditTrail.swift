@@ -62,7 +62,11 @@ public enum AuditTrail {
                 }
             case .erasureRequested:
                 action = .erasureOrdered
-                detail = (try? ErasureRequest(content: stored.event.content))?.reason.words ?? "(the order does not read)"
+                if let request = try? ErasureRequest(content: stored.event.content) {
+                    detail = request.alert.map { "withdrew the alert at position \($0): " + request.reason.words } ?? request.reason.words
+                } else {
+                    detail = "(the order does not read)"
+                }
             case .policySet:
                 action = .policySet
                 detail = (try? RetentionPolicy(content: stored.event.content))?.description ?? "(the policy does not read)"

@@ -56,6 +56,8 @@ public final class RetentionEngine: Sendable {
         var conversations: [ConversationID: Tracked] = [:]
         /// Alerts not yet erased: position and relay time.
         var alerts: [UInt64: UInt64] = [:]
+        /// Alerts a supervisor withdrew whose erasure is not recorded yet (a crash came between): position → the order's id.
+        var withdrawals: [UInt64: [UInt8]] = [:]
         var policy: PolicyInForce
         var sealed: Set<Quarter> = []
         var erased: Set<ConversationID> = []
@@ -170,8 +172,15 @@ public final class RetentionEngine: Sendable {
             state.sealed.insert(sealed.quarter)
         case "alerts":
             if kind == .alertPublished, !record.isRedacted { state.alerts[record.position] = record.timeMilliseconds }
+            if kind == .erasureRequested, let event = event(), let request = try? ErasureRequest(content: event.content),
+               let position = request.alert, state.alerts[position] != nil {
+                state.withdrawals[position] = event.id
+            }
             if kind == .contentErased, let event = event(), let erased = try? ContentErased(content: event.content) {
-                for entry in erased.entries { state.alerts[entry.position] = nil }
+                for entry in erased.entries {
+                    state.alerts[entry.position] = nil
+                    state.withdrawals[entry.position] = nil
+                }
             }
         default:
             guard stream.hasPrefix("conv:"), let id = try? ConversationID(base64URL: String(stream.dropFirst(5))) else { return }
@@ -221,6 +230,22 @@ public final class RetentionEngine: Sendable {
         return report.eventsErased
     }
 
+    /// Erases one alert of the feed at once because a supervisor withdrew it (`request`, an
+    /// `erasure.requested` in the alert feed just stored); 0 when it was erased already.
+    public func eraseAlert(at position: UInt64, request: Event) async throws(EventLogError) -> Int {
+        guard let record = try await store.read(from: position, maxCount: 1).first, record.position == position,
+              record.stream.value == ConversationID.alertFeed.streamName, record.type.value == EventKind.alertPublished.name,
+              !record.isRedacted else { return 0 }
+        var report = SweepReport()
+        try await self.record([record], in: .alertFeed, stream: try StreamName(ConversationID.alertFeed.streamName), rule: .supervisorOrder,
+                              reference: request.id, days: 0, report: &report)
+        state.withLock { state in
+            state.alerts[position] = nil
+            state.withdrawals[position] = nil
+        }
+        return report.eventsErased
+    }
+
     /// Folds what is new, then erases what the policy in force says has expired at `now` (and what a
     /// request asked for that an interrupted erasure left behind).
     public func sweep(now: UInt64? = nil) async throws(EventLogError) -> SweepReport {
@@ -231,6 +256,24 @@ public final class RetentionEngine: Sendable {
         var report = SweepReport()
         let (jobs, alerts, policy) = state.withLock { state in
             Self.plan(state, now: now, report: &report)
+        }
+        // Withdrawals a crash left without their record.
+        for (position, order) in state.withLock({ $0.withdrawals }).sorted(by: { $0.key < $1.key }) {
+            var withdrawn = SweepReport()
+            guard let record = try await store.read(from: position, maxCount: 1).first, !record.isRedacted,
+                  record.type.value == EventKind.alertPublished.name else {
+                state.withLock { _ = $0.withdrawals.removeValue(forKey: position) }
+                continue
+            }
+            try await self.record([record], in: .alertFeed, stream: try StreamName(ConversationID.alertFeed.streamName),
+                                  rule: .supervisorOrder, reference: order, days: 0, report: &withdrawn)
+            state.withLock { state in
+                state.alerts[position] = nil
+                state.withdrawals[position] = nil
+            }
+            report.alertsErased += withdrawn.eventsErased
+            report.eventsErased += withdrawn.eventsErased
+            report.records += withdrawn.records
         }
         for job in jobs {
             try await erase(job.conversation, scope: job.scope, rule: job.rule, reference: job.reference, days: job.days, report: &report)

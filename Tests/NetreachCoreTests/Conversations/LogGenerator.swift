@@ -63,6 +63,7 @@ enum LogGenerator {
         var finished: [ConversationID: GeneratedLog.Expected] = [:]
         var staffMessages: [KeyID: Int] = [:]
         var time: UInt64 = 1_764_000_000_000
+        let relay = try SigningKeyPair(seed: rng.bytes(32))
 
         func store(_ kind: EventKind, _ content: [UInt8], by signer: SigningKeyPair, in conversation: inout Live) throws {
             let event = try Event(kind: kind, id: rng.bytes(16), conversation: conversation.conversation,
@@ -171,7 +172,23 @@ enum LogGenerator {
                     conversation.expected.closedBy = worker.keyID
                 }
             case .closed:
-                if rng.chance(25) {
+                if rng.chance(3) {
+                    // The visitor deletes the chat: their request, then the relay's record of everything it erased.
+                    let request = try Event(kind: .erasureRequested, id: rng.bytes(16), conversation: conversation.conversation,
+                                            clientTimeMilliseconds: time, content: ErasureRequest(reason: .visitorRequest).content,
+                                            signer: conversation.visitor)
+                    let listed = events.filter { $0.conversation == conversation.conversation }.map {
+                        ContentErased.Entry(position: $0.position, kind: $0.kind, timeMilliseconds: $0.timeMilliseconds, author: $0.authorKeyID,
+                                            byVisitor: $0.isByVisitor)
+                    }
+                    try store(.erasureRequested, request.content, by: conversation.visitor, in: &conversation)
+                    let record = try ContentErased(rule: .visitorRequest, reference: request.id, days: 0, entries: listed)
+                    try store(.contentErased, record.content, by: relay, in: &conversation)
+                    conversation.expected = GeneratedLog.Expected(state: .erased, version: conversation.expected.version)
+                    finished[conversation.conversation] = conversation.expected
+                    live.remove(at: index)
+                    continue
+                } else if rng.chance(25) {
                     try visitorWrites()
                 } else {
                     finished[conversation.conversation] = conversation.expected

@@ -38,6 +38,13 @@ struct RetentionFormatTests {
         for reason in ErasureRequest.Reason.allCases {
             #expect(try ErasureRequest(content: ErasureRequest(reason: reason).content).reason == reason)
         }
+        let withdrawal = ErasureRequest(reason: .safeguarding, alert: 18_446_744_073_709_551_615)
+        #expect(try ErasureRequest(content: withdrawal.content) == withdrawal)
+        let badAlerts = ["\"01\"", "5", "\"-1\"", "\"\"", "\"18446744073709551616\"", "\"1e3\""]
+        for alert in badAlerts {
+            let text = "{\"format\":\"netreach-erasure-request-v1\",\"reason\":\"safeguarding\",\"alert\":" + alert + "}"
+            #expect(throws: RetentionError.self, "\(text)") { try ErasureRequest(content: Array(text.utf8)) }
+        }
         for text in [#"{"format":"netreach-erasure-request-v1","reason":"because"}"#, #"{"format":"netreach-erasure-request-v1"}"#,
                      #"{"format":"netreach-erasure-request-v1","reason":"safeguarding","conversation":"x"}"#, "[]"] {
             #expect(throws: RetentionError.self, "\(text)") { try ErasureRequest(content: Array(text.utf8)) }
