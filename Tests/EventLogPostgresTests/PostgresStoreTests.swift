@@ -76,7 +76,9 @@ struct PostgresStoreTests {
             try await withPostgresStore(server, database) { _ in }
             try await server.psql("UPDATE netreach_log SET schema_version = 99", database: database)
             do throws(EventLogError) {
-                let store = try await PostgresEventStore.open(configuration: server.configuration(database: database), logger: quietLogger)
+                // The long deadline: on a loaded CI the default one passed first, and the answer was `unavailable`.
+                let store = try await PostgresEventStore.open(configuration: server.configuration(database: database), timeout: .seconds(120),
+                                                              logger: quietLogger)
                 await store.close()
                 Issue.record("a newer schema was accepted")
             } catch {
