@@ -88,6 +88,8 @@ public final class RetentionEngine: Sendable {
     private let state: Mutex<State>
     /// One fold or sweep at a time.
     private let busy = Mutex(false)
+    /// Whether the first fold of the whole log was started (by the first question about an erasure).
+    private let firstFoldStarted = Mutex(false)
 
     public init(store: any EventStore, relayKey: SigningKeyPair, defaultPolicy: RetentionPolicy, clock: @escaping @Sendable () -> UInt64,
                 logger: Logger) {
@@ -113,6 +115,7 @@ public final class RetentionEngine: Sendable {
     public func isErasedChecked(_ conversation: ConversationID) async throws(EventLogError) -> Bool {
         let (erased, caughtUp) = state.withLock { ($0.erased.contains(conversation), $0.caughtUp) }
         if erased || caughtUp { return erased }
+        startFirstFold()
         let stream = try StreamName(conversation.streamName)
         var version: UInt64 = 0
         while true {
@@ -212,6 +215,23 @@ public final class RetentionEngine: Sendable {
                 if incidentKinds.contains(kind) { tracked.hasIncident = true }
             }
             state.conversations[id] = tracked
+        }
+    }
+
+    /// Folds the whole log once in the background, so that reading a conversation's stream to answer
+    /// `isErasedChecked` lasts only until then (the retention service does the same when it runs;
+    /// a relay run without it, in tests and benchmarks, must not read a stream for every append).
+    private func startFirstFold() {
+        let start = firstFoldStarted.withLock { started in
+            defer { started = true }
+            return !started
+        }
+        guard start else { return }
+        Task.detached { [self] in
+            do { try await catchUp() } catch {
+                // Tried again by the retention service's next turn, or by the next question after a restart.
+                firstFoldStarted.withLock { $0 = false }
+            }
         }
     }
 
