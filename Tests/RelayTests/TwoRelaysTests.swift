@@ -18,27 +18,15 @@ struct TwoRelaysTests {
     @Test("a visitor on relay A and a staff member on relay B chat live; A stops mid-chat, the visitor goes on through B, nothing lost or doubled")
     func chatAcrossRelays() async throws {
         let deployment = try Deployment()
-        try await withTestDatabase { server, database in
-            let configuration = server.configuration(database: database)
-            let storeA = try await PostgresEventStore.open(configuration: configuration, timeout: .seconds(120), logger: quietLogger)
-            let storeB = try await PostgresEventStore.open(configuration: configuration, timeout: .seconds(120), logger: quietLogger)
-            let relayA = try await TestRelay(directory: try deployment.keyring(), store: storeA)
-            let relayB = try await TestRelay(directory: try deployment.keyring(), store: storeB)
-            do {
-                try await chat(deployment: deployment, relayA: relayA, relayB: relayB, storeB: storeB)
-            } catch {
-                await relayA.stop()
-                await relayB.stop()
-                throw error
-            }
-            await relayA.stop()  // stopping twice is harmless
-            await relayB.stop()
+        try await Self.withTwoRelays(deployment) { _, _, relayA, relayB, storeB in
+            try await chat(deployment: deployment, relayA: relayA, relayB: relayB, storeB: storeB)
         }
     }
 
-    @Test("a visitor on relay A deletes the chat: the database no longer holds its ciphertext, and relay B refuses more of it once it has folded")
-    func eraseOnPostgres() async throws {
-        let deployment = try Deployment()
+    /// Two relays of `deployment` on one new PostgreSQL database, each with its own store; both are
+    /// stopped after `body`, whatever happens in it (stopping one twice is harmless).
+    static func withTwoRelays(_ deployment: Deployment,
+                              _ body: (TestDatabaseServer, String, TestRelay, TestRelay, PostgresEventStore) async throws -> Void) async throws {
         try await withTestDatabase { server, database in
             let configuration = server.configuration(database: database)
             let storeA = try await PostgresEventStore.open(configuration: configuration, timeout: .seconds(120), logger: quietLogger)
@@ -46,36 +34,7 @@ struct TwoRelaysTests {
             let relayA = try await TestRelay(directory: try deployment.keyring(), store: storeA)
             let relayB = try await TestRelay(directory: try deployment.keyring(), store: storeB)
             do {
-                let visitor = VisitorClient()
-                let client = try await TestClient(url: relayA.webSocketURL, helloTimeout: testHelloTimeout)
-                _ = await client.authenticate(visitor.identity.signing, role: .visitor)
-                // Patient answers: on a loaded CI a commit on the shared test database took longer than the client's 10 s.
-                func patient(_ first: RelayMessage?, _ connection: TestClient, _ rid: String) async -> RelayMessage? {
-                    if let first { return first }
-                    return await connection.answer(to: rid, timeout: .seconds(110))
-                }
-                #expect(await patient(await client.open(try visitor.openedEvent(for: deployment)), client, "open")?["t"] as? String == "ack")
-                let secret = try visitor.message("a secret for the database")
-                #expect(await patient(await client.append(secret, rid: "m"), client, "m")?["t"] as? String == "ack")
-                let hex = Hex.encode(Array(secret.content.prefix(48)))
-                let query = "SELECT count(*) FROM netreach_events WHERE position(decode('\(hex)', 'hex') in payload) > 0"
-                let before = try await server.psql(query, database: database).trimmingCharacters(in: .whitespacesAndNewlines)
-                #expect(before == "1", "the message is not in the table to begin with: \(before)")
-                let request = try Event(kind: .erasureRequested, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
-                                        content: ErasureRequest(reason: .visitorRequest).content, signer: visitor.identity.signing)
-                #expect(await patient(await client.append(request, rid: "delete"), client, "delete")?["t"] as? String == "ack")
-                let left = try await server.psql(query, database: database).trimmingCharacters(in: .whitespacesAndNewlines)
-                #expect(left == "0", "the ciphertext is still in the database: \(left)")
-                await client.close()
-                // Relay B learns of it by its fold (the service does it every minute; here at once).
-                try await relayB.core.retention.catchUp()
-                let sam = deployment.member("sam")
-                let staff = try await TestClient(url: relayB.webSocketURL, helloTimeout: testHelloTimeout)
-                _ = await staff.authenticate(sam.signing, role: .staff)
-                let late = try Event(kind: .messagePosted, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
-                                     content: try SealedText.seal("still there?", key: visitor.conversationKey), signer: sam.signing)
-                #expect(await patient(await staff.append(late, rid: "late"), staff, "late")?["code"] as? String == "erased")
-                await staff.close()
+                try await body(server, database, relayA, relayB, storeB)
             } catch {
                 await relayA.stop()
                 await relayB.stop()
@@ -83,6 +42,43 @@ struct TwoRelaysTests {
             }
             await relayA.stop()
             await relayB.stop()
+        }
+    }
+
+    @Test("a visitor on relay A deletes the chat: the database no longer holds its ciphertext, and relay B refuses more of it once it has folded")
+    func eraseOnPostgres() async throws {
+        let deployment = try Deployment()
+        try await Self.withTwoRelays(deployment) { server, database, relayA, relayB, _ in
+            let visitor = VisitorClient()
+            let client = try await TestClient(url: relayA.webSocketURL, helloTimeout: testHelloTimeout)
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            // Patient answers: on a loaded CI a commit on the shared test database took longer than the client's 10 s.
+            func patient(_ first: RelayMessage?, _ connection: TestClient, _ rid: String) async -> RelayMessage? {
+                if let first { return first }
+                return await connection.answer(to: rid, timeout: .seconds(110))
+            }
+            #expect(await patient(await client.open(try visitor.openedEvent(for: deployment)), client, "open")?["t"] as? String == "ack")
+            let secret = try visitor.message("a secret for the database")
+            #expect(await patient(await client.append(secret, rid: "m"), client, "m")?["t"] as? String == "ack")
+            let hex = Hex.encode(Array(secret.content.prefix(48)))
+            let query = "SELECT count(*) FROM netreach_events WHERE position(decode('\(hex)', 'hex') in payload) > 0"
+            let before = try await server.psql(query, database: database).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(before == "1", "the message is not in the table to begin with: \(before)")
+            let request = try Event(kind: .erasureRequested, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                    content: ErasureRequest(reason: .visitorRequest).content, signer: visitor.identity.signing)
+            #expect(await patient(await client.append(request, rid: "delete"), client, "delete")?["t"] as? String == "ack")
+            let left = try await server.psql(query, database: database).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(left == "0", "the ciphertext is still in the database: \(left)")
+            await client.close()
+            // Relay B learns of it by its fold (the service does it every minute; here at once).
+            try await relayB.core.retention.catchUp()
+            let sam = deployment.member("sam")
+            let staff = try await TestClient(url: relayB.webSocketURL, helloTimeout: testHelloTimeout)
+            _ = await staff.authenticate(sam.signing, role: .staff)
+            let late = try Event(kind: .messagePosted, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                 content: try SealedText.seal("still there?", key: visitor.conversationKey), signer: sam.signing)
+            #expect(await patient(await staff.append(late, rid: "late"), staff, "late")?["code"] as? String == "erased")
+            await staff.close()
         }
     }
 

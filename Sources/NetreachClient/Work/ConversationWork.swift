@@ -98,10 +98,15 @@ public struct ConversationWork: Sendable {
 
     /// Refuses any action on a conversation whose content was erased whole: the relay would refuse it too (`erased`).
     static func refuseIfErased(_ events: [StoredEvent]) throws {
-        for stored in events where stored.kind == .contentErased {
-            guard let erased = try? ContentErased(content: stored.event.content), erased.rule.erasesWholeConversation else { continue }
+        if let erased = wholeErasure(in: events) {
             throw WorkError.refused("this conversation's content was erased (\(erased.words)); nothing more can be added to it")
         }
+    }
+
+    /// The relay's first record of an erasure of the whole conversation among `events`, if any.
+    static func wholeErasure(in events: [StoredEvent]) -> ContentErased? {
+        events.lazy.filter { $0.kind == .contentErased }.compactMap { try? ContentErased(content: $0.event.content) }
+            .first { $0.rule.erasesWholeConversation }
     }
 
     /// Claims the conversation; the relay decides a race by version. Returns who holds it when someone else won.

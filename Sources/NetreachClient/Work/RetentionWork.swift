@@ -69,8 +69,8 @@ public struct RetentionWork: Sendable {
     /// records say, once the replica has them).
     public func erase(_ conversation: ConversationID, reason: ErasureRequest.Reason) async throws -> Int {
         // An order for a conversation erased already would be stored and erase nothing: say so instead.
-        do { try ConversationWork.refuseIfErased(try await work.events(of: conversation)) } catch let error as WorkError {
-            throw WorkError.refused("\(error.description.replacingOccurrences(of: "; nothing more can be added to it", with: "")) already; nothing was sent")
+        if let erased = ConversationWork.wholeErasure(in: try await work.events(of: conversation)) {
+            throw WorkError.refused("this conversation's content was erased (\(erased.words)) already; nothing was sent")
         }
         let request = try work.sign(.erasureRequested, conversation, content: ErasureRequest(reason: reason).content)
         _ = try await workspace.session.append(request)

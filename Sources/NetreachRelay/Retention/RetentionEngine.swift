@@ -253,17 +253,27 @@ public final class RetentionEngine: Sendable {
     /// Erases one alert of the feed at once because a supervisor withdrew it (`request`, an
     /// `erasure.requested` in the alert feed just stored); 0 when it was erased already.
     public func eraseAlert(at position: UInt64, request: Event) async throws(EventLogError) -> Int {
+        var report = SweepReport()
+        try await withdraw(alertAt: position, order: request.id, report: &report)
+        return report.eventsErased
+    }
+
+    /// Records and zeroes the alert at `position` under a supervisor's `order`; a position that is no
+    /// alert of the feed, or one erased already, is only forgotten as a pending withdrawal.
+    private func withdraw(alertAt position: UInt64, order: [UInt8], report: inout SweepReport) async throws(EventLogError) {
+        defer {
+            state.withLock { state in
+                state.alerts[position] = nil
+                state.withdrawals[position] = nil
+            }
+        }
         guard let record = try await store.read(from: position, maxCount: 1).first, record.position == position,
               record.stream.value == ConversationID.alertFeed.streamName, record.type.value == EventKind.alertPublished.name,
-              !record.isRedacted else { return 0 }
-        var report = SweepReport()
+              !record.isRedacted else { return }
+        let before = report.eventsErased
         try await self.record([record], in: .alertFeed, stream: try StreamName(ConversationID.alertFeed.streamName), rule: .supervisorOrder,
-                              reference: request.id, days: 0, report: &report)
-        state.withLock { state in
-            state.alerts[position] = nil
-            state.withdrawals[position] = nil
-        }
-        return report.eventsErased
+                              reference: order, days: 0, report: &report)
+        report.alertsErased += report.eventsErased - before
     }
 
     /// Folds what is new, then erases what the policy in force says has expired at `now` (and what a
@@ -279,21 +289,7 @@ public final class RetentionEngine: Sendable {
         }
         // Withdrawals a crash left without their record.
         for (position, order) in state.withLock({ $0.withdrawals }).sorted(by: { $0.key < $1.key }) {
-            var withdrawn = SweepReport()
-            guard let record = try await store.read(from: position, maxCount: 1).first, !record.isRedacted,
-                  record.type.value == EventKind.alertPublished.name else {
-                state.withLock { _ = $0.withdrawals.removeValue(forKey: position) }
-                continue
-            }
-            try await self.record([record], in: .alertFeed, stream: try StreamName(ConversationID.alertFeed.streamName),
-                                  rule: .supervisorOrder, reference: order, days: 0, report: &withdrawn)
-            state.withLock { state in
-                state.alerts[position] = nil
-                state.withdrawals[position] = nil
-            }
-            report.alertsErased += withdrawn.eventsErased
-            report.eventsErased += withdrawn.eventsErased
-            report.records += withdrawn.records
+            try await withdraw(alertAt: position, order: order, report: &report)
         }
         for job in jobs {
             try await erase(job.conversation, scope: job.scope, rule: job.rule, reference: job.reference, days: job.days, report: &report)
