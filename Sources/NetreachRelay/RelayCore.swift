@@ -166,6 +166,19 @@ public final class RelayCore: Sendable {
         }
         let result = try await persist(verified, expect: expect)
         try await afterStoring(verified)
+        if verified.kind != .erasureRequested, !verified.conversation.isFeed, retention.isErased(verified.conversation) {
+            // Checked before the conversation's erasure began, stored while it ran: erased with it, and not acknowledged.
+            do {
+                let erased = try await retention.eraseLateArrivals(in: verified.conversation)
+                logger.notice("erased an event stored during its conversation's erasure",
+                              metadata: ["conversation": "\(verified.conversation)", "events": "\(erased)"])
+            } catch {
+                logger.error("an event stored during its conversation's erasure is not erased yet",
+                             metadata: ["conversation": "\(verified.conversation)", "error": "\(error)"])
+                throw ProtocolError(.unavailable, "the conversation is being erased; this event is stored and is erased by the next sweep")
+            }
+            throw ProtocolError(.erased, "this conversation's content was erased (docs/PRIVACY.md): nothing more can be added to it")
+        }
         return result
     }
 

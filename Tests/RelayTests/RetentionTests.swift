@@ -104,6 +104,53 @@ struct RetentionTests {
         }
     }
 
+    @Test("staff replies crossing the visitor's delete: whatever was stored while the chat was being erased is erased too, and none of it stays on the relay's disk")
+    func repliesCrossingTheDelete() async throws {
+        try await OpenConversation.with { relay, deployment, visitor, client in
+            let conversation = visitor.identity.conversation
+            let sam = deployment.member("sam")
+            var staff: [TestClient] = []
+            for _ in 0..<4 { staff.append(try await Self.staffClient(relay, sam)) }
+            defer { for connection in staff { Task { await connection.close() } } }
+            // Each connection sends its replies without waiting for answers, so that some are in flight when the delete lands.
+            var replies: [(connection: Int, rid: String, content: [UInt8])] = []
+            for round in 0..<60 {
+                for (index, connection) in staff.enumerated() {
+                    let reply = try Self.event(.messagePosted, conversation,
+                                               try SealedText.seal("reply \(round) on \(index)", key: visitor.conversationKey), by: sam.signing)
+                    connection.send(["t": "append", "rid": "r\(round)", "event": Base64URL.encode(reply.bytes)])
+                    replies.append((index, "r\(round)", reply.content))
+                }
+                if round == 20 {
+                    let request = try Self.event(.erasureRequested, conversation, ErasureRequest(reason: .visitorRequest).content,
+                                                 by: visitor.identity.signing)
+                    client.send(["t": "append", "rid": "delete", "event": Base64URL.encode(request.bytes)])
+                }
+            }
+            #expect(await client.answer(to: "delete", timeout: .seconds(60))?["t"] as? String == "ack")
+            var codes: [String: Int] = [:]
+            for reply in replies {
+                let answer = await staff[reply.connection].answer(to: reply.rid, timeout: .seconds(60))
+                codes[answer?["t"] as? String == "ack" ? "ack" : (answer?["code"] as? String ?? "no answer"), default: 0] += 1
+            }
+            #expect(Set(codes.keys).isSubset(of: ["ack", "erased"]), "\(codes)")
+            #expect(codes["erased", default: 0] > 0, "no reply came after the delete: \(codes)")
+
+            // Every event of the chat but the request and the relay's records is zeroed, and no reply is left on disk.
+            let stream = conversation.streamName
+            let kept = try await Self.records(relay).filter { record in
+                record.stream.value == stream && !record.isRedacted
+                    && ![EventKind.erasureRequested.name, EventKind.contentErased.name].contains(record.type.value)
+            }
+            let allErased = kept.isEmpty
+            #expect(allErased, "\(kept.count) event(s) of the deleted chat are not erased: \(kept.map(\.position))")
+            let bytes = relay.dataDirectoryBytes()
+            #expect(!replies.contains { Self.holds(bytes, $0.content) }, "a reply is still on the relay's disk")
+            let verified = try await StoreVerifier.verify(relay.core.store)
+            #expect(verified.redactedEvents > 0)
+        }
+    }
+
     @Test("a relay restarted on the log of an erased chat says so at once, before its fold of the log has caught up")
     func erasedAfterRestart() async throws {
         let deployment = try Deployment()

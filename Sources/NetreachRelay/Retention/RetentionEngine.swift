@@ -250,6 +250,21 @@ public final class RetentionEngine: Sendable {
         return report.eventsErased
     }
 
+    /// Erases what reached a conversation after it was erased whole: an append checked just before
+    /// the erasure began and stored while it ran (a staff reply crossing the visitor's "Delete this
+    /// chat"). It falls under the same request or rule as the erasure it missed. Returns how many
+    /// events it erased (0 when the conversation is not erased whole, or nothing was left).
+    public func eraseLateArrivals(in conversation: ConversationID) async throws(EventLogError) -> Int {
+        let (erased, tracked, policy) = state.withLock { ($0.erased.contains(conversation), $0.conversations[conversation], $0.policy) }
+        guard erased else { return 0 }
+        let rule = tracked?.request?.rule ?? .retentionConversation
+        let reference = tracked?.request?.reference ?? policy.eventID ?? [UInt8](repeating: 0, count: 16)
+        var report = SweepReport()
+        try await erase(conversation, scope: .whole, rule: rule, reference: reference,
+                        days: tracked?.request == nil ? policy.policy.messagesDays : 0, report: &report)
+        return report.eventsErased
+    }
+
     /// Erases one alert of the feed at once because a supervisor withdrew it (`request`, an
     /// `erasure.requested` in the alert feed just stored); 0 when it was erased already.
     public func eraseAlert(at position: UInt64, request: Event) async throws(EventLogError) -> Int {
