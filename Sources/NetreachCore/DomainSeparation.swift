@@ -41,6 +41,9 @@ public struct DomainSeparation: Hashable, Sendable, CustomStringConvertible {
     /// The id of a relay's erasure record (`content.erased`), derived from what it lists.
     public static let erasureRecord = DomainSeparation("netreach/v1/erasure-record")
 
+    /// The 16-byte id that names a staff member's period key in a wrap (docs/KEYS.md, "Period keys").
+    public static let periodKeyID = DomainSeparation("netreach/v1/period-key-id")
+
     /// The bytes that precede a message of this kind: the context and a zero byte.
     public var prefix: [UInt8] { Array(context.utf8) + [0] }
 

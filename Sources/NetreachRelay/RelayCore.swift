@@ -36,6 +36,8 @@ public final class RelayCore: Sendable {
     public let metrics: RelayMetrics
     /// Erasure on request and by the retention policy (docs/PRIVACY.md).
     public let retention: RetentionEngine
+    /// The staff's period keys, from the log's `keys` feed (docs/KEYS.md, "Period keys").
+    public let periodKeys = PeriodKeyBook()
     /// The clock of rate windows (the address limiter, each connection's request budget); tests move it by hand.
     public let now: @Sendable () -> ContinuousClock.Instant
     private let directory: Mutex<any StaffDirectory>
@@ -133,7 +135,7 @@ public final class RelayCore: Sendable {
         guard event.kind == .conversationOpened else { throw ProtocolError(.malformed, "open carries a conversation.opened event") }
         try authorise(event, by: identity)
         try RelayCore.validateContent(event)
-        try RelayCore.checkRecipients(event, directory: staffDirectory)
+        try await checkRecipients(event)
         guard ProofOfWork.isValid(nonce: pow, challenge: challenge, conversation: event.conversation, bits: powBits) else {
             throw ProtocolError(.powRequired, "the proof of work does not meet \(powBits) bits for this connection")
         }
@@ -151,7 +153,8 @@ public final class RelayCore: Sendable {
         }
         try RelayCore.validateContent(event)
         try RelayCore.checkReason(event, by: identity)
-        try RelayCore.checkRecipients(event, directory: staffDirectory)
+        try await checkRecipients(event)
+        if event.kind == .keyPeriod { try await checkPeriodKey(event) }
         if event.kind == .figuresSealed, let sealed = try? SealedFigures(content: event.content), sealed.quarter.end > clock() {
             // Sealed early, a quarter's figures would miss its last weeks, and its content could then expire uncounted.
             throw ProtocolError(.forbidden, "\(sealed.quarter) is not over yet (by the relay's clock): its figures are sealed once it has ended")
@@ -182,6 +185,42 @@ public final class RelayCore: Sendable {
         return result
     }
 
+    /// A period key (docs/KEYS.md, "Period keys") is for a period not yet over and not more than
+    /// its length ahead; its X25519 key is new (not the author's enrolled key, not another period
+    /// key), and its period overlaps none of the author's other period keys, so that one key is in
+    /// force for a member at any moment. The same event again is let through: a retry.
+    private func checkPeriodKey(_ event: UnverifiedEvent) async throws(ProtocolError) {
+        let key = try PeriodKey(content: event.content)
+        let now = clock()
+        guard key.end > now else { throw ProtocolError(.forbidden, "this period key's period is over (\(key.periodText))") }
+        guard key.start <= now + PeriodKey.maximumMilliseconds else {
+            throw ProtocolError(.forbidden, "this period key starts more than 400 days from now (\(key.periodText))")
+        }
+        if staffDirectory.member(signingKey: event.author)?.boxKey == key.boxKey {
+            throw ProtocolError(.forbidden, "a period key must be a new X25519 key, not the enrolled one")
+        }
+        do { try await periodKeys.refresh(from: store) } catch { throw readFailure(error) }
+        for entry in periodKeys.entries {
+            if entry.event == event.bytes { return }
+            if entry.key.boxKey == key.boxKey { throw ProtocolError(.forbidden, "this X25519 key is already published as a period key") }
+            if entry.author == event.author, entry.key.start < key.end, key.start < entry.key.end {
+                throw ProtocolError(.forbidden, "this period (\(key.periodText)) overlaps your period key for \(entry.key.periodText)")
+            }
+        }
+    }
+
+    /// The document of `GET /v1/keyring`: the keyring's files, and the period keys of active staff
+    /// whose period is not over, as their signed events (base64url), for clients to verify themselves.
+    public func keyringDocument() async -> [String: any Sendable] {
+        var document = staffDirectory.keyringDocument
+        try? await periodKeys.refresh(from: store)
+        let directory = staffDirectory, now = clock()
+        document["periods"] = periodKeys.entries.filter { entry in
+            directory.member(signingKey: entry.author) != nil && entry.key.end > now
+        }.map { Base64URL.encode($0.event) }
+        return document
+    }
+
     /// A withdrawal names an alert of the feed (one erased already is let through: a retry).
     private func checkAlert(at position: UInt64) async throws(ProtocolError) {
         let record: RecordedEvent?
@@ -200,6 +239,11 @@ public final class RelayCore: Sendable {
     /// What follows storing a policy, sealed figures or an erasure request: the retention engine
     /// learns of it, and a requested erasure is done before the request is acknowledged.
     private func afterStoring(_ event: Event) async throws(ProtocolError) {
+        if event.kind == .keyPeriod {
+            // Stored: the book reads it now, so that the keyring serves it and wraps to it are taken at once.
+            try? await periodKeys.refresh(from: store)
+            return
+        }
         guard [.policySet, .figuresSealed, .erasureRequested].contains(event.kind) else { return }
         do {
             // An erasure does not wait for a sweep that may be running: it reads its conversation itself.
@@ -219,11 +263,40 @@ public final class RelayCore: Sendable {
         }
     }
 
+    /// `checkRecipients` with this relay's keyring and period keys, read again first when a wrap
+    /// names a key the book does not hold (another relay may have stored it).
+    private func checkRecipients(_ event: UnverifiedEvent) async throws(ProtocolError) {
+        let directory = staffDirectory
+        let recipients = RelayCore.recipients(of: event)
+        guard !recipients.isEmpty else { return }
+        let own = KeyID(event.author).bytes
+        if recipients.contains(where: { $0 != own && !directory.isActive(keyID: $0) && directory.revokedName(keyID: $0) == nil
+                                        && periodKeys.entry(keyID: $0) == nil }) {
+            do { try await periodKeys.refresh(from: store) } catch { throw readFailure(error) }
+        }
+        try RelayCore.checkRecipients(event, directory: directory, periods: periodKeys, now: clock())
+    }
+
+    /// The key ids an opening or a `key.wrapped` wraps to; none for other kinds or unreadable content.
+    static func recipients(of event: UnverifiedEvent) -> [[UInt8]] {
+        switch event.kind {
+        case .conversationOpened: (try? ConversationOpened(content: event.content))?.wraps.map(\.recipient) ?? []
+        case .keyWrapped: (try? KeyWrapped(content: event.content))?.wraps.map(\.recipient) ?? []
+        default: []
+        }
+    }
+
+    /// A period key may wrap keys from a day before its period until a day after (clocks differ).
+    static let periodSlack: UInt64 = 86_400_000
+
     /// Keys go only to staff who may read them (docs/PROTOCOL.md, "Who may append what"): no wrap to
-    /// a revoked staff key, and an opening wraps the conversation key to at least one active one.
-    /// Clients enforce this too; the relay does, so that a client with a stale keyring, or a
-    /// departed worker's colleague by mistake, cannot hand a conversation to a revoked key.
-    static func checkRecipients(_ event: UnverifiedEvent, directory: any StaffDirectory) throws(ProtocolError) {
+    /// a revoked staff key or to a revoked member's period key, none to a period key whose period
+    /// is over, and an opening wraps the conversation key to at least one active key (a member's
+    /// enrolled key, or their period key in force). Clients enforce this too; the relay does, so
+    /// that a client with a stale keyring, or a departed worker's colleague by mistake, cannot hand
+    /// a conversation to a revoked key.
+    static func checkRecipients(_ event: UnverifiedEvent, directory: any StaffDirectory, periods: PeriodKeyBook? = nil,
+                                now: UInt64 = 0) throws(ProtocolError) {
         let wraps: [Wrap]
         switch event.kind {
         case .conversationOpened:
@@ -235,13 +308,26 @@ public final class RelayCore: Sendable {
         default:
             return
         }
+        var active = false
         for wrap in wraps {
             if let name = directory.revokedName(keyID: wrap.recipient) {
                 throw ProtocolError(.forbidden, "a key is wrapped to \(name)'s key, which the organisation revoked: fetch the keyring "
                                     + "again (GET /v1/keyring) and wrap to its active staff only")
             }
+            if directory.isActive(keyID: wrap.recipient) { active = true }
+            guard let period = periods?.entry(keyID: wrap.recipient) else { continue }
+            let authorID = KeyID(period.author).bytes
+            if let name = directory.revokedName(keyID: authorID) {
+                throw ProtocolError(.forbidden, "a key is wrapped to \(name)'s period key, and the organisation revoked \(name)'s key: "
+                                    + "fetch the keyring again (GET /v1/keyring) and wrap to its active staff only")
+            }
+            guard period.key.end + periodSlack > now else {
+                throw ProtocolError(.forbidden, "a key is wrapped to a period key whose period ended (\(period.key.periodText)): fetch "
+                                    + "the keyring again (GET /v1/keyring) and wrap to the keys in force")
+            }
+            if directory.isActive(keyID: authorID), period.key.start <= now + periodSlack { active = true }
         }
-        if event.kind == .conversationOpened, !wraps.contains(where: { directory.isActive(keyID: $0.recipient) }) {
+        if event.kind == .conversationOpened, !active {
             throw ProtocolError(.forbidden, "conversation.opened wraps the conversation key to no active staff key: nobody could "
                                 + "read the chat; fetch the keyring again (GET /v1/keyring)")
         }
@@ -344,7 +430,8 @@ public final class RelayCore: Sendable {
                 throw ProtocolError(.forbidden, "\(event.kind.name) goes to its feed's id (\(feed.streamName): 15 zero bytes and \(feed.bytes[15]))")
             }
         } else if event.conversation.isFeed && !(event.kind == .erasureRequested && event.conversation == .alertFeed) {
-            throw ProtocolError(.forbidden, "only \(event.conversation == .alertFeed ? "alert.published" : event.conversation == .policyFeed ? "policy.set" : "figures.sealed") "
+            let only = EventKind.allCases.first { ConversationID.feed(of: $0) == event.conversation }?.name ?? "its own kind"
+            throw ProtocolError(.forbidden, "only \(only) "
                                 + "goes to the \(event.conversation.streamName) feed")
         }
         switch identity {
@@ -406,6 +493,8 @@ public final class RelayCore: Sendable {
             }
         case .contentErased:
             throw ProtocolError(.forbidden, "content.erased is written by the relay itself")
+        case .keyPeriod:
+            _ = try PeriodKey(content: event.content)
         }
     }
 
@@ -459,7 +548,7 @@ public final class RelayCore: Sendable {
     /// Whether a stored event goes to this identity.
     public func isVisible(_ recorded: RecordedEvent, to identity: Identity) -> Bool {
         let stream = recorded.stream.value
-        guard stream.hasPrefix("conv:") || stream == RelayCore.alertStream || stream == "policy" || stream == "reports",
+        guard stream.hasPrefix("conv:") || ConversationID.feedStreamNames.contains(stream),
               let kind = EventKind(name: recorded.type.value)
         else { return false }
         switch identity {

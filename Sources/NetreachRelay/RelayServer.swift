@@ -30,7 +30,7 @@ public enum RelayServer {
             return json(["status": "ok", "position": position, "uptimeSeconds": uptime])
         }
         router.get("/v1/keyring") { _, _ -> Response in
-            json(core.staffDirectory.keyringDocument)
+            json(await core.keyringDocument())
         }
         // The public alert feed (docs/INCIDENTS.md, "Alerts"), newest first. Anyone may read it; a
         // reader verifies each alert against the keyring, and checks identifiers on their own device.

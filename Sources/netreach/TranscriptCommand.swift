@@ -70,6 +70,7 @@ struct TranscriptCommand: AsyncParsableCommand {
         case .erased(let erased): (kind, text) = ("erased", erasedWords(erased))
         case .policy(let policy): (kind, text) = ("policy", policy.description)
         case .figuresSealed(let quarter): (kind, text) = ("figures sealed", "for \(quarter)")
+        case .periodKey(let key): (kind, text) = ("period key", "for " + key.periodText)
         case .undecryptable(let reason): (kind, text) = ("undecryptable", reason)
         }
         return [String(entry.position), clock(entry.timeMilliseconds), speaker, kind, text]

@@ -142,6 +142,7 @@ func transcriptLine(_ entry: TranscriptEntry, keySharing: [UInt64: String] = [:]
     case .erased(let erased): return "[\(time)] — \(erasedWords(erased)) —"
     case .policy(let policy): return "[\(time)] — \(who) set the retention policy: \(policy) —"
     case .figuresSealed(let quarter): return "[\(time)] — \(who) sealed the figures of \(quarter) —"
+    case .periodKey(let key): return "[\(time)] — \(who) published a key for \(key.periodText) —"
     case .undecryptable(let reason): return "[\(time)] \(who): [cannot be read: \(reason)]"
     }
 }

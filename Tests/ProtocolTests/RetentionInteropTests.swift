@@ -81,4 +81,45 @@ struct RetentionInteropTests {
         #expect(status == 0, "\(output)")
         #expect(output.contains("retention interop check: 0 failed"), "\(output)")
     }
+
+    @Test("key.period both ways: Python's event verifies and reads in Swift, its key id and its wrap agree; Swift's passes Python's checks")
+    func periodKey() async throws {
+        let (status, output) = try await python([Self.script, "period-key"])
+        #expect(status == 0, "\(output)")
+        let made = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        let event = try Event(bytes: Base64URL.decode(try #require(made["event"] as? String)))
+        #expect(event.kind == .keyPeriod && event.conversation == .keysFeed)
+        let key = try PeriodKey(content: event.content)
+        #expect(key.start == made["start"] as? UInt64 && key.end == made["end"] as? UInt64)
+        #expect(key.content == event.content, "Swift writes the content Python wrote, byte for byte")
+        #expect(Hex.encode(key.keyID(staff: event.author)) == made["keyId"] as? String)
+        let secret = try BoxKeyPair(secretKey: Hex.decode(try #require(made["periodSecret"] as? String)))
+        #expect(secret.publicKey == key.boxKey)
+        let wrapBytes = try Base64URL.decode(try #require(made["wrap"] as? String))
+        let opened = try ConversationOpened(content: BoxKeyPair.generate().publicKey.bytes + [1, 0] + wrapBytes)
+        let wrap = try #require(opened.wraps.first)
+        #expect(wrap.recipient == key.keyID(staff: event.author))
+        let visitorBox = try BoxPublicKey(Base64URL.decode(try #require(made["visitorBox"] as? String)))
+        #expect(Hex.encode(try wrap.open(with: secret, from: visitorBox).copyBytes()) == made["wrappedKey"] as? String)
+
+        // Swift to Python.
+        let staff = SigningKeyPair.generate(), period = BoxKeyPair.generate(), visitor = BoxKeyPair.generate()
+        let mine = try PeriodKey(start: 1_798_761_600_000, end: 1_801_440_000_000, boxKey: period.publicKey)
+        let published = try Event(kind: .keyPeriod, conversation: .keysFeed, clientTimeMilliseconds: 1, content: mine.content, signer: staff)
+        let conversationKey = SecureBytes.random(count: 32)
+        let mineWrap = Wrap(key: conversationKey, to: mine.keyID(staff: staff.publicKey), recipientKey: period.publicKey, from: visitor)
+        let wrapContent = ConversationOpened(visitorBoxKey: visitor.publicKey, wraps: [mineWrap]).content
+        let item: [String: Any] = [
+            "event": Base64URL.encode(published.bytes), "start": mine.start, "end": mine.end,
+            "periodSecret": Hex.encode(period.secretKey.copyBytes()), "keyId": Hex.encode(mine.keyID(staff: staff.publicKey)),
+            "wrap": Base64URL.encode(Array(wrapContent.suffix(Wrap.count))), "sender": Base64URL.encode(visitor.publicKey.bytes),
+            "wrappedKey": Hex.encode(conversationKey.copyBytes()),
+        ]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("netreach-period-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try JSONSerialization.data(withJSONObject: item).write(to: file)
+        let (checked, said) = try await python([Self.script, "check-period-key", file.path])
+        #expect(checked == 0, "\(said)")
+        #expect(said.contains("period key interop check: 0 failed"), "\(said)")
+    }
 }

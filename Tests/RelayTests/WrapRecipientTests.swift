@@ -53,4 +53,109 @@ struct WrapRecipientTests {
             #expect(try await relay.core.store.streamVersion(stream) == 1, "only the opening and sam's own wrap are stored")
         }
     }
+
+    // MARK: Period keys (docs/KEYS.md, "Period keys")
+
+    static func opening(_ visitor: VisitorClient, to recipients: [(id: [UInt8], box: BoxPublicKey)]) throws -> Event {
+        let wraps = recipients.map { Wrap(key: visitor.conversationKey, to: $0.id, recipientKey: $0.box, from: visitor.identity.box) }
+            + [Wrap(key: visitor.conversationKey, to: KeyID(visitor.identity.signing.publicKey).bytes,
+                    recipientKey: visitor.identity.box.publicKey, from: visitor.identity.box)]
+        return try Event(kind: .conversationOpened, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                         content: ConversationOpened(visitorBoxKey: visitor.identity.box.publicKey, wraps: wraps).content,
+                         signer: visitor.identity.signing)
+    }
+
+    static func periodEvent(_ start: String, _ end: String, box: BoxPublicKey, by signer: SigningKeyPair,
+                            in conversation: ConversationID = .keysFeed) throws -> Event {
+        let key = try PeriodKey(start: RetentionTests.Calendar.milliseconds(start) - 43_200_000,
+                                end: RetentionTests.Calendar.milliseconds(end) - 43_200_000, boxKey: box)
+        return try Event(kind: .keyPeriod, conversation: conversation, clientTimeMilliseconds: 0, content: key.content, signer: signer)
+    }
+
+    @Test("a staff member publishes a period key: the keyring serves it, a visitor's opening wrapped to it alone is taken and opens with its secret; bad period keys are refused")
+    func periodKeys() async throws {
+        let calendar = RetentionTests.Calendar("2026-12-10")
+        let deployment = try Deployment()
+        try await withTestRelay(directory: try deployment.keyring(), clock: calendar.clock) { relay in
+            let sam = deployment.member("sam"), alex = deployment.member("alex")
+            let samClient = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+            let alexClient = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+            defer { Task { await samClient.close(); await alexClient.close() } }
+            _ = await samClient.authenticate(sam.signing, role: .staff)
+            _ = await alexClient.authenticate(alex.signing, role: .staff)
+            let december = BoxKeyPair.generate(), alexDecember = BoxKeyPair.generate()
+            let published = try Self.periodEvent("2026-12-01", "2027-01-01", box: december.publicKey, by: sam.signing)
+            #expect(await samClient.append(published, rid: "p")?["t"] as? String == "ack")
+            #expect(await samClient.append(published, rid: "again")?["duplicate"] as? Bool == true, "a retry is a duplicate")
+            let alexKey = try Self.periodEvent("2026-12-01", "2027-01-01", box: alexDecember.publicKey, by: alex.signing)
+            #expect(await alexClient.append(alexKey, rid: "p")?["t"] as? String == "ack")
+
+            // Bad period keys: each refused, and none stored.
+            func refusal(_ event: Event, _ connection: TestClient, _ words: String) async {
+                let answer = await connection.append(event, rid: "bad")
+                #expect(answer?["code"] as? String == "forbidden", "\(answer?.text ?? "no answer")")
+                #expect((answer?["message"] as? String ?? "").contains(words), "\(answer?.text ?? "no answer")")
+            }
+            await refusal(try Self.periodEvent("2026-12-15", "2027-01-15", box: BoxKeyPair.generate().publicKey, by: sam.signing),
+                          samClient, "overlaps")
+            await refusal(try Self.periodEvent("2026-11-01", "2026-12-01", box: BoxKeyPair.generate().publicKey, by: sam.signing),
+                          samClient, "is over")
+            await refusal(try Self.periodEvent("2028-02-01", "2028-03-01", box: BoxKeyPair.generate().publicKey, by: sam.signing),
+                          samClient, "more than 400 days")
+            await refusal(try Self.periodEvent("2027-01-01", "2027-02-01", box: sam.box.publicKey, by: sam.signing), samClient, "enrolled")
+            await refusal(try Self.periodEvent("2027-01-01", "2027-02-01", box: december.publicKey, by: sam.signing), samClient,
+                          "already published")
+            await refusal(try Self.periodEvent("2027-01-01", "2027-02-01", box: BoxKeyPair.generate().publicKey, by: sam.signing,
+                                               in: .policyFeed), samClient, "key.period goes to its feed")
+            let visitor = VisitorClient()
+            let visitorClient = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+            defer { Task { await visitorClient.close() } }
+            _ = await visitorClient.authenticate(visitor.identity.signing, role: .visitor)
+            await refusal(try Self.periodEvent("2027-01-01", "2027-02-01", box: BoxKeyPair.generate().publicKey,
+                                               by: visitor.identity.signing), visitorClient, "for staff only")
+            let feed = try StreamName(ConversationID.keysFeed.streamName)
+            #expect(try await relay.core.store.streamVersion(feed) == 1, "only sam's and alex's keys are stored")
+
+            // The keyring serves both, as signed events.
+            let (_, data) = try await HTTPTests.get(relay.httpBase + "/v1/keyring")
+            let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let periods = try #require(document["periods"] as? [String])
+            #expect(Set(periods) == [Base64URL.encode(published.bytes), Base64URL.encode(alexKey.bytes)])
+
+            // A visitor's opening wrapped to sam's period key alone: taken, and it opens with the period secret only.
+            let samPeriodID = try PeriodKey(content: published.content).keyID(staff: sam.signing.publicKey)
+            #expect(await visitorClient.open(try Self.opening(visitor, to: [(samPeriodID, december.publicKey)]))?["t"] as? String == "ack")
+            let stored = try #require(try await relay.core.store.readStream(try StreamName(visitor.identity.conversation.streamName),
+                                                                           fromVersion: 0, maxCount: 1).first)
+            let opened = try ConversationOpened(content: try Event(bytes: stored.payload).content)
+            let wrap = try #require(opened.wraps.first { $0.recipient == samPeriodID })
+            #expect(try wrap.open(with: december, from: visitor.identity.box.publicKey).isEqual(to: visitor.conversationKey))
+            #expect(throws: ProtocolError.self) { try wrap.open(with: sam.box, from: visitor.identity.box.publicKey) }
+
+            // alex leaves: a wrap to alex's period key is refused, naming alex, and alex's key leaves the keyring.
+            await relay.core.replaceDirectory(try deployment.keyring(revoking: ["alex"]))
+            let alexPeriodID = try PeriodKey(content: alexKey.content).keyID(staff: alex.signing.publicKey)
+            func share(to id: [UInt8], _ box: BoxPublicKey) throws -> Event {
+                let wrap = Wrap(key: visitor.conversationKey, to: id, recipientKey: box, from: sam.box)
+                return try Event(kind: .keyWrapped, conversation: visitor.identity.conversation, clientTimeMilliseconds: 0,
+                                 content: KeyWrapped(purpose: .conversationKey, wraps: [wrap]).content, signer: sam.signing)
+            }
+            await refusal(try share(to: alexPeriodID, alexDecember.publicKey), samClient, "alex")
+            let (_, after) = try await HTTPTests.get(relay.httpBase + "/v1/keyring")
+            let served = try #require(try JSONSerialization.jsonObject(with: after) as? [String: Any])["periods"] as? [String]
+            #expect(served == [Base64URL.encode(published.bytes)])
+
+            // February: sam's December key is over; wraps to it are refused, and an opening for it alone reads for nobody.
+            calendar.set("2027-02-10")
+            await refusal(try share(to: samPeriodID, december.publicKey), samClient, "period ended")
+            let late = VisitorClient()
+            let lateClient = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+            defer { Task { await lateClient.close() } }
+            _ = await lateClient.authenticate(late.identity.signing, role: .visitor)
+            let refused = await lateClient.open(try Self.opening(late, to: [(samPeriodID, december.publicKey)]))
+            #expect(refused?["code"] as? String == "forbidden", "\(refused?.text ?? "")")
+            #expect(await lateClient.open(try Self.opening(late, to: [(sam.keyID, sam.box.publicKey)]))?["t"] as? String == "ack",
+                    "with no period key in force, the enrolled key still reads")
+        }
+    }
 }

@@ -120,7 +120,7 @@ public struct RelayLogCheck: Sendable {
             guard record.type.value == "checkpoint.signed" else { return nil }
             return checkCheckpoint(record)
         }
-        guard stream.hasPrefix("conv:") || [ConversationID.alertFeed, .policyFeed, .reportsFeed].contains(where: { $0.streamName == stream })
+        guard stream.hasPrefix("conv:") || ConversationID.feedStreamNames.contains(stream)
         else { return nil }
         if record.isRedacted {
             // Erased: the chain still covers its hash; the replica must have let it go too.

@@ -200,7 +200,7 @@ public enum RelayLogVerification {
         return pages.contains { page in
             page.records.contains { record in
                 let stream = record.stream.value
-                return (stream.hasPrefix("conv:") || ["alerts", "policy", "reports"].contains(stream)) && !record.isRedacted
+                return (stream.hasPrefix("conv:") || ConversationID.feedStreamNames.contains(stream)) && !record.isRedacted
                     && !held.contains(record.position)
             }
         }

@@ -31,7 +31,7 @@ struct KeyResolver {
         case .noteAdded, .conversationClosed, .incidentShared: staffSealed.append(stored.event.content)
         case .conversationTransferred: staffSealed.append(Array(stored.event.content.dropFirst(KeyID.count)))
         case .messagePosted, .conversationClaimed, .incidentReported, .consentChanged, .alertPublished, .feedbackGiven,
-             .erasureRequested, .contentErased, .policySet, .figuresSealed: break
+             .erasureRequested, .contentErased, .policySet, .figuresSealed, .keyPeriod: break
         }
     }
 

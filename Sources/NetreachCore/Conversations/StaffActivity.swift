@@ -35,7 +35,7 @@ public struct StaffActivity: Hashable, Sendable {
         case .incidentReported, .consentChanged: record.incidentRecords += 1
         case .incidentShared: record.incidentsShared += 1
         case .alertPublished: record.alertsPublished += 1
-        case .conversationOpened, .feedbackGiven, .erasureRequested, .contentErased, .policySet, .figuresSealed: break
+        case .conversationOpened, .feedbackGiven, .erasureRequested, .contentErased, .policySet, .figuresSealed, .keyPeriod: break
         }
         records[author] = record
     }

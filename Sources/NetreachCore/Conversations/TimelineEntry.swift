@@ -45,7 +45,7 @@ public struct TimelineEntry: Hashable, Sendable {
             guard let receiver = try? KeyID(bytes: Array(event.content.prefix(KeyID.count))) else { return .malformed }
             return .transferred(to: receiver)
         case .messagePosted, .conversationClaimed, .conversationClosed, .noteAdded, .incidentReported, .consentChanged,
-             .incidentShared, .alertPublished, .feedbackGiven, .erasureRequested, .contentErased, .policySet, .figuresSealed:
+             .incidentShared, .alertPublished, .feedbackGiven, .erasureRequested, .contentErased, .policySet, .figuresSealed, .keyPeriod:
             return .none
         }
     }

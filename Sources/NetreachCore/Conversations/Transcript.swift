@@ -134,6 +134,10 @@ public enum Transcript {
             do { return (.figuresSealed(try SealedFigures(content: content).quarter), nil) } catch {
                 return (.undecryptable(reason: "the sealed figures do not read: \(error.message)"), nil)
             }
+        case .keyPeriod:
+            do { return (.periodKey(try PeriodKey(content: content)), nil) } catch {
+                return (.undecryptable(reason: "the period key does not read: \(error.message)"), nil)
+            }
         }
     }
 

@@ -39,6 +39,8 @@ public struct TranscriptEntry: Hashable, Sendable {
         case policy(RetentionPolicy)
         /// A quarter's figures were sealed (the reports feed; used by `netreach report quarterly`).
         case figuresSealed(Quarter)
+        /// A staff member published their encryption key for a period (the keys feed).
+        case periodKey(PeriodKey)
         /// The event could not be read at all.
         case undecryptable(reason: String)
     }

@@ -36,18 +36,28 @@ public struct ConversationID: Hashable, Sendable, CustomStringConvertible {
     /// Not a conversation: the id of the supervisors' sealed quarterly figures (`figures.sealed`).
     public static let reportsFeed = try! ConversationID([UInt8](repeating: 0, count: count - 1) + [2])
 
-    /// Whether this is one of the three ids that are not a visitor's conversation.
-    public var isFeed: Bool { self == .alertFeed || self == .policyFeed || self == .reportsFeed }
+    /// Not a conversation: the id of the staff's period keys (`key.period`, docs/KEYS.md "Period keys").
+    public static let keysFeed = try! ConversationID([UInt8](repeating: 0, count: count - 1) + [3])
+
+    /// The four ids that are not a visitor's conversation.
+    public static let feeds: [ConversationID] = [.alertFeed, .policyFeed, .reportsFeed, .keysFeed]
+
+    /// The streams of the feeds: `alerts`, `policy`, `reports`, `keys`.
+    public static let feedStreamNames: Set<String> = Set(feeds.map(\.streamName))
+
+    /// Whether this is one of the four ids that are not a visitor's conversation.
+    public var isFeed: Bool { self == .alertFeed || self == .policyFeed || self == .reportsFeed || self == .keysFeed }
 
     /// This id when it is a visitor's conversation; nil for a feed.
     public var visitorConversation: ConversationID? { isFeed ? nil : self }
 
-    /// The event log stream that holds this conversation; `alerts`, `policy` and `reports` for the feeds.
+    /// The event log stream that holds this conversation; `alerts`, `policy`, `reports` and `keys` for the feeds.
     public var streamName: String {
         switch self {
         case .alertFeed: "alerts"
         case .policyFeed: "policy"
         case .reportsFeed: "reports"
+        case .keysFeed: "keys"
         default: "conv:" + base64URL
         }
     }
@@ -58,6 +68,7 @@ public struct ConversationID: Hashable, Sendable, CustomStringConvertible {
         case .alertPublished: .alertFeed
         case .policySet: .policyFeed
         case .figuresSealed: .reportsFeed
+        case .keyPeriod: .keysFeed
         default: nil
         }
     }

@@ -18,6 +18,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     case contentErased = 14
     case policySet = 15
     case figuresSealed = 16
+    case keyPeriod = 17
 
     /// The name used on the wire and as the event log type.
     public var name: String {
@@ -38,6 +39,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case .contentErased: "content.erased"
         case .policySet: "policy.set"
         case .figuresSealed: "figures.sealed"
+        case .keyPeriod: "key.period"
         }
     }
 
@@ -60,6 +62,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case "content.erased": self = .contentErased
         case "policy.set": self = .policySet
         case "figures.sealed": self = .figuresSealed
+        case "key.period": self = .keyPeriod
         default: return nil
         }
     }
@@ -88,7 +91,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         // An erasure record lists the kinds and times of staff-only events (notes, transfers), and an
         // order its reason: the visitor learns of an erasure from `ready` (`erased`) instead.
         case .keyWrapped, .conversationTransferred, .noteAdded, .incidentShared, .alertPublished, .policySet, .figuresSealed,
-             .erasureRequested, .contentErased: false
+             .erasureRequested, .contentErased, .keyPeriod: false
         }
     }
 }

@@ -7,6 +7,8 @@ PyNaCl (Debian's python3-nacl) and hashlib, to prove the Swift implementation sp
   protocol_interop.py verify FILE      check events written by another implementation (JSON list of b64u)
   protocol_interop.py retention        print erasure, policy and sealed-figures documents made here (JSON)
   protocol_interop.py check-retention FILE   check the same documents made by another implementation
+  protocol_interop.py period-key       print a key.period event and a wrap to its key made here (JSON)
+  protocol_interop.py check-period-key FILE  check the same made by another implementation
 """
 import base64
 import hashlib
@@ -22,7 +24,8 @@ WORDLIST = "/usr/lib/python3/dist-packages/mnemonic/wordlist/english.txt"
 KINDS = {1: "conversation.opened", 2: "key.wrapped", 3: "message.posted", 4: "conversation.claimed",
          5: "conversation.transferred", 6: "conversation.closed", 7: "note.added", 8: "incident.reported",
          9: "consent.changed", 10: "incident.shared", 11: "alert.published", 12: "feedback.given",
-         13: "erasure.requested", 14: "content.erased", 15: "policy.set", 16: "figures.sealed"}
+         13: "erasure.requested", 14: "content.erased", 15: "policy.set", 16: "figures.sealed",
+         17: "key.period"}
 
 
 def ctx(name):
@@ -299,6 +302,57 @@ def check_retention(path):
     return 1 if failures else 0
 
 
+PERIOD_SECRET = H(b"netreach interop period key")[:32]
+PERIOD_START, PERIOD_END = 1796083200000, 1798761600000  # 2026-12-01 and 2027-01-01, UTC
+KEYS_FEED = b"\x00" * 15 + b"\x03"
+VISITOR_BOX = H(b"netreach interop visitor box")[:32]
+
+
+def period_key_id(staff_sign_public, box_public):
+    return H(ctx("period-key-id") + staff_sign_public + box_public)[:16]
+
+
+def period_key():
+    """A supervisor's key.period for December 2026, and a conversation key wrapped to it by a visitor."""
+    sign = SigningKey(SUPERVISOR[:32])
+    period = PrivateKey(PERIOD_SECRET)
+    content = b"\x01" + struct.pack("<QQ", PERIOD_START, PERIOD_END) + bytes(period.public_key)
+    published = event(17, bytes(range(0xA0, 0xB0)), KEYS_FEED, 1796083200000, sign, content)
+    visitor_box = PrivateKey(VISITOR_BOX)
+    key_id = period_key_id(bytes(sign.verify_key), bytes(period.public_key))
+    wrap = key_id + WRAP_NONCE + b.crypto_box(FIGURES_KEY, WRAP_NONCE, bytes(period.public_key), bytes(visitor_box))
+    return {"event": b64u(published), "keyId": key_id.hex(), "periodSecret": PERIOD_SECRET.hex(), "wrap": b64u(wrap),
+            "visitorBox": b64u(bytes(visitor_box.public_key)), "wrappedKey": FIGURES_KEY.hex(),
+            "start": PERIOD_START, "end": PERIOD_END}
+
+
+def check_period_key(path):
+    """Swift's key.period: the kind, the signature, the layout, the key id, and its wrap opens with the period secret."""
+    with open(path) as f:
+        item = json.load(f)
+    failures = 0
+    try:
+        parsed = parse_event(unb64u(item["event"]))
+        assert parsed["kind"] == "key.period" and parsed["conversation"] == KEYS_FEED, "kind and feed"
+        content = parsed["content"]
+        assert len(content) == 49 and content[0] == 1, "layout"
+        start, end = struct.unpack("<QQ", content[1:17])
+        assert (start, end) == (item["start"], item["end"]), "period"
+        box_public = content[17:49]
+        secret = PrivateKey(bytes.fromhex(item["periodSecret"]))
+        assert bytes(secret.public_key) == box_public, "the published key is the period secret's"
+        assert period_key_id(parsed["author"], box_public).hex() == item["keyId"], "key id"
+        wrap = unb64u(item["wrap"])
+        assert wrap[:16].hex() == item["keyId"], "the wrap names the period key"
+        opened = b.crypto_box_open(wrap[40:], wrap[16:40], unb64u(item["sender"]), bytes(secret))
+        assert opened.hex() == item["wrappedKey"], "the wrapped key"
+    except Exception as error:  # noqa: BLE001 - the failure is reported, then counted
+        failures += 1
+        print("FAIL %s" % error, file=sys.stderr)
+    print("period key interop check: %d failed" % failures)
+    return 1 if failures else 0
+
+
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "example":
         for name, value in example():
@@ -313,6 +367,11 @@ def main():
         return 0
     if len(sys.argv) == 3 and sys.argv[1] == "check-retention":
         return check_retention(sys.argv[2])
+    if len(sys.argv) == 2 and sys.argv[1] == "period-key":
+        print(json.dumps(period_key()))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "check-period-key":
+        return check_period_key(sys.argv[2])
     print(__doc__, file=sys.stderr)
     return 2
 
