@@ -172,7 +172,7 @@ public final class RelayCore: Sendable {
         if verified.kind != .erasureRequested, !verified.conversation.isFeed, retention.isErased(verified.conversation) {
             // Checked before the conversation's erasure began, stored while it ran: erased with it, and not acknowledged.
             do {
-                let erased = try await retention.eraseLateArrivals(in: verified.conversation)
+                let erased = try await retention.eraseLateArrival(at: result.lastPosition, in: verified.conversation)
                 logger.notice("erased an event stored during its conversation's erasure",
                               metadata: ["conversation": "\(verified.conversation)", "events": "\(erased)"])
             } catch {

@@ -16,8 +16,9 @@ enum WebSocketProbe {
     }
 
     /// Connects, sends `frames` (after `prelude`, built from the relay's `hello`), reads until the
-    /// relay closes, and fails after `timeout` if it never does.
-    static func run(url: String, timeout: Duration = .seconds(20),
+    /// relay closes, and fails after `timeout` if it never does (a minute: a loaded CI with every suite at
+    /// once once kept five probes waiting past 20 s).
+    static func run(url: String, timeout: Duration = .seconds(60),
                     frames: @escaping @Sendable (_ hello: [String: any Sendable]) -> [WebSocketFrame]) async throws -> Outcome {
         let collected = Collected()
         let logger = {

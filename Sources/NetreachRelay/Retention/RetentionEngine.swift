@@ -250,18 +250,22 @@ public final class RetentionEngine: Sendable {
         return report.eventsErased
     }
 
-    /// Erases what reached a conversation after it was erased whole: an append checked just before
-    /// the erasure began and stored while it ran (a staff reply crossing the visitor's "Delete this
-    /// chat"). It falls under the same request or rule as the erasure it missed. Returns how many
-    /// events it erased (0 when the conversation is not erased whole, or nothing was left).
-    public func eraseLateArrivals(in conversation: ConversationID) async throws(EventLogError) -> Int {
+    /// Erases an event that reached a conversation after it was erased whole: an append checked just
+    /// before the erasure began and stored while it ran (a staff reply crossing the visitor's "Delete
+    /// this chat"). It is listed in a record of its own under the same request or rule as the erasure
+    /// it missed, then zeroed. Returns how many events it erased (0 when the conversation is not
+    /// erased whole, or the event was zeroed already: the erasure's own read found it).
+    public func eraseLateArrival(at position: UInt64, in conversation: ConversationID) async throws(EventLogError) -> Int {
         let (erased, tracked, policy) = state.withLock { ($0.erased.contains(conversation), $0.conversations[conversation], $0.policy) }
         guard erased else { return 0 }
+        let stream = try StreamName(conversation.streamName)
+        guard let record = try await store.read(from: position, maxCount: 1).first, record.position == position,
+              record.stream == stream, !record.isRedacted else { return 0 }
         let rule = tracked?.request?.rule ?? .retentionConversation
         let reference = tracked?.request?.reference ?? policy.eventID ?? [UInt8](repeating: 0, count: 16)
         var report = SweepReport()
-        try await erase(conversation, scope: .whole, rule: rule, reference: reference,
-                        days: tracked?.request == nil ? policy.policy.messagesDays : 0, report: &report)
+        try await self.record([record], in: conversation, stream: stream, rule: rule, reference: reference,
+                              days: tracked?.request == nil ? policy.policy.messagesDays : 0, report: &report)
         return report.eventsErased
     }
 
