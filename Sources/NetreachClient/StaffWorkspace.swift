@@ -10,6 +10,10 @@ public struct StaffWorkspace: Sendable {
     public let organisation: OrganisationPublicKey
     public let session: StaffSession
     public let replica: LocalReplica
+    /// This staff member's period keys still held (docs/KEYS.md, "Period keys").
+    public private(set) var periodKeys: [HeldPeriodKey] = []
+    /// What the period keys' upkeep has to say (a key destroyed, one that could not be published).
+    public private(set) var periodNotes: [String] = []
 
     public var credentials: StaffCredentials { session.credentials }
     public var keyring: Keyring { session.keyring }
@@ -40,7 +44,10 @@ public struct StaffWorkspace: Sendable {
                 await replica.close()
                 throw error
             }
-            return StaffWorkspace(home: home, settings: settings, organisation: organisation, session: session, replica: replica)
+            var workspace = StaffWorkspace(home: home, settings: settings, organisation: organisation, session: session, replica: replica)
+            (workspace.periodKeys, workspace.periodNotes, _) = await PeriodKeyUpkeep.run(home: home, credentials: credentials, session: session,
+                                                                                        replica: replica, now: Self.now())
+            return workspace
         } catch {
             await replica.close()
             throw error
@@ -56,7 +63,20 @@ public struct StaffWorkspace: Sendable {
             await replica.close()
             throw error
         }
-        return StaffWorkspace(home: home, settings: settings, organisation: organisation, session: session, replica: replica)
+        var workspace = StaffWorkspace(home: home, settings: settings, organisation: organisation, session: session, replica: replica)
+        let published: Bool
+        (workspace.periodKeys, workspace.periodNotes, published) = await PeriodKeyUpkeep.run(home: home, credentials: credentials,
+                                                                                            session: session, replica: replica, now: Self.now())
+        // What was published reaches the replica with the next sync: taken now, so that this command wraps to it.
+        if published { _ = try? await session.sync(into: replica) }
+        return workspace
+    }
+
+    static func now() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+
+    /// The staff member's secrets for reading: enrolled keys and held period keys.
+    public var secrets: StaffSecrets {
+        StaffSecrets(signing: credentials.signing, box: credentials.box, periodBoxes: periodKeys.map(\.secret))
     }
 
     /// For an offline workspace, the line to show first: when the replica last caught up, and how far.

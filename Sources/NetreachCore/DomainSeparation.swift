@@ -43,6 +43,8 @@ public struct DomainSeparation: Hashable, Sendable, CustomStringConvertible {
 
     /// The 16-byte id that names a staff member's period key in a wrap (docs/KEYS.md, "Period keys").
     public static let periodKeyID = DomainSeparation("netreach/v1/period-key-id")
+    /// The key that encrypts a staff member's period key secrets on their machine.
+    public static let periodKeysFile = DomainSeparation("netreach/v1/period-keys-file")
 
     /// The bytes that precede a message of this kind: the context and a zero byte.
     public var prefix: [UInt8] { Array(context.utf8) + [0] }

@@ -249,7 +249,7 @@ struct ChatLoop {
         try await work.catchUp()
         let events = try await work.workspace.replica.events(of: conversation)
         let entries = Transcript.build(events: events, keys: work.keys(for: events), keyring: work.workspace.keyring)
-        let sharing = keySharing(in: events, keyring: work.workspace.keyring)
+        let sharing = keySharing(in: events, keyring: work.workspace.keyring, periods: try await work.periodDirectory())
         for entry in entries where shownPosition.map({ entry.position > $0 }) ?? true {
             let line = transcriptLine(entry, keySharing: sharing)
             if let editor { editor.printAbove(line) } else { printToStandardOutput(line) }

@@ -29,7 +29,9 @@ struct TranscriptCommand: AsyncParsableCommand {
                 let conversation = try await work.conversation(matching: id)
                 let events = try await work.events(of: conversation)
                 let entries = Transcript.build(events: events, keys: work.keys(for: events), keyring: workspace.keyring)
-                let sharing = keySharing(in: events, keyring: workspace.keyring)
+                let sharing = keySharing(in: events, keyring: workspace.keyring,
+                                         periods: PeriodKeyDirectory(events: try await workspace.replica.events(of: .keysFeed),
+                                                                     keyring: workspace.keyring))
                 if format == .table {
                     for entry in entries { print(transcriptLine(entry, keySharing: sharing)) }
                 } else {

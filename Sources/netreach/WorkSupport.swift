@@ -22,6 +22,7 @@ func openWorkspace(_ passphrase: PassphraseOptions, allowOffline: Bool = false) 
     do {
         let workspace = try await StaffWorkspace.open(home: home, credentials: credentials, allowOffline: allowOffline)
         if let note = await workspace.offlineNote { printToStandardError(note) }
+        for note in workspace.periodNotes { printToStandardError(note) }
         return workspace
     } catch let failure as StaffSession.Failure {
         throw CommandFailure(failure.description)
@@ -100,12 +101,15 @@ func describe(_ shared: IncidentShared) -> String {
 
 /// What each `key.wrapped` of a conversation did, by log position, in words: the first staff key is
 /// made for every staff member (no colleague is involved), a transfer shares keys with its receiver.
-func keySharing(in events: [StoredEvent], keyring: Keyring) -> [UInt64: String] {
+/// A wrap may name a member's period key (`periods`): it is theirs.
+func keySharing(in events: [StoredEvent], keyring: Keyring, periods: PeriodKeyDirectory) -> [UInt64: String] {
     var texts: [UInt64: String] = [:]
+    // The enrolled key id a recipient stands for: itself, or the period key's author's.
+    func owner(_ id: [UInt8]) -> [UInt8] { periods.published(keyID: id).map { KeyID($0.author).bytes } ?? id }
     for stored in events where stored.kind == .keyWrapped {
         guard let wrapped = try? KeyWrapped(content: stored.event.content) else { continue }
         let key = wrapped.purpose == .staffKey ? "staff key (for notes and the wrap-up)" : "conversation key"
-        let recipients = wrapped.wraps.map(\.recipient).filter { $0 != stored.authorKeyID.bytes }
+        let recipients = wrapped.wraps.map { owner($0.recipient) }.filter { $0 != stored.authorKeyID.bytes }
         if wrapped.purpose == .staffKey && recipients.count < wrapped.wraps.count {
             texts[stored.position] = "made the \(key) for every staff member (\(wrapped.wraps.count))"
         } else {

@@ -6,7 +6,7 @@ import Sodium
 import Testing
 
 extension BrowserTests {
-    @Test("a visitor deletes their chat from the page: it says what it does and cannot undo, the relay erases it, the phone forgets it; a page whose keyring went stale opens with the fresh one")
+    @Test("a visitor deletes their chat from the page: it says what it does and cannot undo, the relay erases it, the phone forgets it; a page whose keyring went stale opens with the fresh one; it wraps to sam's period key")
     func deleteThisChat() async throws {
         let deployment = try Deployment()
         let sam = deployment.member("sam"), alex = deployment.member("alex")
@@ -15,6 +15,13 @@ extension BrowserTests {
         try await withTestRelay(directory: try deployment.keyring(), powBits: 12) { relay in
             let staff = try await Self.staffConnection(relay, sam, from: 0)
             defer { Task { await staff.close() } }
+            // sam's client has published this month's period key: the page wraps to it, not to sam's enrolled key.
+            let period = PeriodKey.month(containing: UInt64(Date().timeIntervalSince1970 * 1000))
+            let samPeriod = try PeriodKey(start: period.start, end: period.end, boxKey: BoxKeyPair.generate().publicKey)
+            let published = try Event(kind: .keyPeriod, conversation: .keysFeed, clientTimeMilliseconds: 0, content: samPeriod.content,
+                                      signer: sam.signing)
+            #expect(await staff.append(published, rid: "period")?["t"] as? String == "ack")
+            let samPeriodID = samPeriod.keyID(staff: sam.signing.publicKey)
             let browser = try ChildProcess("/usr/bin/python3", [Self.fixtures.appendingPathComponent("browser_delete.py").path, relay.httpBase,
                                                                  marker])
             // The page has loaded the keyring with alex in it; alex leaves before the visitor starts.
@@ -31,7 +38,8 @@ extension BrowserTests {
                       let text = message["event"] as? String, let event = try? Event(bytes: Base64URL.decode(text)) else { continue }
                 if event.kind == .conversationOpened {
                     let wraps = try ConversationOpened(content: event.content).wraps.map(\.recipient)
-                    #expect(wraps.contains(sam.keyID) && !wraps.contains(alex.keyID), "the opening is wrapped to the revoked key")
+                    #expect(!wraps.contains(alex.keyID), "the opening is wrapped to the revoked key")
+                    #expect(wraps.contains(samPeriodID) && !wraps.contains(sam.keyID), "the opening is not wrapped to sam's period key")
                 }
                 if event.kind == .messagePosted {
                     sealed = event.content

@@ -114,14 +114,14 @@ struct RetentionTests {
             defer { for connection in staff { Task { await connection.close() } } }
             // Each connection sends its replies without waiting for answers, so that some are in flight when the delete lands.
             var replies: [(connection: Int, rid: String, content: [UInt8])] = []
-            for round in 0..<60 {
+            for round in 0..<25 {
                 for (index, connection) in staff.enumerated() {
                     let reply = try Self.event(.messagePosted, conversation,
                                                try SealedText.seal("reply \(round) on \(index)", key: visitor.conversationKey), by: sam.signing)
                     connection.send(["t": "append", "rid": "r\(round)", "event": Base64URL.encode(reply.bytes)])
                     replies.append((index, "r\(round)", reply.content))
                 }
-                if round == 20 {
+                if round == 8 {
                     let request = try Self.event(.erasureRequested, conversation, ErasureRequest(reason: .visitorRequest).content,
                                                  by: visitor.identity.signing)
                     client.send(["t": "append", "rid": "delete", "event": Base64URL.encode(request.bytes)])
@@ -409,6 +409,115 @@ struct RetentionTests {
             #expect(last.conversationsErased == 1)
             #expect(!Self.holds(relay.dataDirectoryBytes(), ciphertexts["B report"]!))
             #expect(try await relay.core.retention.sweep().records == 0, "a second sweep found more to do")
+        }
+    }
+
+    @Test("keys that expire: once a chat is erased and its period is over, sam's client destroys the period key; a backup from before and a copy of sam's folder from after cannot open the chat, a folder copied before still could, and a current chat still opens")
+    func periodKeyDestruction() async throws {
+        let calendar = Calendar("2026-01-15")
+        let deployment = try Deployment(staffNames: ["sam", "jo"], supervisors: ["jo"])
+        let work = NSTemporaryDirectory() + "netreach-period-keys-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try await withTestRelay(directory: try deployment.keyring(), clock: calendar.clock) { relay in
+            let sam = deployment.member("sam"), jo = deployment.member("jo")
+            let keyring = try deployment.keyring()
+            let home = try NetreachHome(path: work + "/sam")
+            try home.createFolder()
+            let secrets = SecureBytes(count: 64) { out in
+                sam.signing.seed.withByteInput { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+                sam.box.secretKey.withByteInput { (out.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            }
+            let credentials = try StaffCredentials(name: StaffName("sam"), secrets: secrets)
+            let replica = LocalReplica(directory: home.replicaPath)
+            let session = try await StaffSession.open(relay: relay.httpBase, credentials: credentials, organisation: deployment.organisation)
+            defer { Task { await session.close(); await replica.close() } }
+            func upkeep() async throws -> (held: [HeldPeriodKey], notes: [String]) {
+                try await session.sync(into: replica)
+                let outcome = await PeriodKeyUpkeep.run(home: home, credentials: credentials, session: session, replica: replica,
+                                                        now: calendar.value)
+                try await session.sync(into: replica)
+                return (outcome.held, outcome.notes)
+            }
+            let samMember = try #require(keyring.member(signKey: sam.signing.publicKey))
+            // A visitor's chat wrapped as the page wraps it: to sam's key in force.
+            func chat(_ text: String) async throws -> (id: ConversationID, message: Event) {
+                let periods = PeriodKeyDirectory(events: try await replica.events(of: .keysFeed), keyring: keyring)
+                let recipient = periods.recipient(for: samMember, at: calendar.value)
+                #expect(recipient.id != samMember.keyID.bytes, "no period key in force for sam")
+                let visitor = VisitorClient()
+                let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+                defer { Task { await client.close() } }
+                _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+                #expect(await client.open(try WrapRecipientTests.opening(visitor, to: [(recipient.id, recipient.box)]))?["t"] as? String == "ack")
+                let message = try visitor.message(text)
+                #expect(await client.append(message, rid: "m")?["t"] as? String == "ack")
+                return (visitor.identity.conversation, message)
+            }
+            func reads(_ events: [StoredEvent], message: Event, with held: [HeldPeriodKey]) -> Bool {
+                let me = StaffSecrets(signing: sam.signing, box: sam.box, periodBoxes: held.map(\.secret))
+                guard let key = ConversationKeys.resolve(events: events, me: me, keyring: keyring).conversationKey else { return false }
+                return (try? SealedText.open(message.content, key: key)) != nil
+            }
+
+            // January: the client makes and publishes January's and February's keys; A is wrapped to January's.
+            let january = try await upkeep()
+            #expect(january.held.map(\.key.periodText) == ["2026-01-01T00:00:00Z – 2026-02-01T00:00:00Z",
+                                                            "2026-02-01T00:00:00Z – 2026-03-01T00:00:00Z"], "\(january.notes)")
+            let a = try await chat("A: my address is 14 Elm Road")
+            try await session.sync(into: replica)
+            #expect(reads(try await replica.events(of: a.id), message: a.message, with: january.held))
+            #expect(!reads(try await replica.events(of: a.id), message: a.message, with: []), "the enrolled key opens A")
+            // The relay is backed up, and sam's folder copied, while A is there.
+            let backup = work + "/backup"
+            _ = try LogBackup.backup(dataDirectory: relay.dataDirectory, to: backup, key: relay.core.relayKey, nowMilliseconds: calendar.value)
+            try FileManager.default.copyItem(atPath: home.path, toPath: work + "/sam-before")
+
+            // A short policy; Q1's figures sealed in April; B opened then, wrapped to April's key.
+            let joClient = try await Self.staffClient(relay, jo)
+            defer { Task { await joClient.close() } }
+            let policy = try RetentionPolicy(messagesDays: 30, incidentsDays: 30, alertsDays: 30)
+            #expect(await joClient.append(try Self.event(.policySet, .policyFeed, policy.content, by: jo.signing), rid: "policy")?["t"]
+                    as? String == "ack")
+            calendar.set("2026-04-15")
+            let noConversations: (ConversationID, [StoredEvent]) -> ConversationKeys = { _, _ in fatalError("no conversations") }
+            let figures = QuarterlyFigures.build(quarter: try Quarter("2026Q1"), events: [], keys: noConversations)
+            let seal = try Self.event(.figuresSealed, .reportsFeed, try SealedFigures(figures: figures, supervisors: [(KeyID(jo.signing.publicKey), jo.box.publicKey)],
+                                                                                       from: jo.box).content, by: jo.signing)
+            #expect(await joClient.append(seal, rid: "seal")?["t"] as? String == "ack")
+            // February's key was never used: it goes; January's stays while A needs it.
+            let april = try await upkeep()
+            #expect(april.notes.count == 1 && april.notes.allSatisfy { $0.hasPrefix("destroyed your period key for 2026-02-01") },
+                    "\(april.notes)")
+            #expect(april.held.map(\.key.start) == [january.held[0].key.start, PeriodKey.month(containing: calendar.value).start,
+                                                     PeriodKey.month(containing: calendar.value).end])
+            let b = try await chat("B: I am safe tonight")
+
+            // A's time passes: the relay erases it; the client destroys January's and February's keys and says so.
+            calendar.set("2026-04-20")
+            let swept = try await relay.core.retention.sweep()
+            #expect(swept.conversationsErased == 1)
+            let after = try await upkeep()
+            #expect(after.notes.contains { $0.hasPrefix("destroyed your period key for 2026-01-01T00:00:00Z") }, "\(after.notes)")
+            #expect(after.held.map(\.key.periodText) == ["2026-04-01T00:00:00Z – 2026-05-01T00:00:00Z",
+                                                          "2026-05-01T00:00:00Z – 2026-06-01T00:00:00Z"])
+            try FileManager.default.copyItem(atPath: home.path, toPath: work + "/sam-after")
+
+            // What a thief holds: the old backup (A's ciphertext and its wrap) and a copy of sam's folder made after the destruction,
+            // opened with sam's keys (the passphrase known). A does not open; B, current, does.
+            let restored = work + "/restored"
+            _ = try LogRestore.restore(from: backup, to: restored, trusting: relay.core.relayKey.publicKey)
+            let old = try FileEventStore(directory: restored)
+            let oldA = try await old.readStream(try StreamName(a.id.streamName), fromVersion: 0, maxCount: 100).map { record in
+                StoredEvent(position: record.position, version: record.streamVersion, timeMilliseconds: record.timeMilliseconds,
+                            event: try Event(bytes: record.payload))
+            }
+            await old.close()
+            #expect(oldA.count == 2 && oldA.contains { $0.event.content == a.message.content }, "the backup holds A's message")
+            let stolenAfter = try PeriodKeyFile.load(home: try NetreachHome(path: work + "/sam-after"), credentials: credentials)
+            #expect(!reads(oldA, message: a.message, with: stolenAfter), "a folder copied after the destruction opens A from the old backup")
+            let stolenBefore = try PeriodKeyFile.load(home: try NetreachHome(path: work + "/sam-before"), credentials: credentials)
+            #expect(reads(oldA, message: a.message, with: stolenBefore), "the test proves nothing: a folder copied before cannot open A either")
+            #expect(reads(try await replica.events(of: b.id), message: b.message, with: stolenAfter), "the current chat does not open")
         }
     }
 

@@ -16,7 +16,12 @@ public struct ConversationWork: Sendable {
         self.asColleague = asColleague
     }
 
-    var me: StaffSecrets { StaffSecrets(signing: workspace.credentials.signing, box: workspace.credentials.box) }
+    var me: StaffSecrets { workspace.secrets }
+
+    /// The period keys of the keys feed, to wrap keys to a colleague's key in force.
+    public func periodDirectory() async throws -> PeriodKeyDirectory {
+        PeriodKeyDirectory(events: try await workspace.replica.events(of: .keysFeed), keyring: workspace.keyring)
+    }
 
     /// The conversation whose id starts with `text` — hex digits as lists show them, or the whole
     /// b64u id; it must match exactly one conversation the replica holds. Too short a prefix, or one
@@ -182,9 +187,11 @@ public struct ConversationWork: Sendable {
             throw WorkError.noKey(keys.conversationKeyProblem?.message ?? "you cannot share a conversation key you do not hold")
         }
         let holders = Self.recipients(in: events)
+        let periods = try await periodDirectory()
+        let recipient = periods.recipient(for: member, at: StaffWorkspace.now())
         for (purpose, key) in [(KeyWrapped.Purpose.conversationKey, conversationKey), (.staffKey, staffKey)]
-        where !(holders[purpose]?.contains(member.keyID.bytes) ?? false) {
-            let wrap = Wrap(key: key, to: member.keyID.bytes, recipientKey: member.boxKey, from: me.box)
+        where !(holders[purpose]?.contains { periods.names(member, $0) } ?? false) {
+            let wrap = Wrap(key: key, to: recipient.id, recipientKey: recipient.box, from: me.box)
             _ = try await workspace.session.append(try sign(.keyWrapped, conversation, content: KeyWrapped(purpose: purpose, wraps: [wrap]).content))
         }
         let sealed = try SealedText.seal(note, key: staffKey)
@@ -212,9 +219,11 @@ public struct ConversationWork: Sendable {
             .compactMap { purpose, key in key.map { (purpose, $0) } }
         guard !held.isEmpty else { return .notHeld }
         let holders = Self.recipients(in: events)
+        let periods = try await periodDirectory()
+        let recipient = periods.recipient(for: member, at: StaffWorkspace.now())
         var appended = 0
-        for (purpose, key) in held where !(holders[purpose]?.contains(member.keyID.bytes) ?? false) {
-            let wrap = Wrap(key: key, to: member.keyID.bytes, recipientKey: member.boxKey, from: me.box)
+        for (purpose, key) in held where !(holders[purpose]?.contains { periods.names(member, $0) } ?? false) {
+            let wrap = Wrap(key: key, to: recipient.id, recipientKey: recipient.box, from: me.box)
             _ = try await workspace.session.append(try sign(.keyWrapped, conversation, content: KeyWrapped(purpose: purpose, wraps: [wrap]).content))
             appended += 1
         }
@@ -256,7 +265,11 @@ public struct ConversationWork: Sendable {
             }
             guard let last = events.last else { throw WorkError.unknownConversation("\(conversation) is not in the replica") }
             let key = SecureBytes.random(count: 32)
-            let wraps = workspace.keyring.active.map { Wrap(key: key, to: $0.keyID.bytes, recipientKey: $0.boxKey, from: me.box) }
+            let periods = try await periodDirectory(), now = StaffWorkspace.now()
+            let wraps = workspace.keyring.active.map { member in
+                let recipient = periods.recipient(for: member, at: now)
+                return Wrap(key: key, to: recipient.id, recipientKey: recipient.box, from: me.box)
+            }
             let event = try sign(.keyWrapped, conversation, content: KeyWrapped(purpose: .staffKey, wraps: wraps).content)
             do {
                 _ = try await workspace.session.append(event, expect: last.version)

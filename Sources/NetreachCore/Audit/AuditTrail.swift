@@ -16,7 +16,6 @@ public struct AuditEntry: Hashable, Sendable {
         case contentErased = "content-erased"
         case policySet = "policy-set"
         case figuresSealed = "figures-sealed"
-        case periodKeyPublished = "period-key-published"
     }
 
     /// The log position, or nil for a keyring entry (enrolments and revocations are files, not events).
@@ -74,9 +73,6 @@ public enum AuditTrail {
             case .figuresSealed:
                 action = .figuresSealed
                 detail = (try? SealedFigures(content: stored.event.content)).map { "for \($0.quarter)" } ?? "(the record does not read)"
-            case .keyPeriod:
-                action = .periodKeyPublished
-                detail = (try? PeriodKey(content: stored.event.content)).map { "for " + $0.periodText } ?? "(the period key does not read)"
             case .contentErased:
                 // Written by the relay: it names what it erased, and whose actions those were.
                 guard let erased = try? ContentErased(content: stored.event.content) else {
@@ -142,9 +138,9 @@ public enum AuditTrail {
         case .erasureRequested: .erasureOrdered
         case .policySet: .policySet
         case .figuresSealed: .figuresSealed
-        case .keyPeriod: .periodKeyPublished
         case .contentErased: .contentErased
-        case .conversationOpened, .feedbackGiven: nil
+        // A period key is key housekeeping, published by every client each month: not an action on anyone's data.
+        case .conversationOpened, .feedbackGiven, .keyPeriod: nil
         }
     }
 

@@ -47,7 +47,7 @@ struct KeyResolver {
                                                           + "\(stored.position) is malformed: \(error.message)", position: stored.position))
             return
         }
-        for wrap in opened.wraps where wrap.recipient == me.keyID.bytes {
+        for wrap in opened.wraps where me.box(for: wrap.recipient) != nil {
             take(conversationKey: wrap, from: opened.visitorBoxKey, at: stored.position, what: "conversation.opened")
         }
     }
@@ -64,7 +64,7 @@ struct KeyResolver {
         }
         let isStaffKey = wrapped.purpose == .staffKey
         if isStaffKey && firstStaffKeyEvent == nil { firstStaffKeyEvent = stored.position }
-        let mine = wrapped.wraps.filter { $0.recipient == me.keyID.bytes }
+        let mine = wrapped.wraps.filter { me.box(for: $0.recipient) != nil }
         guard !mine.isEmpty else { return }
         guard let author = lookup.certificate(signKey: stored.event.author) else {
             let problem = ConversationError(.unknownAuthor, "the \(isStaffKey ? "staff" : "conversation") key wrapped to you "
@@ -79,7 +79,7 @@ struct KeyResolver {
                 continue
             }
             do {
-                let key = try wrap.open(with: me.box, from: author.boxKey)
+                let key = try wrap.open(with: me.box(for: wrap.recipient)!, from: author.boxKey)
                 staffCandidates.append(Candidate(position: stored.position, key: key,
                                                  fromFirstEvent: stored.position == firstStaffKeyEvent))
             } catch {
@@ -92,7 +92,7 @@ struct KeyResolver {
     private mutating func take(conversationKey wrap: Wrap, from sender: BoxPublicKey, at position: UInt64, what: String) {
         let key: SecureBytes
         do {
-            key = try wrap.open(with: me.box, from: sender)
+            key = try wrap.open(with: me.box(for: wrap.recipient)!, from: sender)
         } catch {
             conversationProblems.append(ConversationError(.wrapDoesNotOpen, "the conversation key wrapped to you in the \(what) "
                                                           + "at position \(position) does not open", position: position))

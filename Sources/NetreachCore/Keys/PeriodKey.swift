@@ -61,6 +61,15 @@ public struct PeriodKey: Hashable, Sendable {
         try! KeyTimestamp(secondsSince1970: Int64(milliseconds / 1000)).text
     }
 
+    /// The calendar month (UTC) that contains `time` (milliseconds): a staff client's period.
+    public static func month(containing time: UInt64) -> (start: UInt64, end: UInt64) {
+        let (year, month, _) = CivilCalendar.civil(daysSince1970: Int64(time / 86_400_000))
+        let start = CivilCalendar.daysSince1970(year: year, month: month, day: 1)
+        let end = month == 12 ? CivilCalendar.daysSince1970(year: year + 1, month: 1, day: 1)
+            : CivilCalendar.daysSince1970(year: year, month: month + 1, day: 1)
+        return (UInt64(start) * 86_400_000, UInt64(end) * 86_400_000)
+    }
+
     /// Whether the period contains `time` (milliseconds).
     public func covers(_ time: UInt64) -> Bool { start <= time && time < end }
 

@@ -516,7 +516,9 @@
       progress(Math.min(99, Math.floor(100 * (1 - Math.exp(-tries / expected)))));
     }, function () { return state.session !== session; }).then(function (pow) {
       progress(100);
-      var recipients = state.keyring.active.map(function (member) { return { keyId: member.keyId, box: member.box }; });
+      // Each member's period key in force (docs/KEYS.md, "Period keys"), else their enrolled key.
+      var now = Date.now();
+      var recipients = state.keyring.active.map(function (member) { return state.keyring.recipientFor(member, now); });
       recipients.push({ keyId: visitor.keyId, box: visitor.box.publicKey });
       // The page's language goes to staff sealed with the conversation key: the relay cannot read it.
       var content = P.openedContent(visitor, state.conversationKey, recipients, null, S.lang);

@@ -7,6 +7,9 @@
   var nacl = root.nacl;
   var B = root.NetreachBytes;
   var P = root.NetreachProtocol;
+  // The keys feed's conversation id: 15 zero bytes, then 3.
+  var KEYS_FEED = new Uint8Array(16);
+  KEYS_FEED[15] = 3;
 
   function KeyringError(message) {
     this.name = 'KeyringError';
@@ -81,11 +84,40 @@
     });
     var byAuthor = Object.create(null);
     staff.forEach(function (member) { byAuthor[B.hex(member.sign)] = member.name; });
+    var active = staff.filter(function (member) { return !member.revoked; });
+    // Period keys (docs/KEYS.md, "Period keys"): a key.period event signed by an active member, in
+    // the keys feed, with a well-formed content. One that does not verify is left out (its member
+    // then gets the enrolled key), never trusted; a document without `periods` has none.
+    var periods = Array.isArray(document.periods) ? document.periods : [];
+    periods.forEach(function (text) {
+      try {
+        var event = P.parseEvent(B.fromB64u(text));
+        var content = event.content;
+        if (event.kind !== 17 || !B.equal(event.conversation, KEYS_FEED) || content.length !== 49 || content[0] !== 1) return;
+        var member = active.filter(function (m) { return B.equal(m.sign, event.author); })[0];
+        if (!member) return;
+        var start = B.readU32(content, 1) + B.readU32(content, 5) * 4294967296;
+        var end = B.readU32(content, 9) + B.readU32(content, 13) * 4294967296;
+        if (!(start < end)) return;
+        var box = content.slice(17, 49);
+        (member.periods = member.periods || []).push({
+          start: start, end: end, box: box,
+          keyId: P.H(B.concat(P.ctx('period-key-id'), member.sign, box)).slice(0, 16)
+        });
+      } catch (e) { /* left out: the member's enrolled key is used */ }
+    });
     return {
       organisation: org.name,
       staff: staff,
-      active: staff.filter(function (member) { return !member.revoked; }),
-      nameOf: function (author) { return byAuthor[B.hex(author)] || null; }
+      active: active,
+      nameOf: function (author) { return byAuthor[B.hex(author)] || null; },
+      // What to wrap a key to for `member` at `now` (ms): the latest-starting period key that covers
+      // it, else the enrolled key.
+      recipientFor: function (member, now) {
+        var inForce = (member.periods || []).filter(function (p) { return p.start <= now && now < p.end; })
+          .sort(function (a, b) { return b.start - a.start; })[0];
+        return inForce ? { keyId: inForce.keyId, box: inForce.box } : { keyId: member.keyId, box: member.box };
+      }
     };
   }
 

@@ -1,0 +1,101 @@
+import Foundation
+import NetreachCore
+import Sodium
+
+/// What a staff client does with its period keys each time it catches up (docs/KEYS.md, "Period
+/// keys"): it makes and publishes keys for this period and the next, so that pages and colleagues
+/// can wrap to them; and it destroys a key whose period is over once nothing in the log is wrapped
+/// to it any more (every such wrap erased by a relay-signed record), and says so.
+public enum PeriodKeyUpkeep {
+    /// A period is a calendar month, UTC.
+    public static func period(containing time: UInt64) -> (start: UInt64, end: UInt64) { PeriodKey.month(containing: time) }
+
+    /// The key of a period stays a day past its end (clocks differ; the relay takes wraps to it that long).
+    static let slack: UInt64 = 86_400_000
+
+    /// Loads the held keys and, online, publishes and destroys as above. Never throws: what goes
+    /// wrong is said in the notes, and the keys that could be read are returned.
+    public static func run(home: NetreachHome, credentials: StaffCredentials, session: StaffSession, replica: LocalReplica,
+                           now: UInt64) async -> (held: [HeldPeriodKey], notes: [String], published: Bool) {
+        var held: [HeldPeriodKey]
+        do {
+            held = try PeriodKeyFile.load(home: home, credentials: credentials)
+        } catch {
+            // Never replaced while it cannot be read: the keys in it would be lost.
+            return ([], ["your period keys cannot be read (\(error)); conversations wrapped to them cannot be opened, "
+                         + "and new ones are wrapped to your enrolled key until this is fixed"], false)
+        }
+        guard !session.isOffline, let events = try? await replica.allEvents() else { return (held, [], false) }
+        var notes: [String] = []
+        var published = false
+        let keyring = session.keyring
+        let directory = PeriodKeyDirectory(events: events.filter { $0.conversation == .keysFeed }, keyring: keyring)
+        let mine = directory.published.filter { $0.author == credentials.signing.publicKey }
+
+        // Publish: this period's key and the next one's, made and kept before they are sent.
+        if keyring.member(signKey: credentials.signing.publicKey) != nil {
+            let current = period(containing: now)
+            for (start, end) in [current, period(containing: current.end)] {
+                guard !mine.contains(where: { $0.key.start < end && start < $0.key.end }) else { continue }
+                let key: HeldPeriodKey
+                if let kept = held.first(where: { $0.key.start == start && $0.key.end == end }) {
+                    key = kept
+                } else {
+                    do {
+                        key = try HeldPeriodKey(start: start, end: end, secret: .generate())
+                        try PeriodKeyFile.save(held + [key], home: home, credentials: credentials)
+                        held.append(key)
+                    } catch {
+                        notes.append("could not keep a new period key (\(error)); new chats are wrapped to your enrolled key")
+                        break
+                    }
+                }
+                do {
+                    let event = try Event(kind: .keyPeriod, conversation: .keysFeed, clientTimeMilliseconds: now, content: key.key.content,
+                                          signer: credentials.signing)
+                    _ = try await session.append(event)
+                    published = true
+                } catch {
+                    notes.append("could not publish your period key for \(key.key.periodText) (\(error)); it is sent again next time")
+                }
+            }
+        }
+
+        // Destroy: a period over, and no wrap left to its key anywhere in the log.
+        let wrapped = Self.wrapRecipients(in: events)
+        let over = held.filter { $0.key.end + slack <= now }
+        let destroyable = over.filter { !wrapped.contains($0.key.keyID(staff: credentials.signing.publicKey)) }
+        if !destroyable.isEmpty {
+            let kept = held.filter { key in !destroyable.contains { $0.key == key.key } }
+            do {
+                try PeriodKeyFile.save(kept, home: home, credentials: credentials)
+                held = kept
+                for key in destroyable {
+                    notes.append("destroyed your period key for \(key.key.periodText): its period is over and nothing in the log "
+                                 + "is wrapped to it any more (what was is erased), so no copy of the log or of this folder made "
+                                 + "from now on can open what it protected")
+                }
+            } catch {
+                notes.append("could not destroy your period keys whose content was erased (\(error)); tried again next time")
+            }
+        }
+        return (held, notes, published)
+    }
+
+    /// Every key id a conversation or staff key is wrapped to in `events` (erased events are not held).
+    static func wrapRecipients(in events: [StoredEvent]) -> Set<[UInt8]> {
+        var recipients = Set<[UInt8]>()
+        for stored in events {
+            switch stored.kind {
+            case .conversationOpened:
+                (try? ConversationOpened(content: stored.event.content)).map { recipients.formUnion($0.wraps.map(\.recipient)) }
+            case .keyWrapped:
+                (try? KeyWrapped(content: stored.event.content)).map { recipients.formUnion($0.wraps.map(\.recipient)) }
+            case .figuresSealed:
+                (try? SealedFigures(content: stored.event.content)).map { recipients.formUnion($0.wraps.map(\.recipient)) }
+            default: break
+            }
+        }
+        return recipients
+    }
+}
