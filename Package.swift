@@ -191,7 +191,7 @@ let package = Package(
         ),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Sodium"], swiftSettings: strict),
-        .testTarget(name: "ProtocolTests", dependencies: ["NetreachCore", "EventLog", "Sodium", "ChildProcess"], swiftSettings: strict),
+        .testTarget(name: "ProtocolTests", dependencies: ["NetreachCore", "NetreachClient", "EventLog", "Sodium", "ChildProcess"], swiftSettings: strict),
         .testTarget(name: "NetreachCoreTests", dependencies: ["NetreachCore", "Sodium", "ChildProcess"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "RelayTests",

@@ -19,6 +19,7 @@ public final class PeriodKeyBook: Sendable {
 
     private struct State {
         var nextVersion: UInt64 = 0
+        var lastRead: ContinuousClock.Instant?
         var entries: [Entry] = []
         var byKeyID: [[UInt8]: Int] = [:]
     }
@@ -32,8 +33,16 @@ public final class PeriodKeyBook: Sendable {
 
     public func entry(keyID: [UInt8]) -> Entry? { state.withLock { state in state.byKeyID[keyID].map { state.entries[$0] } } }
 
+    /// `refresh`, unless the feed was read less than `age` ago: for readers that may be a little
+    /// late (the keyring's document), so that a busy log is not read on every request.
+    public func refresh(from store: any EventStore, unlessReadWithin age: Duration) async throws(EventLogError) {
+        let recent = state.withLock { state in state.lastRead.map { ContinuousClock.now - $0 < age } ?? false }
+        if !recent { try await refresh(from: store) }
+    }
+
     /// Reads what the feed holds past what was read before.
     public func refresh(from store: any EventStore) async throws(EventLogError) {
+        state.withLock { $0.lastRead = ContinuousClock.now }
         let stream = try StreamName(ConversationID.keysFeed.streamName)
         while true {
             let from = state.withLock { $0.nextVersion }

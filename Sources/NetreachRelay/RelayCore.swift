@@ -213,7 +213,8 @@ public final class RelayCore: Sendable {
     /// whose period is not over, as their signed events (base64url), for clients to verify themselves.
     public func keyringDocument() async -> [String: any Sendable] {
         var document = staffDirectory.keyringDocument
-        try? await periodKeys.refresh(from: store)
+        // This relay's own period keys are read as it stores them; another relay's within ten seconds.
+        try? await periodKeys.refresh(from: store, unlessReadWithin: .seconds(10))
         let directory = staffDirectory, now = clock()
         document["periods"] = periodKeys.entries.filter { entry in
             directory.member(signingKey: entry.author) != nil && entry.key.end > now

@@ -1,4 +1,5 @@
 import Foundation
+import NetreachClient
 import NetreachCore
 import Sodium
 import Testing
@@ -109,16 +110,30 @@ struct RetentionInteropTests {
         let conversationKey = SecureBytes.random(count: 32)
         let mineWrap = Wrap(key: conversationKey, to: mine.keyID(staff: staff.publicKey), recipientKey: period.publicKey, from: visitor)
         let wrapContent = ConversationOpened(visitorBoxKey: visitor.publicKey, wraps: [mineWrap]).content
+        // Its secret kept as the staff client keeps it.
+        let home = try NetreachHome(path: FileManager.default.temporaryDirectory.appendingPathComponent("netreach-home-\(UUID().uuidString)").path)
+        try home.createFolder()
+        defer { try? FileManager.default.removeItem(atPath: home.path) }
+        let enrolled = BoxKeyPair.generate()
+        let secrets = staff.seed.copyBytes() + enrolled.secretKey.copyBytes()
+        let credentials = try StaffCredentials(name: StaffName("sam"), secrets: SecureBytes(copying: secrets))
+        try PeriodKeyFile.save([try HeldPeriodKey(start: 1_796_083_200_000, end: 1_798_761_600_000, secret: .generate()),
+                                try HeldPeriodKey(start: mine.start, end: mine.end, secret: period)], home: home, credentials: credentials)
+        let file = try #require(FileManager.default.contents(atPath: PeriodKeyFile.path(home: home, name: credentials.name)))
+        #expect(try PeriodKeyFile.load(home: home, credentials: credentials).map(\.key) == [
+            try PeriodKey(start: 1_796_083_200_000, end: 1_798_761_600_000, boxKey: try PeriodKeyFile.load(home: home, credentials: credentials)[0].key.boxKey),
+            mine])
         let item: [String: Any] = [
+            "periodFile": Base64URL.encode(Array(file)), "enrolledSecret": Hex.encode(enrolled.secretKey.copyBytes()),
             "event": Base64URL.encode(published.bytes), "start": mine.start, "end": mine.end,
             "periodSecret": Hex.encode(period.secretKey.copyBytes()), "keyId": Hex.encode(mine.keyID(staff: staff.publicKey)),
             "wrap": Base64URL.encode(Array(wrapContent.suffix(Wrap.count))), "sender": Base64URL.encode(visitor.publicKey.bytes),
             "wrappedKey": Hex.encode(conversationKey.copyBytes()),
         ]
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("netreach-period-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try JSONSerialization.data(withJSONObject: item).write(to: file)
-        let (checked, said) = try await python([Self.script, "check-period-key", file.path])
+        let itemFile = FileManager.default.temporaryDirectory.appendingPathComponent("netreach-period-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: itemFile) }
+        try JSONSerialization.data(withJSONObject: item).write(to: itemFile)
+        let (checked, said) = try await python([Self.script, "check-period-key", itemFile.path])
         #expect(checked == 0, "\(said)")
         #expect(said.contains("period key interop check: 0 failed"), "\(said)")
     }

@@ -99,7 +99,7 @@ struct RetentionTests {
             let ready = await back.authenticate(visitor.identity.signing, role: .visitor)
             #expect(ready?["exists"] as? Bool == true && ready?["erased"] as? Bool == true)
             back.send(["t": "subscribe", "from": 0])
-            let first = await back.next(timeout: .seconds(5))
+            let first = await back.next(timeout: .seconds(30))
             #expect(first?["t"] as? String == "live", "the erased chat sent \(first?.text ?? "nothing")")
         }
     }

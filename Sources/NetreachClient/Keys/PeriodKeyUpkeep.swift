@@ -25,11 +25,11 @@ public enum PeriodKeyUpkeep {
             return ([], ["your period keys cannot be read (\(error)); conversations wrapped to them cannot be opened, "
                          + "and new ones are wrapped to your enrolled key until this is fixed"], false)
         }
-        guard !session.isOffline, let events = try? await replica.allEvents() else { return (held, [], false) }
+        guard !session.isOffline, let feed = try? await replica.events(of: .keysFeed) else { return (held, [], false) }
         var notes: [String] = []
         var published = false
         let keyring = session.keyring
-        let directory = PeriodKeyDirectory(events: events.filter { $0.conversation == .keysFeed }, keyring: keyring)
+        let directory = PeriodKeyDirectory(events: feed, keyring: keyring)
         let mine = directory.published.filter { $0.author == credentials.signing.publicKey }
 
         // Publish: this period's key and the next one's, made and kept before they are sent.
@@ -61,9 +61,14 @@ public enum PeriodKeyUpkeep {
             }
         }
 
-        // Destroy: a period over, and no wrap left to its key anywhere in the log.
-        let wrapped = Self.wrapRecipients(in: events)
+        // Destroy: a period over, and no wrap left to its key anywhere in the log. Reading the whole
+        // replica for it is done once a day at most (a key may wait two years for its last chat).
         let over = held.filter { $0.key.end + slack <= now }
+        let checked = home.path + "/period-keys-checked", today = String(now / 86_400_000)
+        guard !over.isEmpty, (try? String(contentsOfFile: checked, encoding: .utf8)) != today,
+              let events = try? await replica.allEvents() else { return (held, notes, published) }
+        _ = try? KeyFileStorage.writeAtomically(Array(today.utf8), to: checked, permissions: 0o600, replacing: true)
+        let wrapped = Self.wrapRecipients(in: events)
         let destroyable = over.filter { !wrapped.contains($0.key.keyID(staff: credentials.signing.publicKey)) }
         if !destroyable.isEmpty {
             let kept = held.filter { key in !destroyable.contains { $0.key == key.key } }

@@ -346,6 +346,17 @@ def check_period_key(path):
         assert wrap[:16].hex() == item["keyId"], "the wrap names the period key"
         opened = b.crypto_box_open(wrap[40:], wrap[16:40], unb64u(item["sender"]), bytes(secret))
         assert opened.hex() == item["wrappedKey"], "the wrapped key"
+        # The staff member's period keys file (docs/KEYS.md): opened with a key derived from the enrolled X25519 secret.
+        data = unb64u(item["periodFile"])
+        magic = b"netreach-period-keys-v1\n"
+        assert data[:len(magic)] == magic, "period file magic"
+        file_key = hashlib.blake2b(ctx("period-keys-file"), key=bytes.fromhex(item["enrolledSecret"]), digest_size=32).digest()
+        nonce = data[len(magic):len(magic) + 24]
+        plain = b.crypto_secretbox_open(data[len(magic) + 24:], nonce, file_key)
+        (count,) = struct.unpack("<H", plain[:2])
+        assert len(plain) == 2 + 48 * count, "period file layout"
+        held = [(struct.unpack("<QQ", plain[2 + 48 * i:18 + 48 * i]), plain[18 + 48 * i:50 + 48 * i]) for i in range(count)]
+        assert ((start, end), bytes.fromhex(item["periodSecret"])) in held, "the period secret is in the file"
     except Exception as error:  # noqa: BLE001 - the failure is reported, then counted
         failures += 1
         print("FAIL %s" % error, file=sys.stderr)
