@@ -64,9 +64,10 @@ public final class TestDatabaseServer: Sendable {
     }
 
     /// Kills the server at once, as a machine dying takes it (SIGKILL), and keeps its folder for `restart`.
-    /// Its children (backends, writers) notice their postmaster's death and end by themselves; until
-    /// they have, a new server refuses to start on the folder, which `restart` waits out.
+    /// The whole process group dies together, backends too: a backend outliving its postmaster for
+    /// a moment could still commit, and a test would see an append acknowledged after the "crash".
     public func crash() async {
+        kill(-pid, SIGKILL)
         await end(signal: SIGKILL)
     }
 

@@ -279,14 +279,30 @@ struct RetentionTests {
     }
 
     /// Sam's replica, as `netreach` keeps it, caught up with the relay.
-    static func syncReplica(_ relay: TestRelay, _ deployment: Deployment, into replica: LocalReplica) async throws {
-        let sam = deployment.member("sam")
+    /// A test member's keys as the staff client holds them.
+    static func credentials(_ member: Deployment.Staff) throws -> StaffCredentials {
         let secrets = SecureBytes(count: 64) { out in
-            sam.signing.seed.withByteInput { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
-            sam.box.secretKey.withByteInput { (out.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            member.signing.seed.withByteInput { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            member.box.secretKey.withByteInput { (out.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
         }
-        let session = try await StaffSession.open(relay: relay.httpBase, credentials: try StaffCredentials(name: StaffName("sam"), secrets: secrets),
-                                                  organisation: deployment.organisation)
+        return try StaffCredentials(name: StaffName(member.name), secrets: secrets)
+    }
+
+    /// A staff session on `relay`, tried for a minute: with every suite starting at once, the first
+    /// GET /v1/keyring of a run has waited past URLSession's 10 s.
+    static func openSession(_ relay: TestRelay, _ credentials: StaffCredentials, _ deployment: Deployment) async throws -> StaffSession {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                return try await StaffSession.open(relay: relay.httpBase, credentials: credentials, organisation: deployment.organisation)
+            } catch where error.reason == .unreachable && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    static func syncReplica(_ relay: TestRelay, _ deployment: Deployment, into replica: LocalReplica) async throws {
+        let session = try await Self.openSession(relay, try Self.credentials(deployment.member("sam")), deployment)
         try await session.sync(into: replica)
         await session.close()
     }
@@ -423,13 +439,9 @@ struct RetentionTests {
             let keyring = try deployment.keyring()
             let home = try NetreachHome(path: work + "/sam")
             try home.createFolder()
-            let secrets = SecureBytes(count: 64) { out in
-                sam.signing.seed.withByteInput { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
-                sam.box.secretKey.withByteInput { (out.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
-            }
-            let credentials = try StaffCredentials(name: StaffName("sam"), secrets: secrets)
+            let credentials = try Self.credentials(sam)
             let replica = LocalReplica(directory: home.replicaPath)
-            let session = try await StaffSession.open(relay: relay.httpBase, credentials: credentials, organisation: deployment.organisation)
+            let session = try await Self.openSession(relay, credentials, deployment)
             defer { Task { await session.close(); await replica.close() } }
             func upkeep() async throws -> (held: [HeldPeriodKey], notes: [String]) {
                 try await session.sync(into: replica)
