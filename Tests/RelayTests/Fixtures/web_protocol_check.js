@@ -312,6 +312,40 @@ check('the feed shows the verified alerts newest first and counts the others', f
   && feed.rejected === Object.keys(forgeries).length, JSON.stringify({ areas: feed.alerts.map((a) => a.area), rejected: feed.rejected }));
 check('a feed that is not {alerts: [...]} is refused', refusal(() => I.verifyFeed({ alerts: 'x' }, keyring)) !== null);
 check('without a verified keyring no alert is shown', I.verifyFeed({ alerts: [validEntry] }, null).alerts.length === 0);
+// Period keys in the keyring (docs/KEYS.md, "Period keys"): the page wraps to a member's key in force, only from a
+// key.period of the keys feed signed by an active member; anything else leaves that member on their enrolled key.
+{
+  const keysFeed = new Uint8Array(16); keysFeed[15] = 3;
+  const now = Date.now(), day = 86400000;
+  const u64 = (n) => { const out = new Uint8Array(8); let v = n; for (let i = 0; i < 8; i++) { out[i] = v % 256; v = Math.floor(v / 256); } return out; };
+  const periodContent = (start, end, box) => B.concat(new Uint8Array([1]), u64(start), u64(end), box);
+  const periodEvent = (signer, start, end, box, kind, conversation) =>
+    B.b64u(P.makeEvent(kind || 17, conversation || keysFeed, periodContent(start, end, box), signer));
+  const aliceBox = nacl.box.keyPair().publicKey, bobBox = nacl.box.keyPair().publicKey;
+  const tampered = B.fromB64u(periodEvent(bob, now - day, now + day, bobBox)); tampered[90] ^= 1;
+  const withPeriods = Object.assign({}, document, { periods: [
+    periodEvent(alice, now - day, now + day, aliceBox),
+    B.b64u(tampered),                                                  // bob's, altered after signing
+    periodEvent(bob, now - day, now + day, bobBox, 17, feedId),         // bob's, in the alert feed
+    periodEvent(bob, now - day, now + day, bobBox, 11),                 // bob's, another kind
+    periodEvent(stranger, now - day, now + day, bobBox),                // not a member
+    periodEvent(bob, now + day, now + 2 * day, bobBox),                 // bob's, not yet in force
+    'not base64url!'
+  ] });
+  const ring = Keyring.check(withPeriods, expected.org.sign);
+  const aliceMember = ring.active.find((m) => m.name === 'alice'), bobMember = ring.active.find((m) => m.name === 'bob');
+  const aliceTo = ring.recipientFor(aliceMember, now), bobTo = ring.recipientFor(bobMember, now);
+  // The period key id by node's own SHA-512, not tweetnacl's.
+  const nodeHash = require('crypto').createHash('sha512')
+    .update(Buffer.concat([Buffer.from('netreach/v1/period-key-id\0', 'latin1'), Buffer.from(aliceMember.sign), Buffer.from(aliceBox)]))
+    .digest().subarray(0, 16);
+  check('period keys: alice\'s key in force is wrapped to, named by its period key id',
+    B.hex(aliceTo.box) === B.hex(aliceBox) && B.hex(aliceTo.keyId) === Buffer.from(nodeHash).toString('hex'));
+  check('period keys: bob\'s altered, misplaced, foreign and future keys are left out: his enrolled key is used',
+    B.hex(bobTo.box) === B.hex(bobMember.box) && B.hex(bobTo.keyId) === B.hex(bobMember.keyId));
+  check('period keys: past its end, alice is back on her enrolled key', B.hex(ring.recipientFor(aliceMember, now + 2 * day).keyId) === B.hex(aliceMember.keyId));
+  check('period keys: a keyring without periods wraps to enrolled keys', B.hex(keyring.recipientFor(keyring.active[0], now).keyId) === B.hex(keyring.active[0].keyId));
+}
 // Alice revoked later (a revocation signed with the PyNaCl organisation seed): her alerts are no longer shown.
 const orgKeys = nacl.sign.keyPair.fromSeed(B.fromHex(expected.org.seed));
 const aliceFacts = expected.staff.find((member) => member.name === 'alice');
