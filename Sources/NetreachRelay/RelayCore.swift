@@ -298,25 +298,16 @@ public final class RelayCore: Sendable {
     /// a conversation to a revoked key.
     static func checkRecipients(_ event: UnverifiedEvent, directory: any StaffDirectory, periods: PeriodKeyBook? = nil,
                                 now: UInt64 = 0) throws(ProtocolError) {
-        let wraps: [Wrap]
-        switch event.kind {
-        case .conversationOpened:
-            guard let opened = try? ConversationOpened(content: event.content) else { return }
-            wraps = opened.wraps
-        case .keyWrapped:
-            guard let wrapped = try? KeyWrapped(content: event.content) else { return }
-            wraps = wrapped.wraps
-        default:
-            return
-        }
+        guard event.kind == .conversationOpened || event.kind == .keyWrapped else { return }
+        let recipients = recipients(of: event)
         var active = false
-        for wrap in wraps {
-            if let name = directory.revokedName(keyID: wrap.recipient) {
+        for recipient in recipients {
+            if let name = directory.revokedName(keyID: recipient) {
                 throw ProtocolError(.forbidden, "a key is wrapped to \(name)'s key, which the organisation revoked: fetch the keyring "
                                     + "again (GET /v1/keyring) and wrap to its active staff only")
             }
-            if directory.isActive(keyID: wrap.recipient) { active = true }
-            guard let period = periods?.entry(keyID: wrap.recipient) else { continue }
+            if directory.isActive(keyID: recipient) { active = true }
+            guard let period = periods?.entry(keyID: recipient) else { continue }
             let authorID = KeyID(period.author).bytes
             if let name = directory.revokedName(keyID: authorID) {
                 throw ProtocolError(.forbidden, "a key is wrapped to \(name)'s period key, and the organisation revoked \(name)'s key: "

@@ -52,6 +52,14 @@ extension BrowserTests {
             }
             let outcome = await Self.finish(browser, script: "browser_delete.py")
             #expect(outcome.status == 0)
+            // The page may be done before staff have heard of the erasure: their stream is waited for a while longer.
+            let late = ContinuousClock.now + .seconds(60)
+            while erasure == nil, ContinuousClock.now < late {
+                guard let message = await staff.next("event", timeout: .seconds(1)), let text = message["event"] as? String,
+                      let event = try? Event(bytes: Base64URL.decode(text)), event.kind == .contentErased else { continue }
+                #expect(event.author == relay.core.relayKey.publicKey)
+                erasure = try ContentErased(content: event.content)
+            }
             let message = try #require(sealed, "staff never received the visitor's message")
             #expect(!contains(relay.dataDirectoryBytes(), message), "the deleted message is still on the relay's disk")
             let record = try #require(erasure, "staff never received the relay's erasure record")

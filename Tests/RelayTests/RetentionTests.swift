@@ -293,11 +293,14 @@ struct RetentionTests {
     static func openSession(_ relay: TestRelay, _ credentials: StaffCredentials, _ deployment: Deployment) async throws -> StaffSession {
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
+            let failure: StaffSession.Failure
             do {
                 return try await StaffSession.open(relay: relay.httpBase, credentials: credentials, organisation: deployment.organisation)
-            } catch where error.reason == .unreachable && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(500))
+            } catch {
+                failure = error
             }
+            guard failure.reason == .unreachable, ContinuousClock.now < deadline else { throw failure }
+            try await Task.sleep(for: .milliseconds(500))
         }
     }
 

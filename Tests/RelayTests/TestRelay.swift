@@ -7,6 +7,8 @@ import Hummingbird
 import Logging
 import NetreachCore
 import NetreachRelay
+import NIOCore
+import NIOPosix
 import Sodium
 import Synchronization
 
@@ -52,9 +54,15 @@ final class TestRelay: Sendable {
         let application = try RelayServer.makeApplication(core: core, configuration: configuration, certificates: certificates,
                                                           logger: logger) { port in portSink.yield(port) }
         // A server that cannot start (its port taken) ends the stream, so this fails instead of waiting forever.
+        // The relay's tasks run on an event loop, as `netreach-relay serve` runs them (RelayExecutor),
+        // not on the test process's shared threads: two tests busy there for a minute (a generated
+        // log folded, Argon2id) must not stall every relay of the run.
+        let executor = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
         let server = Task {
             defer { portSink.finish() }
-            try await application.runService(gracefulShutdownSignals: [])
+            try await withTaskExecutorPreference(executor) {
+                try await application.runService(gracefulShutdownSignals: [])
+            }
         }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
@@ -198,5 +206,17 @@ enum OpenConversation {
             await client.close()
             return result
         }
+    }
+}
+
+/// A task executor on one event loop: the tasks that prefer it run on that loop's thread.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let loop: any EventLoop
+
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

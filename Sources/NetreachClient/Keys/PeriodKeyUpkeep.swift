@@ -1,6 +1,9 @@
 import Foundation
 import NetreachCore
 import Sodium
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a staff client does with its period keys each time it catches up (docs/KEYS.md, "Period
 /// keys"): it makes and publishes keys for this period and the next, so that pages and colleagues
@@ -17,6 +20,11 @@ public enum PeriodKeyUpkeep {
     /// wrong is said in the notes, and the keys that could be read are returned.
     public static func run(home: NetreachHome, credentials: StaffCredentials, session: StaffSession, replica: LocalReplica,
                            now: UInt64) async -> (held: [HeldPeriodKey], notes: [String], published: Bool) {
+        // One upkeep at a time per folder: two commands making a key at once would each rewrite the
+        // file without the other's key, and a published key's secret would be lost.
+        let lock = open(PeriodKeyFile.path(home: home, name: credentials.name) + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if lock >= 0 { _ = flock(lock, LOCK_EX) }
+        defer { if lock >= 0 { close(lock) } }
         var held: [HeldPeriodKey]
         do {
             held = try PeriodKeyFile.load(home: home, credentials: credentials)
@@ -51,8 +59,10 @@ public enum PeriodKeyUpkeep {
                     }
                 }
                 do {
-                    let event = try Event(kind: .keyPeriod, conversation: .keysFeed, clientTimeMilliseconds: now, content: key.key.content,
-                                          signer: credentials.signing)
+                    // The same key always makes the same event (its id is the key's id, Ed25519 is deterministic):
+                    // sent again after a lost answer, or by a second command, it is a retry the relay acknowledges.
+                    let event = try Event(kind: .keyPeriod, id: key.key.keyID(staff: credentials.signing.publicKey), conversation: .keysFeed,
+                                          clientTimeMilliseconds: key.key.start, content: key.key.content, signer: credentials.signing)
                     _ = try await session.append(event)
                     published = true
                 } catch {
