@@ -101,7 +101,8 @@ struct FailoverTests {
             try await ours.psql("CREATE DATABASE n")
             try await other.psql("CREATE DATABASE n")
             // The other server holds a log of its own (another deployment's, or a stale copy).
-            let foreign = try await PostgresEventStore.open(configuration: other.configuration(database: "n"), logger: quietLogger)
+            let foreign = try await PostgresEventStore.open(configuration: other.configuration(database: "n"), timeout: .seconds(120),
+                                                            logger: quietLogger)
             _ = try await foreign.append(to: "s", expectedVersion: .any, events: [proposed("theirs")])
             await foreign.close()
             let store = try await PostgresEventStore.open(configurations: [ours.configuration(database: "n"), other.configuration(database: "n")],
