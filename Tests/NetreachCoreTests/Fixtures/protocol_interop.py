@@ -269,37 +269,46 @@ def retention():
             "figuresContent": b64u(figures), "figuresText": FIGURES_TEXT, "policy": POLICY_TEXT, "request": REQUEST_TEXT}
 
 
-def check_retention(path):
+def checked(path, name, check):
+    """Runs `check` on the JSON item in `path`; a failed assertion is printed and counted."""
     with open(path) as f:
         item = json.load(f)
     failures = 0
     try:
-        parsed = parse_event(unb64u(item["erasedEvent"]))
-        assert parsed["kind"] == "content.erased" and parsed["author"] == unb64u(item["relay"]), "kind and relay"
-        rule, reference, days, entries = parse_erasure(parsed["content"])
-        assert rule == item["rule"] and days == item["days"] and len(entries) == item["entries"], "rule, days, entries"
-        assert parsed["id"] == H(ctx("erasure-record") + parsed["conversation"] + parsed["content"])[:16], "event id"
-        secrets = bytes.fromhex(item["supervisorSecrets"])
-        me_sign, me_box = SigningKey(secrets[:32]), PrivateKey(secrets[32:64])
-        content = unb64u(item["figuresContent"])
-        assert content[:6].decode() == item["quarter"], "quarter"
-        (count,) = struct.unpack("<H", content[6:8])
-        wraps = [content[8 + 88 * i:8 + 88 * (i + 1)] for i in range(count)]
-        mine = [w for w in wraps if w[:16] == key_id(bytes(me_sign.verify_key))]
-        assert mine, "a wrap to the supervisor"
-        key = b.crypto_box_open(mine[0][40:], mine[0][16:40], unb64u(item["sender"]), bytes(me_box))
-        sealed = content[8 + 88 * count:]
-        opened = b.crypto_secretbox_open(sealed[24:], sealed[:24], key)
-        (length,) = struct.unpack("<I", opened[:4])
-        text = json.loads(opened[4:4 + length].decode())
-        assert text["format"] == "netreach-figures-v1" and text["quarter"] == item["quarter"], "figures text"
-        assert text["newContacts"] == item["newContacts"], "a count"
-        assert opened[4 + length:] == b"\x00" * (len(opened) - 4 - length), "padding"
+        check(item)
     except Exception as error:  # noqa: BLE001 - the failure is reported, then counted
         failures += 1
         print("FAIL %s" % error, file=sys.stderr)
-    print("retention interop check: %d failed" % failures)
+    print("%s interop check: %d failed" % (name, failures))
     return 1 if failures else 0
+
+
+def check_retention(path):
+    return checked(path, "retention", retention_item)
+
+
+def retention_item(item):
+    parsed = parse_event(unb64u(item["erasedEvent"]))
+    assert parsed["kind"] == "content.erased" and parsed["author"] == unb64u(item["relay"]), "kind and relay"
+    rule, reference, days, entries = parse_erasure(parsed["content"])
+    assert rule == item["rule"] and days == item["days"] and len(entries) == item["entries"], "rule, days, entries"
+    assert parsed["id"] == H(ctx("erasure-record") + parsed["conversation"] + parsed["content"])[:16], "event id"
+    secrets = bytes.fromhex(item["supervisorSecrets"])
+    me_sign, me_box = SigningKey(secrets[:32]), PrivateKey(secrets[32:64])
+    content = unb64u(item["figuresContent"])
+    assert content[:6].decode() == item["quarter"], "quarter"
+    (count,) = struct.unpack("<H", content[6:8])
+    wraps = [content[8 + 88 * i:8 + 88 * (i + 1)] for i in range(count)]
+    mine = [w for w in wraps if w[:16] == key_id(bytes(me_sign.verify_key))]
+    assert mine, "a wrap to the supervisor"
+    key = b.crypto_box_open(mine[0][40:], mine[0][16:40], unb64u(item["sender"]), bytes(me_box))
+    sealed = content[8 + 88 * count:]
+    opened = b.crypto_secretbox_open(sealed[24:], sealed[:24], key)
+    (length,) = struct.unpack("<I", opened[:4])
+    text = json.loads(opened[4:4 + length].decode())
+    assert text["format"] == "netreach-figures-v1" and text["quarter"] == item["quarter"], "figures text"
+    assert text["newContacts"] == item["newContacts"], "a count"
+    assert opened[4 + length:] == b"\x00" * (len(opened) - 4 - length), "padding"
 
 
 PERIOD_SECRET = H(b"netreach interop period key")[:32]
@@ -328,40 +337,35 @@ def period_key():
 
 def check_period_key(path):
     """Swift's key.period: the kind, the signature, the layout, the key id, and its wrap opens with the period secret."""
-    with open(path) as f:
-        item = json.load(f)
-    failures = 0
-    try:
-        parsed = parse_event(unb64u(item["event"]))
-        assert parsed["kind"] == "key.period" and parsed["conversation"] == KEYS_FEED, "kind and feed"
-        content = parsed["content"]
-        assert len(content) == 49 and content[0] == 1, "layout"
-        start, end = struct.unpack("<QQ", content[1:17])
-        assert (start, end) == (item["start"], item["end"]), "period"
-        box_public = content[17:49]
-        secret = PrivateKey(bytes.fromhex(item["periodSecret"]))
-        assert bytes(secret.public_key) == box_public, "the published key is the period secret's"
-        assert period_key_id(parsed["author"], box_public).hex() == item["keyId"], "key id"
-        wrap = unb64u(item["wrap"])
-        assert wrap[:16].hex() == item["keyId"], "the wrap names the period key"
-        opened = b.crypto_box_open(wrap[40:], wrap[16:40], unb64u(item["sender"]), bytes(secret))
-        assert opened.hex() == item["wrappedKey"], "the wrapped key"
-        # The staff member's period keys file (docs/KEYS.md): opened with a key derived from the enrolled X25519 secret.
-        data = unb64u(item["periodFile"])
-        magic = b"netreach-period-keys-v1\n"
-        assert data[:len(magic)] == magic, "period file magic"
-        file_key = hashlib.blake2b(ctx("period-keys-file"), key=bytes.fromhex(item["enrolledSecret"]), digest_size=32).digest()
-        nonce = data[len(magic):len(magic) + 24]
-        plain = b.crypto_secretbox_open(data[len(magic) + 24:], nonce, file_key)
-        (count,) = struct.unpack("<H", plain[:2])
-        assert len(plain) == 2 + 48 * count, "period file layout"
-        held = [(struct.unpack("<QQ", plain[2 + 48 * i:18 + 48 * i]), plain[18 + 48 * i:50 + 48 * i]) for i in range(count)]
-        assert ((start, end), bytes.fromhex(item["periodSecret"])) in held, "the period secret is in the file"
-    except Exception as error:  # noqa: BLE001 - the failure is reported, then counted
-        failures += 1
-        print("FAIL %s" % error, file=sys.stderr)
-    print("period key interop check: %d failed" % failures)
-    return 1 if failures else 0
+    return checked(path, "period key", period_key_item)
+
+
+def period_key_item(item):
+    parsed = parse_event(unb64u(item["event"]))
+    assert parsed["kind"] == "key.period" and parsed["conversation"] == KEYS_FEED, "kind and feed"
+    content = parsed["content"]
+    assert len(content) == 49 and content[0] == 1, "layout"
+    start, end = struct.unpack("<QQ", content[1:17])
+    assert (start, end) == (item["start"], item["end"]), "period"
+    box_public = content[17:49]
+    secret = PrivateKey(bytes.fromhex(item["periodSecret"]))
+    assert bytes(secret.public_key) == box_public, "the published key is the period secret's"
+    assert period_key_id(parsed["author"], box_public).hex() == item["keyId"], "key id"
+    wrap = unb64u(item["wrap"])
+    assert wrap[:16].hex() == item["keyId"], "the wrap names the period key"
+    opened = b.crypto_box_open(wrap[40:], wrap[16:40], unb64u(item["sender"]), bytes(secret))
+    assert opened.hex() == item["wrappedKey"], "the wrapped key"
+    # The staff member's period keys file (docs/KEYS.md): opened with a key derived from the enrolled X25519 secret.
+    data = unb64u(item["periodFile"])
+    magic = b"netreach-period-keys-v1\n"
+    assert data[:len(magic)] == magic, "period file magic"
+    file_key = hashlib.blake2b(ctx("period-keys-file"), key=bytes.fromhex(item["enrolledSecret"]), digest_size=32).digest()
+    nonce = data[len(magic):len(magic) + 24]
+    plain = b.crypto_secretbox_open(data[len(magic) + 24:], nonce, file_key)
+    (count,) = struct.unpack("<H", plain[:2])
+    assert len(plain) == 2 + 48 * count, "period file layout"
+    held = [(struct.unpack("<QQ", plain[2 + 48 * i:18 + 48 * i]), plain[18 + 48 * i:50 + 48 * i]) for i in range(count)]
+    assert ((start, end), bytes.fromhex(item["periodSecret"])) in held, "the period secret is in the file"
 
 
 def main():
