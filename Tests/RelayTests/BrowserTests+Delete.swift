@@ -41,10 +41,8 @@ extension BrowserTests {
                     #expect(!wraps.contains(alex.keyID), "the opening is wrapped to the revoked key")
                     #expect(wraps.contains(samPeriodID) && !wraps.contains(sam.keyID), "the opening is not wrapped to sam's period key")
                 }
-                if event.kind == .messagePosted {
-                    sealed = event.content
-                    #expect(contains(relay.dataDirectoryBytes(), event.content))
-                }
+                // (Not checked against the disk here: under load staff may hear of the message after the page deleted it.)
+                if event.kind == .messagePosted { sealed = event.content }
                 if event.kind == .contentErased {
                     #expect(event.author == relay.core.relayKey.publicKey)
                     erasure = try ContentErased(content: event.content)
