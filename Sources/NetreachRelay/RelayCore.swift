@@ -287,9 +287,6 @@ public final class RelayCore: Sendable {
         }
     }
 
-    /// A period key may wrap keys from a day before its period until a day after (clocks differ).
-    static let periodSlack: UInt64 = 86_400_000
-
     /// Keys go only to staff who may read them (docs/PROTOCOL.md, "Who may append what"): no wrap to
     /// a revoked staff key or to a revoked member's period key, none to a period key whose period
     /// is over, and an opening wraps the conversation key to at least one active key (a member's
@@ -313,11 +310,11 @@ public final class RelayCore: Sendable {
                 throw ProtocolError(.forbidden, "a key is wrapped to \(name)'s period key, and the organisation revoked \(name)'s key: "
                                     + "fetch the keyring again (GET /v1/keyring) and wrap to its active staff only")
             }
-            guard period.key.end + periodSlack > now else {
+            guard period.key.end + PeriodKey.slackMilliseconds > now else {
                 throw ProtocolError(.forbidden, "a key is wrapped to a period key whose period ended (\(period.key.periodText)): fetch "
                                     + "the keyring again (GET /v1/keyring) and wrap to the keys in force")
             }
-            if directory.isActive(keyID: authorID), period.key.start <= now + periodSlack { active = true }
+            if directory.isActive(keyID: authorID), period.key.start <= now + PeriodKey.slackMilliseconds { active = true }
         }
         if event.kind == .conversationOpened, !active {
             throw ProtocolError(.forbidden, "conversation.opened wraps the conversation key to no active staff key: nobody could "

@@ -10,11 +10,6 @@ import Glibc
 /// can wrap to them; and it destroys a key whose period is over once nothing in the log is wrapped
 /// to it any more (every such wrap erased by a relay-signed record), and says so.
 public enum PeriodKeyUpkeep {
-    /// A period is a calendar month, UTC.
-    public static func period(containing time: UInt64) -> (start: UInt64, end: UInt64) { PeriodKey.month(containing: time) }
-
-    /// The key of a period stays a day past its end (clocks differ; the relay takes wraps to it that long).
-    static let slack: UInt64 = 86_400_000
 
     /// Loads the held keys and, online, publishes and destroys as above. Never throws: what goes
     /// wrong is said in the notes, and the keys that could be read are returned.
@@ -42,8 +37,9 @@ public enum PeriodKeyUpkeep {
 
         // Publish: this period's key and the next one's, made and kept before they are sent.
         if keyring.member(signKey: credentials.signing.publicKey) != nil {
-            let current = period(containing: now)
-            for (start, end) in [current, period(containing: current.end)] {
+            // A period is a calendar month, UTC.
+            let current = PeriodKey.month(containing: now)
+            for (start, end) in [current, PeriodKey.month(containing: current.end)] {
                 guard !mine.contains(where: { $0.key.start < end && start < $0.key.end }) else { continue }
                 let key: HeldPeriodKey
                 if let kept = held.first(where: { $0.key.start == start && $0.key.end == end }) {
@@ -73,7 +69,7 @@ public enum PeriodKeyUpkeep {
 
         // Destroy: a period over, and no wrap left to its key anywhere in the log. Reading the whole
         // replica for it is done once a day at most (a key may wait two years for its last chat).
-        let over = held.filter { $0.key.end + slack <= now }
+        let over = held.filter { $0.key.end + PeriodKey.slackMilliseconds <= now }
         let checked = home.path + "/period-keys-checked", today = String(now / 86_400_000)
         guard !over.isEmpty, (try? String(contentsOfFile: checked, encoding: .utf8)) != today,
               let events = try? await replica.allEvents() else { return (held, notes, published) }

@@ -61,6 +61,10 @@ public struct PeriodKey: Hashable, Sendable {
         try! KeyTimestamp(secondsSince1970: Int64(milliseconds / 1000)).text
     }
 
+    /// How long either side of its period a key is still taken (clocks differ): a day. The relay takes
+    /// wraps to a key that long after its end, and a client keeps the key at least that long.
+    public static let slackMilliseconds: UInt64 = 86_400_000
+
     /// The calendar month (UTC) that contains `time` (milliseconds): a staff client's period.
     public static func month(containing time: UInt64) -> (start: UInt64, end: UInt64) {
         let (year, month, _) = CivilCalendar.civil(daysSince1970: Int64(time / 86_400_000))
