@@ -45,6 +45,8 @@ public struct DomainSeparation: Hashable, Sendable, CustomStringConvertible {
     public static let periodKeyID = DomainSeparation("netreach/v1/period-key-id")
     /// The key that encrypts a staff member's period key secrets on their machine.
     public static let periodKeysFile = DomainSeparation("netreach/v1/period-keys-file")
+    /// The 16-byte id that names a conversation or staff key made by `key.rotated` (docs/KEYS.md, "Offboarding").
+    public static let rotatedKeyID = DomainSeparation("netreach/v1/rotated-key-id")
 
     /// The bytes that precede a message of this kind: the context and a zero byte.
     public var prefix: [UInt8] { Array(context.utf8) + [0] }

@@ -155,6 +155,7 @@ public final class RelayCore: Sendable {
         try RelayCore.checkReason(event, by: identity)
         try await checkRecipients(event)
         if event.kind == .keyPeriod { try await checkPeriodKey(event) }
+        if event.kind == .keyRotated { try await checkRotation(event) }
         if event.kind == .figuresSealed, let sealed = try? SealedFigures(content: event.content), sealed.quarter.end > clock() {
             // Sealed early, a quarter's figures would miss its last weeks, and its content could then expire uncounted.
             throw ProtocolError(.forbidden, "\(sealed.quarter) is not over yet (by the relay's clock): its figures are sealed once it has ended")
@@ -206,6 +207,27 @@ public final class RelayCore: Sendable {
             if entry.author == event.author, entry.key.start < key.end, key.start < entry.key.end {
                 throw ProtocolError(.forbidden, "this period (\(key.periodText)) overlaps your period key for \(entry.key.periodText)")
             }
+        }
+    }
+
+    /// A new conversation key (purpose 1) goes to the visitor too, or the visitor could neither
+    /// read what staff write with it nor write with it: its wraps include the visitor's key id,
+    /// the author of the conversation's opening. (Who else it goes to is `checkRecipients`.)
+    private func checkRotation(_ event: UnverifiedEvent) async throws(ProtocolError) {
+        let rotated = try KeyRotated(content: event.content)
+        guard rotated.purpose == .conversationKey else { return }
+        let opening: RecordedEvent?
+        do { opening = try await store.readStream(try stream(of: event.conversation), fromVersion: 0, maxCount: 1).first } catch {
+            throw readFailure(error)
+        }
+        guard let opening else { throw ProtocolError(.noSuchConversation, "conversation \(event.conversation) was never opened") }
+        guard let opened = try? UnverifiedEvent(bytes: opening.payload), opened.kind == .conversationOpened else {
+            throw ProtocolError(.erased, "this conversation's opening was erased (docs/PRIVACY.md): nothing more can be added to it")
+        }
+        let visitor = KeyID(opened.author).bytes
+        guard rotated.wraps.contains(where: { $0.recipient == visitor }) else {
+            throw ProtocolError(.malformed, "a new conversation key must be wrapped to the visitor too (the author of the "
+                                + "conversation's opening), or the visitor could not read what follows")
         }
     }
 
@@ -283,6 +305,7 @@ public final class RelayCore: Sendable {
         switch event.kind {
         case .conversationOpened: (try? ConversationOpened(content: event.content))?.wraps.map(\.recipient) ?? []
         case .keyWrapped: (try? KeyWrapped(content: event.content))?.wraps.map(\.recipient) ?? []
+        case .keyRotated: (try? KeyRotated(content: event.content))?.wraps.map(\.recipient) ?? []
         default: []
         }
     }
@@ -295,7 +318,7 @@ public final class RelayCore: Sendable {
     /// a conversation to a revoked key.
     static func checkRecipients(_ event: UnverifiedEvent, directory: any StaffDirectory, periods: PeriodKeyBook? = nil,
                                 now: UInt64 = 0) throws(ProtocolError) {
-        guard event.kind == .conversationOpened || event.kind == .keyWrapped else { return }
+        guard [.conversationOpened, .keyWrapped, .keyRotated].contains(event.kind) else { return }
         let recipients = recipients(of: event)
         var active = false
         for recipient in recipients {
@@ -316,9 +339,9 @@ public final class RelayCore: Sendable {
             }
             if directory.isActive(keyID: authorID), period.key.start <= now + PeriodKey.slackMilliseconds { active = true }
         }
-        if event.kind == .conversationOpened, !active {
-            throw ProtocolError(.forbidden, "conversation.opened wraps the conversation key to no active staff key: nobody could "
-                                + "read the chat; fetch the keyring again (GET /v1/keyring)")
+        if event.kind == .conversationOpened || event.kind == .keyRotated, !active {
+            throw ProtocolError(.forbidden, "\(event.kind.name) wraps its key to no active staff key: nobody could read the chat; "
+                                + "fetch the keyring again (GET /v1/keyring)")
         }
     }
 
@@ -484,6 +507,8 @@ public final class RelayCore: Sendable {
             throw ProtocolError(.forbidden, "content.erased is written by the relay itself")
         case .keyPeriod:
             _ = try PeriodKey(content: event.content)
+        case .keyRotated:
+            _ = try KeyRotated(content: event.content)
         }
     }
 
@@ -542,7 +567,17 @@ public final class RelayCore: Sendable {
         else { return false }
         switch identity {
         case .staff: return true
-        case .visitor(_, let conversation): return kind.visibleToVisitor && recorded.stream.value == conversation.streamName
+        case .visitor(_, let conversation):
+            guard recorded.stream.value == conversation.streamName else { return false }
+            // A new conversation key is the visitor's too; a new staff key is not (its wraps name staff only).
+            if kind == .keyRotated { return RelayCore.content(ofStored: recorded)?.first == KeyWrapped.Purpose.conversationKey.rawValue }
+            return kind.visibleToVisitor
         }
+    }
+
+    /// The content of a stored event; nil when it does not read (an erased one is zeros).
+    static func content(ofStored recorded: RecordedEvent) -> [UInt8]? {
+        guard !recorded.isRedacted else { return nil }
+        return (try? UnverifiedEvent(bytes: recorded.payload))?.content
     }
 }

@@ -71,13 +71,12 @@ struct AuditCommand: AsyncParsableCommand {
                 let events = try await workspace.replica.allEvents()
                 // Sharing records are sealed with the staff key: opened here to tell a police export from an alert.
                 let byConversation = Dictionary(grouping: events.filter { $0.kind != .alertPublished }, by: \.conversation)
-                var staffKeys: [ConversationID: SecureBytes?] = [:]
+                var staffKeys: [ConversationID: [SecureBytes]] = [:]
                 let sharing: (StoredEvent) -> IncidentShared? = { stored in
                     if staffKeys[stored.conversation] == nil {
-                        staffKeys[stored.conversation] = work.keys(for: byConversation[stored.conversation] ?? []).staffKey
+                        staffKeys[stored.conversation] = work.keys(for: byConversation[stored.conversation] ?? []).staffKeys
                     }
-                    guard let key = staffKeys[stored.conversation] ?? nil, let text = try? SealedText.open(stored.event.content, key: key)
-                    else { return nil }
+                    guard let text = ConversationKeys.open(stored.event.content, with: staffKeys[stored.conversation] ?? []) else { return nil }
                     return try? IncidentShared(text: text)
                 }
                 let entries = AuditTrail.filter(AuditTrail.build(events: events, keyring: workspace.keyring, sharing: sharing),

@@ -12,8 +12,8 @@ import Glibc
 struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "org",
-        abstract: "The organisation's key ceremony: root key, enrolments, revocations.",
-        subcommands: [Init.self, Enrol.self, CertifyRelay.self, Revoke.self]
+        abstract: "The organisation's key ceremony: root key, enrolments, revocations, offboarding.",
+        subcommands: [Init.self, Enrol.self, CertifyRelay.self, Revoke.self, Offboard.self]
     )
 
     /// `netreach org init --keys DIR --private-key FILE`
@@ -225,6 +225,79 @@ struct OrgCommand: AsyncParsableCommand {
                                                                  revoked: try KeyTimestamp.now())
                 print("wrote \(keys)/revoked/\(revocation.fileName)")
                 print("Deploy it now and reload the relay (SIGHUP): \(name)'s open connections close at once.")
+            }
+        }
+    }
+
+    /// `netreach org offboard NAME [--revoke --keys DIR --private-key FILE --reason TEXT]`
+    struct Offboard: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-key every conversation a departed staff member could read (docs/KEYS.md, \"Offboarding\").",
+            discussion: """
+                Run by a supervisor, on their own machine, once the relay has NAME's revocation. Every conversation \
+                whose current conversation key or staff key NAME held gets a new one (key.rotated events), wrapped to \
+                the staff who remain and, for the conversation key, to the visitor: what is written from then on is \
+                sealed with keys NAME never had, so a copy of their folder or of the log stops mattering. Older \
+                messages stay readable with the older keys; erased conversations are left alone.
+
+                With --revoke, writes the revocation first (as netreach org revoke does: the organisation key and \
+                its passphrase are needed). The relay must then load it (deploy Keys/revoked, SIGHUP) before the \
+                re-key: until it does, this refuses and re-keys nothing. Running it again re-keys only what is left.
+                Exit status: 0 done, 1 refused or failed, 2 a usage error.
+
+                Examples:
+                  netreach org offboard sam
+                  netreach org offboard sam --revoke --reason "left the project" --keys Keys \\
+                    --private-key /media/usb/org.key
+                """
+        )
+
+        @Argument(help: "The staff name of the person who left.") var name: String
+        @Flag(help: "Write the revocation first (needs --keys, --private-key, --reason).") var revoke = false
+        @Option(help: "With --revoke: the keyring folder.") var keys: String?
+        @Option(help: "With --revoke: the encrypted organisation private key.") var privateKey: String?
+        @Option(help: "With --revoke: why (kept in the revocation).") var reason: String?
+        @Option(help: "With --revoke: a file holding the organisation key's passphrase (otherwise a prompt).") var orgPassphraseFile: String?
+        @OptionGroup var passphrase: PassphraseOptions
+
+        func validate() throws {
+            do { _ = try StaffName(name) } catch { throw ValidationError("NAME: \(error.message)") }
+            if revoke {
+                guard keys != nil, privateKey != nil, let reason else { throw ValidationError("--revoke needs --keys, --private-key and --reason") }
+                do { _ = try RevocationReason(reason) } catch { throw ValidationError("--reason: \(error.message)") }
+            } else if keys != nil || privateKey != nil || reason != nil || orgPassphraseFile != nil {
+                throw ValidationError("--keys, --private-key, --reason and --org-passphrase-file go with --revoke")
+            }
+        }
+
+        func run() async throws {
+            try await failing("org offboard") {
+                let leaver = try StaffName(name)
+                if revoke, let keys, let privateKey, let reason {
+                    let secret: SecureBytes
+                    do {
+                        // Never the staff passphrase's environment variable: the organisation key has its own.
+                        secret = try Passphrase.obtain(file: orgPassphraseFile, environment: [:], prompt: "Passphrase of the organisation key: ")
+                    } catch {
+                        throw CommandFailure("\(error)")
+                    }
+                    let revocation = try OrganisationCeremony.revoke(name: leaver, reason: try RevocationReason(reason), keysDirectory: keys,
+                                                                     privateKeyPath: privateKey, passphrase: secret, revoked: try KeyTimestamp.now())
+                    print("wrote \(keys)/revoked/\(revocation.fileName)")
+                }
+                try await withWorkspace(passphrase) { workspace in
+                    let outcome: OffboardWork.Outcome
+                    do {
+                        outcome = try await OffboardWork(work: ConversationWork(workspace: workspace)).run(leaving: leaver)
+                    } catch let refusal as OffboardWork.Refusal {
+                        if case .unknownName = refusal { throw UsageFailure(refusal.description) }
+                        throw CommandFailure("org offboard: \(refusal.description)")
+                    }
+                    print("re-keyed \(outcome.rekeyed.count) conversation(s) that \(name) could read (\(outcome.rotations) new key(s)); "
+                          + "\(outcome.alreadyRekeyed) re-keyed already; \(outcome.erased) erased, left alone")
+                    for conversation in outcome.rekeyed.prefix(20) { print("  \(shortID(conversation))") }
+                    if outcome.rekeyed.count > 20 { print("  … and \(outcome.rekeyed.count - 20) more") }
+                }
             }
         }
     }

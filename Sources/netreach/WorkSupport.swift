@@ -106,6 +106,13 @@ func keySharing(in events: [StoredEvent], keyring: Keyring, periods: PeriodKeyDi
     var texts: [UInt64: String] = [:]
     // The enrolled key id a recipient stands for: itself, or the period key's author's.
     func owner(_ id: [UInt8]) -> [UInt8] { periods.published(keyID: id).map { KeyID($0.author).bytes } ?? id }
+    for stored in events where stored.kind == .keyRotated {
+        guard let rotated = try? KeyRotated(content: stored.event.content) else { continue }
+        let key = rotated.purpose == .staffKey ? "staff key" : "conversation key"
+        let staff = rotated.wraps.filter { wrap in keyring.certificates.contains { $0.keyID.bytes == owner(wrap.recipient) } }.count
+        texts[stored.position] = "replaced the \(key) (someone left): the new one is for \(staff) staff member\(staff == 1 ? "" : "s")"
+            + (rotated.purpose == .conversationKey ? " and the visitor" : "")
+    }
     for stored in events where stored.kind == .keyWrapped {
         guard let wrapped = try? KeyWrapped(content: stored.event.content) else { continue }
         let key = wrapped.purpose == .staffKey ? "staff key (for notes and the wrap-up)" : "conversation key"

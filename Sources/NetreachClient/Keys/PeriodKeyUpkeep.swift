@@ -102,6 +102,8 @@ public enum PeriodKeyUpkeep {
                 (try? ConversationOpened(content: stored.event.content)).map { recipients.formUnion($0.wraps.map(\.recipient)) }
             case .keyWrapped:
                 (try? KeyWrapped(content: stored.event.content)).map { recipients.formUnion($0.wraps.map(\.recipient)) }
+            case .keyRotated:
+                (try? KeyRotated(content: stored.event.content)).map { recipients.formUnion($0.wraps.map(\.recipient)) }
             case .figuresSealed:
                 (try? SealedFigures(content: stored.event.content)).map { recipients.formUnion($0.wraps.map(\.recipient)) }
             default: break

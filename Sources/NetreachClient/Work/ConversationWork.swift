@@ -183,17 +183,10 @@ public struct ConversationWork: Sendable {
         let staffKey = try await staffKey(of: conversation)
         let events = try await events(of: conversation)
         let keys = keys(for: events)
-        guard let conversationKey = keys.conversationKey else {
+        guard keys.conversationKey != nil else {
             throw WorkError.noKey(keys.conversationKeyProblem?.message ?? "you cannot share a conversation key you do not hold")
         }
-        let holders = Self.recipients(in: events)
-        let periods = try await periodDirectory()
-        let recipient = periods.recipient(for: member, at: StaffWorkspace.now())
-        for (purpose, key) in [(KeyWrapped.Purpose.conversationKey, conversationKey), (.staffKey, staffKey)]
-        where !(holders[purpose]?.contains { periods.names(member, $0) } ?? false) {
-            let wrap = Wrap(key: key, to: recipient.id, recipientKey: recipient.box, from: me.box)
-            _ = try await workspace.session.append(try sign(.keyWrapped, conversation, content: KeyWrapped(purpose: purpose, wraps: [wrap]).content))
-        }
+        try await share(keys, of: conversation, events: events, with: member)
         let sealed = try SealedText.seal(note, key: staffKey)
         _ = try await workspace.session.append(try sign(.conversationTransferred, conversation, content: member.keyID.bytes + sealed))
     }
@@ -215,19 +208,36 @@ public struct ConversationWork: Sendable {
         let events = try await events(of: conversation)
         if (try? Self.refuseIfErased(events)) == nil { return .notHeld }
         let keys = keys(for: events)
-        let held: [(KeyWrapped.Purpose, SecureBytes)] = [(.conversationKey, keys.conversationKey), (.staffKey, keys.staffKey)]
-            .compactMap { purpose, key in key.map { (purpose, $0) } }
-        guard !held.isEmpty else { return .notHeld }
-        let holders = Self.recipients(in: events)
+        guard !keys.conversationKeys.isEmpty || !keys.staffKeys.isEmpty else { return .notHeld }
+        let appended = try await share(keys, of: conversation, events: events, with: member)
+        return appended == 0 ? .alreadyHeld : .shared(appended)
+    }
+
+    /// Wraps to `member` every key of the conversation this staff member holds and they do not:
+    /// each conversation key and staff key, the first and each re-keyed one (docs/KEYS.md,
+    /// "Offboarding"), so that they read the whole history and write with the newest. A re-keyed
+    /// key is shared naming its id, so that no reader takes an older key for the newest. Returns
+    /// how many `key.wrapped` events it appended.
+    @discardableResult
+    func share(_ keys: ConversationKeys, of conversation: ConversationID, events: [StoredEvent], with member: EnrolledStaff) async throws -> Int {
+        let holders = Self.holders(in: events)
+        let rotated = Set(holders.keys.compactMap(\.id))
         let periods = try await periodDirectory()
         let recipient = periods.recipient(for: member, at: StaffWorkspace.now())
         var appended = 0
-        for (purpose, key) in held where !(holders[purpose]?.contains { periods.names(member, $0) } ?? false) {
-            let wrap = Wrap(key: key, to: recipient.id, recipientKey: recipient.box, from: me.box)
-            _ = try await workspace.session.append(try sign(.keyWrapped, conversation, content: KeyWrapped(purpose: purpose, wraps: [wrap]).content))
-            appended += 1
+        // Oldest first, so that a reader who meets them in log order meets the first key first.
+        for (purpose, held) in [(KeyWrapped.Purpose.conversationKey, keys.conversationKeys), (.staffKey, keys.staffKeys)] {
+            for key in held.reversed() {
+                let id = KeyRotated.keyID(of: key)
+                let name = KeyName(purpose: purpose, id: rotated.contains(id) ? id : nil)
+                guard !(holders[name]?.contains { periods.names(member, $0) } ?? false) else { continue }
+                let wrap = Wrap(key: key, to: recipient.id, recipientKey: recipient.box, from: me.box)
+                let content = KeyWrapped(purpose: purpose, wraps: [wrap], keyID: name.id).content
+                _ = try await workspace.session.append(try sign(.keyWrapped, conversation, content: content))
+                appended += 1
+            }
         }
-        return appended == 0 ? .alreadyHeld : .shared(appended)
+        return appended
     }
 
     /// Closes the conversation with its wrap-up (sealed under the staff key: the visitor sees only that it closed).
@@ -260,6 +270,9 @@ public struct ConversationWork: Sendable {
             try Self.refuseIfErased(events)
             let keys = keys(for: events)
             if let key = keys.staffKey { return key }
+            if Self.currentKeys(in: events)[.staffKey]?.id != nil {
+                throw WorkError.noKey(keys.staffKeyProblem?.message ?? "this conversation's new staff key was not wrapped to you")
+            }
             if events.contains(where: { $0.event.kind == .keyWrapped && (try? KeyWrapped(content: $0.event.content))?.purpose == .staffKey }) {
                 throw WorkError.noKey("this conversation's staff key was never shared with you; ask a colleague who has it to transfer the conversation")
             }
@@ -281,23 +294,55 @@ public struct ConversationWork: Sendable {
         throw WorkError.refused("the conversation keeps changing; try again")
     }
 
-    /// Who already holds each key: the recipients of every wrap in the conversation.
-    static func recipients(in events: [StoredEvent]) -> [KeyWrapped.Purpose: Set<[UInt8]>] {
-        var holders: [KeyWrapped.Purpose: Set<[UInt8]>] = [:]
+    /// One key of a conversation as the log names it: its purpose, and for a re-keyed one its id
+    /// (nil: the conversation's first key of that purpose).
+    public struct KeyName: Hashable, Sendable {
+        public let purpose: KeyWrapped.Purpose
+        public let id: [UInt8]?
+    }
+
+    /// Who holds each key: the recipients of every wrap in the conversation, by the key they carry.
+    public static func holders(in events: [StoredEvent]) -> [KeyName: Set<[UInt8]>] {
+        var holders: [KeyName: Set<[UInt8]>] = [:]
         for stored in events {
             switch stored.event.kind {
             case .conversationOpened:
                 if let opened = try? ConversationOpened(content: stored.event.content) {
-                    holders[.conversationKey, default: []].formUnion(opened.wraps.map(\.recipient))
+                    holders[KeyName(purpose: .conversationKey, id: nil), default: []].formUnion(opened.wraps.map(\.recipient))
                 }
             case .keyWrapped:
                 if let wrapped = try? KeyWrapped(content: stored.event.content) {
-                    holders[wrapped.purpose, default: []].formUnion(wrapped.wraps.map(\.recipient))
+                    holders[KeyName(purpose: wrapped.purpose, id: wrapped.keyID), default: []].formUnion(wrapped.wraps.map(\.recipient))
+                }
+            case .keyRotated:
+                if let rotated = try? KeyRotated(content: stored.event.content) {
+                    holders[KeyName(purpose: rotated.purpose, id: rotated.keyID), default: []].formUnion(rotated.wraps.map(\.recipient))
                 }
             default: break
             }
         }
         return holders
+    }
+
+    /// The key of each purpose that is written with now: the newest `key.rotated`'s, else the
+    /// first (nil id) — for a purpose with no key at all, nothing.
+    public static func currentKeys(in events: [StoredEvent]) -> [KeyWrapped.Purpose: KeyName] {
+        var current: [KeyWrapped.Purpose: KeyName] = [:]
+        for stored in events {
+            switch stored.event.kind {
+            case .conversationOpened: if current[.conversationKey] == nil { current[.conversationKey] = KeyName(purpose: .conversationKey, id: nil) }
+            case .keyWrapped:
+                if let wrapped = try? KeyWrapped(content: stored.event.content), wrapped.keyID == nil, current[wrapped.purpose] == nil {
+                    current[wrapped.purpose] = KeyName(purpose: wrapped.purpose, id: nil)
+                }
+            case .keyRotated:
+                if let rotated = try? KeyRotated(content: stored.event.content) {
+                    current[rotated.purpose] = KeyName(purpose: rotated.purpose, id: rotated.keyID)
+                }
+            default: break
+            }
+        }
+        return current
     }
 
     func sign(_ kind: EventKind, _ conversation: ConversationID, content: [UInt8], id: [UInt8] = Random.bytes(count: 16)) throws -> Event {

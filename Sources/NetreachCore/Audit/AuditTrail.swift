@@ -6,6 +6,7 @@ public struct AuditEntry: Hashable, Sendable {
     public enum Action: String, CaseIterable, Sendable {
         case claim, reply, transfer, close, note
         case keysShared = "keys-shared"
+        case keysRotated = "keys-rotated"
         case reportFiled = "report-filed"
         case consentRecorded = "consent-recorded"
         case incidentShared = "incident-shared"
@@ -131,6 +132,7 @@ public enum AuditTrail {
         case .conversationClosed: .close
         case .noteAdded: .note
         case .keyWrapped: .keysShared
+        case .keyRotated: .keysRotated
         case .incidentReported: .reportFiled
         case .consentChanged: .consentRecorded
         case .incidentShared: .incidentShared

@@ -31,15 +31,19 @@ public enum ConversationLanguage {
             return .unreadable("the conversation.opened is malformed: \(error.message)")
         }
         guard content.sealedLanguage != nil else { return .notSent }
-        guard let key = keys.conversationKey else {
+        guard !keys.conversationKeys.isEmpty else {
             return .unreadable("the language cannot be opened: " + (keys.conversationKeyProblem?.message ?? "the conversation key is not known"))
         }
-        do {
-            return try content.language(conversationKey: key).map { .known($0) } ?? .notSent
-        } catch where error.code == .badSignature {
-            return .unreadable("the language does not open with the conversation key: it was altered, or sealed with another key")
-        } catch {
-            return .unreadable("the language is malformed: \(error.message)")
+        // Sealed with the first conversation key: after a re-key it is the oldest the reader holds.
+        for key in keys.conversationKeys.reversed() {
+            do {
+                return try content.language(conversationKey: key).map { .known($0) } ?? .notSent
+            } catch where error.code == .badSignature {
+                continue
+            } catch {
+                return .unreadable("the language is malformed: \(error.message)")
+            }
         }
+        return .unreadable("the language does not open with the conversation key: it was altered, or sealed with another key")
     }
 }

@@ -18,6 +18,10 @@ struct KeyResolver {
     private var staffCandidates: [Candidate] = []
     private var staffProblems: [ConversationError] = []
     private var staffSealed: [[UInt8]] = []
+    /// Each purpose's `key.rotated` events in log order: the new key's id and where it was made.
+    private var rotations: [KeyWrapped.Purpose: [(id: [UInt8], position: UInt64)]] = [:]
+    /// Rotated keys opened for the reader (from a `key.rotated` or a `key.wrapped` naming a key id), checked against their id.
+    private var rotatedKeys: [KeyWrapped.Purpose: [(id: [UInt8], key: SecureBytes, position: UInt64)]] = [:]
 
     init(me: StaffSecrets, lookup: StaffLookup) {
         self.me = me
@@ -32,6 +36,7 @@ struct KeyResolver {
         case .conversationTransferred: staffSealed.append(Array(stored.event.content.dropFirst(KeyID.count)))
         case .messagePosted, .conversationClaimed, .incidentReported, .consentChanged, .alertPublished, .feedbackGiven,
              .erasureRequested, .contentErased, .policySet, .figuresSealed, .keyPeriod: break
+        case .keyRotated: readKeyRotated(stored)
         }
     }
 
@@ -63,6 +68,14 @@ struct KeyResolver {
             return
         }
         let isStaffKey = wrapped.purpose == .staffKey
+        if let keyID = wrapped.keyID {
+            // A rotated key shared later (a grant or transfer after an offboarding): it never decides the first key.
+            guard let author = wrapAuthor(of: stored, purpose: wrapped.purpose, mine: wrapped.wraps) else { return }
+            for wrap in wrapped.wraps where me.box(for: wrap.recipient) != nil {
+                takeRotated(wrap, id: keyID, purpose: wrapped.purpose, from: author.boxKey, at: stored.position, what: "key.wrapped")
+            }
+            return
+        }
         if isStaffKey && firstStaffKeyEvent == nil { firstStaffKeyEvent = stored.position }
         let mine = wrapped.wraps.filter { me.box(for: $0.recipient) != nil }
         guard !mine.isEmpty else { return }
@@ -89,6 +102,83 @@ struct KeyResolver {
         }
     }
 
+    /// A `key.rotated`: a new key for what follows, made by a supervisor (the relay takes it from
+    /// no one else; a reader checks too). Its id is recorded whether or not it is wrapped to the
+    /// reader: a reader left out of a rotation must not go on writing with an older key.
+    private mutating func readKeyRotated(_ stored: StoredEvent) {
+        let rotated: KeyRotated
+        do {
+            rotated = try KeyRotated(content: stored.event.content)
+        } catch {
+            staffProblems.append(ConversationError(.malformedContent, "the key.rotated at position \(stored.position) is "
+                                                   + "malformed: \(error.message)", position: stored.position))
+            return
+        }
+        guard let author = lookup.certificate(signKey: stored.event.author), author.role == .supervisor else {
+            append(ConversationError(.unknownAuthor, "the key.rotated at position \(stored.position) is not by a supervisor in the "
+                                     + "keyring; it is ignored", position: stored.position), purpose: rotated.purpose)
+            return
+        }
+        rotations[rotated.purpose, default: []].append((rotated.keyID, stored.position))
+        for wrap in rotated.wraps where me.box(for: wrap.recipient) != nil {
+            takeRotated(wrap, id: rotated.keyID, purpose: rotated.purpose, from: author.boxKey, at: stored.position, what: "key.rotated")
+        }
+    }
+
+    /// The keyring certificate of a wrap's author, or nil (a problem recorded when a wrap is the reader's).
+    private mutating func wrapAuthor(of stored: StoredEvent, purpose: KeyWrapped.Purpose, mine wraps: [Wrap]) -> EnrolmentCertificate? {
+        if let author = lookup.certificate(signKey: stored.event.author) { return author }
+        if wraps.contains(where: { me.box(for: $0.recipient) != nil }) {
+            append(ConversationError(.unknownAuthor, "the \(purpose == .staffKey ? "staff" : "conversation") key wrapped to you at "
+                                     + "position \(stored.position) is from a key that is not in the keyring", position: stored.position),
+                   purpose: purpose)
+        }
+        return nil
+    }
+
+    private mutating func append(_ problem: ConversationError, purpose: KeyWrapped.Purpose) {
+        if purpose == .staffKey { staffProblems.append(problem) } else { conversationProblems.append(problem) }
+    }
+
+    /// Opens a wrap of a rotated key and keeps it if it is the key its id names.
+    private mutating func takeRotated(_ wrap: Wrap, id: [UInt8], purpose: KeyWrapped.Purpose, from sender: BoxPublicKey,
+                                      at position: UInt64, what: String) {
+        let key: SecureBytes
+        do {
+            key = try wrap.open(with: me.box(for: wrap.recipient)!, from: sender)
+        } catch {
+            append(ConversationError(.wrapDoesNotOpen, "the key wrapped to you in the \(what) at position \(position) does not open",
+                                     position: position), purpose: purpose)
+            return
+        }
+        guard KeyRotated.keyID(of: key) == id else {
+            append(ConversationError(.conflictingKey, "the key wrapped to you in the \(what) at position \(position) is not the key "
+                                     + "its id names; it is not used", position: position), purpose: purpose)
+            return
+        }
+        if rotatedKeys[purpose]?.contains(where: { $0.id == id }) == true { return }
+        rotatedKeys[purpose, default: []].append((id, key, position))
+    }
+
+    /// The keys of one purpose the reader holds, newest first (rotations in log order, then the
+    /// first key), and the one to write with: the newest rotation's key, or — when nothing was
+    /// rotated — the first key. Nil to write with when the newest rotation was not wrapped to the reader.
+    private func generations(_ purpose: KeyWrapped.Purpose, first: SecureBytes?) -> (all: [SecureBytes], current: SecureBytes?,
+                                                                                      problem: ConversationError?) {
+        let made = rotations[purpose] ?? [], held = rotatedKeys[purpose] ?? []
+        var all: [SecureBytes] = []
+        for rotation in made.reversed() {
+            if let key = held.first(where: { $0.id == rotation.id })?.key { all.append(key) }
+        }
+        if let first { all.append(first) }
+        guard let newest = made.last else { return (all, first, nil) }
+        if let key = held.first(where: { $0.id == newest.id })?.key { return (all, key, nil) }
+        let which = purpose == .staffKey ? "staff" : "conversation"
+        return (all, nil, ConversationError(.notWrappedToMe, "the \(which) key was replaced at position \(newest.position) (someone "
+                                             + "left the organisation) and the new key was not wrapped to your key (\(me.keyID)); ask "
+                                             + "a supervisor to grant it to you", position: newest.position))
+    }
+
     private mutating func take(conversationKey wrap: Wrap, from sender: BoxPublicKey, at position: UInt64, what: String) {
         let key: SecureBytes
         do {
@@ -110,21 +200,27 @@ struct KeyResolver {
 
     func finish(conversation: ConversationID?) -> ConversationKeys {
         var staffProblems = staffProblems
-        let staffKey = chooseStaffKey(problems: &staffProblems)
+        let firstStaffKey = chooseStaffKey(problems: &staffProblems)
+        let conversationGenerations = generations(.conversationKey, first: conversationKey)
+        let staffGenerations = generations(.staffKey, first: firstStaffKey)
+        let conversationKey = conversationGenerations.current, staffKey = staffGenerations.current
         let conversationKeyProblem: ConversationError? = conversationKey != nil ? nil
+            : conversationGenerations.problem != nil ? conversationGenerations.problem
             : conversation == nil ? ConversationError(.noKey, "there are no events for this conversation")
             : conversationProblems.first ?? (openedSeen
                 ? ConversationError(.notWrappedToMe, "the conversation key was never wrapped to your key (\(me.keyID))")
                 : ConversationError(.noKey, "the conversation's conversation.opened event is missing"))
         let staffKeyProblem: ConversationError? = staffKey != nil ? nil
-            : firstStaffKeyEvent == nil ? staffProblems.first
+            : staffGenerations.problem != nil ? staffGenerations.problem
+            : firstStaffKeyEvent == nil && rotations[.staffKey] == nil ? staffProblems.first
                 ?? ConversationError(.noKey, "no staff key has been made for this conversation yet")
             : staffProblems.first ?? ConversationError(.notWrappedToMe, "the staff key was never wrapped to your key (\(me.keyID))")
         let problems = (conversationProblems + staffProblems).enumerated()
             .sorted { ($0.element.position ?? 0, $0.offset) < ($1.element.position ?? 0, $1.offset) }.map(\.element)
         return ConversationKeys(conversation: conversation, conversationKey: conversationKey, staffKey: staffKey,
                                 conversationKeyProblem: conversationKeyProblem, staffKeyProblem: staffKeyProblem,
-                                problems: problems)
+                                problems: problems, conversationKeys: conversationGenerations.all,
+                                staffKeys: staffGenerations.all)
     }
 
     private func chooseStaffKey(problems: inout [ConversationError]) -> SecureBytes? {

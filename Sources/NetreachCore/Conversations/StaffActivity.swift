@@ -22,7 +22,7 @@ public struct StaffActivity: Hashable, Sendable {
         case .conversationClaimed: record.claims += 1
         case .conversationClosed: record.closes += 1
         case .noteAdded: record.notes += 1
-        case .keyWrapped: record.keysShared += 1
+        case .keyWrapped, .keyRotated: record.keysShared += 1
         case .conversationTransferred:
             record.transfersOut += 1
             if let receiver = try? KeyID(bytes: Array(stored.event.content.prefix(KeyID.count))) {

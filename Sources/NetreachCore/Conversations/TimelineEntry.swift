@@ -8,6 +8,8 @@ public struct TimelineEntry: Hashable, Sendable {
         case opened(recipients: [KeyID])
         /// The key ids a `key.wrapped` wraps its key to.
         case keysWrapped(purpose: KeyWrapped.Purpose, recipients: [KeyID])
+        /// The key ids a `key.rotated` wraps its new key to (the visitor's among them for purpose 1).
+        case keysRotated(purpose: KeyWrapped.Purpose, recipients: [KeyID])
         case transferred(to: KeyID)
         /// The content does not have its kind's layout.
         case malformed
@@ -41,6 +43,9 @@ public struct TimelineEntry: Hashable, Sendable {
         case .keyWrapped:
             guard let wrapped = try? KeyWrapped(content: event.content) else { return .malformed }
             return .keysWrapped(purpose: wrapped.purpose, recipients: recipients(wrapped.wraps))
+        case .keyRotated:
+            guard let rotated = try? KeyRotated(content: event.content) else { return .malformed }
+            return .keysRotated(purpose: rotated.purpose, recipients: recipients(rotated.wraps))
         case .conversationTransferred:
             guard let receiver = try? KeyID(bytes: Array(event.content.prefix(KeyID.count))) else { return .malformed }
             return .transferred(to: receiver)

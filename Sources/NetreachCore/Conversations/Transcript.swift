@@ -45,14 +45,21 @@ public enum Transcript {
             } catch {
                 return (.undecryptable(reason: "the key.wrapped is malformed: \(error.message)"), nil)
             }
+        case .keyRotated:
+            do {
+                _ = try KeyRotated(content: content)
+                return (.keysShared, nil)
+            } catch {
+                return (.undecryptable(reason: "the key.rotated is malformed: \(error.message)"), nil)
+            }
         case .messagePosted:
-            switch open(content, key: keys.conversationKey, keyProblem: keys.conversationKeyProblem, what: "message",
+            switch open(content, keys: keys.conversationKeys, keyProblem: keys.conversationKeyProblem, what: "message",
                         keyName: "conversation key") {
             case .success(let text): return (.message(text), nil)
             case .failure(let reason): return (.undecryptable(reason: reason), nil)
             }
         case .noteAdded:
-            switch open(content, key: keys.staffKey, keyProblem: keys.staffKeyProblem, what: "note", keyName: "staff key") {
+            switch open(content, keys: keys.staffKeys, keyProblem: keys.staffKeyProblem, what: "note", keyName: "staff key") {
             case .success(let text): return (.note(text), nil)
             case .failure(let reason): return (.undecryptable(reason: reason), nil)
             }
@@ -61,13 +68,13 @@ public enum Transcript {
                 return (.undecryptable(reason: "the transfer is malformed: it does not start with the receiver's key id"), nil)
             }
             let name = lookup.name(of: receiver)
-            switch open(Array(content.dropFirst(KeyID.count)), key: keys.staffKey, keyProblem: keys.staffKeyProblem,
+            switch open(Array(content.dropFirst(KeyID.count)), keys: keys.staffKeys, keyProblem: keys.staffKeyProblem,
                         what: "transfer note", keyName: "staff key") {
             case .success(let note): return (.transferred(to: receiver, toName: name, note: note), nil)
             case .failure(let reason): return (.transferred(to: receiver, toName: name, note: nil), reason)
             }
         case .conversationClosed:
-            switch open(content, key: keys.staffKey, keyProblem: keys.staffKeyProblem, what: "wrap-up", keyName: "staff key") {
+            switch open(content, keys: keys.staffKeys, keyProblem: keys.staffKeyProblem, what: "wrap-up", keyName: "staff key") {
             case .success(let text):
                 do {
                     return (.closed(try WrapUp(text: text)), nil)
@@ -78,7 +85,7 @@ public enum Transcript {
                 return (.closed(nil), reason)
             }
         case .incidentReported, .consentChanged:
-            switch open(content, key: keys.conversationKey, keyProblem: keys.conversationKeyProblem,
+            switch open(content, keys: keys.conversationKeys, keyProblem: keys.conversationKeyProblem,
                         what: stored.kind == .incidentReported ? "report" : "consent change", keyName: "conversation key") {
             case .success(let text):
                 do {
@@ -92,7 +99,7 @@ public enum Transcript {
             case .failure(let reason): return (.undecryptable(reason: reason), nil)
             }
         case .incidentShared:
-            switch open(content, key: keys.staffKey, keyProblem: keys.staffKeyProblem, what: "sharing record", keyName: "staff key") {
+            switch open(content, keys: keys.staffKeys, keyProblem: keys.staffKeyProblem, what: "sharing record", keyName: "staff key") {
             case .success(let text):
                 do {
                     return (.shared(try IncidentShared(text: text)), nil)
@@ -102,7 +109,7 @@ public enum Transcript {
             case .failure(let reason): return (.undecryptable(reason: reason), nil)
             }
         case .feedbackGiven:
-            switch open(content, key: keys.conversationKey, keyProblem: keys.conversationKeyProblem, what: "feedback",
+            switch open(content, keys: keys.conversationKeys, keyProblem: keys.conversationKeyProblem, what: "feedback",
                         keyName: "conversation key") {
             case .success(let text):
                 do {
@@ -146,17 +153,22 @@ public enum Transcript {
         case failure(String)
     }
 
-    private static func open(_ sealed: [UInt8], key: SecureBytes?, keyProblem: ConversationError?, what: String,
+    /// Opens with whichever of the keys (newest first) seals it: a re-keyed conversation has several.
+    private static func open(_ sealed: [UInt8], keys: [SecureBytes], keyProblem: ConversationError?, what: String,
                              keyName: String) -> Opened {
-        guard let key else {
+        guard !keys.isEmpty else {
             return .failure("the \(what) cannot be opened: " + (keyProblem?.message ?? "the \(keyName) is not known"))
         }
-        do {
-            return .success(try SealedText.open(sealed, key: key))
-        } catch where error.code == .badSignature {
-            return .failure("the \(what) does not open with the \(keyName): it was altered, or sealed with another key")
-        } catch {
-            return .failure("the \(what) is malformed: \(error.message)")
+        for key in keys {
+            do {
+                return .success(try SealedText.open(sealed, key: key))
+            } catch where error.code == .badSignature {
+                continue
+            } catch {
+                return .failure("the \(what) is malformed: \(error.message)")
+            }
         }
+        return .failure("the \(what) does not open with the \(keyName)\(keys.count > 1 ? "s you hold" : ""): it was altered, or "
+                        + "sealed with another key")
     }
 }

@@ -72,7 +72,7 @@ public enum Incidents {
         for stored in events {
             switch stored.kind {
             case .incidentReported:
-                guard let text = open(stored, key: keys.conversationKey, keyName: "conversation key", problems: &problems) else { continue }
+                guard let text = open(stored, keys: keys.conversationKeys, keyName: "conversation key", problems: &problems) else { continue }
                 do {
                     let report = try IncidentReport(text: text)
                     let id = IncidentID(reportedBy: stored.event)
@@ -87,7 +87,7 @@ public enum Incidents {
                     problems.append(.init(position: stored.position, message: "the report does not read: \(error.message)"))
                 }
             case .consentChanged:
-                guard let text = open(stored, key: keys.conversationKey, keyName: "conversation key", problems: &problems) else { continue }
+                guard let text = open(stored, keys: keys.conversationKeys, keyName: "conversation key", problems: &problems) else { continue }
                 do {
                     let change = try ConsentChange(text: text)
                     guard let at = index[change.incident] else {
@@ -108,7 +108,7 @@ public enum Incidents {
                     problems.append(.init(position: stored.position, message: "the consent change does not read: \(error.message)"))
                 }
             case .incidentShared:
-                guard let text = open(stored, key: keys.staffKey, keyName: "staff key", problems: &problems) else { continue }
+                guard let text = open(stored, keys: keys.staffKeys, keyName: "staff key", problems: &problems) else { continue }
                 do {
                     let shared = try IncidentShared(text: text)
                     guard let at = index[shared.incident] else {
@@ -127,17 +127,22 @@ public enum Incidents {
         return Reading(records: records, problems: problems)
     }
 
-    private static func open(_ stored: StoredEvent, key: SecureBytes?, keyName: String,
+    /// Opens with whichever of the keys (newest first) seals it: a re-keyed conversation has several.
+    private static func open(_ stored: StoredEvent, keys: [SecureBytes], keyName: String,
                              problems: inout [IncidentProblem]) -> String? {
-        guard let key else {
+        guard !keys.isEmpty else {
             problems.append(.init(position: stored.position, message: "no \(keyName) to open it"))
             return nil
         }
-        do {
-            return try SealedText.open(stored.event.content, key: key)
-        } catch {
-            problems.append(.init(position: stored.position, message: "it does not open with the \(keyName): \(error.message)"))
-            return nil
+        var failure = ""
+        for key in keys {
+            do {
+                return try SealedText.open(stored.event.content, key: key)
+            } catch {
+                failure = error.message
+            }
         }
+        problems.append(.init(position: stored.position, message: "it does not open with the \(keyName): \(failure)"))
+        return nil
     }
 }

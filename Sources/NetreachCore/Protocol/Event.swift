@@ -19,6 +19,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     case policySet = 15
     case figuresSealed = 16
     case keyPeriod = 17
+    case keyRotated = 18
 
     /// The name used on the wire and as the event log type.
     public var name: String {
@@ -40,6 +41,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case .policySet: "policy.set"
         case .figuresSealed: "figures.sealed"
         case .keyPeriod: "key.period"
+        case .keyRotated: "key.rotated"
         }
     }
 
@@ -63,6 +65,7 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         case "policy.set": self = .policySet
         case "figures.sealed": self = .figuresSealed
         case "key.period": self = .keyPeriod
+        case "key.rotated": self = .keyRotated
         default: return nil
         }
     }
@@ -80,8 +83,10 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         }
     }
 
-    /// Whether staff must be supervisors to append it (an erasure order, a retention policy, sealed figures).
-    public var staffMustSupervise: Bool { self == .erasureRequested || self == .policySet || self == .figuresSealed }
+    /// Whether staff must be supervisors to append it (an erasure order, a retention policy, sealed figures, a re-key).
+    public var staffMustSupervise: Bool {
+        self == .erasureRequested || self == .policySet || self == .figuresSealed || self == .keyRotated
+    }
 
     /// Whether the visitor of the conversation receives it.
     public var visibleToVisitor: Bool {
@@ -92,6 +97,9 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
         // order its reason: the visitor learns of an erasure from `ready` (`erased`) instead.
         case .keyWrapped, .conversationTransferred, .noteAdded, .incidentShared, .alertPublished, .policySet, .figuresSealed,
              .erasureRequested, .contentErased, .keyPeriod: false
+        // Only a new conversation key (purpose 1) goes to the visitor: the relay looks at its first
+        // content byte (RelayCore.isVisible); a new staff key's wraps name staff only.
+        case .keyRotated: false
         }
     }
 }

@@ -115,15 +115,20 @@ public struct ConversationOpened: Hashable, Sendable {
     }
 }
 
-/// The content of `key.wrapped`: which key, and its wraps.
+/// The content of `key.wrapped`: which key, its wraps, and — when it shares a key that a
+/// `key.rotated` made — that key's id after the wraps (docs/PROTOCOL.md, "Kinds").
 public struct KeyWrapped: Hashable, Sendable {
     public enum Purpose: UInt8, Sendable { case conversationKey = 1, staffKey = 2 }
     public let purpose: Purpose
     public let wraps: [Wrap]
+    /// `KeyRotated.keyID(of:)` of the key shared, when it is a rotated one; nil for the conversation's first key.
+    public let keyID: [UInt8]?
 
-    public init(purpose: Purpose, wraps: [Wrap]) {
+    public init(purpose: Purpose, wraps: [Wrap], keyID: [UInt8]? = nil) {
+        precondition(keyID == nil || keyID?.count == 16, "a rotated key's id is 16 bytes")
         self.purpose = purpose
         self.wraps = wraps
+        self.keyID = keyID
     }
 
     public init(content: [UInt8]) throws(ProtocolError) {
@@ -132,12 +137,59 @@ public struct KeyWrapped: Hashable, Sendable {
         guard let purpose = Purpose(rawValue: code) else { throw ProtocolError(.malformed, "unknown key purpose \(code)") }
         self.purpose = purpose
         wraps = try Wrap.readList(&reader)
+        keyID = reader.remaining == 0 ? nil : try reader.take(16)
         try reader.finish()
     }
 
     public var content: [UInt8] {
         var out = [purpose.rawValue]
         Wrap.writeList(wraps, to: &out)
+        if let keyID { out += keyID }
         return out
+    }
+}
+
+/// The content of `key.rotated` (docs/PROTOCOL.md, "Kinds"; docs/KEYS.md, "Offboarding"): a new
+/// conversation key (purpose 1, which the visitor receives) or staff key (purpose 2) for the
+/// events that follow, named by its key id and wrapped to the staff who remain and, for purpose
+/// 1, to the visitor. A supervisor appends it when someone who could read the conversation leaves.
+public struct KeyRotated: Hashable, Sendable {
+    public let purpose: KeyWrapped.Purpose
+    /// `KeyRotated.keyID(of:)` of the new key.
+    public let keyID: [UInt8]
+    public let wraps: [Wrap]
+
+    public init(purpose: KeyWrapped.Purpose, keyID: [UInt8], wraps: [Wrap]) {
+        precondition(keyID.count == 16, "a rotated key's id is 16 bytes")
+        self.purpose = purpose
+        self.keyID = keyID
+        self.wraps = wraps
+    }
+
+    public init(content: [UInt8]) throws(ProtocolError) {
+        var reader = ByteReader(content, what: "key.rotated")
+        let code = try reader.integer(UInt8.self)
+        guard let purpose = KeyWrapped.Purpose(rawValue: code) else { throw ProtocolError(.malformed, "unknown key purpose \(code)") }
+        self.purpose = purpose
+        keyID = try reader.take(16)
+        wraps = try Wrap.readList(&reader)
+        guard !wraps.isEmpty else { throw ProtocolError(.malformed, "key.rotated wraps its key to nobody") }
+        try reader.finish()
+    }
+
+    public var content: [UInt8] {
+        var out = [purpose.rawValue] + keyID
+        Wrap.writeList(wraps, to: &out)
+        return out
+    }
+
+    /// The id that names a conversation or staff key in `key.rotated` and `key.wrapped`:
+    /// SHA-512(ctx(rotated-key-id) ‖ key)[..16]. It tells which key a wrap carries without opening
+    /// anything else, and reveals nothing of the key.
+    public static func keyID(of key: SecureBytes) -> [UInt8] {
+        var input = DomainSeparation.rotatedKeyID.prefix
+        input += key.copyBytes()
+        defer { Sodium.memzero(&input) }
+        return Array(SHA512.hash(input).prefix(16))
     }
 }

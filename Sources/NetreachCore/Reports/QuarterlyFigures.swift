@@ -81,7 +81,7 @@ public struct QuarterlyFigures: Hashable, Sendable {
             }
             for close in events where close.kind == .conversationClosed {
                 guard let month = quarter.monthIndex(of: close.timeMilliseconds) else { continue }
-                guard let key = conversationKeys.staffKey, let text = try? SealedText.open(close.event.content, key: key),
+                guard let text = ConversationKeys.open(close.event.content, with: conversationKeys.staffKeys),
                       let wrapUp = try? WrapUp(text: text) else {
                     figures.unreadable += 1
                     continue
@@ -97,7 +97,7 @@ public struct QuarterlyFigures: Hashable, Sendable {
                 visitors.insert(conversation)
             }
             if let given = events.last(where: { $0.kind == .feedbackGiven && $0.isByVisitor && quarter.contains($0.timeMilliseconds) }) {
-                figures.addFeedback(given, key: conversationKeys.conversationKey)
+                figures.addFeedback(given, keys: conversationKeys.conversationKeys)
             }
             if events.contains(where: { $0.kind == .incidentReported || $0.kind == .consentChanged || $0.kind == .incidentShared }) {
                 figures.addIncidents(Incidents.read(events: events, keys: conversationKeys), events: events)
@@ -109,8 +109,8 @@ public struct QuarterlyFigures: Hashable, Sendable {
         return figures
     }
 
-    private mutating func addFeedback(_ given: StoredEvent, key: SecureBytes?) {
-        guard let key, let text = try? SealedText.open(given.event.content, key: key), let feedback = try? VisitorFeedback(text: text) else {
+    private mutating func addFeedback(_ given: StoredEvent, keys: [SecureBytes]) {
+        guard let text = ConversationKeys.open(given.event.content, with: keys), let feedback = try? VisitorFeedback(text: text) else {
             unreadable += 1
             return
         }

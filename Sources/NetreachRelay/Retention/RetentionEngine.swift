@@ -208,9 +208,9 @@ public final class RetentionEngine: Sendable {
                     tracked.messagesThrough = max(tracked.messagesThrough ?? 0, through)
                 }
             default:
-                // Sharing keys (a grant to a new colleague, a transfer's keys) is not activity: it must not
-                // restart every conversation's retention time.
-                if kind != .keyWrapped { tracked.lastTime = record.timeMilliseconds }
+                // Sharing keys (a grant to a new colleague, a transfer's keys) or re-keying when someone
+                // leaves is not activity: it must not restart every conversation's retention time.
+                if kind != .keyWrapped && kind != .keyRotated { tracked.lastTime = record.timeMilliseconds }
                 tracked.lastPosition = record.position
                 if incidentKinds.contains(kind) { tracked.hasIncident = true }
             }
