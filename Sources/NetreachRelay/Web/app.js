@@ -23,7 +23,7 @@
       deployment: state ? state.deployment : null,
       keyring: state ? state.keyring : null,
       wordLists: state ? state.wordLists : null,
-      entropy: null, visitor: null, conversationKey: null, session: null, mode: null, opened: false,
+      entropy: null, visitor: null, conversationKey: null, olderKeys: [], session: null, mode: null, opened: false,
       remember: false, messages: [], byId: Object.create(null), outbox: [], lastPosition: -1,
       staffHere: null, closed: false, feedbackSent: false, entered: false, sequence: 0,
       // Where entering the chat leads: 'report' when the visitor came to report a dangerous person.
@@ -76,10 +76,12 @@
     if (B) {
       B.wipe(state.entropy);
       B.wipe(state.conversationKey);
+      state.olderKeys.forEach(function (key) { B.wipe(key); });
     }
     if (P) P.wipeIdentity(state.visitor);
     state.messages.forEach(function (message) { message.text = ''; message.event = ''; message.report = null; message.change = null; });
     state.entropy = state.conversationKey = state.visitor = null;
+    state.olderKeys = [];
     state.messages = [];
     state.byId = Object.create(null);
     state.outbox = [];

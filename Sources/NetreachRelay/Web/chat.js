@@ -45,17 +45,26 @@
         if (event.kind === P.KIND.opened) {
           if (!state.conversationKey) state.conversationKey = P.ownConversationKey(event.content, state.visitor);
           if (!state.conversationKey) throw new Error('no key');
+        } else if (event.kind === P.KIND.rotated) {
+          // A new conversation key (someone left; a supervisor re-keyed the chat): written with from
+          // now on; the older ones still open what came before.
+          var author = state.keyring && state.keyring.staff.filter(function (m) { return B.equal(m.sign, event.author); })[0];
+          var newer = author && author.role === 'supervisor' ? P.rotatedKey(event.content, state.visitor, author.box) : null;
+          if (!newer) throw new Error('no key');
+          if (state.conversationKey && !B.equal(state.conversationKey, newer)) state.olderKeys.push(state.conversationKey);
+          state.conversationKey = newer;
+          return;
         } else if (existing) {
           // Already shown (an event seen again after a reconnect): nothing new.
         } else if (event.kind === P.KIND.message) {
-          var text = P.openSealed(event.content, state.conversationKey);
+          var text = openAny(event.content);
           if (!mine && !state.staffHere) state.staffHere = staffName(event.author);
           add({ id: id, kind: 'message', mine: mine, author: mine ? '' : staffName(event.author), text: text,
             time: message.time, position: message.position, state: 'stored' });
         } else if (event.kind === I.KIND.reported) {
           var report;
           try {
-            report = I.readReport(P.openSealed(event.content, state.conversationKey));
+            report = I.readReport(openAny(event.content));
           } catch (e) {
             note('bad-' + message.position, t('reportUnreadable'), message.time, message.position);
             render();
@@ -64,7 +73,7 @@
           add({ id: id, kind: 'report', mine: mine, author: mine ? '' : staffName(event.author), report: report,
             incident: B.b64u(event.id), time: message.time, position: message.position, state: 'stored' });
         } else if (event.kind === I.KIND.consent) {
-          var change = I.readConsent(P.openSealed(event.content, state.conversationKey));
+          var change = I.readConsent(openAny(event.content));
           add({ id: id, kind: 'consent', mine: mine, author: mine ? '' : staffName(event.author), change: change,
             counts: mine === (change.visitorSaidOn === ''), time: message.time, position: message.position, state: 'stored' });
         } else if (event.kind === P.KIND.claimed) {
@@ -83,6 +92,17 @@
         note('bad-' + message.position, t('unreadable'), message.time, message.position);
       }
       render();
+    }
+
+    // Opens sealed text with the newest conversation key, else an older one (a re-keyed chat).
+    function openAny(content) {
+      var state = app.state();
+      var P = root.NetreachProtocol;
+      var keys = [state.conversationKey].concat(state.olderKeys.slice().reverse());
+      for (var i = 0; i < keys.length - 1; i++) {
+        try { return P.openSealed(content, keys[i]); } catch (e) { /* the next, older key */ }
+      }
+      return P.openSealed(content, keys[keys.length - 1]);
     }
 
     function add(message) {

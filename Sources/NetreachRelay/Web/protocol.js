@@ -6,10 +6,12 @@
   var nacl = root.nacl;
   var B = root.NetreachBytes;
 
-  var KIND = { opened: 1, keyWrapped: 2, message: 3, claimed: 4, transferred: 5, closed: 6, note: 7, feedback: 12, erasureRequested: 13 };
+  var KIND = { opened: 1, keyWrapped: 2, message: 3, claimed: 4, transferred: 5, closed: 6, note: 7, feedback: 12, erasureRequested: 13,
+    rotated: 18 };
   var KIND_NAMES = {
     'conversation.opened': 1, 'key.wrapped': 2, 'message.posted': 3, 'conversation.claimed': 4,
-    'conversation.transferred': 5, 'conversation.closed': 6, 'note.added': 7, 'feedback.given': 12, 'erasure.requested': 13
+    'conversation.transferred': 5, 'conversation.closed': 6, 'note.added': 7, 'feedback.given': 12, 'erasure.requested': 13,
+    'key.rotated': 18
   };
   // The content of the visitor's erasure request ("Delete this chat", docs/PRIVACY.md): in the clear, no personal data.
   var ERASURE_REQUEST = '{"format":"netreach-erasure-request-v1","reason":"visitor-request"}';
@@ -205,6 +207,27 @@
     return null;
   }
 
+  // A new conversation key from a key.rotated (purpose 1: someone left and a supervisor re-keyed the
+  // chat, docs/KEYS.md "Offboarding"): the wrap to the visitor, opened with the visitor's X25519
+  // secret and the author's X25519 key, and kept only if it is the key the event's key id names
+  // (SHA-512(ctx("rotated-key-id") ‖ key)[..16]). Null for a new staff key, or a wrap that does not open.
+  function rotatedKey(content, visitor, authorBox) {
+    if (content.length < 19 || content[0] !== 1) return null;
+    var id = content.slice(1, 17);
+    var count = B.readU16(content, 17);
+    if (content.length !== 19 + count * WRAP) throw new ProtocolError('malformed', 'key.rotated has a bad length');
+    for (var i = 0; i < count; i++) {
+      var at = 19 + i * WRAP;
+      if (!B.equal(content.slice(at, at + 16), visitor.keyId)) continue;
+      var key = nacl.box.open(content.slice(at + 40, at + WRAP), content.slice(at + 16, at + 40), authorBox, visitor.box.secretKey);
+      if (key && key.length === 32 && B.equal(rotatedKeyId(key), id)) return key;
+      if (key) B.wipe(key);
+    }
+    return null;
+  }
+
+  function rotatedKeyId(key) { return H(B.concat(ctx('rotated-key-id'), key)).slice(0, 16); }
+
   // Signature over ctx("auth") ‖ challenge ‖ relay public key ‖ role byte (1 visitor).
   function authSignature(challenge, relayKey, signSecret) {
     return nacl.sign.detached(B.concat(ctx('auth'), challenge, relayKey, new Uint8Array([1])), signSecret);
@@ -250,6 +273,7 @@
     ctx: ctx, H: H, keyId: keyId, identity: identity, wipeIdentity: wipeIdentity, pad: pad, unpad: unpad,
     seal: seal, openSealed: openSealed, makeEvent: makeEvent, parseEvent: parseEvent, wrap: wrap,
     openedContent: openedContent, parseOpened: parseOpened, openedLanguage: openedLanguage, ownConversationKey: ownConversationKey,
+    rotatedKey: rotatedKey, rotatedKeyId: rotatedKeyId,
     authSignature: authSignature, leadingZeroBits: leadingZeroBits, solvePow: solvePow
   };
 })(typeof self !== 'undefined' ? self : globalThis);
