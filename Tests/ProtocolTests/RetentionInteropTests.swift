@@ -137,4 +137,47 @@ struct RetentionInteropTests {
         #expect(checked == 0, "\(said)")
         #expect(said.contains("period key interop check: 0 failed"), "\(said)")
     }
+
+    @Test("key.rotated both ways: Python's re-key verifies and reads in Swift (key id, the visitor's wrap, a later share naming the id); Swift's passes Python's checks")
+    func rotation() async throws {
+        let (status, output) = try await python([Self.script, "rotation"])
+        #expect(status == 0, "\(output)")
+        let made = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        let event = try Event(bytes: Base64URL.decode(try #require(made["rotated"] as? String)))
+        #expect(event.kind == .keyRotated)
+        let rotated = try KeyRotated(content: event.content)
+        #expect(rotated.purpose == .conversationKey && rotated.content == event.content, "Swift writes the content Python wrote, byte for byte")
+        let key = SecureBytes(copying: try Hex.decode(try #require(made["key"] as? String)))
+        #expect(Hex.encode(KeyRotated.keyID(of: key)) == made["keyId"] as? String && rotated.keyID == KeyRotated.keyID(of: key))
+        let visitor = try BoxKeyPair(secretKey: Hex.decode(try #require(made["visitorSecret"] as? String)))
+        let sender = try BoxPublicKey(Base64URL.decode(try #require(made["sender"] as? String)))
+        let wrap = try #require(rotated.wraps.first { Hex.encode($0.recipient) == made["visitorId"] as? String })
+        #expect(try wrap.open(with: visitor, from: sender).isEqual(to: key))
+        let shared = try KeyWrapped(content: try Event(bytes: Base64URL.decode(try #require(made["shared"] as? String))).content)
+        #expect(shared.keyID == rotated.keyID && shared.wraps == rotated.wraps)
+
+        // Swift to Python.
+        let supervisor = SigningKeyPair.generate(), supervisorBox = BoxKeyPair.generate(), visitorSign = SigningKeyPair.generate()
+        let visitorBox = BoxKeyPair.generate(), newKey = SecureBytes.random(count: 32)
+        let conversation = ConversationID(visitor: visitorSign.publicKey)
+        let wraps = [Wrap(key: newKey, to: KeyID(visitorSign.publicKey).bytes, recipientKey: visitorBox.publicKey, from: supervisorBox),
+                     Wrap(key: newKey, to: KeyID(supervisor.publicKey).bytes, recipientKey: supervisorBox.publicKey, from: supervisorBox)]
+        let mine = try Event(kind: .keyRotated, conversation: conversation, clientTimeMilliseconds: 1,
+                             content: KeyRotated(purpose: .conversationKey, keyID: KeyRotated.keyID(of: newKey), wraps: wraps).content,
+                             signer: supervisor)
+        let share = try Event(kind: .keyWrapped, conversation: conversation, clientTimeMilliseconds: 2,
+                              content: KeyWrapped(purpose: .conversationKey, wraps: [wraps[1]], keyID: KeyRotated.keyID(of: newKey)).content,
+                              signer: supervisor)
+        let item: [String: Any] = [
+            "rotated": Base64URL.encode(mine.bytes), "shared": Base64URL.encode(share.bytes), "key": Hex.encode(newKey.copyBytes()),
+            "visitorSecret": Hex.encode(visitorBox.secretKey.copyBytes()), "visitorId": Hex.encode(KeyID(visitorSign.publicKey).bytes),
+            "sender": Base64URL.encode(supervisorBox.publicKey.bytes),
+        ]
+        let itemFile = FileManager.default.temporaryDirectory.appendingPathComponent("netreach-rotation-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: itemFile) }
+        try JSONSerialization.data(withJSONObject: item).write(to: itemFile)
+        let (checked, said) = try await python([Self.script, "check-rotation", itemFile.path])
+        #expect(checked == 0, "\(said)")
+        #expect(said.contains("rotation interop check: 0 failed"), "\(said)")
+    }
 }

@@ -54,6 +54,66 @@ struct WrapRecipientTests {
         }
     }
 
+    // MARK: Re-keying (docs/KEYS.md, "Offboarding")
+
+    @Test("key.rotated: a supervisor's re-key is taken and a new conversation key reaches the visitor, a new staff key does not; re-keys by a worker, without the visitor, to a revoked key, to nobody, in a feed, of an unknown chat or malformed are refused and nothing is stored")
+    func rotations() async throws {
+        let deployment = try Deployment(staffNames: ["sam", "alex", "jo"], supervisors: ["jo"])
+        try await withTestRelay(directory: try deployment.keyring(revoking: ["alex"])) { relay in
+            let sam = deployment.member("sam"), alex = deployment.member("alex"), jo = deployment.member("jo")
+            let visitor = VisitorClient()
+            let client = try await TestClient(url: relay.webSocketURL, helloTimeout: testHelloTimeout)
+            defer { Task { await client.close() } }
+            _ = await client.authenticate(visitor.identity.signing, role: .visitor)
+            #expect(await client.open(try Self.opening(visitor, to: [(sam.keyID, sam.box.publicKey), (jo.keyID, jo.box.publicKey)]))?["t"]
+                    as? String == "ack")
+            let conversation = visitor.identity.conversation
+            let stream = try StreamName(conversation.streamName)
+            let toVisitor = (id: KeyID(visitor.identity.signing.publicKey).bytes, box: visitor.identity.box.publicKey)
+            let staff = try await RetentionTests.staffClient(relay, sam), supervisor = try await RetentionTests.staffClient(relay, jo)
+            defer { Task { await staff.close(); await supervisor.close() } }
+            func rotation(_ purpose: KeyWrapped.Purpose, to recipients: [(id: [UInt8], box: BoxPublicKey)], by author: Deployment.Staff = jo,
+                          in where: ConversationID? = nil, content: [UInt8]? = nil) throws -> Event {
+                let key = SecureBytes.random(count: 32)
+                let wraps = recipients.map { Wrap(key: key, to: $0.id, recipientKey: $0.box, from: author.box) }
+                return try Event(kind: .keyRotated, conversation: `where` ?? conversation, clientTimeMilliseconds: 0,
+                                 content: content ?? KeyRotated(purpose: purpose, keyID: KeyRotated.keyID(of: key), wraps: wraps).content,
+                                 signer: author.signing)
+            }
+            func refused(_ event: Event, by connection: TestClient, _ code: String, _ words: String) async {
+                let answer = await connection.append(event, rid: Hex.encode(event.id))
+                #expect(answer?["code"] as? String == code, "\(answer?.text ?? "no answer")")
+                #expect((answer?["message"] as? String ?? "").contains(words), "\(answer?.text ?? "no answer")")
+            }
+            let joTo = (id: jo.keyID, box: jo.box.publicKey)
+            await refused(try rotation(.conversationKey, to: [joTo, toVisitor], by: sam), by: staff, "forbidden", "for supervisors only")
+            await refused(try rotation(.conversationKey, to: [joTo]), by: supervisor, "malformed", "wrapped to the visitor too")
+            await refused(try rotation(.staffKey, to: [joTo, (alex.keyID, alex.box.publicKey)]), by: supervisor, "forbidden", "alex")
+            await refused(try rotation(.conversationKey, to: [toVisitor]), by: supervisor, "forbidden", "no active staff key")
+            await refused(try rotation(.staffKey, to: [joTo], in: .alertFeed), by: supervisor, "forbidden", "alert")
+            await refused(try rotation(.staffKey, to: [joTo], in: VisitorClient().identity.conversation), by: supervisor,
+                          "noSuchConversation", "never opened")
+            await refused(try rotation(.staffKey, to: [], content: [2] + [UInt8](repeating: 0, count: 16) + [0, 0]), by: supervisor,
+                          "malformed", "to nobody")
+            #expect(try await relay.core.store.streamVersion(stream) == 0, "a refused re-key was stored")
+
+            // Taken: a new conversation key (the visitor's too) and a new staff key. The visitor hears of the first only.
+            let conversationKey = try rotation(.conversationKey, to: [joTo, (sam.keyID, sam.box.publicKey), toVisitor])
+            #expect(await supervisor.append(conversationKey, rid: "c")?["t"] as? String == "ack")
+            let staffKey = try rotation(.staffKey, to: [joTo, (sam.keyID, sam.box.publicKey)])
+            #expect(await supervisor.append(staffKey, rid: "s")?["t"] as? String == "ack")
+            let marker = try visitor.message("after the re-keys")
+            #expect(await client.append(marker, rid: "m")?["t"] as? String == "ack")
+            client.send(["t": "subscribe", "from": 0])
+            var kinds: [String] = []
+            while let message = await client.next("event", timeout: .seconds(30)) {
+                kinds.append(message["kind"] as? String ?? "?")
+                if (message["event"] as? String).flatMap({ try? Base64URL.decode($0) }) == marker.bytes { break }
+            }
+            #expect(kinds == ["conversation.opened", "key.rotated", "message.posted"], "the visitor received \(kinds)")
+        }
+    }
+
     // MARK: Period keys (docs/KEYS.md, "Period keys")
 
     static func opening(_ visitor: VisitorClient, to recipients: [(id: [UInt8], box: BoxPublicKey)]) throws -> Event {

@@ -9,6 +9,8 @@ PyNaCl (Debian's python3-nacl) and hashlib, to prove the Swift implementation sp
   protocol_interop.py check-retention FILE   check the same documents made by another implementation
   protocol_interop.py period-key       print a key.period event and a wrap to its key made here (JSON)
   protocol_interop.py check-period-key FILE  check the same made by another implementation
+  protocol_interop.py rotation         print a key.rotated and a key.wrapped naming its key, made here (JSON)
+  protocol_interop.py check-rotation FILE    check the same made by another implementation
 """
 import base64
 import hashlib
@@ -25,7 +27,7 @@ KINDS = {1: "conversation.opened", 2: "key.wrapped", 3: "message.posted", 4: "co
          5: "conversation.transferred", 6: "conversation.closed", 7: "note.added", 8: "incident.reported",
          9: "consent.changed", 10: "incident.shared", 11: "alert.published", 12: "feedback.given",
          13: "erasure.requested", 14: "content.erased", 15: "policy.set", 16: "figures.sealed",
-         17: "key.period"}
+         17: "key.period", 18: "key.rotated"}
 
 
 def ctx(name):
@@ -368,6 +370,54 @@ def period_key_item(item):
     assert ((start, end), bytes.fromhex(item["periodSecret"])) in held, "the period secret is in the file"
 
 
+ROTATED_KEY = H(b"netreach interop rotated key")[:32]
+VISITOR_SIGN = H(b"netreach interop visitor sign")[:32]
+
+
+def rotated_key_id(key):
+    return H(ctx("rotated-key-id") + key)[:16]
+
+
+def rotation():
+    """A supervisor re-keys a conversation (purpose 1): the new key wrapped to the visitor, then shared
+    later with a key.wrapped that names the key id after its wraps."""
+    sign = SigningKey(SUPERVISOR[:32])
+    visitor_box = PrivateKey(VISITOR_BOX)
+    visitor_id = key_id(bytes(SigningKey(VISITOR_SIGN).verify_key))
+    wrap = visitor_id + WRAP_NONCE + b.crypto_box(ROTATED_KEY, WRAP_NONCE, bytes(visitor_box.public_key), SUPERVISOR[32:64])
+    rotated = b"\x01" + rotated_key_id(ROTATED_KEY) + struct.pack("<H", 1) + wrap
+    shared = b"\x01" + struct.pack("<H", 1) + wrap + rotated_key_id(ROTATED_KEY)
+    return {"rotated": b64u(event(18, bytes(range(0xC0, 0xD0)), CONVERSATION, 1796083200000, sign, rotated)),
+            "shared": b64u(event(2, bytes(range(0xD0, 0xE0)), CONVERSATION, 1796083200001, sign, shared)),
+            "key": ROTATED_KEY.hex(), "keyId": rotated_key_id(ROTATED_KEY).hex(), "visitorSecret": VISITOR_BOX.hex(),
+            "visitorId": visitor_id.hex(), "sender": b64u(bytes(PrivateKey(SUPERVISOR[32:64]).public_key))}
+
+
+def check_rotation(path):
+    """Swift's key.rotated and key.wrapped with a key id: kinds, signatures, layouts, the key id, and the wrap to the visitor."""
+    return checked(path, "rotation", rotation_item)
+
+
+def rotation_item(item):
+    rotated = parse_event(unb64u(item["rotated"]))
+    assert rotated["kind"] == "key.rotated", "kind"
+    content = rotated["content"]
+    assert content[0] == 1, "purpose 1, the conversation key"
+    (count,) = struct.unpack("<H", content[17:19])
+    assert len(content) == 19 + 88 * count, "layout"
+    key = bytes.fromhex(item["key"])
+    assert content[1:17] == rotated_key_id(key), "the key id is SHA-512(ctx(rotated-key-id) || key)[:16]"
+    wraps = [content[19 + 88 * i:19 + 88 * (i + 1)] for i in range(count)]
+    mine = [w for w in wraps if w[:16].hex() == item["visitorId"]]
+    assert len(mine) == 1, "one wrap to the visitor"
+    assert b.crypto_box_open(mine[0][40:], mine[0][16:40], unb64u(item["sender"]), bytes.fromhex(item["visitorSecret"])) == key, \
+        "the visitor's wrap opens to the key"
+    shared = parse_event(unb64u(item["shared"]))
+    assert shared["kind"] == "key.wrapped", "the share's kind"
+    (count,) = struct.unpack("<H", shared["content"][1:3])
+    assert len(shared["content"]) == 3 + 88 * count + 16 and shared["content"][-16:] == content[1:17], "the share names the key id"
+
+
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "example":
         for name, value in example():
@@ -387,6 +437,11 @@ def main():
         return 0
     if len(sys.argv) == 3 and sys.argv[1] == "check-period-key":
         return check_period_key(sys.argv[2])
+    if len(sys.argv) == 2 and sys.argv[1] == "rotation":
+        print(json.dumps(rotation()))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "check-rotation":
+        return check_rotation(sys.argv[2])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -346,6 +346,30 @@ check('without a verified keyring no alert is shown', I.verifyFeed({ alerts: [va
   check('period keys: past its end, alice is back on her enrolled key', B.hex(ring.recipientFor(aliceMember, now + 2 * day).keyId) === B.hex(aliceMember.keyId));
   check('period keys: a keyring without periods wraps to enrolled keys', B.hex(keyring.recipientFor(keyring.active[0], now).keyId) === B.hex(keyring.active[0].keyId));
 }
+// A re-keyed chat (key.rotated, docs/KEYS.md "Offboarding"): the key id against a value computed by
+// Python's hashlib (SHA-512(ctx("rotated-key-id") || bytes 0..31)[:16]); the page opens its own wrap,
+// and refuses a key its id does not name, a new staff key (purpose 2), and a wrap boxed by someone else.
+{
+  check('rotated key id: the known answer', B.hex(P.rotatedKeyId(Uint8Array.from({ length: 32 }, (_, i) => i))) === 'a6bca85816495ee6bcfa7bc9870fc0a0');
+  const supervisorBox = nacl.box.keyPair(), otherBox = nacl.box.keyPair();
+  const newKey = nacl.randomBytes(32);
+  const rotation = (purpose, id, boxedBy) => {
+    const nonce = nacl.randomBytes(24);
+    const wrap = B.concat(visitor.keyId, nonce, nacl.box(newKey, nonce, visitor.box.publicKey, boxedBy.secretKey));
+    return B.concat(new Uint8Array([purpose]), id, new Uint8Array([1, 0]), wrap);
+  };
+  const taken = P.rotatedKey(rotation(1, P.rotatedKeyId(newKey), supervisorBox), visitor, supervisorBox.publicKey);
+  check('rotated key: the visitor opens its wrap to the new key', taken !== null && B.equal(taken, newKey));
+  check('rotated key: a key its id does not name is refused',
+    P.rotatedKey(rotation(1, new Uint8Array(16), supervisorBox), visitor, supervisorBox.publicKey) === null);
+  check('rotated key: a new staff key is not the visitor\'s', P.rotatedKey(rotation(2, P.rotatedKeyId(newKey), supervisorBox), visitor,
+    supervisorBox.publicKey) === null);
+  check('rotated key: a wrap boxed by someone other than its author does not open',
+    P.rotatedKey(rotation(1, P.rotatedKeyId(newKey), otherBox), visitor, supervisorBox.publicKey) === null);
+  let threw = false;
+  try { P.rotatedKey(rotation(1, P.rotatedKeyId(newKey), supervisorBox).slice(0, 50), visitor, supervisorBox.publicKey); } catch (e) { threw = e.code === 'malformed'; }
+  check('rotated key: a cut-short key.rotated is malformed', threw);
+}
 // Alice revoked later (a revocation signed with the PyNaCl organisation seed): her alerts are no longer shown.
 const orgKeys = nacl.sign.keyPair.fromSeed(B.fromHex(expected.org.seed));
 const aliceFacts = expected.staff.find((member) => member.name === 'alice');
