@@ -6,7 +6,9 @@ Chromium against a real relay.
 
 With MARKER, the script says {"loaded": true} once the home screen is up and waits for the file
 MARKER to exist before it starts the chat: the test revokes a worker's key meanwhile, so the page
-opens with a keyring that is out of date, is refused, fetches the keyring again and opens.
+opens with a keyring that is out of date, is refused, fetches the keyring again and opens. Once its
+message is stored it says {"sent": true} and waits for MARKER.sent, while the test reads the message
+from the relay's log.
 
 A visitor starts a chat that this phone remembers, sends a message, and finds how long messages and
 reports are kept. 'Delete this chat' first says what it does and what it cannot undo; 'Keep my chat'
@@ -60,6 +62,12 @@ def main():
         press(driver, "send")
         check("the message is stored", wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#messages li.mine .tick[data-state=stored]"), 20))
         print(json.dumps({"sent": True}), flush=True)
+        if MARKER:
+            # The test reads the stored message from the relay before the chat is deleted.
+            deadline = time.time() + 120
+            while not os.path.exists(MARKER + ".sent") and time.time() < deadline:
+                time.sleep(0.1)
+            check("the test read the stored message", os.path.exists(MARKER + ".sent"))
         remembered = driver.execute_script("return localStorage.getItem('netreach.v1.phrase')")
         check("this phone remembers the chat (Remember me)", bool(remembered))
 
