@@ -56,6 +56,7 @@ enum WebRoutes {
         [
             "messagesDays": inForce.policy.messagesDays, "incidentsDays": inForce.policy.incidentsDays,
             "alertsDays": inForce.policy.alertsDays,
+            "keyPeriodDays": inForce.policy.keyPeriodDays.map { $0 as Any } ?? NSNull(),
             "signed": inForce.eventID != nil,
             "since": inForce.setAt.map { $0 as Any } ?? NSNull(),
         ]

@@ -31,6 +31,7 @@ struct PolicyCommand: AsyncParsableCommand {
                     print("  messages, notes and wrap-ups: \(policy.messagesDays) days after a conversation's last event")
                     print("  incident reports, consent and sharing records: \(policy.incidentsDays) days after it")
                     print("  safety alerts: \(policy.alertsDays) days after publication")
+                    print("  staff keys for new chats: \(policy.keyPeriodWords), destroyed once what was wrapped to it is erased")
                     if let signedBy = inForce.signedBy {
                         print("  signed by \(signedBy)" + (inForce.since.map { " on \(utcClock($0))" } ?? ""))
                     } else {
@@ -48,7 +49,10 @@ struct PolicyCommand: AsyncParsableCommand {
             discussion: """
                 Days count from a conversation's last event (its close, normally) and from an alert's publication; \
                 each is 1 to 3650, and incident reports are kept at least as long as messages. A shorter time erases \
-                what is now past it, for good, once its quarters' figures are sealed: there is no undo.
+                what is now past it, for good, once its quarters' figures are sealed: there is no undo. \
+                --key-period-days sets how long each staff member's key for new chats lasts (1 to 366 days; a \
+                calendar month when left out): a shorter period lets a key be destroyed sooner once its chats are \
+                erased (docs/KEYS.md, "Period keys"). A new length takes over when the keys made already end.
 
                 Example:
                   netreach policy set --messages-days 180 --incidents-days 730 \\
@@ -59,10 +63,14 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "Days to keep messages, notes, transfers, wrap-ups and feedback.") var messagesDays: Int
         @Option(help: "Days to keep incident reports, consent and sharing records (at least --messages-days).") var incidentsDays: Int
         @Option(help: "Days to keep each safety alert in the public feed.") var alertsDays: Int
+        @Option(help: "Days each staff key for new chats lasts (1-366; default: a calendar month).") var keyPeriodDays: Int?
         @OptionGroup var passphrase: PassphraseOptions
 
         func policy() throws -> RetentionPolicy {
-            do { return try RetentionPolicy(messagesDays: messagesDays, incidentsDays: incidentsDays, alertsDays: alertsDays) } catch {
+            do {
+                return try RetentionPolicy(messagesDays: messagesDays, incidentsDays: incidentsDays, alertsDays: alertsDays,
+                                           keyPeriodDays: keyPeriodDays)
+            } catch {
                 throw ValidationError(error.message)
             }
         }

@@ -96,11 +96,17 @@ struct ErasureCommandTests {
         #expect(worker.status == 1 && worker.standardError.contains("for supervisors"), "\(worker.standardError)")
         let inverted = try await deployment.netreach("jo", ["policy", "set", "--messages-days", "90", "--incidents-days", "30", "--alerts-days", "30"])
         #expect(inverted.status == 2 && inverted.standardError.contains("incidentsDays"), "\(inverted.standardError)")
-        let set = try await deployment.netreach("jo", ["policy", "set", "--messages-days", "90", "--incidents-days", "365", "--alerts-days", "60"])
+        #expect(shown.standardOutput.contains("staff keys for new chats: a new one each calendar month"), "\(shown.standardOutput)")
+        let badPeriod = try await deployment.netreach("jo", ["policy", "set", "--messages-days", "90", "--incidents-days", "365",
+                                                             "--alerts-days", "60", "--key-period-days", "0"])
+        #expect(badPeriod.status == 2 && badPeriod.standardError.contains("keyPeriodDays"), "\(badPeriod.standardError)")
+        let set = try await deployment.netreach("jo", ["policy", "set", "--messages-days", "90", "--incidents-days", "365", "--alerts-days", "60",
+                                                       "--key-period-days", "14"])
         #expect(set.status == 0, "\(set.standardError)")
         #expect(set.standardOutput.contains("shorter than before"), "\(set.standardOutput)")
         let now = try await deployment.netreach("sam", ["policy", "show"])
         #expect(now.standardOutput.contains("90 days") && now.standardOutput.contains("signed by jo"), "\(now.standardOutput)")
+        #expect(now.standardOutput.contains("a new one every 14 days"), "\(now.standardOutput)")
 
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!

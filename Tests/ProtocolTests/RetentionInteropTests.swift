@@ -28,6 +28,8 @@ struct RetentionInteropTests {
         let policy = try RetentionPolicy(text: try #require(made["policy"]))
         #expect(policy == (try RetentionPolicy(messagesDays: 90, incidentsDays: 365, alertsDays: 60)))
         #expect(policy.text == made["policy"])
+        let keyPeriod = try RetentionPolicy(text: try #require(made["keyPeriodPolicy"]))
+        #expect(keyPeriod.keyPeriodDays == 14 && keyPeriod.text == made["keyPeriodPolicy"])
         let request = try ErasureRequest(content: Array(try #require(made["request"]).utf8))
         #expect(request.reason == .dataSubjectRequest && request.text == made["request"])
 

@@ -536,6 +536,52 @@ struct RetentionTests {
         }
     }
 
+    @Test("a policy's key period: sam's client keeps its month keys, then makes keys of the new length from where they end, with no gap or overlap; the relay takes them")
+    func keyPeriodFromPolicy() async throws {
+        let calendar = Calendar("2026-01-15")
+        let deployment = try Deployment(staffNames: ["sam", "jo"], supervisors: ["jo"])
+        let work = NSTemporaryDirectory() + "netreach-key-period-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try await withTestRelay(directory: try deployment.keyring(), clock: calendar.clock) { relay in
+            let sam = deployment.member("sam"), jo = deployment.member("jo")
+            let home = try NetreachHome(path: work + "/sam")
+            try home.createFolder()
+            let credentials = try Self.credentials(sam)
+            let replica = LocalReplica(directory: home.replicaPath)
+            let session = try await Self.openSession(relay, credentials, deployment)
+            defer { Task { await session.close(); await replica.close() } }
+            func held() async throws -> [String] {
+                try await session.sync(into: replica)
+                let outcome = await PeriodKeyUpkeep.run(home: home, credentials: credentials, session: session, replica: replica,
+                                                        now: calendar.value)
+                // A key whose period is over and whose chats are gone (none here) is destroyed: the only thing said.
+                #expect(outcome.notes.allSatisfy { $0.hasPrefix("destroyed your period key") }, "\(outcome.notes)")
+                try await session.sync(into: replica)
+                let published = PeriodKeyDirectory(events: try await replica.events(of: .keysFeed), keyring: try deployment.keyring())
+                #expect(Set(published.published.filter { $0.key.end > calendar.value }.map(\.key.periodText))
+                        == Set(outcome.held.map(\.key.periodText)), "made but not published")
+                return outcome.held.map { String($0.key.periodText.prefix(10)) + "…" + String($0.key.periodText.dropFirst(23).prefix(10)) }
+            }
+            #expect(try await held() == ["2026-01-01…2026-02-01", "2026-02-01…2026-03-01"])
+            let joClient = try await Self.staffClient(relay, jo)
+            defer { Task { await joClient.close() } }
+            let policy = try RetentionPolicy(messagesDays: 30, incidentsDays: 30, alertsDays: 30, keyPeriodDays: 14)
+            #expect(await joClient.append(try Self.event(.policySet, .policyFeed, policy.content, by: jo.signing), rid: "p")?["t"] as? String == "ack")
+            calendar.set("2026-02-10")
+            #expect(try await held() == ["2026-02-01…2026-03-01"], "February's key still covers the next 14 days (January's is destroyed)")
+            calendar.set("2026-02-25")
+            #expect(try await held() == ["2026-02-01…2026-03-01", "2026-03-01…2026-03-12"])
+            calendar.set("2026-03-05")
+            #expect(try await held() == ["2026-03-01…2026-03-12", "2026-03-12…2026-03-26"])
+        }
+        // The same rule, alone: a key covering a period whole means none is made; one ending inside it moves its start.
+        let day: UInt64 = 86_400_000
+        #expect(PeriodKeyUpkeep.periods(at: 100 * day, days: 10, published: []).map(\.start) == [100 * day, 110 * day])
+        #expect(PeriodKeyUpkeep.periods(at: 100 * day, days: 10, published: [(95 * day, 113 * day)]).map { [$0.start, $0.end] }
+                == [[113 * day, 120 * day]])
+        #expect(PeriodKeyUpkeep.periods(at: 100 * day, days: 10, published: [(90 * day, 140 * day)]).isEmpty)
+    }
+
     /// `contains` without the byte arrays in a failure message: a log directory is megabytes.
     static func holds(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool { contains(haystack, needle) }
 }

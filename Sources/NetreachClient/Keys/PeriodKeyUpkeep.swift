@@ -37,10 +37,11 @@ public enum PeriodKeyUpkeep {
 
         // Publish: this period's key and the next one's, made and kept before they are sent.
         if keyring.member(signKey: credentials.signing.publicKey) != nil {
-            // A period is a calendar month, UTC.
-            let current = PeriodKey.month(containing: now)
-            for (start, end) in [current, PeriodKey.month(containing: current.end)] {
-                guard !mine.contains(where: { $0.key.start < end && start < $0.key.end }) else { continue }
+            // A period's length is the signed policy's (a calendar month, UTC, unless it says otherwise).
+            let policy = (try? await replica.events(of: .policyFeed))?.last { $0.kind == .policySet }
+                .flatMap { try? RetentionPolicy(content: $0.event.content) }
+            let periods = Self.periods(at: now, days: policy?.keyPeriodDays, published: mine.map { ($0.key.start, $0.key.end) })
+            for (start, end) in periods {
                 let key: HeldPeriodKey
                 if let kept = held.first(where: { $0.key.start == start && $0.key.end == end }) {
                     key = kept
@@ -91,6 +92,31 @@ public enum PeriodKeyUpkeep {
             }
         }
         return (held, notes, published)
+    }
+
+    /// The periods to hold keys for at `now`: the one that contains it and the next, each as long as
+    /// the policy says (`days`; nil: a calendar month), starting no earlier than the end of a key
+    /// already published that overlaps it — so that a changed length takes over where the keys of
+    /// the old one end, with neither a gap nor an overlap (which the relay refuses). A period that a
+    /// published key covers whole needs no key.
+    public static func periods(at now: UInt64, days: Int?, published: [(start: UInt64, end: UInt64)]) -> [(start: UInt64, end: UInt64)] {
+        var result: [(start: UInt64, end: UInt64)] = []
+        var cursor = now
+        for _ in 0..<2 {
+            let period = PeriodKey.period(containing: cursor, days: days)
+            var start = period.start
+            var moved = true
+            while moved && start < period.end {
+                moved = false
+                for key in published + result where key.start < period.end && start < key.end {
+                    start = key.end
+                    moved = true
+                }
+            }
+            if start < period.end { result.append((start, period.end)) }
+            cursor = period.end
+        }
+        return result
     }
 
     /// Every key id a conversation or staff key is wrapped to in `events` (erased events are not held).

@@ -37,7 +37,8 @@ public struct RetentionWork: Sendable {
                   let alerts = retention["alertsDays"] as? Int, let isSigned = retention["signed"] as? Bool else {
                 throw WorkError.refused("the relay's retention policy (/v1/deployment) does not read")
             }
-            let policy = try RetentionPolicy(messagesDays: messages, incidentsDays: incidents, alertsDays: alerts)
+            let policy = try RetentionPolicy(messagesDays: messages, incidentsDays: incidents, alertsDays: alerts,
+                                             keyPeriodDays: retention["keyPeriodDays"] as? Int)
             if isSigned, let signed, signed.policy == policy {
                 return InForce(policy: policy, signedBy: signed.signedBy, since: signed.since, fromRelay: true)
             }

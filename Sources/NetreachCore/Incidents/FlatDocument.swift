@@ -5,8 +5,9 @@ struct FlatDocument {
     private let fields: [String: WireValue]
     private let what: String
 
-    /// Parses `text` and checks its `format` field and its set of field names.
-    init(_ text: String, format: String, fields names: Set<String>, what: String) throws(IncidentError) {
+    /// Parses `text` and checks its `format` field and its set of field names: each of `names`, and
+    /// any of `optional`.
+    init(_ text: String, format: String, fields names: Set<String>, optional: Set<String> = [], what: String) throws(IncidentError) {
         self.what = what
         do {
             fields = try WireJSON.parseObject(text)
@@ -20,10 +21,13 @@ struct FlatDocument {
         if let missing = names.subtracting(given).sorted().first {
             throw IncidentError(.malformed, "\(what) has no field '\(missing)'", field: missing)
         }
-        if let extra = given.subtracting(names).subtracting(["format"]).sorted().first {
+        if let extra = given.subtracting(names).subtracting(optional).subtracting(["format"]).sorted().first {
             throw IncidentError(.malformed, "\(what) has an unknown field '\(extra.prefix(40))'", field: String(extra.prefix(40)))
         }
     }
+
+    /// Whether the document has the field (an optional one may be absent).
+    func has(_ name: String) -> Bool { fields[name] != nil }
 
     func string(_ name: String) throws(IncidentError) -> String {
         guard case .string(let value)? = fields[name] else { throw IncidentError(.malformed, "\(what): '\(name)' is a string", field: name) }

@@ -74,6 +74,15 @@ public struct PeriodKey: Hashable, Sendable {
         return (UInt64(start) * 86_400_000, UInt64(end) * 86_400_000)
     }
 
+    /// The period that contains `time` under a policy's key period (`RetentionPolicy.keyPeriodDays`):
+    /// the calendar month when nil, else the `days`-long slice of days counted from 1970-01-01 UTC.
+    public static func period(containing time: UInt64, days: Int?) -> (start: UInt64, end: UInt64) {
+        guard let days, days > 0 else { return month(containing: time) }
+        let length = UInt64(days) * 86_400_000
+        let start = time / length * length
+        return (start, start + length)
+    }
+
     /// Whether the period contains `time` (milliseconds).
     public func covers(_ time: UInt64) -> Bool { start <= time && time < end }
 

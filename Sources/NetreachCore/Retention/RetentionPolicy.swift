@@ -13,11 +13,17 @@ public struct RetentionPolicy: Hashable, Sendable, CustomStringConvertible {
     public let incidentsDays: Int
     /// Safety alerts in the public feed, from publication.
     public let alertsDays: Int
+    /// How long each staff member's period key lasts (docs/KEYS.md, "Period keys"), in days; nil: a
+    /// calendar month. A shorter period lets a key be destroyed sooner after its chats are erased.
+    public let keyPeriodDays: Int?
+
+    /// The lengths a key period may have, in days.
+    public static let keyPeriodRange = 1...366
 
     /// The default of a deployment that has set nothing (justified in docs/PRIVACY.md).
     public static let standard = RetentionPolicy(checkedMessagesDays: 180, incidentsDays: 730, alertsDays: 365)
 
-    public init(messagesDays: Int, incidentsDays: Int, alertsDays: Int) throws(RetentionError) {
+    public init(messagesDays: Int, incidentsDays: Int, alertsDays: Int, keyPeriodDays: Int? = nil) throws(RetentionError) {
         for (name, days) in [("messagesDays", messagesDays), ("incidentsDays", incidentsDays), ("alertsDays", alertsDays)] {
             guard (1...Self.maximumDays).contains(days) else {
                 throw RetentionError(.outOfRange, "\(name) is 1…\(Self.maximumDays) days, got \(days)")
@@ -27,13 +33,18 @@ public struct RetentionPolicy: Hashable, Sendable, CustomStringConvertible {
             throw RetentionError(.outOfRange, "incidentsDays (\(incidentsDays)) must be at least messagesDays (\(messagesDays)): "
                                  + "reading a report needs the conversation's keys, which go with its messages")
         }
-        self.init(checkedMessagesDays: messagesDays, incidentsDays: incidentsDays, alertsDays: alertsDays)
+        if let keyPeriodDays, !Self.keyPeriodRange.contains(keyPeriodDays) {
+            throw RetentionError(.outOfRange, "keyPeriodDays is \(Self.keyPeriodRange.lowerBound)…\(Self.keyPeriodRange.upperBound) days "
+                                 + "(leave it out for a calendar month), got \(keyPeriodDays)")
+        }
+        self.init(checkedMessagesDays: messagesDays, incidentsDays: incidentsDays, alertsDays: alertsDays, keyPeriodDays: keyPeriodDays)
     }
 
-    private init(checkedMessagesDays: Int, incidentsDays: Int, alertsDays: Int) {
+    private init(checkedMessagesDays: Int, incidentsDays: Int, alertsDays: Int, keyPeriodDays: Int? = nil) {
         messagesDays = checkedMessagesDays
         self.incidentsDays = incidentsDays
         self.alertsDays = alertsDays
+        self.keyPeriodDays = keyPeriodDays
     }
 
     public var text: String {
@@ -42,6 +53,7 @@ public struct RetentionPolicy: Hashable, Sendable, CustomStringConvertible {
         writer.field("messagesDays", messagesDays)
         writer.field("incidentsDays", incidentsDays)
         writer.field("alertsDays", alertsDays)
+        if let keyPeriodDays { writer.field("keyPeriodDays", keyPeriodDays) }
         return writer.text
     }
 
@@ -49,14 +61,20 @@ public struct RetentionPolicy: Hashable, Sendable, CustomStringConvertible {
         let document: FlatDocument
         do {
             document = try FlatDocument(text, format: Self.format, fields: ["messagesDays", "incidentsDays", "alertsDays"],
-                                        what: "a retention policy")
+                                        optional: ["keyPeriodDays"], what: "a retention policy")
             try self.init(messagesDays: try document.integer("messagesDays"), incidentsDays: try document.integer("incidentsDays"),
-                          alertsDays: try document.integer("alertsDays"))
+                          alertsDays: try document.integer("alertsDays"),
+                          keyPeriodDays: document.has("keyPeriodDays") ? try document.integer("keyPeriodDays") : nil)
         } catch let error as RetentionError {
             throw error
         } catch {
             throw RetentionError(.malformed, (error as? IncidentError)?.message ?? "\(error)")
         }
+    }
+
+    /// "a new one each calendar month", "a new one every 14 days".
+    public var keyPeriodWords: String {
+        keyPeriodDays.map { "a new one every \($0 == 1 ? "day" : "\($0) days")" } ?? "a new one each calendar month"
     }
 
     /// The content of a `policy.set` event.
@@ -70,6 +88,7 @@ public struct RetentionPolicy: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "messages \(messagesDays) days, incident reports \(incidentsDays) days (after a conversation's last event), alerts \(alertsDays) days"
+        "messages \(messagesDays) days, incident reports \(incidentsDays) days (after a conversation's last event), alerts \(alertsDays) days, "
+            + "staff keys \(keyPeriodWords)"
     }
 }

@@ -226,6 +226,7 @@ FIGURES_KEY = bytes(range(0x60, 0x80))
 WRAP_NONCE = bytes(range(0x80, 0x98))
 FIGURES_NONCE = bytes(range(0xa0, 0xb8))
 POLICY_TEXT = '{"format":"netreach-retention-v1","messagesDays":90,"incidentsDays":365,"alertsDays":60}'
+KEY_PERIOD_POLICY_TEXT = '{"format":"netreach-retention-v1","messagesDays":90,"incidentsDays":365,"alertsDays":60,"keyPeriodDays":14}'
 REQUEST_TEXT = '{"format":"netreach-erasure-request-v1","reason":"data-subject-request"}'
 FIGURES_TEXT = ('{"format":"netreach-figures-v1","quarter":"2026Q3","contactsByMonth":"3 0 12","openedByMonth":"4 1 13",'
                 '"openedOffDuty":"2","firstReplySeconds":"17 120 900","waitingSeconds":"","topics":"housing=2 violence=5",'
@@ -268,7 +269,8 @@ def retention():
     sealed = FIGURES_NONCE + b.crypto_secretbox(pad(FIGURES_TEXT.encode()), FIGURES_NONCE, FIGURES_KEY)
     figures = b"2026Q3" + struct.pack("<H", 1) + wrap + sealed
     return {"relay": b64u(bytes(relay.verify_key)), "supervisorSecrets": SUPERVISOR[:64].hex(), "erasedEvent": b64u(erased),
-            "figuresContent": b64u(figures), "figuresText": FIGURES_TEXT, "policy": POLICY_TEXT, "request": REQUEST_TEXT}
+            "figuresContent": b64u(figures), "figuresText": FIGURES_TEXT, "policy": POLICY_TEXT, "request": REQUEST_TEXT,
+            "keyPeriodPolicy": KEY_PERIOD_POLICY_TEXT}
 
 
 def checked(path, name, check):

@@ -33,6 +33,29 @@ struct RetentionFormatTests {
         #expect(throws: RetentionError.self) { try RetentionPolicy(content: Array(repeating: 0x20, count: 2_000)) }
     }
 
+    @Test("a policy may set the staff keys' period: written only when set, 1 to 366 days, read back; a month when absent")
+    func keyPeriod() throws {
+        let weekly = try RetentionPolicy(messagesDays: 90, incidentsDays: 365, alertsDays: 60, keyPeriodDays: 7)
+        #expect(weekly.text == #"{"format":"netreach-retention-v1","messagesDays":90,"incidentsDays":365,"alertsDays":60,"keyPeriodDays":7}"#)
+        #expect(try RetentionPolicy(content: weekly.content) == weekly)
+        #expect(try RetentionPolicy(text: RetentionPolicy.standard.text).keyPeriodDays == nil)
+        #expect(!RetentionPolicy.standard.text.contains("keyPeriodDays"))
+        #expect(weekly != (try RetentionPolicy(messagesDays: 90, incidentsDays: 365, alertsDays: 60)))
+        for days in [0, 367, -1] {
+            #expect(throws: RetentionError.self) { try RetentionPolicy(messagesDays: 90, incidentsDays: 365, alertsDays: 60, keyPeriodDays: days) }
+        }
+        for bad in [#""7""#, "true", "0", "400", "null"] {
+            let text = #"{"format":"netreach-retention-v1","messagesDays":90,"incidentsDays":365,"alertsDays":60,"keyPeriodDays":"# + bad + "}"
+            #expect(throws: RetentionError.self, "\(bad)") { try RetentionPolicy(text: text) }
+        }
+        // Periods: a calendar month when absent; else slices of days from 1970-01-01 UTC.
+        let january15 = UInt64(20_468) * 86_400_000 + 43_200_000  // 2026-01-15T12:00Z
+        #expect(PeriodKey.period(containing: january15, days: nil) == PeriodKey.month(containing: january15))
+        let week = PeriodKey.period(containing: january15, days: 7)
+        #expect(week.start <= january15 && january15 < week.end && week.end - week.start == 7 * 86_400_000 && week.start % (7 * 86_400_000) == 0)
+        #expect(PeriodKey.period(containing: week.end, days: 7).start == week.end)
+    }
+
     @Test("an erasure request names one known reason and nothing else")
     func request() throws {
         for reason in ErasureRequest.Reason.allCases {
