@@ -440,19 +440,10 @@ struct RetentionTests {
         try await withTestRelay(directory: try deployment.keyring(), clock: calendar.clock) { relay in
             let sam = deployment.member("sam"), jo = deployment.member("jo")
             let keyring = try deployment.keyring()
-            let home = try NetreachHome(path: work + "/sam")
-            try home.createFolder()
-            let credentials = try Self.credentials(sam)
-            let replica = LocalReplica(directory: home.replicaPath)
-            let session = try await Self.openSession(relay, credentials, deployment)
-            defer { Task { await session.close(); await replica.close() } }
-            func upkeep() async throws -> (held: [HeldPeriodKey], notes: [String]) {
-                try await session.sync(into: replica)
-                let outcome = await PeriodKeyUpkeep.run(home: home, credentials: credentials, session: session, replica: replica,
-                                                        now: calendar.value)
-                try await session.sync(into: replica)
-                return (outcome.held, outcome.notes)
-            }
+            let folder = try await StaffFolder(relay, sam, deployment, path: work + "/sam")
+            defer { Task { await folder.close() } }
+            let (home, credentials, replica) = (folder.home, folder.credentials, folder.replica)
+            func upkeep() async throws -> (held: [HeldPeriodKey], notes: [String]) { try await folder.upkeep(now: calendar.value) }
             let samMember = try #require(keyring.member(signKey: sam.signing.publicKey))
             // A visitor's chat wrapped as the page wraps it: to sam's key in force.
             func chat(_ text: String) async throws -> (id: ConversationID, message: Event) {
@@ -479,7 +470,7 @@ struct RetentionTests {
             #expect(january.held.map(\.key.periodText) == ["2026-01-01T00:00:00Z – 2026-02-01T00:00:00Z",
                                                             "2026-02-01T00:00:00Z – 2026-03-01T00:00:00Z"], "\(january.notes)")
             let a = try await chat("A: my address is 14 Elm Road")
-            try await session.sync(into: replica)
+            try await folder.session.sync(into: replica)
             #expect(reads(try await replica.events(of: a.id), message: a.message, with: january.held))
             #expect(!reads(try await replica.events(of: a.id), message: a.message, with: []), "the enrolled key opens A")
             // The relay is backed up, and sam's folder copied, while A is there.
@@ -544,20 +535,13 @@ struct RetentionTests {
         defer { try? FileManager.default.removeItem(atPath: work) }
         try await withTestRelay(directory: try deployment.keyring(), clock: calendar.clock) { relay in
             let sam = deployment.member("sam"), jo = deployment.member("jo")
-            let home = try NetreachHome(path: work + "/sam")
-            try home.createFolder()
-            let credentials = try Self.credentials(sam)
-            let replica = LocalReplica(directory: home.replicaPath)
-            let session = try await Self.openSession(relay, credentials, deployment)
-            defer { Task { await session.close(); await replica.close() } }
+            let folder = try await StaffFolder(relay, sam, deployment, path: work + "/sam")
+            defer { Task { await folder.close() } }
             func held() async throws -> [String] {
-                try await session.sync(into: replica)
-                let outcome = await PeriodKeyUpkeep.run(home: home, credentials: credentials, session: session, replica: replica,
-                                                        now: calendar.value)
+                let outcome = try await folder.upkeep(now: calendar.value)
                 // A key whose period is over and whose chats are gone (none here) is destroyed: the only thing said.
                 #expect(outcome.notes.allSatisfy { $0.hasPrefix("destroyed your period key") }, "\(outcome.notes)")
-                try await session.sync(into: replica)
-                let published = PeriodKeyDirectory(events: try await replica.events(of: .keysFeed), keyring: try deployment.keyring())
+                let published = PeriodKeyDirectory(events: try await folder.replica.events(of: .keysFeed), keyring: try deployment.keyring())
                 #expect(Set(published.published.filter { $0.key.end > calendar.value }.map(\.key.periodText))
                         == Set(outcome.held.map(\.key.periodText)), "made but not published")
                 return outcome.held.map { String($0.key.periodText.prefix(10)) + "…" + String($0.key.periodText.dropFirst(23).prefix(10)) }
@@ -580,6 +564,35 @@ struct RetentionTests {
         #expect(PeriodKeyUpkeep.periods(at: 100 * day, days: 10, published: [(95 * day, 113 * day)]).map { [$0.start, $0.end] }
                 == [[113 * day, 120 * day]])
         #expect(PeriodKeyUpkeep.periods(at: 100 * day, days: 10, published: [(90 * day, 140 * day)]).isEmpty)
+    }
+
+    /// A staff member's folder on their machine: keys, replica and a session on the relay, for the period key upkeep.
+    struct StaffFolder {
+        let home: NetreachHome
+        let credentials: StaffCredentials
+        let replica: LocalReplica
+        let session: StaffSession
+
+        init(_ relay: TestRelay, _ member: Deployment.Staff, _ deployment: Deployment, path: String) async throws {
+            home = try NetreachHome(path: path)
+            try home.createFolder()
+            credentials = try RetentionTests.credentials(member)
+            replica = LocalReplica(directory: home.replicaPath)
+            session = try await RetentionTests.openSession(relay, credentials, deployment)
+        }
+
+        /// What a command does at `now`: catch up, keep the period keys, catch up again.
+        func upkeep(now: UInt64) async throws -> (held: [HeldPeriodKey], notes: [String]) {
+            try await session.sync(into: replica)
+            let outcome = await PeriodKeyUpkeep.run(home: home, credentials: credentials, session: session, replica: replica, now: now)
+            try await session.sync(into: replica)
+            return (outcome.held, outcome.notes)
+        }
+
+        func close() async {
+            await session.close()
+            await replica.close()
+        }
     }
 
     /// `contains` without the byte arrays in a failure message: a log directory is megabytes.

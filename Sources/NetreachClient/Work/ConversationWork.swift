@@ -221,7 +221,7 @@ public struct ConversationWork: Sendable {
     @discardableResult
     func share(_ keys: ConversationKeys, of conversation: ConversationID, events: [StoredEvent], with member: EnrolledStaff) async throws -> Int {
         let holders = Self.holders(in: events)
-        let rotated = Set(holders.keys.compactMap(\.id))
+        let rotated = Set(events.lazy.filter { $0.kind == .keyRotated }.compactMap { try? KeyRotated(content: $0.event.content).keyID })
         let periods = try await periodDirectory()
         let recipient = periods.recipient(for: member, at: StaffWorkspace.now())
         var appended = 0
