@@ -72,6 +72,17 @@ public final class FileEventStore: EventStore {
         case open
         case closed
         case failed(EventLogError)
+
+        /// Why an append or redaction cannot be taken in this state, or nil when it can.
+        var refusal: EventLogError? {
+            switch self {
+            case .open: nil
+            case .closed: EventLogError(code: .closed, "the event log is closed")
+            case .failed(let cause):
+                EventLogError(code: .failed, "the store has stopped: \(cause.code): \(cause.message)",
+                              position: cause.position, segment: cause.segment)
+            }
+        }
     }
 
     struct Shared: ~Copyable {
@@ -227,14 +238,7 @@ public final class FileEventStore: EventStore {
     }
 
     private func checkOpen() throws(EventLogError) {
-        let status = shared.withLock { $0.status }
-        switch status {
-        case .open: return
-        case .closed: throw EventLogError(code: .closed, "the event log is closed")
-        case .failed(let cause):
-            throw EventLogError(code: .failed, "the store has stopped: \(cause.code): \(cause.message)",
-                                position: cause.position, segment: cause.segment)
-        }
+        if let refusal = shared.withLock({ $0.status.refusal }) { throw refusal }
     }
 
     // MARK: Head and waiting
@@ -350,14 +354,30 @@ public final class FileEventStore: EventStore {
         }
     }
 
+    /// How many returning appenders wake the gathering writer at a time.
+    private static let gatherStep = 8
+
     private func startWriterThread(_ writer: LogWriter) {
         let gather = configuration.groupCommitGather.components
         let gatherNanoseconds = Int(gather.seconds) * 1_000_000_000 + Int(gather.attoseconds / 1_000_000_000)
         WriterThread.start(name: "netreach-log-writer") {
+            // Group commit: everything pending becomes one write and one flush. When fewer jobs are
+            // there than the last group had (its appenders are still coming back), the writer plans
+            // those it has and waits up to `gatherNanoseconds` for the rest, taking them a few at a
+            // time, so they share the flush instead of paying for one each. A lone appender never waits.
             var expected = 1
-            while let jobs = self.queue.takeAll(expected: expected, gatherNanoseconds: gatherNanoseconds) {
-                expected = jobs.count
-                writer.process(jobs)
+            while let jobs = self.queue.takeAll() {
+                var taken = jobs.count
+                let deadline = WriterQueue.deadline(after: gatherNanoseconds)
+                writer.add(jobs)
+                while taken < expected && gatherNanoseconds > 0 {
+                    let more = self.queue.take(waitingFor: min(expected - taken, FileEventStore.gatherStep), until: deadline)
+                    if more.isEmpty { break }
+                    taken += more.count
+                    writer.add(more)
+                }
+                writer.commitPending()
+                expected = taken
             }
             let waiter = self.writerExit.withLock { state -> CheckedContinuation<Void, Never>? in
                 state.done = true

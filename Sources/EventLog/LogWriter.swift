@@ -46,61 +46,63 @@ final class LogWriter: @unchecked Sendable {
         var streamVersions: [StreamName: UInt64] = [:]
         var planned: [EventID: Planned] = [:]
         var replies: [(CheckedContinuation<Result<AppendResult, EventLogError>, Never>, AppendResult)] = []
-    }
 
-    func process(_ jobs: [WriterJob]) {
-        var appends: [AppendJob] = []
-        for job in jobs {
-            switch job {
-            case .append(let append):
-                appends.append(append)
-            case .redact(let position, let reply):
-                runAppends(appends)
-                appends.removeAll()
-                reply.resume(returning: Result { () throws(EventLogError) in try redact(position) })
-            }
+        /// Empties the group for the next one, keeping its storage (groups of a busy log are alike in
+        /// size), except a buffer that grew past `keptBufferBytes`.
+        mutating func reset() {
+            firstPosition = nil
+            if buffer.capacity > Group.keptBufferBytes { buffer = [] } else { buffer.removeAll(keepingCapacity: true) }
+            offsets.removeAll(keepingCapacity: true)
+            streamPositions.removeAll(keepingCapacity: true)
+            streamVersions.removeAll(keepingCapacity: true)
+            planned.removeAll(keepingCapacity: true)
+            replies.removeAll(keepingCapacity: true)
         }
-        runAppends(appends)
+
+        static let keptBufferBytes = 1 << 20
     }
 
     // MARK: Appends
 
-    private func runAppends(_ jobs: [AppendJob]) {
-        guard !jobs.isEmpty else { return }
-        var group = Group()
+    /// The group being planned: written and flushed by `commitPending`, or earlier when it grows to
+    /// `maximumGroupBytes`, a redaction comes, or a roll needs it out first.
+    private var pending = Group()
+
+    /// Plans `jobs` into the pending group, in order. A redaction first commits what was planned
+    /// before it, then runs.
+    func add(_ jobs: [WriterJob]) {
         for job in jobs {
-            if let failure = failedStatus() {
-                job.reply.resume(returning: .failure(failure))
-                continue
+            switch job {
+            case .append(let append):
+                do {
+                    try plan(append, into: &pending)
+                } catch {
+                    append.reply.resume(returning: .failure(error))
+                }
+                if pending.buffer.count >= store.configuration.maximumGroupBytes { commit(&pending) }
+            case .redact(let position, let reply):
+                commit(&pending)
+                reply.resume(returning: Result { () throws(EventLogError) in try redact(position) })
             }
-            do {
-                try plan(job, into: &group)
-            } catch {
-                job.reply.resume(returning: .failure(error))
-            }
-            if group.buffer.count >= store.configuration.maximumGroupBytes { commit(&group) }
         }
-        commit(&group)
     }
 
+    /// Writes, flushes and acknowledges the pending group.
+    func commitPending() { commit(&pending) }
+
     private func failedStatus() -> EventLogError? {
-        store.shared.withLock { state -> EventLogError? in
-            switch state.status {
-            case .open: nil
-            case .closed: EventLogError(code: .closed, "the event log is closed")
-            case .failed(let cause):
-                EventLogError(code: .failed, "the store has stopped: \(cause.code): \(cause.message)",
-                              position: cause.position, segment: cause.segment)
-            }
-        }
+        store.shared.withLock { $0.status.refusal }
     }
 
     private func plan(_ job: AppendJob, into group: inout Group) throws(EventLogError) {
         // Idempotency: a batch already stored (or planned in this group) is answered, not written again.
-        // One short lock for everything this job needs from the committed index.
-        let (committedVersion, candidates) = store.shared.withLock { state in
-            (state.index.version(of: job.stream), job.events.map { state.index.ids.candidates(for: $0.id) })
+        // One short lock for everything this job needs from the store: whether it is still open,
+        // and the committed index.
+        let (refusal, committedVersion, candidates) = store.shared.withLock { state in
+            (state.status.refusal, state.index.version(of: job.stream),
+             job.events.map { state.index.ids.candidates(for: $0.id) })
         }
+        if let refusal { throw refusal }
         var existing: [(position: UInt64, version: UInt64)] = []
         for (k, (event, hash)) in zip(job.events, job.payloadHashes).enumerated() {
             if let found = try find(event, stream: job.stream, payloadHash: hash, candidates: candidates[k], in: group) {
@@ -186,7 +188,7 @@ final class LogWriter: @unchecked Sendable {
 
     /// Writes, flushes and publishes the group, then acknowledges every append in it.
     private func commit(_ group: inout Group) {
-        defer { group = Group() }
+        defer { group.reset() }
         if !group.buffer.isEmpty {
             // Space first: once the zeros are written, the records overwrite bytes the file already
             // has, so a full disk is met here, before anything of the group is in the file.

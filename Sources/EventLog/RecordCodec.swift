@@ -88,7 +88,10 @@ public enum RecordCodec {
         let variableCount = streamCount + typeCount + event.metadata.count
         let bodyCount = bodyHeaderCount + variableCount + event.payload.count
         let start = buffer.count
-        buffer.reserveCapacity(start + bodyCount + frameOverhead)
+        // Grown geometrically: `reserveCapacity` allocates exactly what it is asked for, so asking
+        // for one more frame each time would copy a whole group's buffer once per record.
+        let needed = start + bodyCount + frameOverhead
+        if buffer.capacity < needed { buffer.reserveCapacity(max(needed, 2 * buffer.capacity)) }
 
         buffer.appendLittleEndian(UInt32(bodyCount))
         buffer.append(kindEvent)

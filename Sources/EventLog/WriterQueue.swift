@@ -25,6 +25,10 @@ final class WriterQueue: @unchecked Sendable {
     // Guarded by `mutex`.
     private var pending: [WriterJob] = []
     private var closing = false
+    /// How many pending jobs the writer is waiting for; 0 while it is not waiting. An enqueue wakes
+    /// it only once that many are there: while it gathers a group of 64, the first 63 appenders
+    /// that come back do not each cost it a wake-up and a context switch.
+    private var wanted = 0
 
     init() {
         pthread_mutex_init(mutex, nil)
@@ -49,31 +53,51 @@ final class WriterQueue: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         guard !closing else { return false }
         pending.append(job)
-        pthread_cond_signal(condition)
+        if wanted > 0 && pending.count >= wanted { pthread_cond_signal(condition) }
         return true
     }
 
     /// Blocks until there is work, then takes all of it; nil once closed and drained.
-    ///
-    /// When fewer than `expected` jobs are pending (the last group had more writers than have come
-    /// back yet), it waits up to `gatherNanoseconds` for the rest, so they share one flush instead
-    /// of paying for one each.
-    func takeAll(expected: Int = 1, gatherNanoseconds: Int = 0) -> [WriterJob]? {
+    func takeAll() -> [WriterJob]? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
+        wanted = 1
+        defer { wanted = 0 }
         while pending.isEmpty && !closing { pthread_cond_wait(condition, mutex) }
         if pending.isEmpty { return nil }
-        if pending.count < expected && gatherNanoseconds > 0 && !closing {
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            let total = Int(now.tv_nsec) + gatherNanoseconds
-            var deadline = timespec(tv_sec: now.tv_sec + total / 1_000_000_000, tv_nsec: total % 1_000_000_000)
-            while pending.count < expected && !closing {
-                if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { break }
-            }
+        return takePending()
+    }
+
+    /// Waits until at least `count` jobs are pending, the monotonic clock passes `deadline`, or the
+    /// queue closes, then takes what is pending: possibly nothing.
+    ///
+    /// The writer gathers a group with it: it plans the jobs it has while the rest of the last
+    /// group's appenders are still coming back, and is woken once per `count` of them.
+    func take(waitingFor count: Int, until deadline: timespec) -> [WriterJob] {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        wanted = max(1, count)
+        defer { wanted = 0 }
+        var deadline = deadline
+        while pending.count < count && !closing {
+            if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { break }
         }
-        let jobs = pending
-        pending.removeAll(keepingCapacity: true)
+        return pending.isEmpty ? [] : takePending()
+    }
+
+    /// The monotonic clock's reading `nanoseconds` from now, for `take(waitingFor:until:)`.
+    static func deadline(after nanoseconds: Int) -> timespec {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let total = Int(now.tv_nsec) + nanoseconds
+        return timespec(tv_sec: now.tv_sec + total / 1_000_000_000, tv_nsec: total % 1_000_000_000)
+    }
+
+    /// Called with the mutex held.
+    private func takePending() -> [WriterJob] {
+        var jobs: [WriterJob] = []
+        jobs.reserveCapacity(pending.capacity)
+        swap(&jobs, &pending)
         return jobs
     }
 

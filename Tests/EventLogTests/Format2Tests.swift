@@ -47,6 +47,41 @@ struct Format2Tests {
         #expect(frames.map(\.group) == [0, 1, 2, 2, 2, 2, 2, 2], "the three queued appends were written as one group at position 2")
     }
 
+    @Test("appenders of the last group that come back one by one within the gather time share one write")
+    func gatheredGroup() async throws {
+        let dir = TemporaryDirectory()
+        let disk = SimulatedSegmentStorage()
+        // A gather time no test run reaches: only the count of the last group ends the wait.
+        let store = try FileEventStore(directory: dir.path, configuration: .init(groupCommitGather: .seconds(120)), storage: disk)
+        disk.holdSyncs()
+        let first = Task { try await store.append(to: "a", expectedVersion: .any, events: [event("first")]) }
+        while disk.syncsWaiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        var four: [Task<AppendResult, any Error>] = []
+        for n in 0..<4 {
+            four.append(Task { try await store.append(to: try StreamName("b\(n)"), expectedVersion: .any, events: [event("b\(n)")]) })
+            while store.pendingWriterJobs < n + 1 { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        disk.releaseSyncs()
+        _ = try await first.value
+        for task in four { _ = try await task.value }
+
+        // The last group had four appends: the next four arrive 20 ms apart, the writer plans each
+        // as it comes and writes them together once the fourth is there.
+        var spread: [Task<AppendResult, any Error>] = []
+        for n in 0..<4 {
+            spread.append(Task { try await store.append(to: try StreamName("c\(n)"), expectedVersion: .any, events: [event("c\(n)")]) })
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        var results: [AppendResult] = []
+        for task in spread { results.append(try await task.value) }
+        #expect(results.map(\.firstPosition).sorted() == [5, 6, 7, 8])
+        #expect(store.statistics.groupCommits == 3)
+        await store.close()
+
+        let frames = Self.frames(try #require(disk.contents(of: "00000000000000000000.seg")))
+        #expect(frames.map(\.group) == [0, 1, 1, 1, 1, 5, 5, 5, 5], "the four spread appends were written as one group at position 5")
+    }
+
     @Test("the chain, and so every checkpoint, does not depend on how appends were grouped")
     func chainIgnoresGrouping() async throws {
         let one = TemporaryDirectory(), grouped = TemporaryDirectory()
