@@ -23,11 +23,18 @@ public struct FileEventStoreConfiguration: Sendable, Hashable {
     /// the log is small the snapshot itself is rewritten at this pace, then less often (docs/LOG-FORMAT.md).
     public var snapshotDeltaEveryEvents: Int?
     public var snapshotDeltaEveryBytes: Int?
+    /// Bounded restart after a crash under any load: once the background thread has caught up with
+    /// the log, the writer does not run more than this many events ahead of it; after a group that
+    /// leaves it further behind, the writer waits for it (at most `snapshotLagWait` per group, so a
+    /// slow snapshot write slows appends and never stops them). nil: the writer never waits.
+    public var snapshotLagLimit: Int?
+    public var snapshotLagWait: Duration
 
     public init(segmentSize: Int = 64 << 20, maximumGroupBytes: Int = 8 << 20, maximumBatchCount: Int = 10_000,
                 groupCommitGather: Duration = .microseconds(100), snapshotEveryEvents: Int? = 1_000_000,
                 snapshotEveryBytes: Int? = 256 << 20, snapshotDeltaEveryEvents: Int? = 100_000,
-                snapshotDeltaEveryBytes: Int? = 32 << 20) {
+                snapshotDeltaEveryBytes: Int? = 32 << 20, snapshotLagLimit: Int? = 50_000,
+                snapshotLagWait: Duration = .milliseconds(100)) {
         self.segmentSize = segmentSize
         self.maximumGroupBytes = maximumGroupBytes
         self.maximumBatchCount = maximumBatchCount
@@ -36,6 +43,8 @@ public struct FileEventStoreConfiguration: Sendable, Hashable {
         self.snapshotEveryBytes = snapshotEveryBytes
         self.snapshotDeltaEveryEvents = snapshotDeltaEveryEvents
         self.snapshotDeltaEveryBytes = snapshotDeltaEveryBytes
+        self.snapshotLagLimit = snapshotLagLimit
+        self.snapshotLagWait = snapshotLagWait
     }
 
     /// The largest segment: record offsets in the index are 32-bit, and a batch may run one
@@ -50,6 +59,9 @@ public struct FileEventStoreConfiguration: Sendable, Hashable {
         }
         guard maximumGroupBytes > 0, maximumBatchCount > 0 else {
             throw EventLogError(code: .invalidConfiguration, "maximumGroupBytes and maximumBatchCount must be positive")
+        }
+        guard (snapshotLagLimit ?? 1) > 0, snapshotLagWait >= .zero else {
+            throw EventLogError(code: .invalidConfiguration, "snapshotLagLimit must be positive and snapshotLagWait not negative")
         }
     }
 }
@@ -115,6 +127,9 @@ public final class FileEventStore: EventStore {
         public var snapshotEvents: UInt64 = 0
         /// Index deltas written in the background; `snapshotEvents` counts what they cover too.
         public var snapshotDeltasWritten: UInt64 = 0
+        /// Groups after which the writer waited for the background snapshot thread to catch up
+        /// (`snapshotLagLimit`).
+        public var snapshotLagWaits: UInt64 = 0
     }
 
     /// The counters so far.
@@ -126,6 +141,8 @@ public final class FileEventStore: EventStore {
     private let directoryLock: DirectoryLock
     private let writerExit: Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)> = Mutex((false, nil))
     private let snapshotFollower = Mutex<SnapshotFollower?>(nil)
+    /// How far the background snapshot thread has followed the log (for `snapshotLagLimit`).
+    let snapshotProgress = SnapshotProgress()
     /// Held while `index.snapshot` is written: the background thread and `close()` share its temporary file.
     private let snapshotFile = Mutex(())
 
@@ -172,6 +189,13 @@ public final class FileEventStore: EventStore {
     /// Appends and redactions handed to the writer and not yet taken by it (for tests that must
     /// know that two appends will be planned in one group).
     package var pendingWriterJobs: Int { queue.count }
+
+    /// Events the head is ahead of the background snapshot thread, once it has caught up the first
+    /// time (nil before, and after it stopped).
+    package var snapshotFollowerLag: UInt64? { snapshotProgress.lag(head: currentHead().count) }
+
+    /// Stops the background snapshot thread from reading on (tests of a follower that fell behind).
+    package func pauseSnapshotFollower(_ paused: Bool) { snapshotProgress.paused.store(paused, ordering: .releasing) }
 
     /// Why the store has stopped accepting appends (a failed write or flush, or damage the
     /// background check found), or nil while it accepts them.
@@ -358,8 +382,7 @@ public final class FileEventStore: EventStore {
     private static let gatherStep = 8
 
     private func startWriterThread(_ writer: LogWriter) {
-        let gather = configuration.groupCommitGather.components
-        let gatherNanoseconds = Int(gather.seconds) * 1_000_000_000 + Int(gather.attoseconds / 1_000_000_000)
+        let gatherNanoseconds = configuration.groupCommitGather.wholeNanoseconds
         WriterThread.start(name: "netreach-log-writer") {
             // Group commit: everything pending becomes one write and one flush. When fewer jobs are
             // there than the last group had (its appenders are still coming back), the writer plans
@@ -377,6 +400,7 @@ public final class FileEventStore: EventStore {
                     writer.add(more)
                 }
                 writer.commitPending()
+                writer.waitForSnapshotFollower()
                 expected = taken
             }
             let waiter = self.writerExit.withLock { state -> CheckedContinuation<Void, Never>? in

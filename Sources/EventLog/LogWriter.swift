@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The writer thread's side of the store: plans appends, writes and flushes them as one group,
 /// then publishes and acknowledges. Only the writer thread touches this object.
 final class LogWriter: @unchecked Sendable {
@@ -89,6 +93,23 @@ final class LogWriter: @unchecked Sendable {
 
     /// Writes, flushes and acknowledges the pending group.
     func commitPending() { commit(&pending) }
+
+    /// Keeps the restart after a crash short under any load: while the background snapshot thread
+    /// is more than `snapshotLagLimit` events behind the head, the writer waits for it before it
+    /// takes the next group, for at most `snapshotLagWait`. Appenders wait in the queue meanwhile;
+    /// nothing is refused.
+    func waitForSnapshotFollower() {
+        guard let limit = store.configuration.snapshotLagLimit,
+              let lag = store.snapshotProgress.lag(head: committedPosition), lag > UInt64(limit) else { return }
+        store.shared.withLock { $0.statistics.snapshotLagWaits += 1 }
+        let deadline = WriterQueue.deadline(after: store.configuration.snapshotLagWait.wholeNanoseconds)
+        while let lag = store.snapshotProgress.lag(head: committedPosition), lag > UInt64(limit) {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            if now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec) { return }
+            usleep(500)
+        }
+    }
 
     private func failedStatus() -> EventLogError? {
         store.shared.withLock { $0.status.refusal }

@@ -3,6 +3,24 @@ import Glibc
 #endif
 import Synchronization
 
+/// How far the snapshot follower has read the log, for the writer to see without a lock.
+final class SnapshotProgress: Sendable {
+    /// Events the follower has added to its index.
+    let followed = Atomic<UInt64>(0)
+    /// True from the follower's first catching up with the head until it stops: only then does
+    /// the writer wait for it (after an open without a snapshot it must first read the whole log).
+    let engaged = Atomic<Bool>(false)
+    /// Set by tests that need a follower that has fallen behind: it does nothing while this holds.
+    let paused = Atomic<Bool>(false)
+
+    /// Events the writer is ahead of the follower, or nil when the follower is not engaged.
+    func lag(head: UInt64) -> UInt64? {
+        guard engaged.load(ordering: .acquiring) else { return nil }
+        let followed = followed.load(ordering: .acquiring)
+        return head > followed ? head - followed : 0
+    }
+}
+
 /// Writes `index.snapshot` in the background as the log grows, so that an open after a crash
 /// scans only what was appended since the last one (docs/LOG-FORMAT.md, "Index snapshot").
 ///
@@ -78,9 +96,19 @@ final class SnapshotFollower: @unchecked Sendable {
     private func run() {
         seedFromOpenedSnapshot()
         while !stopping {
-            if round() == .stop { break }
+            if store.snapshotProgress.paused.load(ordering: .acquiring) {
+                usleep(SnapshotFollower.pollMicroseconds)
+                continue
+            }
+            let outcome = round()
+            if outcome == .stop { break }
+            if outcome == .caughtUp {
+                store.snapshotProgress.followed.store(count, ordering: .releasing)
+                store.snapshotProgress.engaged.store(true, ordering: .releasing)
+            }
             usleep(SnapshotFollower.pollMicroseconds)
         }
+        store.snapshotProgress.engaged.store(false, ordering: .releasing)
         let waiter = control.withLock { state -> CheckedContinuation<Void, Never>? in
             state.done = true
             return state.waiter
@@ -203,6 +231,7 @@ final class SnapshotFollower: @unchecked Sendable {
             segments[number].end = start + consumed
             bytesSinceSnapshot += consumed
             bytesSinceDelta += consumed
+            store.snapshotProgress.followed.store(count, ordering: .releasing)
             if case .failure = outcome { return failed() }
             if damaged {
                 // A redaction rewriting the record in place right now is not damage: read it again later.

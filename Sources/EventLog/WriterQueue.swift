@@ -116,3 +116,10 @@ final class WriterQueue: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 }
+
+extension Duration {
+    /// The duration in whole nanoseconds, for the POSIX clock calls.
+    var wholeNanoseconds: Int {
+        Int(components.seconds) * 1_000_000_000 + Int(components.attoseconds / 1_000_000_000)
+    }
+}

@@ -73,6 +73,7 @@ struct EventLogBench: AsyncParsableCommand {
                "ratio, 64 appenders (log / SQLite)")
 
         let big = try await replayAndReopen(payload: payload, directory: workDir + "/log-big")
+        report("fill_appends_per_s", big.fillPerSecond, "durable events/s building it (4 × 1000-event batches)")
         report("crash_restart_seconds", big.crashRestartSeconds, "open after SIGKILL, seconds (\(reopenEvents) events)")
         report("crash_snapshot_events", Double(big.crashSnapshotEvents), "of which covered by a background snapshot")
         report("crash_records_scanned", Double(big.crashRecordsScanned), "records the open after SIGKILL scanned")
@@ -148,7 +149,7 @@ struct EventLogBench: AsyncParsableCommand {
 
     struct BigLog {
         var reopenSeconds = 0.0, integritySeconds = 0.0, replayPerSecond = 0.0, scanOpenSeconds = 0.0
-        var crashRestartSeconds = 0.0, crashCheckSeconds = 0.0
+        var crashRestartSeconds = 0.0, crashCheckSeconds = 0.0, fillPerSecond = 0.0
         var events: UInt64 = 0, snapshotEvents: UInt64 = 0, crashSnapshotEvents: UInt64 = 0, crashRecordsScanned: UInt64 = 0
     }
 
@@ -179,6 +180,7 @@ struct EventLogBench: AsyncParsableCommand {
     /// snapshot), waits for the background check, replays it all, and times an open that scans everything.
     private func replayAndReopen(payload: [UInt8], directory: String) async throws -> BigLog {
         let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let fillStart = ContinuousClock.now
         let child = try ChildProcess(me, ["eventlog-fill", "--data-dir", directory, "--events", "\(reopenEvents)",
                                           "--payload-bytes", "\(payloadBytes)"])
         guard let line = await child.waitForOutputLine(containing: "filled", timeout: .seconds(3600)),
@@ -189,6 +191,7 @@ struct EventLogBench: AsyncParsableCommand {
         await child.killGroup()
         guard child.termination == .signalled(SIGKILL) else { throw BenchError("the filling process was not killed: \(String(describing: child.termination))") }
         var result = BigLog()
+        result.fillPerSecond = Double(written) / (ContinuousClock.now - fillStart).seconds
 
         let crashStart = ContinuousClock.now
         let crashed = try FileEventStore(directory: directory)
