@@ -102,7 +102,8 @@ struct EventLogBench: AsyncParsableCommand {
         let statistics = store.statistics
         await store.close()
         print("    (\(writers) appender\(writers == 1 ? "" : "s"): \(statistics.groupCommits) flushes, "
-            + String(format: "%.1f", Double(statistics.events) / Double(max(1, statistics.groupCommits))) + " events per flush)")
+            + String(format: "%.1f", Double(statistics.events) / Double(max(1, statistics.groupCommits))) + " events per flush, "
+            + "\(statistics.snapshotLagWaits) waits for the snapshot thread)")
         return rate
     }
 

@@ -20,10 +20,12 @@ extension SoakCommand {
 
         func run() async throws {
             // Background index snapshots every 500 events and deltas every 50, so that kills land
-            // during both and the reopens use them.
+            // during both and the reopens use them; the writer waits (up to 5 ms a group) for a
+            // snapshot thread 100 events behind, so that kills land during such waits too.
             let store = try FileEventStore(directory: dataDir,
                                            configuration: .init(segmentSize: 1 << 20, snapshotEveryEvents: 500,
-                                                                snapshotDeltaEveryEvents: 50))
+                                                                snapshotDeltaEveryEvents: 50, snapshotLagLimit: 100,
+                                                                snapshotLagWait: .milliseconds(5)))
             let deadline = ContinuousClock.now + .seconds(maximumSeconds)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<writers {

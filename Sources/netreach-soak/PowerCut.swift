@@ -72,6 +72,7 @@ struct PowerCutTally {
     var faults: [String: Int] = [:]
     var fromSnapshot = 0
     var withDeltas = 0
+    var withLagWaits = 0
     var damageTrials = 0
     var damageRefused = 0
     var failures = 0
@@ -87,6 +88,7 @@ struct PowerCutTally {
         return """
             acknowledged events checked: \(acknowledged)
             reopens that started from a background index snapshot: \(fromSnapshot) (\(withDeltas) with index deltas applied)
+            trials in which the writer waited for the snapshot thread: \(withLagWaits)
             faults: \(kinds)
             damage to a completed write: \(damageTrials) trials, \(damageRefused) refused
             trials that could not run: \(failures)
@@ -134,10 +136,13 @@ struct PowerCutTrial {
         let first = directory + "/first"
         try FileManager.default.createDirectory(atPath: first, withIntermediateDirectories: true)
         // Background index snapshots every few dozen events, and deltas between them, so that power
-        // cuts meet both and the rule "never cut below what the snapshot proves" is exercised.
+        // cuts meet both and the rule "never cut below what the snapshot proves" is exercised; a lag
+        // limit of a few dozen events, so that they also meet a writer waiting for the snapshot thread.
         let configuration = FileEventStoreConfiguration(segmentSize: Int.random(in: 2_048...16_384, using: &random),
                                                         snapshotEveryEvents: Int.random(in: 10...200, using: &random),
-                                                        snapshotDeltaEveryEvents: Int.random(in: 3...60, using: &random))
+                                                        snapshotDeltaEveryEvents: Int.random(in: 3...60, using: &random),
+                                                        snapshotLagLimit: Int.random(in: 1...40, using: &random),
+                                                        snapshotLagWait: .microseconds(Int.random(in: 0...2_000, using: &random)))
         let store = try FileEventStore(directory: first, configuration: configuration, storage: disk)
 
         var acknowledged: [EventID: Acknowledged] = [:]
@@ -195,6 +200,7 @@ struct PowerCutTrial {
         }
         let survivor = disk.powerCut(random: &random)
         await inFlight?.value
+        if store.statistics.snapshotLagWaits > 0 { tally.withLagWaits += 1 }
         await store.close()
 
         tally.trials += 1
