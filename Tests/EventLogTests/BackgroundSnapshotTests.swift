@@ -27,16 +27,23 @@ struct BackgroundSnapshotTests {
         return copy
     }
 
+    /// A store with one event whose snapshot thread caught up with it and is then paused, so that
+    /// every later append leaves the writer further ahead of it.
+    static func storeAheadOfItsSnapshots(limit: Int?, wait: Duration = .milliseconds(100)) async throws -> (TemporaryDirectory, FileEventStore) {
+        let dir = TemporaryDirectory()
+        let store = try FileEventStore(directory: dir.path, configuration: .init(
+            snapshotEveryEvents: 1_000_000, snapshotEveryBytes: nil, snapshotLagLimit: limit, snapshotLagWait: wait))
+        _ = try await store.append(to: "s", expectedVersion: .any, events: [event("first")])
+        #expect(await eventually { store.snapshotFollowerLag == 0 })
+        store.pauseSnapshotFollower(true)
+        return (dir, store)
+    }
+
     @Test("the writer does not run more than snapshotLagLimit events ahead of the snapshot thread: it waits for it, never refuses an append, and never waits longer than snapshotLagWait per group")
     func lagLimit() async throws {
         func batch(_ n: Int) -> [ProposedEvent] { (0..<100).map { event("\(n).\($0)") } }
         // A short wait: appends go on at one group per wait while the thread stays behind.
-        let dir = TemporaryDirectory()
-        let store = try FileEventStore(directory: dir.path, configuration: .init(
-            snapshotEveryEvents: 1_000_000, snapshotEveryBytes: nil, snapshotLagLimit: 200, snapshotLagWait: .milliseconds(20)))
-        _ = try await store.append(to: "s", expectedVersion: .any, events: [event("first")])
-        #expect(await Self.eventually { store.snapshotFollowerLag == 0 })
-        store.pauseSnapshotFollower(true)
+        let (dir, store) = try await Self.storeAheadOfItsSnapshots(limit: 200, wait: .milliseconds(20))
         for n in 0..<10 { _ = try await store.append(to: "s", expectedVersion: .any, events: batch(n)) }
         #expect(store.currentHead().count == 1_001, "every append was taken while the thread was behind")
         // A wait after each group that left the writer more than 200 events ahead: the 3rd to the 10th.
@@ -46,12 +53,7 @@ struct BackgroundSnapshotTests {
         await store.close()
 
         // A wait no test run reaches: the writer goes on when the thread has caught up, not when the time is over.
-        let patient = TemporaryDirectory()
-        let waiting = try FileEventStore(directory: patient.path, configuration: .init(
-            snapshotEveryEvents: 1_000_000, snapshotEveryBytes: nil, snapshotLagLimit: 200, snapshotLagWait: .seconds(3600)))
-        _ = try await waiting.append(to: "s", expectedVersion: .any, events: [event("first")])
-        #expect(await Self.eventually { waiting.snapshotFollowerLag == 0 })
-        waiting.pauseSnapshotFollower(true)
+        let (patient, waiting) = try await Self.storeAheadOfItsSnapshots(limit: 200, wait: .seconds(3600))
         for n in 0..<3 { _ = try await waiting.append(to: "s", expectedVersion: .any, events: batch(n)) }
         #expect(waiting.snapshotFollowerLag == 300)
         let fourth = Task { try await waiting.append(to: "s", expectedVersion: .any, events: batch(3)) }
@@ -64,15 +66,11 @@ struct BackgroundSnapshotTests {
         await waiting.close()
 
         // Without a limit the writer never waits; a bad limit is refused.
-        let free = TemporaryDirectory()
-        let unlimited = try FileEventStore(directory: free.path, configuration: .init(
-            snapshotEveryEvents: 1_000_000, snapshotEveryBytes: nil, snapshotLagLimit: nil))
-        _ = try await unlimited.append(to: "s", expectedVersion: .any, events: [event("first")])
-        #expect(await Self.eventually { unlimited.snapshotFollowerLag == 0 })
-        unlimited.pauseSnapshotFollower(true)
+        let (free, unlimited) = try await Self.storeAheadOfItsSnapshots(limit: nil)
         for n in 0..<5 { _ = try await unlimited.append(to: "s", expectedVersion: .any, events: batch(n)) }
         #expect(unlimited.statistics.snapshotLagWaits == 0 && unlimited.snapshotFollowerLag == 500)
         await unlimited.close()
+        withExtendedLifetime((dir, patient, free)) {}  // the directories outlive their stores
         for limit in [0, -5] {
             let refused = #expect(throws: EventLogError.self) {
                 _ = try FileEventStore(directory: TemporaryDirectory().path, configuration: .init(snapshotLagLimit: limit))

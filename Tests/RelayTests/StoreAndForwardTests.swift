@@ -63,7 +63,7 @@ struct StoreAndForwardTests {
             second.send(["t": "subscribe", "from": 0])
             var history: [String] = []
             var resumedKey: SecureBytes?
-            while let message = await second.next(timeout: .seconds(5)), message["t"] as? String != "live" {
+            while let message = await second.next(timeout: .seconds(30)), message["t"] as? String != "live" {
                 let event = try Event(bytes: Base64URL.decode(message["event"] as! String))
                 switch event.kind {
                 case .conversationOpened:
