@@ -102,11 +102,8 @@ final class LogWriter: @unchecked Sendable {
         guard let limit = store.configuration.snapshotLagLimit,
               let lag = store.snapshotProgress.lag(head: committedPosition), lag > UInt64(limit) else { return }
         store.shared.withLock { $0.statistics.snapshotLagWaits += 1 }
-        let deadline = WriterQueue.deadline(after: store.configuration.snapshotLagWait.wholeNanoseconds)
-        while let lag = store.snapshotProgress.lag(head: committedPosition), lag > UInt64(limit) {
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            if now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec) { return }
+        let deadline = ContinuousClock.now + store.configuration.snapshotLagWait
+        while let lag = store.snapshotProgress.lag(head: committedPosition), lag > UInt64(limit), ContinuousClock.now < deadline {
             usleep(500)
         }
     }
