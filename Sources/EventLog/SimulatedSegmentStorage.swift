@@ -30,6 +30,10 @@ package final class SimulatedSegmentStorage: SegmentStorage {
         /// reach the page cache, and from then on every operation fails as after `crash()`.
         package var powerCutAtWrite: Int?
         package var powerCutFraction: Double = 0.5
+        /// Each read, write, flush and truncation first waits a random 0…this many microseconds (not
+        /// from the trial's seed): concurrent threads then meet the disk in more orders than the
+        /// scheduler alone produces.
+        package var jitterMicroseconds = 0
 
         package init(capacity: Int = .max, shortWrite: Int? = nil, failingWrite: Int? = nil, failingSync: Int? = nil,
                      powerCutAtWrite: Int? = nil, powerCutFraction: Double = 0.5) {
@@ -46,8 +50,15 @@ package final class SimulatedSegmentStorage: SegmentStorage {
     struct Content {
         var current: [UInt8] = []
         var durable: [UInt8] = []
-        /// Unsynced writes, oldest first (a truncation is a write of its new size with no bytes).
-        var pending: [(offset: Int, bytes: [UInt8])] = []
+        /// Unsynced changes, oldest first.
+        var pending: [Change] = []
+    }
+
+    /// A change to a file not yet synced. A truncation is its own kind: a write that stored no bytes
+    /// (the power went before any reached the page cache) changed nothing, and must not read as one.
+    enum Change {
+        case write(offset: Int, bytes: [UInt8])
+        case resize(to: Int)
     }
 
     struct State {
@@ -77,6 +88,9 @@ package final class SimulatedSegmentStorage: SegmentStorage {
 
     /// Changes the faults still to come (to free space, say).
     package func setFaults(_ faults: Faults) { state.withLock { $0.faults = faults } }
+
+    /// Write calls made so far (the count `Faults.shortWrite`, `failingWrite` and `powerCutAtWrite` name).
+    package var writeCalls: Int { state.withLock { $0.writes } }
 
     /// Bytes stored over all files.
     package var bytesUsed: Int { state.withLock { $0.used } }
@@ -138,15 +152,21 @@ package final class SimulatedSegmentStorage: SegmentStorage {
         // The sizes the file had along its unsynced history; any of them may be what the disk kept.
         var sizes = [content.durable.count]
         var size = content.durable.count
-        for write in content.pending {
-            size = write.bytes.isEmpty ? write.offset : max(size, write.offset + write.bytes.count)
+        var touched: [(offset: Int, bytes: [UInt8])] = []
+        for change in content.pending {
+            switch change {
+            case .write(let offset, let bytes):
+                size = max(size, offset + bytes.count)
+                touched.append((offset, bytes))
+            case .resize(let newSize):
+                size = newSize
+            }
             sizes.append(size)
         }
         let finalSize = sizes[Int.random(in: 0..<sizes.count, using: &random)]
         var out = content.durable
         if out.count < finalSize { out += [UInt8](repeating: 0, count: finalSize - out.count) }
         if out.count > finalSize { out.removeLast(out.count - finalSize) }
-        let touched = content.pending.filter { !$0.bytes.isEmpty }
         guard !touched.isEmpty else { return out }
         let low = touched.map(\.offset).min()!, high = min(finalSize, touched.map { $0.offset + $0.bytes.count }.max()!)
         var sector = low / 512 * 512
@@ -224,8 +244,15 @@ package final class SimulatedSegmentStorage: SegmentStorage {
         }
     }
 
+    /// Waits the random time `Faults.jitterMicroseconds` asks for.
+    private func jitter() {
+        let most = state.withLock { $0.faults.jitterMicroseconds }
+        if most > 0 { usleep(UInt32.random(in: 0...UInt32(most))) }
+    }
+
     func read(_ id: Int, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(EventLogError) -> Int {
-        try state.withLock { (state) throws(EventLogError) in
+        jitter()
+        return try state.withLock { (state) throws(EventLogError) in
             try Self.check(state)
             let bytes = state.files[id]?.current ?? []
             guard offset < bytes.count else { return 0 }
@@ -236,7 +263,8 @@ package final class SimulatedSegmentStorage: SegmentStorage {
     }
 
     func write(_ id: Int, name: String, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws(EventLogError) -> Int {
-        try state.withLock { (state) throws(EventLogError) in
+        jitter()
+        return try state.withLock { (state) throws(EventLogError) in
             try Self.check(state)
             state.writes += 1
             if state.faults.failingWrite == state.writes { throw Self.error(.ioError, "write failed (EIO, injected)", name) }
@@ -252,13 +280,16 @@ package final class SimulatedSegmentStorage: SegmentStorage {
                 count = max(0, content.current.count + room - offset)
                 guard count > 0 else { throw Self.error(.noSpace, "no space left on device (ENOSPC, injected)", name) }
             }
-            let written = Array(UnsafeRawBufferPointer(rebasing: bytes[0..<count]))
-            if content.current.count < offset + count {
-                content.current += [UInt8](repeating: 0, count: offset + count - content.current.count)
+            // A write that stores nothing (the power went first) changes nothing, not even the size.
+            if count > 0 {
+                let written = Array(UnsafeRawBufferPointer(rebasing: bytes[0..<count]))
+                if content.current.count < offset + count {
+                    content.current += [UInt8](repeating: 0, count: offset + count - content.current.count)
+                }
+                content.current.replaceSubrange(offset..<(offset + count), with: written)
+                content.pending.append(.write(offset: offset, bytes: written))
+                state.files[id] = content
             }
-            content.current.replaceSubrange(offset..<(offset + count), with: written)
-            content.pending.append((offset, written))
-            state.files[id] = content
             if powerGoes {
                 state.crashed = true
                 throw Self.error(.ioError, "the machine lost power during this write", name)
@@ -268,6 +299,7 @@ package final class SimulatedSegmentStorage: SegmentStorage {
     }
 
     func sync(_ id: Int, name: String) throws(EventLogError) {
+        jitter()
         if state.withLock({ state in
             if state.holdingSyncs { state.syncsWaiting += 1 }
             return state.holdingSyncs
@@ -292,6 +324,7 @@ package final class SimulatedSegmentStorage: SegmentStorage {
     }
 
     func truncate(_ id: Int, name: String, to size: Int) throws(EventLogError) {
+        jitter()
         try state.withLock { (state) throws(EventLogError) in
             try Self.check(state)
             guard var content = state.files[id] else { return }
@@ -300,7 +333,7 @@ package final class SimulatedSegmentStorage: SegmentStorage {
             } else {
                 content.current += [UInt8](repeating: 0, count: size - content.current.count)
             }
-            content.pending.append((size, []))
+            content.pending.append(.resize(to: size))
             state.files[id] = content
         }
     }
@@ -329,4 +362,28 @@ struct SimulatedFile: StorageFile {
     }
     func sync() throws(EventLogError) { try storage.sync(id, name: name) }
     func truncate(to size: Int) throws(EventLogError) { try storage.truncate(id, name: name, to: size) }
+}
+
+extension SimulatedSegmentStorage {
+    /// What the disk holds, for a report when a trial fails: every file by id with the names that
+    /// point to it now and as of the last directory sync, its size now and as durable, and its
+    /// changes since the last sync (a write's offset and length, or a truncation's new size).
+    package var summary: String {
+        let state = state.withLock { $0 }
+        var lines: [String] = []
+        for id in state.files.keys.sorted() {
+            let content = state.files[id]!
+            let now = state.names.filter { $0.value == id }.map(\.key).sorted().joined(separator: ",")
+            let synced = state.durableNames.filter { $0.value == id }.map(\.key).sorted().joined(separator: ",")
+            let writes = content.pending.map { change in
+                switch change {
+                case .write(let offset, let bytes): "\(offset)+\(bytes.count)"
+                case .resize(let size): "resize \(size)"
+                }
+            }.joined(separator: " ")
+            lines.append("file \(id): name [\(now)] synced name [\(synced)] size \(content.current.count) durable \(content.durable.count) unsynced writes [\(writes)]")
+        }
+        lines.append("writes \(state.writes), syncs \(state.syncs), crashed \(state.crashed), capacity \(state.faults.capacity)")
+        return lines.joined(separator: "\n")
+    }
 }
