@@ -22,19 +22,31 @@ extension SoakCommand {
                 The faults are drawn from --seed; how concurrent writers meet in groups is the scheduler's.
 
                 Prints `N trials, R refused, C cut automatically, 0 acknowledged lost`; exits 1 if anything
-                acknowledged was lost, a power cut was refused, or damage to durable data was opened.
+                acknowledged was lost, a power cut was refused, or damage to durable data was opened. A
+                refused trial also prints the simulated disk before and after the cut: every file with its
+                names, sizes and the changes not yet synced.
 
-                Example:
+                --fault runs every trial with one kind of fault; --jitter makes each disk operation wait a
+                random few microseconds first, so that the threads meet in orders the scheduler rarely
+                gives (such a run does not repeat exactly).
+
+                Examples:
                   netreach-soak power-cut --trials 5000 --seed 7 --work-dir /tmp/netreach-power-cut
+                  netreach-soak power-cut --trials 20000 --fault full-disk --jitter 50 --work-dir /tmp/pc
                 """
         )
 
         @Option(help: "How many trials.") var trials = 1_000
         @Option(help: "Seed for the faults and the power cuts, to repeat a run.") var seed: UInt64 = UInt64.random(in: 1...UInt64.max)
         @Option(help: "Scratch directory for the files beside the segments (emptied first).") var workDir: String
+        @Option(help: "Run only trials with this fault (default: each trial draws one).")
+        var fault: PowerCutTrial.Fault?
+        @Option(help: "Each disk operation first waits a random 0…N microseconds, so that threads meet in more orders (not repeatable).")
+        var jitter = 0
 
         func validate() throws {
             guard trials > 0 else { throw ValidationError("--trials must be positive") }
+            guard (0...100_000).contains(jitter) else { throw ValidationError("--jitter must be 0…100000 microseconds") }
             guard workDir.hasPrefix("/") && workDir.count > 5 else { throw ValidationError("--work-dir must be an absolute path") }
         }
 
@@ -47,7 +59,7 @@ extension SoakCommand {
                 var random = SeededGenerator(seed: seed &+ UInt64(trial) &* 0x9E37_79B9)
                 let directory = workDir + "/trial-\(trial)"
                 do {
-                    try await PowerCutTrial(number: trial, directory: directory).run(random: &random, tally: &tally)
+                    try await PowerCutTrial(number: trial, directory: directory, only: fault, jitter: jitter).run(random: &random, tally: &tally)
                 } catch {
                     tally.failures += 1
                     printToStandardError("trial \(trial): \(error)")
@@ -100,10 +112,33 @@ struct PowerCutTally {
 struct PowerCutTrial {
     let number: Int
     let directory: String
+    /// The fault every trial has, instead of one drawn per trial (the draw is made all the same, so
+    /// that the rest of a trial is what it would have been with that fault drawn).
+    let only: Fault?
+    /// `SimulatedSegmentStorage.Faults.jitterMicroseconds`.
+    let jitter: Int
 
-    private enum Fault: String, CaseIterable {
+    enum Fault: String, CaseIterable, ExpressibleByArgument {
         case none = "power cut only", fullDisk = "full disk", shortWrite = "short write", writeEIO = "EIO on write"
         case syncEIO = "EIO on flush"
+
+        /// The name `--fault` takes.
+        var option: String {
+            switch self {
+            case .none: "none"
+            case .fullDisk: "full-disk"
+            case .shortWrite: "short-write"
+            case .writeEIO: "write-eio"
+            case .syncEIO: "flush-eio"
+            }
+        }
+
+        static var allValueStrings: [String] { allCases.map(\.option) }
+
+        init?(argument: String) {
+            guard let fault = Fault.allCases.first(where: { $0.option == argument }) else { return nil }
+            self = fault
+        }
     }
 
     /// An acknowledged event: where it was stored and what it held.
@@ -116,7 +151,8 @@ struct PowerCutTrial {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     func run(random: inout SeededGenerator, tally: inout PowerCutTally) async throws {
-        let fault = Fault.allCases[Int.random(in: 0..<Fault.allCases.count, using: &random)]
+        let drawn = Fault.allCases[Int.random(in: 0..<Fault.allCases.count, using: &random)]
+        let fault = only ?? drawn
         tally.faults[fault.rawValue, default: 0] += 1
         var faults = SimulatedSegmentStorage.Faults()
         switch fault {
@@ -132,6 +168,7 @@ struct PowerCutTrial {
             faults.powerCutAtWrite = Int.random(in: 2...80, using: &random)
             faults.powerCutFraction = Double.random(in: 0...1, using: &random)
         }
+        faults.jitterMicroseconds = jitter
         let disk = SimulatedSegmentStorage(faults: faults)
         let first = directory + "/first"
         try FileManager.default.createDirectory(atPath: first, withIntermediateDirectories: true)
@@ -199,6 +236,7 @@ struct PowerCutTrial {
             try? FileManager.default.copyItem(atPath: first + "/" + name, toPath: second + "/" + name)
         }
         let survivor = disk.powerCut(random: &random)
+        let survivorSummary = survivor.summary
         await inFlight?.value
         if store.statistics.snapshotLagWaits > 0 { tally.withLagWaits += 1 }
         await store.close()
@@ -211,6 +249,16 @@ struct PowerCutTrial {
         } catch {
             tally.refused += 1
             printToStandardError("trial \(number) (\(fault.rawValue)): a power cut was refused: \(error)")
+            let sideFiles = ((try? FileManager.default.contentsOfDirectory(atPath: second)) ?? []).sorted().joined(separator: " ")
+            let positions = acknowledged.values.map(\.position).sorted()
+            printToStandardError("""
+                the disk before the cut:
+                \(disk.summary)
+                the disk after it:
+                \(survivorSummary)
+                files beside the segments: \(sideFiles)
+                acknowledged positions: \(positions.count), up to \(positions.last.map(String.init) ?? "none")
+                """)
             return
         }
         if reopened.recoveryReport.tornBytesCut > 0 { tally.cut += 1 }
