@@ -375,13 +375,13 @@ extension SimulatedSegmentStorage {
             let content = state.files[id]!
             let now = state.names.filter { $0.value == id }.map(\.key).sorted().joined(separator: ",")
             let synced = state.durableNames.filter { $0.value == id }.map(\.key).sorted().joined(separator: ",")
-            let writes = content.pending.map { change in
+            let changes = content.pending.map { change in
                 switch change {
                 case .write(let offset, let bytes): "\(offset)+\(bytes.count)"
                 case .resize(let size): "resize \(size)"
                 }
             }.joined(separator: " ")
-            lines.append("file \(id): name [\(now)] synced name [\(synced)] size \(content.current.count) durable \(content.durable.count) unsynced writes [\(writes)]")
+            lines.append("file \(id): name [\(now)] synced name [\(synced)] size \(content.current.count) durable \(content.durable.count) unsynced changes [\(changes)]")
         }
         lines.append("writes \(state.writes), syncs \(state.syncs), crashed \(state.crashed), capacity \(state.faults.capacity)")
         return lines.joined(separator: "\n")
